@@ -1,0 +1,109 @@
+# Shared by the deploy scripts: paths, ports and the helpers that install and start the local infrastructure.
+# shellcheck shell=bash
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VAR="$ROOT/var"
+BIN="$ROOT/.local/bin"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+FERRETDB_VERSION="v1.24.2"
+FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:-127.0.0.1:28088}"
+AMQP_VHOST="${AMQP_VHOST:-donghanh}"
+AMQP_USER="donghanh"
+mkdir -p "$VAR/log" "$VAR/run" "$VAR/secrets"
+
+log() { printf '\033[1m[donghanh]\033[0m %s\n' "$*" >&2; }
+
+amqp_password() {
+  local file="$VAR/secrets/amqp-password"
+  [ -s "$file" ] || (umask 077; "$PY" -c 'import secrets; print(secrets.token_urlsafe(18))' > "$file")
+  cat "$file"
+}
+
+install_os_packages() {
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    log "installing rabbitmq-server from Debian packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+  fi
+}
+
+install_ferretdb() {
+  if [ -x "$BIN/ferretdb" ] && "$BIN/ferretdb" --version 2>/dev/null | grep -q "$FERRETDB_VERSION"; then return; fi
+  log "building FerretDB $FERRETDB_VERSION from its Go module"
+  mkdir -p "$BIN" "$VAR/build"
+  local src dir="$VAR/build/ferretdb-src"
+  src=$(GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$dir"; cp -r "$src" "$dir"; chmod -R u+w "$dir"
+  # The module zip lacks the generated version file the binary embeds (FerretDB build/version/version.go).
+  echo "$FERRETDB_VERSION" > "$dir/build/version/version.txt"
+  (cd "$dir" && go build -o "$BIN/ferretdb" ./cmd/ferretdb)
+}
+
+install_python() {
+  [ -x "$PY" ] || python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
+  local stamp="$VENV/.lock-installed" want
+  want=$(sha256sum "$ROOT/requirements.lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing Python dependencies from requirements.lock"
+    "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.lock"
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT"
+    echo "$want" > "$stamp"
+  fi
+}
+
+setup() {
+  install_os_packages
+  install_ferretdb
+  install_python
+  (cd "$ROOT" && "$PY" -m shared.auth keygen --dir "$VAR/keys" >/dev/null)
+}
+
+start_ferretdb() {  # port, data dir, debug addr, pidfile
+  local port="$1" data="$2" debug="$3" pidfile="$4"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return; fi
+  mkdir -p "$data"
+  nohup "$BIN/ferretdb" --handler=sqlite --sqlite-url="file:$data/" --listen-addr="127.0.0.1:$port" \
+    --debug-addr="$debug" --telemetry=disable --state-dir="$data" --log-level=warn \
+    >> "$VAR/log/ferretdb-$port.log" 2>&1 &
+  echo $! > "$pidfile"
+  for _ in $(seq 1 100); do
+    if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return; fi
+    sleep 0.1
+  done
+  log "FerretDB did not start; see $VAR/log/ferretdb-$port.log"; return 1
+}
+
+start_rabbitmq() {
+  if ! rabbitmqctl -q status >/dev/null 2>&1; then
+    log "starting RabbitMQ"
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+  fi
+  for _ in $(seq 1 120); do rabbitmqctl -q ping >/dev/null 2>&1 && break; sleep 0.5; done
+  rabbitmqctl -q await_startup --timeout 120 >/dev/null
+  rabbitmqctl -q start_app >/dev/null 2>&1 || true
+}
+
+ensure_vhost() {  # vhost
+  local vhost="$1" password
+  password=$(amqp_password)
+  rabbitmqctl -q add_vhost "$vhost" >/dev/null 2>&1 || true
+  if ! rabbitmqctl -q list_users | grep -q "^$AMQP_USER\b"; then
+    rabbitmqctl -q add_user "$AMQP_USER" "$password" >/dev/null
+  fi
+  rabbitmqctl -q change_password "$AMQP_USER" "$password" >/dev/null
+  rabbitmqctl -q set_permissions -p "$vhost" "$AMQP_USER" '.*' '.*' '.*' >/dev/null
+}
+
+amqp_url() { echo "amqp://$AMQP_USER:$(amqp_password)@127.0.0.1:5672/$1"; }
+
+stop_pidfile() {
+  local pidfile="$1"
+  if [ -f "$pidfile" ]; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$pidfile"
+  fi
+}

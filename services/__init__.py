@@ -1,0 +1,1 @@
+"""The three Đồng Hành services."""

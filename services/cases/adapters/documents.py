@@ -1,0 +1,35 @@
+"""What the cases service keeps in its database besides the event log."""
+from mongoengine import DateTimeField, DictField, Document, IntField, StringField
+
+
+class CaseSnapshot(Document):
+    id = StringField(primary_key=True)
+    version = IntField(required=True)
+    state = DictField(required=True)
+    case_number = StringField(required=True)
+    commune_code = StringField(required=True)
+    stage = StringField(required=True)
+    opened_on = StringField(required=True)
+    assigned_worker = StringField()
+    meta = {"collection": "case_snapshots", "auto_create_index": False,
+            "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on")]}
+
+
+class Person(Document):
+    """The identified person behind a pseudonymous `person_code`; never leaves this service."""
+    person_code = StringField(primary_key=True)
+    full_name = StringField(required=True)
+    birth_date = StringField(required=True)
+    sex = StringField(required=True)
+    residence_code = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    meta = {"collection": "people", "auto_create_index": False, "indexes": ["residence_code"]}
+
+
+def case_list_fields(case) -> dict:
+    return {"case_number": case.case_number, "commune_code": case.commune_code, "stage": case.stage,
+            "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker}
+
+
+DOCUMENTS = (CaseSnapshot, Person)
+LIST_QUERIES = {"cases": (CaseSnapshot, ("commune_code", "stage", "assigned_worker"), ("commune_code", "opened_on"))}

@@ -1,0 +1,123 @@
+"""HTTP API of the cases service: thin views over the service layer."""
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from shared.idempotency import idempotent
+from shared.web import etag, if_match_version, principal, service_layer
+
+from services.cases.domain.commands import AssignWorker, OpenCase, PersonDetails
+from services.cases.domain.model import OPENING_STAGES
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
+COMMUNE = validate.Regexp(r"^\d{5}$", error="must be a 5-digit commune code")
+
+
+class PersonIn(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    birth_date = fields.Date(required=True)
+    sex = fields.String(required=True, validate=validate.OneOf(["female", "male"]))
+
+
+class OpenCaseIn(Schema):
+    person = fields.Nested(PersonIn, required=True)
+    commune_code = fields.String(required=True, validate=COMMUNE)
+    opened_on = fields.Date(required=True)
+    stage = fields.String(load_default="user_management", validate=validate.OneOf(OPENING_STAGES))
+
+
+class AssignWorkerIn(Schema):
+    worker_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class PersonOut(Schema):
+    person_code = fields.String()
+    full_name = fields.String()
+    birth_date = fields.String()
+    sex = fields.String()
+
+
+class CaseOut(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    case_number = fields.String()
+    person_code = fields.String()
+    commune_code = fields.String()
+    regime = fields.String()
+    stage = fields.String()
+    opened_on = fields.Date()
+    assigned_worker = fields.String(allow_none=True)
+    person = fields.Nested(PersonOut, allow_none=True)
+
+
+class CaseSummaryOut(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    case_number = fields.String()
+    commune_code = fields.String()
+    stage = fields.String()
+    opened_on = fields.String()
+    assigned_worker = fields.String(allow_none=True)
+
+
+class CaseListQuery(Schema):
+    commune_code = fields.String(validate=COMMUNE)
+    stage = fields.String(validate=validate.Length(max=50))
+    assigned_worker = fields.String(validate=validate.Length(max=100))
+
+
+def _out(view) -> dict:
+    case = view.case
+    return {"id": case.id, "version": case.version, "case_number": case.case_number,
+            "person_code": case.person_code, "commune_code": case.commune_code, "regime": case.regime,
+            "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
+            "person": view.person}
+
+
+@blp.route("")
+class Cases(MethodView):
+    @blp.arguments(CaseListQuery, location="query")
+    @blp.response(200, CaseSummaryOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List cases in your jurisdiction, newest first"""
+        items, total = service_layer().list_cases(principal(), first=pagination_parameters.first_item,
+                                                  limit=pagination_parameters.page_size, **query)
+        pagination_parameters.item_count = total
+        return items
+
+    @idempotent
+    @blp.arguments(OpenCaseIn)
+    @blp.response(201, CaseOut)
+    @blp.alt_response(409, description="Idempotency-Key in use")
+    def post(self, body):
+        """Open a case (accepts Idempotency-Key)"""
+        command = OpenCase(person=PersonDetails(**body.pop("person")), **body)
+        view = service_layer().open_case(command, principal())
+        return _out(view), 201, {**etag(view.case.version),
+                                 "Location": url_for("cases.Case", case_id=view.case.id)}
+
+
+@blp.route("/<string:case_id>")
+class Case(MethodView):
+    @blp.response(200, CaseOut)
+    def get(self, case_id):
+        """Read a case"""
+        view = service_layer().get_case(case_id, principal())
+        return _out(view), 200, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/assigned-worker")
+class AssignedWorker(MethodView):
+    @blp.arguments(AssignWorkerIn)
+    @blp.response(200, CaseOut)
+    @blp.alt_response(412, description="If-Match names an older version")
+    def put(self, body, case_id):
+        """Assign the case's worker (send If-Match with the case's ETag)"""
+        view = service_layer().assign_worker(
+            AssignWorker(case_id=case_id, worker_id=body["worker_id"], expected_version=if_match_version()),
+            principal())
+        return _out(view), 200, etag(view.case.version)

@@ -1,0 +1,17 @@
+"""gunicorn entry: `services.cases.entrypoints.app:create_app()`."""
+from __future__ import annotations
+
+from shared.logs import configure_logging
+from shared.settings import Settings
+from shared.web import create_base_app
+
+from services.cases.bootstrap import bootstrap
+from services.cases.entrypoints.api import blp
+
+
+def create_app(settings: Settings | None = None):
+    settings = settings or Settings.from_env("cases")
+    configure_logging("cases", settings.log_level)
+    app, api = create_base_app(settings, "Đồng Hành: cases", bootstrap(settings))
+    api.register_blueprint(blp)
+    return app

@@ -1,0 +1,100 @@
+"""Use cases of the cases service: authorise, load, call the domain, save."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from shared import areas
+from shared.auth import Principal
+from shared.envelope import Actor
+from shared.errors import InvalidInput, NotAuthorised, NotFound
+from shared.repository import EventSourcedRepository
+
+from services.cases.adapters.documents import CaseSnapshot, Person
+from services.cases.domain.commands import AssignWorker, OpenCase
+from services.cases.domain.model import Case
+
+CASE_ROLES = ("caseworker", "police_liaison")
+READ_ROLES = (*CASE_ROLES, "admin")
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    person: Person | None
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(id=principal.subject, role=principal.roles[0] if principal.roles else "none", unit=principal.unit)
+
+
+class CaseService:
+    def __init__(self, cases: EventSourcedRepository, province_code: str, today=date.today):
+        self.cases = cases
+        self.province_code = province_code
+        self.today = today
+
+    def _require(self, principal: Principal, roles, commune_code: str) -> None:
+        if not principal.has_role(*roles) or not areas.within_any(principal.areas, commune_code):
+            raise NotAuthorised("this case is outside your role or jurisdiction")
+
+    def open_case(self, command: OpenCase, principal: Principal) -> CaseView:
+        if not principal.has_role(*CASE_ROLES):
+            raise NotAuthorised("only caseworkers and police liaison officers open cases")
+        if areas.province_of(command.commune_code) != self.province_code or not areas.is_commune(command.commune_code):
+            raise InvalidInput.field("commune_code", f"{command.commune_code} is not a commune of this province")
+        self._require(principal, CASE_ROLES, command.commune_code)
+        if command.person.birth_date > self.today():
+            raise InvalidInput.field("person.birth_date", "is in the future")
+        if command.opened_on > self.today():
+            raise InvalidInput.field("opened_on", "is in the future")
+        if command.opened_on < command.person.birth_date:
+            raise InvalidInput.field("opened_on", "is before the person's birth")
+        person = Person(person_code=f"P{secrets.token_hex(6).upper()}", full_name=command.person.full_name,
+                        birth_date=command.person.birth_date.isoformat(), sex=command.person.sex,
+                        residence_code=command.commune_code, created_at=datetime.now(timezone.utc))
+        person.save(force_insert=True)
+        case_id = uuid.uuid4().hex
+        case = Case.open(case_id=case_id,
+                         case_number=f"{command.commune_code}-{command.opened_on.year}-{case_id[:6].upper()}",
+                         person_code=person.person_code, commune_code=command.commune_code,
+                         opened_on=command.opened_on, stage=command.stage)
+        self.cases.save(case, actor_of(principal))
+        return CaseView(case, person)
+
+    def assign_worker(self, command: AssignWorker, principal: Principal) -> CaseView:
+        case = self._visible(command.case_id, principal)
+        self._require(principal, CASE_ROLES, case.commune_code)
+        case = self.cases.get_for_update(command.case_id, command.expected_version)
+        case.assign_worker(command.worker_id)
+        self.cases.save(case, actor_of(principal))
+        return CaseView(case, Person.objects(person_code=case.person_code).first())
+
+    def get_case(self, case_id: str, principal: Principal) -> CaseView:
+        case = self._visible(case_id, principal)
+        return CaseView(case, Person.objects(person_code=case.person_code).first())
+
+    def _visible(self, case_id: str, principal: Principal) -> Case:
+        case = self.cases.get(case_id)
+        if case is None or not principal.has_role(*READ_ROLES) or \
+                not areas.within_any(principal.areas, case.commune_code):
+            raise NotFound(f"no case {case_id} in your jurisdiction")
+        return case
+
+    def list_cases(self, principal: Principal, *, commune_code=None, stage=None, assigned_worker=None,
+                   first: int = 0, limit: int = 50) -> tuple[list[CaseSnapshot], int]:
+        if not principal.has_role(*READ_ROLES):
+            raise NotAuthorised("your role does not list cases")
+        communes = {code for area in principal.areas for code in
+                    ([c for c, _ in areas.communes_of(area)] if areas.is_province(area) else [area])}
+        if commune_code is not None:
+            communes &= {commune_code}
+        query = CaseSnapshot.objects(commune_code__in=sorted(communes))
+        if stage:
+            query = query.filter(stage=stage)
+        if assigned_worker:
+            query = query.filter(assigned_worker=assigned_worker)
+        query = query.order_by("-opened_on", "id")
+        return list(query.skip(first).limit(limit)), query.count()

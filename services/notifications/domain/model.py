@@ -1,0 +1,127 @@
+"""Alerts to units, and the rules that decide who must know about which event."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.aggregate import Aggregate, DomainEvent
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    unit_code: str
+    kind: str
+    covers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who is told of an event: units of `kinds` covering the event's area, and/or units named in its data."""
+    category: str
+    subject_type: str
+    subject_field: str
+    title_vi: str
+    title_en: str
+    kinds: tuple[str, ...] = ()
+    unit_fields: tuple[str, ...] = ()
+    urgent: bool = False
+
+
+ROUTES = {
+    "cases.case.opened": Route(
+        category="case_opened", subject_type="case", subject_field="case_id", kinds=("commune_police",
+                                                                                      "commune_committee"),
+        title_vi="Hồ sơ quản lý mới {case_number} tại {area_name}",
+        title_en="New case {case_number} in {area_name}"),
+    "plans.task.assigned": Route(
+        category="task_assigned", subject_type="task", subject_field="task_id",
+        unit_fields=("lead_unit", "supporting_units"),
+        title_vi="Nhiệm vụ mới: {title} (hạn {due_on})", title_en="New task: {title} (due {due_on})"),
+}
+
+
+def recipients(route: Route, data: dict, area_code: str | None, directory: list[UnitEntry], covers) -> list[str]:
+    """Units that must receive the alert, in a stable order; `covers(outer, inner)` answers area containment."""
+    chosen = set()
+    if route.kinds and area_code:
+        chosen |= {u.unit_code for u in directory
+                   if u.kind in route.kinds and any(covers(area, area_code) for area in u.covers)}
+    for name in route.unit_fields:
+        value = data.get(name) or []
+        chosen |= set([value] if isinstance(value, str) else value)
+    return sorted(chosen)
+
+
+@dataclass(frozen=True)
+class AlertRaised(DomainEvent):
+    type = "notifications.alert.raised"
+    alert_id: str
+    recipient_unit: str
+    category: str
+    subject_type: str
+    subject_id: str
+    urgent: bool
+    area_code: str | None
+    title_vi: str
+    title_en: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
+class AlertAcknowledged(DomainEvent):
+    type = "notifications.alert.acknowledged"
+    alert_id: str
+    recipient_unit: str
+    acknowledged_by: str
+
+
+class AlreadyAcknowledged(Exception):
+    pass
+
+
+class Alert(Aggregate):
+    stream_type = "alert"
+    event_types = {e.type: e for e in (AlertRaised, AlertAcknowledged)}
+
+    def __init__(self, id: str):
+        super().__init__(id)
+        self.raised: AlertRaised | None = None
+        self.acknowledged_by: str | None = None
+
+    @property
+    def area_code(self):
+        return self.raised.area_code if self.raised else None
+
+    @classmethod
+    def raise_for(cls, alert_id: str, recipient_unit: str, route: Route, data: dict, area_code: str | None,
+                  area_name: str | None, raised_at: datetime) -> "Alert":
+        alert = cls(alert_id)
+        fields = {**data, "area_name": area_name or area_code or ""}
+        alert.record(AlertRaised(alert_id=alert_id, recipient_unit=recipient_unit, category=route.category,
+                                 subject_type=route.subject_type, subject_id=str(data[route.subject_field]),
+                                 urgent=route.urgent, area_code=area_code,
+                                 title_vi=route.title_vi.format(**fields), title_en=route.title_en.format(**fields), raised_at=raised_at))
+        return alert
+
+    def acknowledge(self, by: str) -> None:
+        if self.acknowledged_by is not None:
+            raise AlreadyAcknowledged(self.id)
+        self.record(AlertAcknowledged(alert_id=self.id, recipient_unit=self.raised.recipient_unit,
+                                      acknowledged_by=by))
+
+    def _on_AlertRaised(self, event: AlertRaised) -> None:
+        self.raised = event
+
+    def _on_AlertAcknowledged(self, event: AlertAcknowledged) -> None:
+        self.acknowledged_by = event.acknowledged_by
+
+    def snapshot(self) -> dict:
+        return {"raised": self.raised.data(), "acknowledged_by": self.acknowledged_by}
+
+    @classmethod
+    def from_snapshot(cls, id, state, version) -> "Alert":
+        alert = cls(id)
+        alert.raised = AlertRaised(**state["raised"])
+        alert.acknowledged_by = state["acknowledged_by"]
+        alert.version = version
+        return alert

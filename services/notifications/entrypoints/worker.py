@@ -1,0 +1,8 @@
+"""The notifications worker: relays its event log, raises alerts and keeps the unit directory."""
+from shared import worker
+
+from services.notifications.bootstrap import bootstrap
+from services.notifications.entrypoints.consumers import handlers
+
+if __name__ == "__main__":
+    worker.main("notifications", bootstrap, handlers)

@@ -1,0 +1,58 @@
+"""What the plans service keeps besides its event log."""
+from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
+
+
+class UnitSnapshot(Document):
+    id = StringField(primary_key=True)
+    version = IntField(required=True)
+    state = DictField(required=True)
+    kind = StringField(required=True)
+    area_code = StringField(required=True)
+    meta = {"collection": "unit_snapshots", "auto_create_index": False, "indexes": ["area_code"]}
+
+
+class PlanSnapshot(Document):
+    id = StringField(primary_key=True)
+    version = IntField(required=True)
+    state = DictField(required=True)
+    area_code = StringField(required=True)
+    starts_on = StringField(required=True)
+    ends_on = StringField(required=True)
+    meta = {"collection": "plan_snapshots", "auto_create_index": False, "indexes": ["area_code", "starts_on"]}
+
+
+class TaskSnapshot(Document):
+    id = StringField(primary_key=True)
+    version = IntField(required=True)
+    state = DictField(required=True)
+    plan_id = StringField(required=True)
+    lead_unit = StringField(required=True)
+    units = ListField(StringField())
+    meta = {"collection": "task_snapshots", "auto_create_index": False, "indexes": ["plan_id", "units"]}
+
+
+class IndicatorContribution(Document):
+    """One case event counted toward one plan indicator; `_id` "<plan>:<indicator>:<event id>" counts it once."""
+    key = StringField(primary_key=True)
+    plan_id = StringField(required=True)
+    indicator_code = StringField(required=True)
+    source_event_id = StringField(required=True)
+    area_code = StringField()
+    counted_at = DateTimeField(required=True)
+    meta = {"collection": "indicator_contributions", "auto_create_index": False,
+            "indexes": [("plan_id", "indicator_code")]}
+
+
+def unit_list_fields(unit) -> dict:
+    return {"kind": unit.kind, "area_code": unit.area_code}
+
+
+def plan_list_fields(plan) -> dict:
+    return {"area_code": plan.area_code, "starts_on": plan.starts_on.isoformat(), "ends_on": plan.ends_on.isoformat()}
+
+
+def task_list_fields(task) -> dict:
+    return {"plan_id": task.plan_id, "lead_unit": task.lead_unit, "units": [task.lead_unit, *task.supporting_units]}
+
+
+DOCUMENTS = (UnitSnapshot, PlanSnapshot, TaskSnapshot, IndicatorContribution)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class RegisterUnit:
+    unit_code: str
+    name: str
+    kind: str
+    area_code: str
+    covers: list[str]
+
+
+@dataclass(frozen=True)
+class CreatePlan:
+    title: str
+    kind: str
+    area_code: str
+    starts_on: date
+    ends_on: date
+    indicators: list[dict]
+
+
+@dataclass(frozen=True)
+class AssignTask:
+    plan_id: str
+    title: str
+    lead_unit: str
+    supporting_units: list[str]
+    due_on: date

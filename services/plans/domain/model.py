@@ -1,0 +1,187 @@
+"""Yearly action plans, their tasks and indicators, and the directory of units that carry them out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from shared.aggregate import Aggregate, DomainEvent
+
+UNIT_KINDS = ("provincial_committee", "provincial_police", "commune_police", "commune_committee", "department",
+              "school", "health_facility", "rehab_facility", "youth_union")
+PLAN_KINDS = ("action_month", "yearly")
+
+
+@dataclass(frozen=True)
+class IndicatorDefinition:
+    code: str
+    name_vi: str
+    name_en: str
+    measure: str
+    counted_from: str | None = None
+
+
+INDICATORS = {i.code: i for i in (
+    IndicatorDefinition("outreach_sessions", "Buổi tuyên truyền", "Outreach sessions", "buổi"),
+    IndicatorDefinition("participants", "Lượt người tham gia", "Participants", "lượt người"),
+    IndicatorDefinition("drug_cases", "Vụ phạm tội về ma túy", "Drug cases", "vụ"),
+    IndicatorDefinition("suspects", "Đối tượng", "Suspects", "đối tượng"),
+    IndicatorDefinition("drugs_seized_g", "Ma túy thu giữ", "Drugs seized", "g"),
+    IndicatorDefinition("hotspots_eliminated", "Điểm, tụ điểm bị triệt xóa", "Hotspots eliminated", "điểm"),
+    IndicatorDefinition("people_newly_managed", "Người mới được quản lý", "People newly under case management",
+                        "người", counted_from="cases.case.opened"),
+    IndicatorDefinition("vocational_training", "Người được dạy nghề", "Vocational training", "người"),
+    IndicatorDefinition("job_placements", "Người được giới thiệu việc làm", "Job placements", "người"),
+    IndicatorDefinition("drug_free_communes_pct", "Xã không ma túy", "Drug-free communes", "%"),
+)}
+
+
+def indicators_counting(event_type: str) -> list[str]:
+    return [code for code, d in INDICATORS.items() if d.counted_from == event_type]
+
+
+@dataclass(frozen=True)
+class UnitRegistered(DomainEvent):
+    type = "plans.unit.registered"
+    unit_code: str
+    name: str
+    kind: str
+    area_code: str
+    covers: list[str]
+
+
+@dataclass(frozen=True)
+class PlanCreated(DomainEvent):
+    type = "plans.plan.created"
+    plan_id: str
+    title: str
+    kind: str
+    area_code: str
+    starts_on: date
+    ends_on: date
+    indicators: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TaskAssigned(DomainEvent):
+    type = "plans.task.assigned"
+    task_id: str
+    plan_id: str
+    title: str
+    lead_unit: str
+    supporting_units: list[str]
+    due_on: date
+
+
+class Unit(Aggregate):
+    stream_type = "unit"
+    event_types = {UnitRegistered.type: UnitRegistered}
+
+    def __init__(self, id: str):
+        super().__init__(id)
+        self.name = self.kind = self._area_code = None
+        self.covers: list[str] = []
+
+    @property
+    def area_code(self):
+        return self._area_code
+
+    @classmethod
+    def register(cls, unit_code, name, kind, area_code, covers) -> "Unit":
+        unit = cls(unit_code)
+        unit.record(UnitRegistered(unit_code=unit_code, name=name, kind=kind, area_code=area_code,
+                                   covers=sorted(set(covers) | {area_code})))
+        return unit
+
+    def _on_UnitRegistered(self, event: UnitRegistered) -> None:
+        self.name, self.kind, self._area_code, self.covers = event.name, event.kind, event.area_code, event.covers
+
+    def snapshot(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "area_code": self._area_code, "covers": self.covers}
+
+    @classmethod
+    def from_snapshot(cls, id, state, version) -> "Unit":
+        unit = cls(id)
+        unit.name, unit.kind, unit._area_code, unit.covers = (state["name"], state["kind"], state["area_code"],
+                                                              state["covers"])
+        unit.version = version
+        return unit
+
+
+class Plan(Aggregate):
+    stream_type = "plan"
+    event_types = {PlanCreated.type: PlanCreated}
+
+    def __init__(self, id: str):
+        super().__init__(id)
+        self.title = self.kind = self._area_code = None
+        self.starts_on: date | None = None
+        self.ends_on: date | None = None
+        self.indicators: list[dict] = []
+
+    @property
+    def area_code(self):
+        return self._area_code
+
+    @classmethod
+    def create(cls, plan_id, title, kind, area_code, starts_on, ends_on, indicators) -> "Plan":
+        plan = cls(plan_id)
+        plan.record(PlanCreated(plan_id=plan_id, title=title, kind=kind, area_code=area_code, starts_on=starts_on,
+                                ends_on=ends_on, indicators=[{"code": i["code"], "target": float(i["target"])}
+                                                             for i in indicators]))
+        return plan
+
+    def counts_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    def _on_PlanCreated(self, event: PlanCreated) -> None:
+        self.title, self.kind, self._area_code = event.title, event.kind, event.area_code
+        self.starts_on, self.ends_on = event.starts_on, event.ends_on
+        self.indicators = [dict(i) for i in event.indicators]
+
+    def snapshot(self) -> dict:
+        return {"title": self.title, "kind": self.kind, "area_code": self._area_code,
+                "starts_on": self.starts_on.isoformat(), "ends_on": self.ends_on.isoformat(),
+                "indicators": self.indicators}
+
+    @classmethod
+    def from_snapshot(cls, id, state, version) -> "Plan":
+        plan = cls(id)
+        plan.title, plan.kind, plan._area_code = state["title"], state["kind"], state["area_code"]
+        plan.starts_on, plan.ends_on = date.fromisoformat(state["starts_on"]), date.fromisoformat(state["ends_on"])
+        plan.indicators = state["indicators"]
+        plan.version = version
+        return plan
+
+
+class Task(Aggregate):
+    stream_type = "task"
+    event_types = {TaskAssigned.type: TaskAssigned}
+
+    def __init__(self, id: str):
+        super().__init__(id)
+        self.plan_id = self.title = self.lead_unit = None
+        self.supporting_units: list[str] = []
+        self.due_on: date | None = None
+
+    @classmethod
+    def assign(cls, task_id, plan_id, title, lead_unit, supporting_units, due_on) -> "Task":
+        task = cls(task_id)
+        task.record(TaskAssigned(task_id=task_id, plan_id=plan_id, title=title, lead_unit=lead_unit,
+                                 supporting_units=list(supporting_units), due_on=due_on))
+        return task
+
+    def _on_TaskAssigned(self, event: TaskAssigned) -> None:
+        self.plan_id, self.title, self.lead_unit = event.plan_id, event.title, event.lead_unit
+        self.supporting_units, self.due_on = event.supporting_units, event.due_on
+
+    def snapshot(self) -> dict:
+        return {"plan_id": self.plan_id, "title": self.title, "lead_unit": self.lead_unit,
+                "supporting_units": self.supporting_units, "due_on": self.due_on.isoformat()}
+
+    @classmethod
+    def from_snapshot(cls, id, state, version) -> "Task":
+        task = cls(id)
+        task.plan_id, task.title, task.lead_unit = state["plan_id"], state["title"], state["lead_unit"]
+        task.supporting_units, task.due_on = state["supporting_units"], date.fromisoformat(state["due_on"])
+        task.version = version
+        return task

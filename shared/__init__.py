@@ -1,0 +1,1 @@
+"""Mechanisms shared by the three Đồng Hành services: never a service's business rules."""

@@ -1,0 +1,126 @@
+"""Verifying callers' JWTs, and a local issuer (key pair + CLI) for development and tests.
+
+Production points OIDC_DISCOVERY_URL at the province's OpenID Connect provider; its JWKS is fetched and cached.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ALLOWED_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
+ROLES = ("caseworker", "police_liaison", "health_worker", "plan_coordinator", "unit_reporter", "auditor", "admin",
+         "system")
+
+
+class AuthError(Exception):
+    """The caller is not authenticated; the message says why without echoing the token."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: tuple[str, ...]
+    unit: str | None
+    areas: tuple[str, ...]
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+
+class TokenVerifier:
+    def __init__(self, audience: str, issuer: str, public_key_file: str | None = None,
+                 discovery_url: str | None = None):
+        self.audience, self.issuer = audience, issuer
+        self._key = Path(public_key_file).read_bytes() if public_key_file else None
+        self._jwks = None
+        if discovery_url:
+            config = requests.get(discovery_url, timeout=5).json()
+            self.issuer = config.get("issuer", issuer)
+            self._jwks = jwt.PyJWKClient(config["jwks_uri"], cache_keys=True, lifespan=3600)
+
+    def _signing_key(self, token: str):
+        if self._jwks is not None:
+            return self._jwks.get_signing_key_from_jwt(token).key
+        return self._key
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(token, self._signing_key(token), algorithms=ALLOWED_ALGORITHMS,
+                                audience=self.audience, issuer=self.issuer,
+                                options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid token: {exc}") from None
+        roles = claims.get("roles") or []
+        areas = claims.get("areas") or []
+        if not isinstance(roles, list) or not all(r in ROLES for r in roles):
+            raise AuthError("invalid token: roles must be a list of known roles")
+        if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+            raise AuthError("invalid token: areas must be a list of area codes")
+        return Principal(subject=str(claims["sub"]), roles=tuple(roles), unit=claims.get("unit"),
+                         areas=tuple(areas))
+
+
+def generate_keys(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    private, public = directory / "jwt-private.pem", directory / "jwt-public.pem"
+    if private.exists() and public.exists():
+        return
+    key = Ed25519PrivateKey.generate()
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    private.chmod(0o600)
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def mint(private_key_file: str, *, subject: str, roles, unit: str | None = None, areas=(), audience="donghanh",
+         issuer="donghanh-local", ttl_seconds: int = 3600, not_before: int | None = None) -> str:
+    now = int(time.time())
+    claims = {"sub": subject, "roles": list(roles), "unit": unit, "areas": list(areas), "aud": audience,
+              "iss": issuer, "iat": now, "nbf": not_before if not_before is not None else now,
+              "exp": now + ttl_seconds, "jti": str(uuid.uuid4())}
+    return jwt.encode(claims, Path(private_key_file).read_bytes(), algorithm="EdDSA")
+
+
+def main(argv=None) -> int:
+
+    parser = argparse.ArgumentParser(prog="python -m shared.auth", description="Local JWT issuer for dev and tests")
+    sub = parser.add_subparsers(dest="command", required=True)
+    keygen = sub.add_parser("keygen", help="create an Ed25519 key pair unless one exists")
+    keygen.add_argument("--dir", default="var/keys")
+    minting = sub.add_parser("mint", help="print a signed token")
+    minting.add_argument("--key", default="var/keys/jwt-private.pem")
+    minting.add_argument("--sub", required=True)
+    minting.add_argument("--role", action="append", required=True, choices=ROLES)
+    minting.add_argument("--unit")
+    minting.add_argument("--area", action="append", default=[])
+    minting.add_argument("--ttl", type=int, default=8 * 3600)
+    minting.add_argument("--audience", default="donghanh")
+    minting.add_argument("--issuer", default="donghanh-local")
+    args = parser.parse_args(argv)
+    if args.command == "keygen":
+        generate_keys(Path(args.dir))
+        print(json.dumps({"keys": args.dir}))
+        return 0
+    print(mint(args.key, subject=args.sub, roles=args.role, unit=args.unit, areas=args.area, audience=args.audience,
+               issuer=args.issuer, ttl_seconds=args.ttl))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def verifier_from(settings) -> TokenVerifier:
+    return TokenVerifier(settings.jwt_audience, settings.jwt_issuer, settings.jwt_public_key_file,
+                         settings.oidc_discovery_url)

@@ -1,0 +1,91 @@
+"""Consuming events with kombu: manual ack after the effect is stored, retries with backoff, dead letters.
+
+A handler must make its effect keyed by the event id (an insert under a unique `_id`), so a redelivery after a
+crash between the effect and the ack finds the effect already there. The consumer also records handled ids and
+skips those it has seen.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from kombu import Connection, Consumer
+from kombu.mixins import ConsumerMixin
+from marshmallow import ValidationError
+from prometheus_client import Counter
+
+from shared import once
+from shared.bus import Subscription
+from shared.envelope import Envelope, envelope_from_message
+from shared.logs import correlated
+
+log = logging.getLogger(__name__)
+HANDLED = Counter("consumer_handled_total", "Events whose effect was stored", ["queue", "type"])
+DUPLICATES = Counter("consumer_duplicates_total", "Deliveries of events already handled", ["queue"])
+DEAD = Counter("consumer_dead_lettered_total", "Messages sent to the dead-letter queue", ["queue", "reason"])
+RETRIED = Counter("consumer_retried_total", "Failed deliveries given back for another try", ["queue"])
+
+Handler = Callable[[Envelope], None]
+
+
+def backoff_seconds(delivery_count: int, base: float = 0.1, cap: float = 3.0) -> float:
+    return min(cap, base * 2 ** max(0, delivery_count))
+
+
+class EventConsumer(ConsumerMixin):
+    def __init__(self, connection: Connection, subscription: Subscription, handlers: dict[str, Handler],
+                 prefetch: int = 20, fault_delay_after_effect_ms: int = 0):
+        self.connection = connection
+        self.subscription = subscription
+        self.handlers = handlers
+        self.prefetch = prefetch
+        self.fault_delay = fault_delay_after_effect_ms / 1000
+
+    def get_consumers(self, consumer_cls, channel):
+        return [consumer_cls(queues=[self.subscription.kombu_queue()], callbacks=[self.on_message], accept=["json"],
+                             prefetch_count=self.prefetch, on_decode_error=self.on_decode_error, no_ack=False)]
+
+    def on_decode_error(self, message, exc):
+        log.error("undecodable message on %s: %s", self.subscription.queue, exc)
+        DEAD.labels(self.subscription.queue, "decode").inc()
+        message.reject(requeue=False)
+
+    def handled_key(self, envelope_id: str) -> str:
+        return f"handled:{self.subscription.queue}:{envelope_id}"
+
+    def on_message(self, body, message):
+        try:
+            envelope = envelope_from_message(body)
+        except ValidationError as exc:
+            log.error("message on %s breaks its contract: %s", self.subscription.queue, exc.messages)
+            DEAD.labels(self.subscription.queue, "contract").inc()
+            message.reject(requeue=False)
+            return
+        with correlated(envelope.correlation_id):
+            self._handle(envelope, message)
+
+    def _handle(self, envelope: Envelope, message) -> None:
+        queue = self.subscription.queue
+        try:
+            if once.is_claimed(self.handled_key(envelope.id)):
+                DUPLICATES.labels(queue).inc()
+                message.ack()
+                return
+            handler = self.handlers.get(envelope.type)
+            if handler is not None:
+                handler(envelope)
+            once.claim(self.handled_key(envelope.id))
+        except Exception:  # noqa: BLE001 - any failure is retried, then dead-lettered by the delivery limit
+            attempts = int((message.headers or {}).get("x-delivery-count") or 0)
+            log.warning("handling %s %s failed (attempt %s)", envelope.type, envelope.id, attempts + 1,
+                        exc_info=True)
+            RETRIED.labels(queue).inc()
+            time.sleep(backoff_seconds(attempts))
+            message.requeue()
+            return
+        HANDLED.labels(queue, envelope.type).inc()
+        log.info("handled %s %s", envelope.type, envelope.id)
+        if self.fault_delay:
+            time.sleep(self.fault_delay)
+        message.ack()

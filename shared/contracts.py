@@ -1,0 +1,101 @@
+"""Contracts of the events that cross services: one marshmallow schema per (type, schema_version).
+
+Consumers validate what they receive with these; a contract test proves every producer's events satisfy them.
+Unknown data fields are tolerated (EXCLUDE) so a producer can add a field without breaking its consumers;
+removing or retyping a field needs a new schema_version.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+AREA_CODE = validate.Regexp(r"^\d{2}(\d{3})?$", error="must be a 2-digit province or 5-digit commune code")
+
+
+class EventData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class CaseOpenedV1(EventData):
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    person_code = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    regime = fields.String(required=True)
+    stage = fields.String(required=True)
+    opened_on = fields.Date(required=True)
+
+
+class CaseWorkerAssignedV1(EventData):
+    case_id = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    worker_id = fields.String(required=True)
+
+
+class UnitRegisteredV1(EventData):
+    unit_code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    area_code = fields.String(required=True, validate=AREA_CODE)
+    covers = fields.List(fields.String(validate=AREA_CODE), required=True)
+
+
+class IndicatorTargetV1(EventData):
+    code = fields.String(required=True)
+    target = fields.Float(required=True)
+
+
+class PlanCreatedV1(EventData):
+    plan_id = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    area_code = fields.String(required=True, validate=AREA_CODE)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    indicators = fields.List(fields.Nested(IndicatorTargetV1), required=True)
+
+
+class TaskAssignedV1(EventData):
+    task_id = fields.String(required=True)
+    plan_id = fields.String(required=True)
+    title = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    supporting_units = fields.List(fields.String(), required=True)
+    due_on = fields.Date(required=True)
+
+
+class AlertRaisedV1(EventData):
+    alert_id = fields.String(required=True)
+    recipient_unit = fields.String(required=True)
+    category = fields.String(required=True)
+    subject_type = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    urgent = fields.Boolean(required=True)
+    area_code = fields.String(allow_none=True, load_default=None, validate=AREA_CODE)
+    title_vi = fields.String(required=True)
+    title_en = fields.String(required=True)
+    raised_at = fields.AwareDateTime(required=True)
+
+
+class AlertAcknowledgedV1(EventData):
+    alert_id = fields.String(required=True)
+    recipient_unit = fields.String(required=True)
+    acknowledged_by = fields.String(required=True)
+
+
+CONTRACTS: dict[tuple[str, int], type[EventData]] = {
+    ("cases.case.opened", 1): CaseOpenedV1,
+    ("cases.case.worker_assigned", 1): CaseWorkerAssignedV1,
+    ("plans.unit.registered", 1): UnitRegisteredV1,
+    ("plans.plan.created", 1): PlanCreatedV1,
+    ("plans.task.assigned", 1): TaskAssignedV1,
+    ("notifications.alert.raised", 1): AlertRaisedV1,
+    ("notifications.alert.acknowledged", 1): AlertAcknowledgedV1,
+}
+
+
+def data_schema(event_type: str, schema_version: int) -> EventData:
+    try:
+        return CONTRACTS[(event_type, schema_version)]()
+    except KeyError:
+        raise ValidationError(f"no contract for {event_type} v{schema_version}", field_name="type") from None

@@ -1,0 +1,38 @@
+"""Errors the service layers raise; the API layer turns each into an application/problem+json response."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+        self.extra = extra
+
+
+class InvalidInput(ServiceError):
+    """Input that is well-formed but breaks a rule; `errors` names each field."""
+    status, title = 422, "Unprocessable input"
+
+    @classmethod
+    def field(cls, name: str, message: str) -> "InvalidInput":
+        return cls(f"{name}: {message}", errors={name: [message]})
+
+
+class NotAuthorised(ServiceError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(ServiceError):
+    status, title = 404, "Not found"
+
+
+class Conflict(ServiceError):
+    status, title = 409, "Conflict"
+
+
+class PreconditionFailed(ServiceError):
+    status, title = 412, "Precondition failed"

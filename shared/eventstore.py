@@ -1,0 +1,119 @@
+"""Event store on MongoDB semantics that FerretDB v1 also keeps (DESIGN.md section 3).
+
+Correctness rests only on inserts into a unique `_id` never succeeding twice: no transactions, no update atomicity
+(FerretDB issue #3040). An event's `_id` is "<stream_id>:<version>", so two writers appending the same version
+collide and the second gets ConcurrencyConflict. The log is the outbox; `pending` lists what the relay still has
+to publish and is written before the event, so an event can never be in the log without being listed.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+from mongoengine import DateTimeField, DictField, Document, IntField, StringField
+from mongoengine.errors import NotUniqueError
+
+from shared.envelope import Actor, Envelope, StreamRef, event_key
+
+
+class ConcurrencyConflict(Exception):
+    """Another writer appended to the stream since the caller read it."""
+
+    def __init__(self, stream_id: str, expected_version: int):
+        super().__init__(f"stream {stream_id} has moved past version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+class StoredEvent(Document):
+    key = StringField(primary_key=True)
+    event_id = StringField(required=True)
+    type = StringField(required=True)
+    schema_version = IntField(required=True)
+    occurred_at = DateTimeField(required=True)
+    producer = StringField(required=True)
+    stream_type = StringField(required=True)
+    stream_id = StringField(required=True)
+    version = IntField(required=True)
+    area_code = StringField()
+    actor = DictField()
+    correlation_id = StringField()
+    causation_id = StringField()
+    data = DictField()
+    recorded_at = DateTimeField(required=True)
+    meta = {"collection": "events", "auto_create_index": False,
+            "indexes": [{"fields": ["stream_id", "version"], "unique": True}]}
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope) -> "StoredEvent":
+        return cls(key=envelope.stream_key, event_id=envelope.id, type=envelope.type,
+                   schema_version=envelope.schema_version, occurred_at=envelope.occurred_at,
+                   producer=envelope.producer, stream_type=envelope.stream.type, stream_id=envelope.stream.id,
+                   version=envelope.stream.version, area_code=envelope.area_code, actor=asdict(envelope.actor),
+                   correlation_id=envelope.correlation_id, causation_id=envelope.causation_id,
+                   data=envelope.data, recorded_at=datetime.now(timezone.utc))
+
+    def to_envelope(self) -> Envelope:
+        occurred_at = self.occurred_at
+        if occurred_at.tzinfo is None:
+            occurred_at = occurred_at.replace(tzinfo=timezone.utc)
+        return Envelope(id=self.event_id, type=self.type, schema_version=self.schema_version,
+                        occurred_at=occurred_at, producer=self.producer,
+                        stream=StreamRef(type=self.stream_type, id=self.stream_id, version=self.version),
+                        area_code=self.area_code, actor=Actor(**self.actor), correlation_id=self.correlation_id,
+                        causation_id=self.causation_id, data=dict(self.data))
+
+
+class PendingEvent(Document):
+    """An event the relay has not yet seen confirmed by the broker."""
+    event_id = StringField(primary_key=True)
+    key = StringField(required=True)
+    stream_id = StringField(required=True)
+    version = IntField(required=True)
+    created_at = DateTimeField(required=True)
+    meta = {"collection": "pending", "auto_create_index": False, "indexes": ["created_at"]}
+
+
+class EventStore:
+    def append(self, envelopes: list[Envelope]) -> None:
+        """Append consecutive events of one stream; the first one's version must be the stream's next.
+
+        Appending an event whose id is already at that place in the log is a no-op, so a consumer that derives
+        its events' ids from the message it handles can append again after a crash without doubling anything.
+        """
+        if not envelopes:
+            return
+        now = datetime.now(timezone.utc)
+        for e in envelopes:
+            try:
+                PendingEvent(event_id=e.id, key=e.stream_key, stream_id=e.stream.id, version=e.stream.version,
+                             created_at=now).save(force_insert=True)
+            except NotUniqueError:
+                pass
+        for index, envelope in enumerate(envelopes):
+            try:
+                StoredEvent.from_envelope(envelope).save(force_insert=True)
+            except NotUniqueError:
+                stored = self.get(envelope.stream_key)
+                if stored is not None and stored.event_id == envelope.id:
+                    continue
+                PendingEvent.objects(event_id__in=[e.id for e in envelopes[index:]]).delete()
+                raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
+
+    def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
+        """Read a stream forward by point lookups on `_id`, the one filter FerretDB pushes down to SQLite."""
+        events = []
+        version = after_version
+        while (stored := StoredEvent.objects(key=event_key(stream_id, version + 1)).first()) is not None:
+            events.append(stored.to_envelope())
+            version += 1
+        return events
+
+    def has_version(self, stream_id: str, version: int) -> bool:
+        return StoredEvent.objects(key=event_key(stream_id, version)).only("key").first() is not None
+
+    def get(self, key: str) -> StoredEvent | None:
+        return StoredEvent.objects(key=key).first()
+
+
+DOCUMENTS = (StoredEvent, PendingEvent)

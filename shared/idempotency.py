@@ -1,0 +1,77 @@
+"""`Idempotency-Key` on POST: a retried request from an office on a bad line creates nothing twice.
+
+The first request with a key claims it by unique insert and, on success, stores its response; a retry with the
+same key and body gets that response again, a retry with another body gets 422, one still running gets 409.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from flask import current_app, g, request
+from mongoengine import DateTimeField, DictField, Document, IntField, StringField
+from mongoengine.errors import NotUniqueError
+
+from shared.errors import Conflict, InvalidInput
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
+
+
+class IdempotencyRecord(Document):
+    key = StringField(primary_key=True)
+    fingerprint = StringField(required=True)
+    status = IntField()
+    body = StringField()
+    headers = DictField()
+    created_at = DateTimeField(required=True)
+    meta = {"collection": "idempotency", "auto_create_index": False, "indexes": ["created_at"]}
+
+
+def _fingerprint() -> str:
+    return hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(),
+                                      request.get_data() or b""])).hexdigest()
+
+
+def _replay(record: IdempotencyRecord):
+    response = current_app.response_class(record.body, status=record.status, headers=dict(record.headers))
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        raw_key = request.headers.get(HEADER)
+        if raw_key is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(raw_key) <= 255 or not raw_key.isprintable():
+            raise InvalidInput.field(HEADER, "must be 1 to 255 printable characters")
+        subject = g.principal.subject if getattr(g, "principal", None) else "anonymous"
+        key = hashlib.sha256(json.dumps([subject, request.path, raw_key]).encode()).hexdigest()
+        fingerprint = _fingerprint()
+        try:
+            IdempotencyRecord(key=key, fingerprint=fingerprint, created_at=datetime.now(timezone.utc)).save(
+                force_insert=True)
+        except NotUniqueError:
+            record = IdempotencyRecord.objects(key=key).first()
+            if record is None or record.fingerprint != fingerprint:
+                raise InvalidInput.field(HEADER, "was already used with a different request") from None
+            if record.status is None:
+                raise Conflict("a request with this Idempotency-Key is still being processed") from None
+            return _replay(record)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except BaseException:
+            IdempotencyRecord.objects(key=key).delete()
+            raise
+        if response.status_code >= 300:
+            IdempotencyRecord.objects(key=key).delete()
+            return response
+        IdempotencyRecord.objects(key=key).update_one(
+            set__status=response.status_code, set__body=response.get_data(as_text=True),
+            set__headers={h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers})
+        return response
+    return wrapper

@@ -1,0 +1,37 @@
+"""Things that must happen once: a unique `_id` insert succeeds for exactly one caller, on FerretDB and MongoDB."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from mongoengine import DateTimeField, Document, StringField
+from mongoengine.errors import NotUniqueError
+
+
+class OnceMark(Document):
+    """`_id` is "<purpose>:<subject>", e.g. "notifications.alerts:<event id>" or "relay-lease:<slot>"."""
+    key = StringField(primary_key=True)
+    holder = StringField()
+    created_at = DateTimeField(required=True)
+    meta = {"collection": "once", "auto_create_index": False}
+
+
+def claim(key: str, holder: str | None = None) -> bool:
+    """True for the one caller whose insert of `key` succeeded."""
+    try:
+        OnceMark(key=key, holder=holder, created_at=datetime.now(timezone.utc)).save(force_insert=True)
+        return True
+    except NotUniqueError:
+        return False
+
+
+def holder_of(key: str) -> str | None:
+    mark = OnceMark.objects(key=key).only("holder").first()
+    return mark.holder if mark else None
+
+
+def is_claimed(key: str) -> bool:
+    return OnceMark.objects(key=key).only("key").first() is not None
+
+
+def release(key: str) -> None:
+    OnceMark.objects(key=key).delete()

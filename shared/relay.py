@@ -1,0 +1,113 @@
+"""The outbox relay: publishes what `pending` lists, in stream order, with publisher confirms.
+
+Runs in each service's worker. Several relays may run at once; a short lease taken by unique insert lets one of
+them work at a time, and consumers' idempotency absorbs the rare overlap when a lease changes hands.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from itertools import groupby
+
+from prometheus_client import Counter
+from tenacity import retry, stop_after_attempt, wait_exponential
+
+from shared import once
+from shared.bus import ConfirmingPublisher, events_exchange
+from shared.eventstore import EventStore, PendingEvent
+
+log = logging.getLogger(__name__)
+PUBLISHED = Counter("relay_published_total", "Events confirmed by the broker", ["service"])
+UNROUTED = Counter("relay_unrouted_total", "Events no queue subscribes to", ["service"])
+FAILED = Counter("relay_publish_failures_total", "Publish attempts that failed", ["service"])
+LEASE_SECONDS = 5
+
+
+class Lease:
+    """Time-sliced leadership: whoever first inserts the slot's mark holds it; the holder pre-claims the next."""
+
+    def __init__(self, name: str, holder: str | None = None, seconds: int = LEASE_SECONDS):
+        self.name, self.seconds = name, seconds
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+
+    def _key(self, slot: int) -> str:
+        return f"lease:{self.name}:{slot}"
+
+    def held(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        slot = int(now // self.seconds)
+        mine = once.claim(self._key(slot), self.holder) or once.holder_of(self._key(slot)) == self.holder
+        if mine and now - slot * self.seconds > 0.8 * self.seconds:
+            once.claim(self._key(slot + 1), self.holder)
+        if mine and slot % 100 == 0:
+            once.OnceMark.objects(key__startswith=f"lease:{self.name}:",
+                                  created_at__lt=datetime.now(timezone.utc) - timedelta(minutes=5)).delete()
+        return mine
+
+
+class Relay:
+    def __init__(self, service: str, publisher: ConfirmingPublisher, store: EventStore | None = None,
+                 grace_seconds: float = 300.0, batch: int = 500):
+        self.service = service
+        self.publisher = publisher
+        self.store = store or EventStore()
+        self.exchange = events_exchange(service)
+        self.grace = timedelta(seconds=grace_seconds)
+        self.batch = batch
+        self.lease = Lease(f"relay:{service}")
+
+    def run_once(self) -> int:
+        """Publish what is pending now; returns how many events were confirmed."""
+        if not self.lease.held():
+            return 0
+        entries = sorted(PendingEvent.objects.limit(self.batch), key=lambda p: (p.stream_id, p.version))
+        confirmed = 0
+        for _, stream_entries in groupby(entries, key=lambda p: p.stream_id):
+            for entry in stream_entries:
+                outcome = self._relay_entry(entry)
+                if outcome == "wait":
+                    break
+                confirmed += outcome == "published"
+        return confirmed
+
+    def _relay_entry(self, entry: PendingEvent) -> str:
+        stored = self.store.get(entry.key)
+        if stored is None or stored.event_id != entry.event_id:
+            created = entry.created_at.replace(tzinfo=timezone.utc) if entry.created_at.tzinfo is None \
+                else entry.created_at
+            if stored is not None or datetime.now(timezone.utc) - created > self.grace:
+                entry.delete()
+                return "dropped"
+            return "wait"
+        self._publish(stored.to_envelope())
+        entry.delete()
+        return "published"
+
+    @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+    def _publish(self, envelope) -> None:
+        try:
+            routed = self.publisher.publish(self.exchange, envelope.type, envelope.to_message(), envelope.id,
+                                            headers={"correlation_id": envelope.correlation_id or ""})
+        except Exception:
+            FAILED.labels(self.service).inc()
+            self.publisher.reset()
+            raise
+        PUBLISHED.labels(self.service).inc()
+        if not routed:
+            UNROUTED.labels(self.service).inc()
+            log.debug("no queue subscribes to %s; it stays in the log", envelope.type)
+
+    def run_forever(self, stop: threading.Event, poll_seconds: float) -> None:
+        while not stop.is_set():
+            try:
+                published = self.run_once()
+            except Exception:  # noqa: BLE001 - the relay outlives a broker or database outage and retries
+                log.warning("relay pass failed; retrying", exc_info=True)
+                stop.wait(1.0)
+                continue
+            if not published:
+                stop.wait(poll_seconds)

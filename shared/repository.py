@@ -1,0 +1,77 @@
+"""Loading and saving event-sourced aggregates: snapshot + replay forward, append under the stream's next version."""
+from __future__ import annotations
+
+from mongoengine import Document
+from pymongo.errors import DuplicateKeyError
+
+from shared.aggregate import Aggregate
+from shared.contracts import data_schema
+from shared.envelope import Actor, Envelope, StreamRef, new_envelope
+from shared.errors import PreconditionFailed
+from shared.eventstore import EventStore
+
+
+class EventSourcedRepository:
+    """`snapshot_document` must have fields `id`, `version` and `state`, plus any it is listed by."""
+
+    def __init__(self, producer: str, aggregate_cls: type[Aggregate], snapshot_document: type[Document],
+                 store: EventStore | None = None, list_fields=None):
+        self.producer = producer
+        self.aggregate_cls = aggregate_cls
+        self.snapshot_document = snapshot_document
+        self.store = store or EventStore()
+        self.list_fields = list_fields or (lambda aggregate: {})
+
+    def stream_id(self, aggregate_id: str) -> str:
+        return f"{self.aggregate_cls.stream_type}-{aggregate_id}"
+
+    def get(self, aggregate_id: str) -> Aggregate | None:
+        snapshot = self.snapshot_document.objects(id=aggregate_id).first()
+        aggregate = self.aggregate_cls.from_snapshot(snapshot.id, snapshot.state, snapshot.version) if snapshot else None
+        newer = self.store.load(self.stream_id(aggregate_id), after_version=aggregate.version if aggregate else 0)
+        if not newer:
+            return aggregate
+        aggregate = aggregate or self.aggregate_cls(aggregate_id)
+        for envelope in newer:
+            aggregate.apply(self._domain_event(envelope))
+            aggregate.version = envelope.stream.version
+        self._write_snapshot(aggregate)
+        return aggregate
+
+    def get_for_update(self, aggregate_id: str, expected_version: int | None) -> Aggregate | None:
+        aggregate = self.get(aggregate_id)
+        if aggregate is not None and expected_version is not None and aggregate.version != expected_version:
+            raise PreconditionFailed(f"the resource is at version {aggregate.version}, not {expected_version}",
+                                     current_version=aggregate.version)
+        return aggregate
+
+    def save(self, aggregate: Aggregate, actor: Actor, causation_id: str | None = None,
+             event_ids: list[str] | None = None) -> list[Envelope]:
+        """Append the aggregate's new events; raises ConcurrencyConflict if another writer got there first."""
+        first = aggregate.version - len(aggregate.pending) + 1
+        envelopes = [
+            new_envelope(event_type=event.type, schema_version=event.schema_version, producer=self.producer,
+                         stream=StreamRef(self.aggregate_cls.stream_type, self.stream_id(aggregate.id), first + i),
+                         area_code=aggregate.area_code, actor=actor, causation_id=causation_id,
+                         event_id=event_ids[i] if event_ids else None,
+                         data=data_schema(event.type, event.schema_version).dump(event.data()))
+            for i, event in enumerate(aggregate.pending)]
+        self.store.append(envelopes)
+        aggregate.pending.clear()
+        self._write_snapshot(aggregate)
+        return envelopes
+
+    def _domain_event(self, envelope: Envelope):
+        event_cls = self.aggregate_cls.event_types[envelope.type]
+        return event_cls(**data_schema(envelope.type, envelope.schema_version).load(envelope.data))
+
+    def _write_snapshot(self, aggregate: Aggregate) -> None:
+        """Never moves a snapshot backwards; a lost race is repaired by the next reader's replay."""
+        document = self.snapshot_document(id=aggregate.id, version=aggregate.version, state=aggregate.snapshot(),
+                                          **self.list_fields(aggregate))
+        collection = self.snapshot_document._get_collection()
+        try:
+            collection.replace_one({"_id": aggregate.id, "version": {"$lt": aggregate.version}},
+                                   document.to_mongo(), upsert=True)
+        except DuplicateKeyError:
+            pass

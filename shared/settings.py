@@ -1,0 +1,110 @@
+"""Settings read from environment variables and validated once, at start."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+SERVICES = ("plans", "cases", "notifications")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the services cannot run with; the message names the variable."""
+
+
+def _text(env, name, default=None, required=False):
+    value = env.get(name, default)
+    if required and not value:
+        raise SettingsError(f"{name} is required")
+    return value
+
+
+def _number(env, name, default, kind=int, minimum=0):
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a {kind.__name__}") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _url(env, name, default, schemes):
+    value = env.get(name) or default
+    if urlparse(value).scheme not in schemes:
+        raise SettingsError(f"{name}={value!r} must be a URL with scheme {' or '.join(schemes)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    mongodb_uri: str
+    mongodb_db: str
+    mongodb_timeout_ms: int
+    amqp_url: str
+    amqp_heartbeat: int
+    jwt_audience: str
+    jwt_issuer: str
+    jwt_public_key_file: str | None
+    jwt_private_key_file: str | None
+    oidc_discovery_url: str | None
+    province_code: str
+    relay_poll_seconds: float
+    relay_grace_seconds: float
+    confirm_timeout_seconds: float
+    consumer_prefetch: int
+    delivery_limit: int
+    fault_delay_after_effect_ms: int
+    log_level: str
+    var_dir: Path
+
+    @classmethod
+    def from_env(cls, service: str, env=None) -> "Settings":
+        env = os.environ if env is None else env
+        if service not in SERVICES:
+            raise SettingsError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+        var_dir = Path(_text(env, "DH_VAR_DIR", str(Path.cwd() / "var")))
+        public_key = _text(env, "JWT_PUBLIC_KEY_FILE", str(var_dir / "keys" / "jwt-public.pem"))
+        discovery = _text(env, "OIDC_DISCOVERY_URL")
+        if discovery:
+            _url(env, "OIDC_DISCOVERY_URL", discovery, ("https", "http"))
+        elif not Path(public_key).is_file():
+            raise SettingsError(
+                f"JWT_PUBLIC_KEY_FILE={public_key!r} does not exist; run `python -m shared.auth keygen` "
+                "or set OIDC_DISCOVERY_URL")
+        province = _text(env, "DH_PROVINCE_CODE", "56")
+        if not (province.isdigit() and len(province) == 2):
+            raise SettingsError(f"DH_PROVINCE_CODE={province!r} must be a two-digit province code")
+        log_level = _text(env, "LOG_LEVEL", "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise SettingsError(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR")
+        prefix = _text(env, "MONGODB_DB_PREFIX", "donghanh")
+        if not prefix.replace("_", "").isalnum():
+            raise SettingsError(f"MONGODB_DB_PREFIX={prefix!r} may hold only letters, digits and _")
+        return cls(
+            service=service,
+            mongodb_uri=_url(env, "MONGODB_URI", "mongodb://127.0.0.1:27017/", ("mongodb", "mongodb+srv")),
+            mongodb_db=f"{prefix}_{service}",
+            mongodb_timeout_ms=_number(env, "MONGODB_TIMEOUT_MS", 2000, minimum=100),
+            amqp_url=_url(env, "AMQP_URL", "amqp://donghanh:donghanh@127.0.0.1:5672/donghanh", ("amqp", "amqps")),
+            amqp_heartbeat=_number(env, "AMQP_HEARTBEAT", 30, minimum=0),
+            jwt_audience=_text(env, "JWT_AUDIENCE", "donghanh"),
+            jwt_issuer=_text(env, "JWT_ISSUER", "donghanh-local"),
+            jwt_public_key_file=None if discovery else public_key,
+            jwt_private_key_file=_text(env, "JWT_PRIVATE_KEY_FILE", str(var_dir / "keys" / "jwt-private.pem")),
+            oidc_discovery_url=discovery,
+            province_code=province,
+            relay_poll_seconds=_number(env, "RELAY_POLL_SECONDS", 0.05, kind=float, minimum=0.001),
+            relay_grace_seconds=_number(env, "RELAY_GRACE_SECONDS", 300.0, kind=float, minimum=1),
+            confirm_timeout_seconds=_number(env, "CONFIRM_TIMEOUT_SECONDS", 5.0, kind=float, minimum=0.1),
+            consumer_prefetch=_number(env, "CONSUMER_PREFETCH", 20, minimum=1),
+            delivery_limit=_number(env, "DELIVERY_LIMIT", 5, minimum=1),
+            fault_delay_after_effect_ms=_number(env, "FAULT_DELAY_AFTER_EFFECT_MS", 0),
+            log_level=log_level,
+            var_dir=var_dir,
+        )

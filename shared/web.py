@@ -1,0 +1,258 @@
+"""The HTTP conventions every service follows (DESIGN.md section 6), in one app factory helper.
+
+problem+json errors naming fields, rejection of operator-looking keys and NUL characters before anything is read,
+JWT on every API except health and docs, correlation ids, Prometheus metrics, /healthz and /readyz, ETags.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import time
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, jsonify, request
+from flask_smorest import Api
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import multiprocess
+from pymongo.errors import ConnectionFailure
+from werkzeug.exceptions import HTTPException
+
+from shared import runtime
+from shared.auth import AuthError, TokenVerifier, verifier_from
+from shared.errors import PreconditionFailed, ServiceError
+from shared.logs import correlation_id, new_correlation_id
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/docs")
+CORRELATION_HEADER = "X-Correlation-ID"
+REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"])
+LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["service", "method", "endpoint"])
+_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+def problem(status: int, title: str, detail: str | None = None, errors: dict | None = None, **extra):
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
+def _flatten(messages, prefix="") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into {"person.birth_date": [...]}, dropping the location level."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "_body": messages}
+        for m in messages:
+            flat.update(_flatten(m, prefix))
+        return flat
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = value if isinstance(value, list) else [str(value)]
+    return flat
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api answering every HTTP error as problem+json with the fields named."""
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        errors = None
+        if messages:
+            errors = {}
+            for _location, fields_ in messages.items():
+                errors.update(_flatten(fields_))
+        detail = data.get("message") or error.description
+        if errors:
+            detail = "invalid fields: " + ", ".join(sorted(errors))
+        response = problem(error.code or 500, error.name, detail, errors)
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        return response
+
+
+def _bad_key(value, path="") -> tuple[str, str] | None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
+                return name, "keys may not start with '$' or contain '.' or NUL"
+            found = _bad_key(item, name)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _bad_key(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    elif isinstance(value, str) and "\x00" in value:
+        return path or "_body", "NUL characters are not allowed"
+    return None
+
+
+def _check_input():
+    for key, value in request.args.items(multi=True):
+        if key.startswith("$") or "." in key or "\x00" in key or "\x00" in value:
+            return problem(400, "Bad request", f"query parameter {key!r} is not allowed",
+                           {key: ["operator-looking keys and NUL characters are not allowed"]})
+    if request.method in ("POST", "PUT", "PATCH") and request.content_length:
+        if not request.is_json:
+            return problem(415, "Unsupported media type", "send application/json")
+        body = request.get_json(silent=True)
+        if body is None:
+            return problem(400, "Bad request", "the body is not valid JSON", {"_body": ["not valid JSON"]})
+        found = _bad_key(body)
+        if found:
+            return problem(400, "Bad request", f"{found[0]}: {found[1]}", {found[0]: [found[1]]})
+    return None
+
+
+def if_match_version() -> int | None:
+    """The aggregate version a write expects, from `If-Match: "<version>"`; None when the header is absent."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"(\d+)"\s*', header)
+    if not match:
+        raise PreconditionFailed("If-Match must be an ETag this API issued, like \"3\"",
+                                 errors={"If-Match": ["not an ETag of this API"]})
+    return int(match.group(1))
+
+
+def service_layer():
+    return current_app.extensions["service_layer"]
+
+
+def principal():
+    return g.principal
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def create_base_app(settings: Settings, title: str, service_layer,
+                    verifier: TokenVerifier | None = None) -> tuple[Flask, ProblemApi]:
+    """A Flask app with the conventions installed; views reach the service layer through `service_layer()`."""
+    verifier = verifier or verifier_from(settings)
+    readiness = {"database": runtime.database_ping, "broker": functools.partial(runtime.broker_ping, settings)}
+    app = Flask(f"donghanh.{settings.service}")
+    app.extensions["service_layer"] = service_layer
+    app.config.update(
+        API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={"components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearer": []}]},
+        JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    app.json.ensure_ascii = False
+    api = ProblemApi(app)
+    _install_hooks(app, settings, verifier)
+    _install_error_handlers(app)
+    _install_ops_routes(app, readiness)
+    return app, api
+
+
+def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
+    @app.before_request
+    def begin():
+        g.started = time.perf_counter()
+        incoming = request.headers.get(CORRELATION_HEADER, "")
+        g.correlation_token = correlation_id.set(incoming if _CORRELATION.match(incoming) else new_correlation_id())
+        rejected = _check_input()
+        if rejected is not None:
+            return rejected
+        if request.path in PUBLIC_PATHS or request.path.startswith("/api/v1/docs"):
+            return None
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return _unauthorised("send a bearer token in the Authorization header")
+        try:
+            g.principal = verifier.verify(header[7:].strip())
+        except AuthError as exc:
+            return _unauthorised(str(exc))
+        return None
+
+    @app.after_request
+    def finish(response):
+        response.headers[CORRELATION_HEADER] = correlation_id.get() or ""
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(settings.service, request.method, endpoint, response.status_code).inc()
+        LATENCY.labels(settings.service, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
+        return response
+
+    @app.teardown_request
+    def reset(_exc):
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation_id.reset(token)
+
+
+def _unauthorised(detail: str):
+    response = problem(401, "Unauthorized", detail)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="donghanh"'
+    return response
+
+
+def _install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        return problem(exc.status, exc.title, exc.detail, exc.errors or None, **exc.extra)
+
+    @app.errorhandler(ConnectionFailure)
+    def database_unavailable(exc):
+        log.warning("database unavailable: %s", exc)
+        response = problem(503, "Service unavailable", "the database is unreachable; retry shortly")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return problem(exc.code or 500, exc.name, exc.description)
+        log.exception("unhandled error")
+        return problem(500, "Internal server error", "an unexpected error was logged with the correlation id")
+
+
+def _install_ops_routes(app: Flask, readiness: dict[str, Callable[[], None]]) -> None:
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        failures = {}
+        for name, check in readiness.items():
+            try:
+                check()
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                failures[name] = [type(exc).__name__]
+        if failures:
+            return problem(503, "Service unavailable", "not ready: " + ", ".join(sorted(failures)), failures)
+        return {"status": "ready", "checks": sorted(readiness)}
+
+    @app.get("/metrics")
+    def metrics():
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            from prometheus_client import REGISTRY as registry
+        return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+

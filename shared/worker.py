@@ -1,0 +1,98 @@
+"""A service's worker process: the outbox relay, its consumers and its timers, each on a thread, until SIGTERM."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shared import bus, runtime
+from shared.bus import ConfirmingPublisher, Subscription
+from shared.consumer import EventConsumer, Handler
+from shared.relay import Relay
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Timer:
+    """A periodic job; it must be safe to run from several workers at once (see shared.once)."""
+    name: str
+    every_seconds: float
+    run: Callable[[], int]
+
+
+@dataclass
+class WorkerSpec:
+    settings: Settings
+    subscriptions: dict[Subscription, dict[str, Handler]] = field(default_factory=dict)
+    timers: list[Timer] = field(default_factory=list)
+
+
+def _consume(spec: WorkerSpec, subscription: Subscription, handlers, stop: threading.Event) -> None:
+    settings = spec.settings
+    while not stop.is_set():
+        try:
+            with runtime.broker_connection(settings) as connection:
+                consumer = EventConsumer(connection, subscription, handlers, prefetch=settings.consumer_prefetch,
+                                         fault_delay_after_effect_ms=settings.fault_delay_after_effect_ms)
+                threading.Thread(target=lambda: (stop.wait(), setattr(consumer, "should_stop", True)),
+                                 daemon=True).start()
+                consumer.run()
+        except Exception:  # noqa: BLE001 - reconnect after any broker failure
+            log.warning("consumer %s stopped; reconnecting", subscription.queue, exc_info=True)
+            stop.wait(1.0)
+
+
+def _tick(timer: Timer, stop: threading.Event) -> None:
+    while not stop.wait(timer.every_seconds):
+        try:
+            timer.run()
+        except Exception:  # noqa: BLE001 - a timer failure is retried on the next tick
+            log.warning("timer %s failed", timer.name, exc_info=True)
+
+
+def _declare(spec: WorkerSpec, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            with runtime.broker_connection(spec.settings) as connection:
+                bus.declare(connection, [spec.settings.service], list(spec.subscriptions))
+            return
+        except Exception:  # noqa: BLE001 - the broker may not be up yet
+            log.warning("cannot declare the broker topology yet; retrying", exc_info=True)
+            stop.wait(2.0)
+
+
+def run(spec: WorkerSpec) -> None:
+    settings = spec.settings
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    _declare(spec, stop)
+    publisher = ConfirmingPublisher(runtime.broker_connection(settings, confirm=True),
+                                    confirm_timeout=settings.confirm_timeout_seconds)
+    relay = Relay(settings.service, publisher, grace_seconds=settings.relay_grace_seconds)
+    threads = [threading.Thread(target=relay.run_forever, args=(stop, settings.relay_poll_seconds), name="relay")]
+    threads += [threading.Thread(target=_consume, args=(spec, s, h, stop), name=s.queue)
+                for s, h in spec.subscriptions.items()]
+    threads += [threading.Thread(target=_tick, args=(t, stop), name=t.name) for t in spec.timers]
+    for thread in threads:
+        thread.start()
+    log.info("worker running: relay, %d consumers, %d timers", len(spec.subscriptions), len(spec.timers))
+    while not stop.wait(0.5):
+        pass
+    for thread in threads:
+        thread.join(timeout=10)
+    publisher.reset()
+
+
+def main(service: str, bootstrap, subscriptions=lambda service_layer: {}) -> None:
+    """Entry point of `python -m services.<service>.entrypoints.worker`."""
+    from shared.logs import configure_logging
+
+    settings = Settings.from_env(service)
+    configure_logging(f"{service}-worker", settings.log_level)
+    service_layer = bootstrap(settings)
+    run(WorkerSpec(settings=settings, subscriptions=subscriptions(service_layer)))
