@@ -60,7 +60,9 @@ def declare(connection: Connection, producers: list[str], subscriptions: list[Su
 
 
 def connect(url: str, heartbeat: int = 30, confirm: bool = False) -> Connection:
-    options = {"confirm_publish": True} if confirm else {}
+    options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    if confirm:
+        options["confirm_publish"] = True
     return Connection(url, heartbeat=heartbeat, connect_timeout=3, transport_options=options)
 
 

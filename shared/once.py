@@ -1,6 +1,7 @@
 """Things that must happen once: a unique `_id` insert succeeds for exactly one caller, on FerretDB and MongoDB."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from mongoengine import DateTimeField, Document, StringField
@@ -35,3 +36,8 @@ def is_claimed(key: str) -> bool:
 
 def release(key: str) -> None:
     OnceMark.objects(key=key).delete()
+
+
+def with_prefix(prefix: str):
+    """Marks whose key starts with `prefix` (a plain regex: FerretDB refuses mongoengine's `u` flag)."""
+    return OnceMark.objects(__raw__={"_id": {"$regex": "^" + re.escape(prefix)}})

@@ -44,8 +44,8 @@ class Lease:
         if mine and now - slot * self.seconds > 0.8 * self.seconds:
             once.claim(self._key(slot + 1), self.holder)
         if mine and slot % 100 == 0:
-            once.OnceMark.objects(key__startswith=f"lease:{self.name}:",
-                                  created_at__lt=datetime.now(timezone.utc) - timedelta(minutes=5)).delete()
+            once.with_prefix(f"lease:{self.name}:").filter(
+                created_at__lt=datetime.now(timezone.utc) - timedelta(minutes=5)).delete()
         return mine
 
 

@@ -1,0 +1,81 @@
+import json
+import uuid
+
+import pytest
+from kombu import Connection
+
+from shared import runtime
+from shared.bus import Subscription, events_exchange
+from shared.once import claim, with_prefix
+from services.cases.adapters.documents import DOCUMENTS
+from tests.integration.busutil import RunningConsumer, collect
+from tests.integration.test_eventstore import envelope
+from tests.support import wait_for
+
+
+@pytest.fixture
+def subscription(settings):
+    runtime.connect_database(settings("cases"), DOCUMENTS)
+    return Subscription(queue=f"test.{uuid.uuid4().hex[:8]}", bindings=(("cases", "cases.case.worker_assigned"),),
+                        delivery_limit=3)
+
+
+def publish(amqp_url, body, content_type="application/json", raw=False):
+    with Connection(amqp_url) as connection:
+        producer = connection.Producer()
+        if raw:
+            producer.publish(body, exchange=events_exchange("cases"), routing_key="cases.case.worker_assigned",
+                             content_type=content_type, content_encoding="utf-8", delivery_mode=2)
+        else:
+            producer.publish(body, exchange=events_exchange("cases"), routing_key="cases.case.worker_assigned",
+                             serializer="json", delivery_mode=2)
+
+
+def effects(prefix):
+    return with_prefix(prefix).count()
+
+
+def recording_handler(prefix):
+    def handle(event):
+        claim(f"{prefix}{event.id}")
+    return handle
+
+
+def test_the_same_event_delivered_twice_has_one_effect(subscription, amqp_url):
+    calls = []
+    handler = recording_handler("effect:")
+    message = envelope("dup", 1).to_message()
+    with RunningConsumer(amqp_url, subscription,
+                         {"cases.case.worker_assigned": lambda e: (calls.append(e.id), handler(e))}):
+        publish(amqp_url, message)
+        publish(amqp_url, message)
+        wait_for(lambda: len(calls) >= 1 and effects("handled:") == 1, 10, message="handling")
+        publish(amqp_url, envelope("dup", 2).to_message())
+        wait_for(lambda: effects("effect:") == 2, 10, message="the next event")
+    assert calls.count(message["id"]) == 1
+
+
+def test_poison_and_undecodable_messages_are_dead_lettered_and_consumption_goes_on(subscription, amqp_url):
+    good = []
+    attempts = []
+
+    def handle(event):
+        if event.data["worker_id"] == "poison":
+            attempts.append(1)
+            raise RuntimeError("always fails")
+        good.append(event.id)
+
+    poison = envelope("p", 1).to_message()
+    poison["data"]["worker_id"] = "poison"
+    with RunningConsumer(amqp_url, subscription, {"cases.case.worker_assigned": handle}):
+        publish(amqp_url, poison)
+        publish(amqp_url, b"{not json", raw=True)
+        publish(amqp_url, b"plain text", content_type="text/plain", raw=True)
+        publish(amqp_url, {"id": "broken envelope"})
+        publish(amqp_url, envelope("ok", 1).to_message())
+        wait_for(lambda: len(good) == 1, 20, message="the good message")
+        dead = collect(amqp_url, subscription.dead_letter_name, 4)
+    assert len(dead) == 4
+    assert poison in [json.loads(body) for body in dead if body.startswith(b'{"')]
+    assert b"{not json" in dead and b"plain text" in dead
+    assert len(attempts) == subscription.delivery_limit + 1

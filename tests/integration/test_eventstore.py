@@ -1,0 +1,85 @@
+import threading
+from datetime import date
+
+import pytest
+
+from shared import runtime
+from shared.envelope import Actor, StreamRef, new_envelope
+from shared.eventstore import ConcurrencyConflict, EventStore, PendingEvent, StoredEvent
+from shared.repository import EventSourcedRepository
+from services.cases.adapters.documents import DOCUMENTS, CaseSnapshot, case_list_fields
+from services.cases.domain.model import Case
+
+
+@pytest.fixture
+def store(settings):
+    runtime.connect_database(settings("cases"), DOCUMENTS)
+    return EventStore()
+
+
+def envelope(stream_id, version, event_id=None):
+    return new_envelope(event_type="cases.case.worker_assigned", schema_version=1, producer="cases",
+                        stream=StreamRef("case", stream_id, version), area_code="22366", actor=Actor("u", "caseworker"),
+                        data={"case_id": stream_id, "commune_code": "22366", "worker_id": f"w{version}"},
+                        event_id=event_id)
+
+
+def test_append_then_load_in_order_and_listed_as_pending(store):
+    store.append([envelope("s1", 1), envelope("s1", 2)])
+    store.append([envelope("s1", 3)])
+    assert [e.stream.version for e in store.load("s1")] == [1, 2, 3]
+    assert [e.stream.version for e in store.load("s1", after_version=2)] == [3]
+    assert PendingEvent.objects(stream_id="s1").count() == 3
+
+
+def test_appending_a_taken_version_conflicts_and_leaves_nothing_pending(store):
+    store.append([envelope("s2", 1)])
+    loser = envelope("s2", 1)
+    with pytest.raises(ConcurrencyConflict):
+        store.append([loser])
+    assert StoredEvent.objects(stream_id="s2").count() == 1
+    assert PendingEvent.objects(event_id=loser.id).count() == 0
+
+
+def test_appending_the_same_event_again_is_a_no_op(store):
+    first = envelope("s3", 1)
+    store.append([first])
+    store.append([envelope("s3", 1, event_id=first.id)])
+    assert StoredEvent.objects(stream_id="s3").count() == 1
+    assert PendingEvent.objects(event_id=first.id).count() == 1
+
+
+def test_concurrent_appends_of_the_same_version_let_exactly_one_win(store):
+    store.append([envelope("s4", 1)])
+    outcomes, barrier = [], threading.Barrier(8)
+
+    def write():
+        barrier.wait()
+        try:
+            store.append([envelope("s4", 2)])
+            outcomes.append("ok")
+        except ConcurrencyConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
+    assert StoredEvent.objects(stream_id="s4").count() == 2
+    assert PendingEvent.objects(stream_id="s4").count() == 2
+
+
+def test_a_stale_snapshot_is_replayed_forward_and_repaired(store):
+    repo = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields)
+    case = Case.open("c9", "n", "P", "22366", date(2026, 8, 1), "tested")
+    repo.save(case, Actor("u", "caseworker"))
+    other = repo.get("c9")
+    other.assign_worker("w7")
+    store.append([new_envelope(event_type="cases.case.worker_assigned", schema_version=1, producer="cases",
+                               stream=StreamRef("case", "case-c9", 2), area_code="22366",
+                               actor=Actor("u", "caseworker"),
+                               data={"case_id": "c9", "commune_code": "22366", "worker_id": "w7"})])
+    assert CaseSnapshot.objects.get(id="c9").version == 1
+    loaded = repo.get("c9")
+    assert loaded.version == 2 and loaded.assigned_worker == "w7"
+    assert CaseSnapshot.objects.get(id="c9").version == 2

@@ -1,0 +1,69 @@
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared import runtime
+from shared.bus import ConfirmingPublisher, connect
+from shared.eventstore import EventStore, PendingEvent
+from shared.relay import Lease, Relay
+from services.cases.adapters.documents import DOCUMENTS
+from tests.integration.busutil import bind_probe, queue_messages
+from tests.integration.test_eventstore import envelope
+
+
+@pytest.fixture
+def store(settings):
+    runtime.connect_database(settings("cases"), DOCUMENTS)
+    return EventStore()
+
+
+def relay_for(amqp_url, **kwargs):
+    return Relay("cases", ConfirmingPublisher(connect(amqp_url, confirm=True), confirm_timeout=5), **kwargs)
+
+
+def test_pending_events_are_published_in_stream_order_then_unlisted(store, amqp_url):
+    probe = bind_probe(amqp_url, "cases")
+    store.append([envelope("a", 1), envelope("a", 2)])
+    store.append([envelope("b", 1)])
+    store.append([envelope("a", 3)])
+    assert relay_for(amqp_url).run_once() == 4
+    bodies = [json.loads(b) for b in queue_messages(amqp_url, probe)]
+    assert [b["stream"]["version"] for b in bodies if b["stream"]["id"] == "a"] == [1, 2, 3]
+    assert len(bodies) == 4 and all(m["type"] == "cases.case.worker_assigned" for m in bodies)
+    assert PendingEvent.objects.count() == 0
+
+
+def test_an_event_nobody_subscribes_to_is_confirmed_and_unlisted(store, amqp_url):
+    store.append([envelope("lonely", 1)])
+    relay = relay_for(amqp_url)
+    relay.exchange = relay.exchange.__class__("cases.unbound.events", type="topic", durable=True)
+    assert relay.run_once() == 1
+    assert PendingEvent.objects.count() == 0
+
+
+def test_with_the_broker_unreachable_events_stay_pending(store):
+    store.append([envelope("c", 1)])
+    relay = Relay("cases", ConfirmingPublisher(connect("amqp://donghanh:x@127.0.0.1:5999/none", confirm=True)))
+    with pytest.raises(Exception):
+        relay.run_once()
+    assert PendingEvent.objects.count() == 1
+
+
+def test_a_pending_entry_waits_for_its_event_then_is_dropped_after_the_grace(store, amqp_url):
+    PendingEvent(event_id="11111111-1111-1111-1111-111111111111", key="d:0000000001", stream_id="d", version=1,
+                 created_at=datetime.now(timezone.utc)).save(force_insert=True)
+    relay = relay_for(amqp_url, grace_seconds=60)
+    assert relay.run_once() == 0
+    assert PendingEvent.objects.count() == 1
+    PendingEvent.objects.update(set__created_at=datetime.now(timezone.utc) - timedelta(minutes=5))
+    relay.run_once()
+    assert PendingEvent.objects.count() == 0
+
+
+def test_only_one_relay_holds_the_lease_at_a_time(store):
+    first, second = Lease("relay:test", "first"), Lease("relay:test", "second")
+    now = 1_000_000.0
+    assert first.held(now) and not second.held(now)
+    assert first.held(now + 4.5)
+    assert first.held(now + 5.1) and not second.held(now + 5.1)

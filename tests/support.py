@@ -1,0 +1,154 @@
+"""Starting and stopping the real components the tests run against."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+FERRETDB = ROOT / ".local" / "bin" / "ferretdb"
+PRIVATE_KEY = str(VAR / "keys" / "jwt-private.pem")
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class FerretDB:
+    """A FerretDB of the tests' own: own port, own data folder, wiped at the start of the session."""
+
+    def __init__(self, port=27117, debug_port=28188):
+        self.port, self.debug_port = port, debug_port
+        self.data = VAR / "test" / "ferretdb"
+        self.process: subprocess.Popen | None = None
+        self.uri = f"mongodb://127.0.0.1:{port}/"
+
+    def wipe(self):
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def start(self):
+        self.data.mkdir(parents=True, exist_ok=True)
+        log = open(VAR / "log" / f"ferretdb-test-{self.port}.log", "ab")
+        self.process = subprocess.Popen(
+            [str(FERRETDB), "--handler=sqlite", f"--sqlite-url=file:{self.data}/",
+             f"--listen-addr=127.0.0.1:{self.port}", f"--debug-addr=127.0.0.1:{self.debug_port}",
+             "--telemetry=disable", f"--state-dir={self.data}", "--log-level=warn"],
+            stdout=log, stderr=log)
+        wait_for(lambda: port_open(self.port), 20, message="FerretDB to listen")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        wait_for(lambda: not port_open(self.port), 10, message="FerretDB to stop")
+
+
+def rabbitmqctl(*args: str) -> str:
+    return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, text=True,
+                          timeout=120).stdout
+
+
+def amqp_password() -> str:
+    return (VAR / "secrets" / "amqp-password").read_text().strip()
+
+
+def fresh_vhost(vhost: str) -> str:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "donghanh", ".*", ".*", ".*")
+    return f"amqp://donghanh:{amqp_password()}@127.0.0.1:5672/{vhost}"
+
+
+def broker_stop():
+    rabbitmqctl("stop_app")
+
+
+def broker_start():
+    rabbitmqctl("start_app")
+    rabbitmqctl("await_startup")
+
+
+SERVICES = ("plans", "cases", "notifications")
+
+
+class System:
+    """The three services as real gunicorn and worker processes, on the tests' FerretDB and vhost."""
+
+    def __init__(self, mongodb_uri: str, amqp_url: str, db_prefix: str, base_port: int = 18100, extra_env=None):
+        self.ports = {s: base_port + i + 1 for i, s in enumerate(SERVICES)}
+        self.urls = {s: f"http://127.0.0.1:{p}" for s, p in self.ports.items()}
+        self.env = {**os.environ, "MONGODB_URI": mongodb_uri, "AMQP_URL": amqp_url, "MONGODB_DB_PREFIX": db_prefix,
+                    "DH_VAR_DIR": str(VAR), "RELAY_POLL_SECONDS": "0.02", "LOG_LEVEL": "INFO",
+                    "GUNICORN_WORKERS": "2", "MONGODB_TIMEOUT_MS": "1000", **(extra_env or {})}
+        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.apis: dict[str, subprocess.Popen] = {}
+        self.workers: dict[str, subprocess.Popen] = {}
+        self.log_dir = VAR / "log" / "tests" / db_prefix
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def _spawn(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=log,
+                                start_new_session=True)
+
+    def start_api(self, service: str):
+        env = {**self.env, "SERVICE_PORT": str(self.ports[service])}
+        self.apis[service] = self._spawn(f"{service}-api", [
+            "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", f"services.{service}.entrypoints.app:create_app()"],
+            env)
+
+    def start_worker(self, service: str, extra_env=None):
+        self.workers[service] = self._spawn(f"{service}-worker",
+                                            ["-m", f"services.{service}.entrypoints.worker"],
+                                            {**self.env, **(extra_env or {})})
+
+    def kill_worker(self, service: str, sig=signal.SIGKILL):
+        process = self.workers.pop(service)
+        process.send_signal(sig)
+        process.wait(15)
+
+    def start(self):
+        for service in SERVICES:
+            self.start_api(service)
+            self.start_worker(service)
+        for service, url in self.urls.items():
+            wait_for(lambda: self.ready(service), 60, 0.2, f"{service} to be ready")
+        return self
+
+    def ready(self, service: str) -> bool:
+        try:
+            return requests.get(f"{self.urls[service]}/readyz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self):
+        for process in [*self.apis.values(), *self.workers.values()]:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in [*self.apis.values(), *self.workers.values()]:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.apis.clear()
+        self.workers.clear()

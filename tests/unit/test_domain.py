@@ -1,0 +1,75 @@
+from datetime import date, datetime, timezone
+
+import pytest
+
+from shared import areas
+from services.cases.domain.model import Case, CaseOpened, CaseWorkerAssigned, regime_for
+from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, UnitEntry, recipients
+from services.plans.domain.model import Plan, indicators_counting
+
+
+def test_regime_is_chosen_by_opening_date():
+    assert regime_for(date(2026, 6, 30)) == "law-73-2021"
+    assert regime_for(date(2026, 7, 1)) == "law-120-2025"
+
+
+def test_opening_a_case_records_one_event_and_sets_version():
+    case = Case.open("c1", "22366-2026-C1", "P1", "22366", date(2026, 8, 1), "user_management")
+    assert [type(e) for e in case.pending] == [CaseOpened]
+    assert case.version == 1 and case.regime == "law-120-2025" and case.area_code == "22366"
+
+
+def test_assigning_the_same_worker_twice_records_nothing_new():
+    case = Case.open("c1", "n", "P1", "22366", date(2026, 8, 1), "tested")
+    case.assign_worker("w1")
+    case.assign_worker("w1")
+    assert [type(e) for e in case.pending] == [CaseOpened, CaseWorkerAssigned]
+    assert case.version == 2
+
+
+def test_case_snapshot_round_trips():
+    case = Case.open("c1", "n", "P1", "22366", date(2026, 8, 1), "tested")
+    case.assign_worker("w1")
+    again = Case.from_snapshot("c1", case.snapshot(), case.version)
+    assert again.snapshot() == case.snapshot() and again.version == 2 and again.opened_on == date(2026, 8, 1)
+
+
+def test_areas_contain_communes_of_their_province():
+    assert areas.is_province("56") and areas.is_commune("22366")
+    assert areas.covers("56", "22366") and areas.covers("22366", "22366")
+    assert not areas.covers("22366", "56") and not areas.covers("01", "22366")
+    assert areas.province_of("22366") == "56" and areas.province_of("99999") is None
+    assert len(areas.communes_of("56")) > 50
+
+
+def test_case_opened_alerts_commune_offices_covering_the_commune():
+    directory = [UnitEntry("CAX-22366", "commune_police", ("22366",)),
+                 UnitEntry("UBX-22366", "commune_committee", ("22366",)),
+                 UnitEntry("CAX-22333", "commune_police", ("22333",)),
+                 UnitEntry("PC04", "provincial_police", ("56",)),
+                 UnitEntry("SCHOOL", "school", ("22366",))]
+    route = ROUTES["cases.case.opened"]
+    assert recipients(route, {"case_id": "c"}, "22366", directory, areas.covers) == ["CAX-22366", "UBX-22366"]
+
+
+def test_task_assigned_alerts_lead_and_supporting_units():
+    route = ROUTES["plans.task.assigned"]
+    data = {"task_id": "t", "lead_unit": "A", "supporting_units": ["B", "A"]}
+    assert recipients(route, data, None, [], areas.covers) == ["A", "B"]
+
+
+def test_an_alert_is_acknowledged_once():
+    alert = Alert.raise_for("a1", "U1", ROUTES["plans.task.assigned"],
+                            {"task_id": "t", "title": "Tuyên truyền", "due_on": "2026-06-30"}, None, None,
+                            datetime(2026, 6, 1, tzinfo=timezone.utc))
+    assert alert.raised.title_vi == "Nhiệm vụ mới: Tuyên truyền (hạn 2026-06-30)"
+    alert.acknowledge("u")
+    with pytest.raises(AlreadyAcknowledged):
+        alert.acknowledge("u")
+
+
+def test_plan_period_and_counted_indicators():
+    plan = Plan.create("p", "Tháng hành động", "action_month", "56", date(2026, 6, 1), date(2026, 6, 30),
+                       [{"code": "people_newly_managed", "target": 10}])
+    assert plan.counts_on(date(2026, 6, 30)) and not plan.counts_on(date(2026, 7, 1))
+    assert indicators_counting("cases.case.opened") == ["people_newly_managed"]

@@ -1,0 +1,25 @@
+import pytest
+
+from shared.settings import Settings, SettingsError
+
+BASE = {"JWT_PUBLIC_KEY_FILE": __file__}
+
+
+@pytest.mark.parametrize("name,value", [
+    ("MONGODB_URI", "http://x"), ("AMQP_URL", "mongodb://x"), ("CONSUMER_PREFETCH", "many"),
+    ("CONSUMER_PREFETCH", "0"), ("DH_PROVINCE_CODE", "5"), ("LOG_LEVEL", "LOUD"), ("RELAY_POLL_SECONDS", "-1"),
+    ("JWT_PUBLIC_KEY_FILE", "/nonexistent.pem"), ("MONGODB_DB_PREFIX", "a.b"),
+])
+def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env("cases", {**BASE, name: value})
+
+
+def test_defaults_give_each_service_its_own_database():
+    assert Settings.from_env("cases", BASE).mongodb_db == "donghanh_cases"
+    assert Settings.from_env("plans", {**BASE, "MONGODB_DB_PREFIX": "x"}).mongodb_db == "x_plans"
+
+
+def test_unknown_service_is_refused():
+    with pytest.raises(SettingsError):
+        Settings.from_env("billing", BASE)
