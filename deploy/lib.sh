@@ -30,7 +30,9 @@ install_os_packages() {
 }
 
 install_ferretdb() {
-  if [ -x "$BIN/ferretdb" ] && "$BIN/ferretdb" --version 2>/dev/null | grep -q "$FERRETDB_VERSION"; then return; fi
+  if [ -x "$BIN/ferretdb" ] && [[ "$("$BIN/ferretdb" --version 2>/dev/null)" == *"version: $FERRETDB_VERSION"* ]]; then
+    return
+  fi
   log "building FerretDB $FERRETDB_VERSION from its Go module"
   mkdir -p "$BIN" "$VAR/build"
   local src dir="$VAR/build/ferretdb-src"

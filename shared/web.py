@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, g, jsonify, request
 from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
 from pymongo.errors import ConnectionFailure
@@ -21,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared import runtime
 from shared.auth import AuthError, TokenVerifier, verifier_from
-from shared.errors import PreconditionFailed, ServiceError
+from shared.errors import InvalidInput, PreconditionFailed, ServiceError
 from shared.logs import correlation_id, new_correlation_id
 from shared.settings import Settings
 
@@ -89,8 +90,8 @@ def _bad_key(value, path="") -> tuple[str, str] | None:
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{path}.{key}" if path else str(key)
-            if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
-                return name, "keys may not start with '$' or contain '.' or NUL"
+            if not isinstance(key, str) or "$" in key or "." in key or "\x00" in key:
+                return name, "keys may not contain '$', '.' or NUL"
             found = _bad_key(item, name)
             if found:
                 return found
@@ -106,7 +107,7 @@ def _bad_key(value, path="") -> tuple[str, str] | None:
 
 def _check_input():
     for key, value in request.args.items(multi=True):
-        if key.startswith("$") or "." in key or "\x00" in key or "\x00" in value:
+        if "$" in key or "." in key or "\x00" in key or "\x00" in value:
             return problem(400, "Bad request", f"query parameter {key!r} is not allowed",
                            {key: ["operator-looking keys and NUL characters are not allowed"]})
     if request.method in ("POST", "PUT", "PATCH") and request.content_length:
@@ -119,6 +120,28 @@ def _check_input():
         if found:
             return problem(400, "Bad request", f"{found[0]}: {found[1]}", {found[0]: [found[1]]})
     return None
+
+
+MAX_PAGE = 100_000
+
+
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's Blueprint with a ceiling on `page`, so no page number overflows the database's skip."""
+
+    def paginate(self, pager=None, *, page=None, page_size=None, max_page_size=200):
+        decorator = super().paginate(pager, page=page, page_size=page_size, max_page_size=max_page_size)
+
+        def guarded(view):
+            paginated = decorator(view)
+
+            @functools.wraps(paginated)
+            def wrapper(*args, **kwargs):
+                raw = request.args.get("page", "")
+                if raw.isdigit() and int(raw) > MAX_PAGE:
+                    raise InvalidInput.field("page", f"must be at most {MAX_PAGE}")
+                return paginated(*args, **kwargs)
+            return wrapper
+        return guarded
 
 
 def if_match_version() -> int | None:

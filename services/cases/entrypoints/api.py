@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared.idempotency import idempotent
-from shared.web import etag, if_match_version, principal, service_layer
+from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
 from services.cases.domain.commands import AssignWorker, OpenCase, PersonDetails
 from services.cases.domain.model import OPENING_STAGES

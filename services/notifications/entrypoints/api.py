@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from shared.web import etag, if_match_version, principal, service_layer
+from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Alerts and inboxes")
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared.idempotency import idempotent
-from shared.web import etag, principal, service_layer
+from shared.web import Blueprint, etag, principal, service_layer
 
 from services.plans.domain.commands import AssignTask, CreatePlan, RegisterUnit
 from services.plans.domain.model import INDICATORS, PLAN_KINDS, UNIT_KINDS
