@@ -88,9 +88,11 @@ class ConfirmingPublisher:
         return self._producer
 
     def reset(self) -> None:
+        """Drop a connection that failed; the next publish opens a new one."""
         self._producer = None
+        broken, self.connection = self.connection, self.connection.clone()
         try:
-            self.connection.close()
+            broken.close()
         except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
             pass
 

@@ -75,6 +75,8 @@ class EventConsumer(ConsumerMixin):
             handler = self.handlers.get(envelope.type)
             if handler is not None:
                 handler(envelope)
+            if self.fault_delay:
+                time.sleep(self.fault_delay)
             once.claim(self.handled_key(envelope.id))
         except Exception:  # noqa: BLE001 - any failure is retried, then dead-lettered by the delivery limit
             attempts = int((message.headers or {}).get("x-delivery-count") or 0)
@@ -86,6 +88,4 @@ class EventConsumer(ConsumerMixin):
             return
         HANDLED.labels(queue, envelope.type).inc()
         log.info("handled %s %s", envelope.type, envelope.id)
-        if self.fault_delay:
-            time.sleep(self.fault_delay)
         message.ack()

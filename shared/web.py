@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared import runtime
 from shared.auth import AuthError, TokenVerifier, verifier_from
+from shared.eventstore import ConcurrencyConflict
 from shared.errors import InvalidInput, PreconditionFailed, ServiceError
 from shared.logs import correlation_id, new_correlation_id
 from shared.settings import Settings
@@ -236,6 +237,10 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         return problem(exc.status, exc.title, exc.detail, exc.errors or None, **exc.extra)
+
+    @app.errorhandler(ConcurrencyConflict)
+    def concurrent_write(exc: ConcurrencyConflict):
+        return problem(409, "Conflict", "another change to this resource was saved first; read it again and retry")
 
     @app.errorhandler(ConnectionFailure)
     def database_unavailable(exc):

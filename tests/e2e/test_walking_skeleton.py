@@ -1,0 +1,51 @@
+"""The three flows across the real services: gunicorn and worker processes, RabbitMQ, FerretDB."""
+import pytest
+
+from tests.e2e.conftest import inbox_for, newly_managed, open_case
+from tests.support import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_opened_case_alerts_the_units_covering_its_commune(police, committee, as_user, directory):
+    case = open_case(police)
+    alerts = wait_for(lambda: inbox_for(police, case["id"]), 30, message="the alert in the police inbox")
+    assert len(alerts) == 1 and alerts[0]["category"] == "case_opened"
+    assert case["case_number"] in alerts[0]["title_vi"] and "Phường Nha Trang" in alerts[0]["title_vi"]
+    assert wait_for(lambda: inbox_for(committee, case["id"]), 30, message="the committee's alert")
+    elsewhere = as_user(subject="p2", roles=["police_liaison"], unit="CAX-22333", areas=["22333"])
+    assert inbox_for(elsewhere, case["id"]) == []
+    assert "full_name" not in str(alerts) and "Lê Văn Hùng" not in str(alerts)
+
+
+def test_an_assigned_task_alerts_its_lead_unit(coordinator, police, as_user, yearly_plan):
+    response = coordinator("POST", "plans", f"/plans/{yearly_plan}/tasks", json={
+        "title": "Tuyên truyền tại trường học", "lead_unit": "CAX-22366", "supporting_units": ["UBX-22366"],
+        "due_on": "2026-12-15"})
+    assert response.status_code == 201, response.text
+    task = response.json()
+    alerts = wait_for(lambda: inbox_for(police, task["id"]), 30, message="the task alert")
+    assert alerts[0]["category"] == "task_assigned" and "Tuyên truyền tại trường học" in alerts[0]["title_vi"]
+    pc04 = as_user(subject="pc04", roles=["police_liaison"], unit="CA-T56-PC04", areas=["56"])
+    assert inbox_for(pc04, task["id"]) == []
+
+
+def test_an_opened_case_counts_toward_the_plan_covering_its_area_and_period(police, coordinator, yearly_plan):
+    before = newly_managed(coordinator, yearly_plan)
+    open_case(police, opened_on="2026-09-15")
+    wait_for(lambda: newly_managed(coordinator, yearly_plan) == before + 1, 30, message="the indicator to count")
+    open_case(police, opened_on="2025-12-31")
+    open_case(police, opened_on="2026-10-01")
+    wait_for(lambda: newly_managed(coordinator, yearly_plan) == before + 2, 30, message="only in-period cases")
+
+
+def test_an_alert_is_acknowledged_once_with_its_etag(police):
+    case = open_case(police)
+    alert = wait_for(lambda: inbox_for(police, case["id"]), 30, message="the alert")[0]
+    path = f"/inbox/{alert['id']}/acknowledgement"
+    assert police("PUT", "notifications", path, headers={"If-Match": '"2"'}).status_code == 412
+    done = police("PUT", "notifications", path, headers={"If-Match": '"1"'})
+    assert done.status_code == 200 and done.json()["acknowledged_by"] == "police-22366"
+    assert police("PUT", "notifications", path).status_code == 409
+    unacknowledged = police("GET", "notifications", "/inbox", params={"unacknowledged": "true", "page_size": 200})
+    assert alert["id"] not in [a["id"] for a in unacknowledged.json()]

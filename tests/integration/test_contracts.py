@@ -1,0 +1,81 @@
+"""Every event a producer stores satisfies the contract its consumers validate with."""
+import dataclasses
+from datetime import date, datetime, timezone
+
+import pytest
+
+from shared import runtime
+from shared.contracts import CONTRACTS
+from shared.envelope import Actor, envelope_from_message
+from shared.eventstore import StoredEvent
+from shared.repository import EventSourcedRepository
+from services.cases.adapters.documents import DOCUMENTS as CASES_DOCUMENTS, CaseSnapshot, case_list_fields
+from services.cases.domain.model import Case
+from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS_DOCUMENTS, AlertSnapshot, \
+    alert_list_fields
+from services.notifications.domain.model import ROUTES, Alert
+from services.notifications.entrypoints import consumers as notifications_consumers
+from services.plans.adapters.documents import DOCUMENTS as PLANS_DOCUMENTS, PlanSnapshot, TaskSnapshot, \
+    UnitSnapshot, plan_list_fields, task_list_fields, unit_list_fields
+from services.plans.domain.model import Plan, Task, Unit
+from services.plans.entrypoints import consumers as plans_consumers
+
+AGGREGATES = {"cases": [Case], "plans": [Unit, Plan, Task], "notifications": [Alert]}
+SUBSCRIPTIONS = [plans_consumers.INDICATORS, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
+ACTOR = Actor("contract-test", "admin")
+
+
+def produced_types():
+    return {t: (service, cls) for service, classes in AGGREGATES.items() for cls in classes for t in cls.event_types}
+
+
+def test_every_produced_event_has_a_contract_with_exactly_its_fields():
+    for event_type, (service, aggregate) in produced_types().items():
+        event_cls = aggregate.event_types[event_type]
+        assert event_type.startswith(f"{service}."), event_type
+        contract = CONTRACTS[(event_type, event_cls.schema_version)]
+        assert set(contract().fields) == {f.name for f in dataclasses.fields(event_cls)}, event_type
+
+
+def test_every_consumed_type_is_produced_by_the_service_bound_to():
+    produced = produced_types()
+    for subscription in SUBSCRIPTIONS:
+        for service, event_type in subscription.bindings:
+            assert produced[event_type][0] == service, (subscription.queue, event_type)
+
+
+def save_all(settings, service, documents, saves):
+    runtime.connect_database(settings(service), documents)
+    for repository, aggregate in saves:
+        repository.save(aggregate, ACTOR)
+    return [stored.to_envelope().to_message() for stored in StoredEvent.objects]
+
+
+@pytest.fixture
+def stored_messages(settings):
+    june = date(2026, 6, 1)
+    case = Case.open("c1", "22366-2026-C1", "P1", "22366", june, "tested")
+    case.assign_worker("w1")
+    messages = save_all(settings, "cases", CASES_DOCUMENTS,
+                        [(EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields), case)])
+    messages += save_all(settings, "plans", PLANS_DOCUMENTS, [
+        (EventSourcedRepository("plans", Unit, UnitSnapshot, list_fields=unit_list_fields),
+         Unit.register("CAX-22366", "Công an phường", "commune_police", "22366", [])),
+        (EventSourcedRepository("plans", Plan, PlanSnapshot, list_fields=plan_list_fields),
+         Plan.create("p1", "Tháng hành động", "action_month", "56", june, date(2026, 6, 30),
+                     [{"code": "people_newly_managed", "target": 5}])),
+        (EventSourcedRepository("plans", Task, TaskSnapshot, list_fields=task_list_fields),
+         Task.assign("t1", "p1", "Tuyên truyền", "CAX-22366", ["UBX-22366"], date(2026, 6, 30)))])
+    alert = Alert.raise_for("a1", "CAX-22366", ROUTES["cases.case.opened"], {"case_id": "c1", "case_number": "n"},
+                            "22366", "Phường Nha Trang", datetime(2026, 6, 1, tzinfo=timezone.utc))
+    alert.acknowledge("u1")
+    messages += save_all(settings, "notifications", NOTIFICATIONS_DOCUMENTS, [
+        (EventSourcedRepository("notifications", Alert, AlertSnapshot, list_fields=alert_list_fields), alert)])
+    return messages
+
+
+def test_stored_events_validate_against_the_consumers_contracts(stored_messages):
+    assert {m["type"] for m in stored_messages} == set(produced_types())
+    for message in stored_messages:
+        envelope = envelope_from_message(message)
+        assert envelope.data == message["data"], message["type"]
