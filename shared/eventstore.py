@@ -97,7 +97,8 @@ class EventStore:
                 stored = self.get(envelope.stream_key)
                 if stored is not None and stored.event_id == envelope.id:
                     continue
-                PendingEvent.objects(event_id__in=[e.id for e in envelopes[index:]]).delete()
+                for abandoned in envelopes[index:]:
+                    PendingEvent.objects(event_id=abandoned.id).delete()
                 raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:

@@ -28,25 +28,39 @@ LEASE_SECONDS = 5
 
 
 class Lease:
-    """Time-sliced leadership: whoever first inserts the slot's mark holds it; the holder pre-claims the next."""
+    """Time-sliced leadership: whoever first inserts a slot's mark holds it; the holder pre-claims the next slot.
+
+    The outcome for a slot is remembered, so a relay polling every few milliseconds touches the database once
+    per slot, not once per poll.
+    """
 
     def __init__(self, name: str, holder: str | None = None, seconds: int = LEASE_SECONDS):
         self.name, self.seconds = name, seconds
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._slot, self._mine, self._preclaimed = None, False, None
 
     def _key(self, slot: int) -> str:
         return f"lease:{self.name}:{slot}"
 
+    def _decide(self, slot: int) -> bool:
+        key = self._key(slot)
+        owner = once.holder_of(key)
+        if owner is None:
+            owner = self.holder if once.claim(key, self.holder) else once.holder_of(key)
+        if owner == self.holder and slot % 100 == 0:
+            once.with_prefix(f"lease:{self.name}:").filter(
+                created_at__lt=datetime.now(timezone.utc) - timedelta(minutes=5)).delete()
+        return owner == self.holder
+
     def held(self, now: float | None = None) -> bool:
         now = time.time() if now is None else now
         slot = int(now // self.seconds)
-        mine = once.claim(self._key(slot), self.holder) or once.holder_of(self._key(slot)) == self.holder
-        if mine and now - slot * self.seconds > 0.8 * self.seconds:
+        if slot != self._slot:
+            self._slot, self._mine = slot, self._decide(slot)
+        if self._mine and self._preclaimed != slot + 1 and now - slot * self.seconds > 0.8 * self.seconds:
             once.claim(self._key(slot + 1), self.holder)
-        if mine and slot % 100 == 0:
-            once.with_prefix(f"lease:{self.name}:").filter(
-                created_at__lt=datetime.now(timezone.utc) - timedelta(minutes=5)).delete()
-        return mine
+            self._preclaimed = slot + 1
+        return self._mine
 
 
 class Relay:

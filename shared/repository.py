@@ -66,12 +66,17 @@ class EventSourcedRepository:
         return event_cls(**data_schema(envelope.type, envelope.schema_version).load(envelope.data))
 
     def _write_snapshot(self, aggregate: Aggregate) -> None:
-        """Never moves a snapshot backwards; a lost race is repaired by the next reader's replay."""
+        """Never moves a snapshot backwards on purpose; a lost race is repaired by the next reader's replay.
+
+        Both the read and the write filter on `_id` alone: the one filter FerretDB pushes down to SQLite.
+        """
+        collection = self.snapshot_document._get_collection()
+        current = collection.find_one({"_id": aggregate.id}, {"version": 1})
+        if current is not None and current["version"] >= aggregate.version:
+            return
         document = self.snapshot_document(id=aggregate.id, version=aggregate.version, state=aggregate.snapshot(),
                                           **self.list_fields(aggregate))
-        collection = self.snapshot_document._get_collection()
         try:
-            collection.replace_one({"_id": aggregate.id, "version": {"$lt": aggregate.version}},
-                                   document.to_mongo(), upsert=True)
+            collection.replace_one({"_id": aggregate.id}, document.to_mongo(), upsert=True)
         except DuplicateKeyError:
             pass
