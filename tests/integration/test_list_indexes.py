@@ -1,0 +1,77 @@
+"""Every list query is served by a declared index on MongoDB (FerretDB scans regardless; DESIGN.md section 3).
+
+The test watches the commands the list endpoints really send (pymongo command monitoring) and checks each filter
+and sort against the indexes declared in the documents' meta.
+"""
+import pytest
+from pymongo import monitoring
+
+from services.cases.adapters.documents import DOCUMENTS as CASES
+from services.cases.entrypoints.app import create_app as cases_app
+from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS
+from services.notifications.entrypoints.app import create_app as notifications_app
+from services.plans.adapters.documents import DOCUMENTS as PLANS
+from services.plans.entrypoints.app import create_app as plans_app
+
+LISTED = {d._get_collection_name(): d for d in (*CASES, *PLANS, *NOTIFICATIONS)}
+
+
+class Recorder(monitoring.CommandListener):
+    def __init__(self):
+        self.commands = []
+
+    def started(self, event):
+        if event.command_name in ("find", "count", "aggregate"):
+            self.commands.append((event.command_name, event.command.get(event.command_name), event.command))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture(scope="module")
+def recorder():
+    listener = Recorder()
+    monitoring.register(listener)
+    return listener
+
+
+def leading_fields(document) -> set[str]:
+    leads = {"_id"}
+    for spec in document._meta.get("index_specs", []):
+        leads.add(spec["fields"][0][0])
+    return leads
+
+
+def filter_and_sort(name, command):
+    if name == "aggregate":
+        match = next((stage["$match"] for stage in command["pipeline"] if "$match" in stage), {})
+        return match, {}
+    return command.get("filter") or command.get("query") or {}, command.get("sort") or {}
+
+
+def test_list_queries_lead_with_an_indexed_field(settings, recorder, auth):
+    headers = auth(subject="lister", roles=["caseworker", "plan_coordinator"], unit="UBX-22366", areas=["56"])
+    calls = {cases_app: ["/api/v1/cases", "/api/v1/cases?commune_code=22366", "/api/v1/cases?stage=tested",
+                         "/api/v1/cases?assigned_worker=w1"],
+             plans_app: ["/api/v1/units", "/api/v1/plans"],
+             notifications_app: ["/api/v1/inbox", "/api/v1/inbox?unacknowledged=true"]}
+    service = {cases_app: "cases", plans_app: "plans", notifications_app: "notifications"}
+    for factory, paths in calls.items():
+        client = factory(settings(service[factory])).test_client()
+        recorder.commands.clear()
+        for path in paths:
+            assert client.get(path, headers=headers).status_code == 200, path
+        checked = 0
+        for name, collection, command in recorder.commands:
+            if collection not in LISTED:
+                continue
+            query, sort = filter_and_sort(name, command)
+            keys = [k for k in query if not k.startswith("$")] or list(sort)
+            if not keys:
+                continue
+            assert any(k in leading_fields(LISTED[collection]) for k in keys), (collection, query, sort)
+            checked += 1
+        assert checked >= len(paths), recorder.commands
