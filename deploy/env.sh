@@ -8,8 +8,8 @@ use_local_infra() {  # vhost, ferretdb port, ferretdb data dir, debug addr
   fi
   if [ -z "${EXTERNAL_AMQP:-}" ]; then
     start_rabbitmq
-    ensure_vhost "$vhost"
-    AMQP_URL="$(amqp_url "$vhost")"
+    ensure_vhost "$vhost" donghanh
+    AMQP_URL="$(amqp_url "$vhost" donghanh)"
     export AMQP_URL
   fi
 }

@@ -10,14 +10,13 @@ FERRETDB_VERSION="v1.24.2"
 FERRETDB_PORT="${FERRETDB_PORT:-27017}"
 FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:-127.0.0.1:28088}"
 AMQP_VHOST="${AMQP_VHOST:-donghanh}"
-AMQP_USER="donghanh"
 mkdir -p "$VAR/log" "$VAR/run" "$VAR/secrets"
 
 log() { printf '\033[1m[donghanh]\033[0m %s\n' "$*" >&2; }
 
-amqp_password() {
-  local file="$VAR/secrets/amqp-password"
-  [ -s "$file" ] || (umask 077; "$PY" -c 'import secrets; print(secrets.token_urlsafe(18))' > "$file")
+amqp_password() {  # user
+  local file="$VAR/secrets/amqp-password-$1"
+  [ -s "$file" ] || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(18))' > "$file")
   cat "$file"
 }
 
@@ -88,18 +87,18 @@ start_rabbitmq() {
   rabbitmqctl -q start_app >/dev/null 2>&1 || true
 }
 
-ensure_vhost() {  # vhost
-  local vhost="$1" password
-  password=$(amqp_password)
+ensure_vhost() {  # vhost user: the user is the project's own (never guest) with a generated password
+  local vhost="$1" user="$2" password
+  password=$(amqp_password "$user")
   rabbitmqctl -q add_vhost "$vhost" >/dev/null 2>&1 || true
-  if ! rabbitmqctl -q list_users | grep -q "^$AMQP_USER\b"; then
-    rabbitmqctl -q add_user "$AMQP_USER" "$password" >/dev/null
+  if ! rabbitmqctl -q list_users | grep -q "^$user\b"; then
+    rabbitmqctl -q add_user "$user" "$password" >/dev/null
   fi
-  rabbitmqctl -q change_password "$AMQP_USER" "$password" >/dev/null
-  rabbitmqctl -q set_permissions -p "$vhost" "$AMQP_USER" '.*' '.*' '.*' >/dev/null
+  rabbitmqctl -q change_password "$user" "$password" >/dev/null
+  rabbitmqctl -q set_permissions -p "$vhost" "$user" '.*' '.*' '.*' >/dev/null
 }
 
-amqp_url() { echo "amqp://$AMQP_USER:$(amqp_password)@127.0.0.1:5672/$1"; }
+amqp_url() { echo "amqp://$2:$(amqp_password "$2")@127.0.0.1:5672/$1"; }  # vhost user
 
 stop_pidfile() {
   local pidfile="$1"

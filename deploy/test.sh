@@ -7,6 +7,6 @@ cd "$ROOT"
 setup
 if [ -z "$EXTERNAL_AMQP" ]; then
   start_rabbitmq
-  ensure_vhost donghanh_test
+  ensure_vhost donghanh_test donghanh_test
 fi
 python -m pytest "$@"

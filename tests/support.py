@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -68,15 +69,27 @@ def rabbitmqctl(*args: str) -> str:
                           timeout=120).stdout
 
 
+TEST_USER = "donghanh_test"
+
+
 def amqp_password() -> str:
-    return (VAR / "secrets" / "amqp-password").read_text().strip()
+    """The tests' broker user's password, creating the user the first time (deploy/test.sh also does)."""
+    file = VAR / "secrets" / f"amqp-password-{TEST_USER}"
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(secrets.token_urlsafe(18))
+        file.chmod(0o600)
+    password = file.read_text().strip()
+    if TEST_USER not in rabbitmqctl("list_users"):
+        rabbitmqctl("add_user", TEST_USER, password)
+    return password
 
 
 def fresh_vhost(vhost: str) -> str:
     subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
     rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "donghanh", ".*", ".*", ".*")
-    return f"amqp://donghanh:{amqp_password()}@127.0.0.1:5672/{vhost}"
+    rabbitmqctl("set_permissions", "-p", vhost, TEST_USER, ".*", ".*", ".*")
+    return f"amqp://{TEST_USER}:{amqp_password()}@127.0.0.1:5672/{vhost}"
 
 
 def broker_stop():
