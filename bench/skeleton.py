@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pymongo
 import requests

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import requests
 from faker import Faker
-from rich.console import Console
 from rich.progress import track
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +25,6 @@ PROVINCE = os.environ.get("DH_PROVINCE_CODE", "56")
 URLS = {s: f"http://127.0.0.1:{os.environ.get(f'{s.upper()}_PORT', p)}" for s, p in
         (("plans", 8101), ("cases", 8102), ("notifications", 8103))}
 KEY = str(ROOT / "var" / "keys" / "jwt-private.pem")
-console = Console()
 
 
 def token(subject, role, unit=None, area_list=(PROVINCE,)):
@@ -104,7 +102,7 @@ def main() -> None:
         print(f"  {name:<14} API {url}/api/v1   docs {url}/api/v1/docs   openapi {url}/api/v1/openapi.json")
     print(f"\nAction Month plan: {URLS['plans']}/api/v1/plans/{month['id']}")
     print(f"Yearly plan:       {URLS['plans']}/api/v1/plans/{yearly['id']}")
-    print(f"\nTokens (8 h) — send as 'Authorization: Bearer <token>':")
+    print("\nTokens (8 h) — send as 'Authorization: Bearer <token>':")
     print(f"  plan coordinator:\n{coordinator}")
     print(f"  police liaison, {commune_name} (inbox of CAX-{commune}):\n"
                   f"{token('demo-police-' + commune, 'police_liaison', 'CAX-' + commune, [commune])}")

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from kombu import Connection, Consumer
+from kombu import Connection
 from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 from prometheus_client import Counter

@@ -1,7 +1,7 @@
 """Loading and saving event-sourced aggregates: snapshot + replay forward, append under the stream's next version."""
 from __future__ import annotations
 
-from mongoengine import Document
+from mongoengine import DictField, Document, IntField, StringField
 from pymongo.errors import DuplicateKeyError
 
 from shared.aggregate import Aggregate
@@ -9,6 +9,14 @@ from shared.contracts import data_schema
 from shared.envelope import Actor, Envelope, StreamRef, new_envelope
 from shared.errors import PreconditionFailed
 from shared.eventstore import EventStore
+
+
+class SnapshotDocument(Document):
+    """Base of every snapshot collection: the aggregate's id, the version it reflects and its state."""
+    id = StringField(primary_key=True)
+    version = IntField(required=True)
+    state = DictField(required=True)
+    meta = {"abstract": True, "auto_create_index": False}
 
 
 class EventSourcedRepository:

@@ -1,17 +1,16 @@
 """What the cases service keeps in its database besides the event log."""
-from mongoengine import DateTimeField, DictField, Document, IntField, StringField
+from mongoengine import DateTimeField, Document, StringField
+
+from shared.repository import SnapshotDocument
 
 
-class CaseSnapshot(Document):
-    id = StringField(primary_key=True)
-    version = IntField(required=True)
-    state = DictField(required=True)
+class CaseSnapshot(SnapshotDocument):
     case_number = StringField(required=True)
     commune_code = StringField(required=True)
     stage = StringField(required=True)
     opened_on = StringField(required=True)
     assigned_worker = StringField()
-    meta = {"collection": "case_snapshots", "auto_create_index": False,
+    meta = {"collection": "case_snapshots",
             "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on")]}
 
 
@@ -32,4 +31,3 @@ def case_list_fields(case) -> dict:
 
 
 DOCUMENTS = (CaseSnapshot, Person)
-LIST_QUERIES = {"cases": (CaseSnapshot, ("commune_code", "stage", "assigned_worker"), ("commune_code", "opened_on"))}

@@ -1,20 +1,18 @@
 """What the notifications service keeps besides its event log."""
 from __future__ import annotations
 
-from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, Document, IntField, ListField, StringField
+
+from shared.repository import SnapshotDocument
 
 
-class AlertSnapshot(Document):
-    id = StringField(primary_key=True)
-    version = IntField(required=True)
-    state = DictField(required=True)
+class AlertSnapshot(SnapshotDocument):
     recipient_unit = StringField(required=True)
     category = StringField(required=True)
     urgent = BooleanField(required=True)
     acknowledged = BooleanField(required=True)
     raised_at = DateTimeField(required=True)
-    meta = {"collection": "alert_snapshots", "auto_create_index": False,
-            "indexes": [("recipient_unit", "-raised_at")]}
+    meta = {"collection": "alert_snapshots", "indexes": [("recipient_unit", "-raised_at")]}
 
 
 class UnitCopy(Document):

@@ -1,34 +1,27 @@
 """What the plans service keeps besides its event log."""
-from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
+from mongoengine import DateTimeField, Document, ListField, StringField
+
+from shared.repository import SnapshotDocument
 
 
-class UnitSnapshot(Document):
-    id = StringField(primary_key=True)
-    version = IntField(required=True)
-    state = DictField(required=True)
+class UnitSnapshot(SnapshotDocument):
     kind = StringField(required=True)
     area_code = StringField(required=True)
-    meta = {"collection": "unit_snapshots", "auto_create_index": False, "indexes": ["area_code"]}
+    meta = {"collection": "unit_snapshots", "indexes": ["area_code"]}
 
 
-class PlanSnapshot(Document):
-    id = StringField(primary_key=True)
-    version = IntField(required=True)
-    state = DictField(required=True)
+class PlanSnapshot(SnapshotDocument):
     area_code = StringField(required=True)
     starts_on = StringField(required=True)
     ends_on = StringField(required=True)
-    meta = {"collection": "plan_snapshots", "auto_create_index": False, "indexes": ["area_code", "starts_on"]}
+    meta = {"collection": "plan_snapshots", "indexes": ["area_code", "starts_on"]}
 
 
-class TaskSnapshot(Document):
-    id = StringField(primary_key=True)
-    version = IntField(required=True)
-    state = DictField(required=True)
+class TaskSnapshot(SnapshotDocument):
     plan_id = StringField(required=True)
     lead_unit = StringField(required=True)
     units = ListField(StringField())
-    meta = {"collection": "task_snapshots", "auto_create_index": False, "indexes": ["plan_id", "units"]}
+    meta = {"collection": "task_snapshots", "indexes": ["plan_id", "units"]}
 
 
 class IndicatorContribution(Document):

@@ -1,0 +1,44 @@
+"""Production verification through an OpenID provider's discovery document and JWKS, served by a real HTTP server."""
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from shared.auth import AuthError, TokenVerifier
+
+
+@pytest.fixture
+def provider(httpserver):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    httpserver.expect_request("/.well-known/openid-configuration").respond_with_json(
+        {"issuer": "https://sso.khanhhoa.gov.vn", "jwks_uri": httpserver.url_for("/jwks")})
+    httpserver.expect_request("/jwks").respond_with_json({"keys": [{**jwk, "kid": "k1", "alg": "RS256",
+                                                                    "use": "sig"}]})
+    return key, httpserver.url_for("/.well-known/openid-configuration")
+
+
+def claims(**changes):
+    now = int(time.time())
+    return {"sub": "officer", "roles": ["police_liaison"], "unit": "CAX-22366", "areas": ["22366"],
+            "aud": "donghanh", "iss": "https://sso.khanhhoa.gov.vn", "iat": now, "nbf": now, "exp": now + 60,
+            **changes}
+
+
+def test_tokens_signed_by_the_provider_are_accepted(provider):
+    key, discovery = provider
+    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery)
+    token = jwt.encode(claims(), key, algorithm="RS256", headers={"kid": "k1"})
+    assert verifier.verify(token).unit == "CAX-22366"
+
+
+def test_tokens_from_another_issuer_or_key_are_refused(provider):
+    key, discovery = provider
+    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery)
+    with pytest.raises(AuthError):
+        verifier.verify(jwt.encode(claims(iss="https://evil"), key, algorithm="RS256", headers={"kid": "k1"}))
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(AuthError):
+        verifier.verify(jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "k1"}))
