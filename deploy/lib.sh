@@ -91,7 +91,9 @@ ensure_vhost() {  # vhost user: the user is the project's own (never guest) with
   local vhost="$1" user="$2" password
   password=$(amqp_password "$user")
   rabbitmqctl -q add_vhost "$vhost" >/dev/null 2>&1 || true
-  if ! rabbitmqctl -q list_users | grep -q "^$user\b"; then
+  local users
+  users=$(rabbitmqctl -q list_users)
+  if ! grep -q "^$user\b" <<< "$users"; then
     rabbitmqctl -q add_user "$user" "$password" >/dev/null
   fi
   rabbitmqctl -q change_password "$user" "$password" >/dev/null

@@ -1,7 +1,9 @@
 """Event-sourced aggregates in plain Python: state changes only by applying events, which are also recorded."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import typing
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
 from typing import ClassVar
 
 
@@ -12,7 +14,39 @@ class DomainEvent:
     schema_version: ClassVar[int] = 1
 
     def data(self) -> dict:
-        return asdict(self)
+        """The event as stored in the log: JSON-ready, dates as ISO strings. May hold more than its contract;
+        the relay publishes only the contract's fields."""
+        return {k: _json_ready(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "DomainEvent":
+        hints = typing.get_type_hints(cls)
+        values = {}
+        for f in fields(cls):
+            if f.name in data:
+                values[f.name] = _parse(hints[f.name], data[f.name])
+        return cls(**values)
+
+
+def _json_ready(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def _parse(hint, value):
+    """Turn an ISO string back into the date or datetime the field is declared as."""
+    if isinstance(value, str):
+        options = typing.get_args(hint) or (hint,)
+        if datetime in options:
+            return datetime.fromisoformat(value)
+        if date in options:
+            return date.fromisoformat(value)
+    return value
 
 
 class Aggregate:
@@ -32,6 +66,10 @@ class Aggregate:
         self.apply(event)
         self.version += 1
         self.pending.append(event)
+
+    @classmethod
+    def event_from(cls, event_type: str, data: dict) -> DomainEvent:
+        return cls.event_types[event_type].from_data(data)
 
     def apply(self, event: DomainEvent) -> None:
         getattr(self, f"_on_{type(event).__name__}")(event)

@@ -32,6 +32,38 @@ class CaseWorkerAssignedV1(EventData):
     worker_id = fields.String(required=True)
 
 
+class CaseTransitionedV1(EventData):
+    """Every step of the legal workflow; the type names the step (see CASE_TRANSITION_TYPES)."""
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    person_code = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    regime = fields.String(required=True)
+    transition = fields.String(required=True)
+    from_stage = fields.String(required=True)
+    to_stage = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+    decision_number = fields.String(allow_none=True, load_default=None)
+    reason_code = fields.String(allow_none=True, load_default=None)
+    due = fields.Dict(keys=fields.String(), values=fields.Date(), required=True)
+
+
+class CaseDueNoticeV1(EventData):
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    due_name = fields.String(required=True)
+    due_on = fields.Date(required=True)
+
+
+CASE_TRANSITION_TYPES = tuple(f"cases.case.{name}" for name in (
+    "management_started", "assessment_requested", "dependence_found", "no_dependence_found",
+    "voluntary_rehab_started", "methadone_admitted", "violation_recorded", "compulsory_dossier_opened",
+    "compulsory_rehab_ordered", "absconded", "returned", "aftercare_started", "relapse_reported", "closed",
+    "reopened"))
+CASE_DUE_TYPES = ("cases.case.due_soon", "cases.case.overdue")
+
+
 class UnitRegisteredV1(EventData):
     unit_code = fields.String(required=True)
     name = fields.String(required=True)
@@ -84,6 +116,8 @@ class AlertAcknowledgedV1(EventData):
 
 
 CONTRACTS: dict[tuple[str, int], type[EventData]] = {
+    **{(event_type, 1): CaseTransitionedV1 for event_type in CASE_TRANSITION_TYPES},
+    **{(event_type, 1): CaseDueNoticeV1 for event_type in CASE_DUE_TYPES},
     ("cases.case.opened", 1): CaseOpenedV1,
     ("cases.case.worker_assigned", 1): CaseWorkerAssignedV1,
     ("plans.unit.registered", 1): UnitRegisteredV1,

@@ -18,6 +18,8 @@ from tenacity import retry, stop_after_attempt, wait_exponential
 
 from shared import once
 from shared.bus import ConfirmingPublisher, events_exchange
+from shared.contracts import data_schema
+from shared.envelope import Envelope
 from shared.eventstore import EventStore, PendingEvent
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,12 @@ class Lease:
         return self._mine
 
 
+def public_message(envelope: Envelope) -> dict:
+    """The message as consumers may see it: the event's data cut down to its contract's fields."""
+    contract = data_schema(envelope.type, envelope.schema_version)
+    return {**envelope.to_message(), "data": contract.dump(contract.load(envelope.data))}
+
+
 class Relay:
     def __init__(self, service: str, publisher: ConfirmingPublisher, store: EventStore | None = None,
                  grace_seconds: float = 300.0, batch: int = 500):
@@ -104,7 +112,7 @@ class Relay:
     @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
     def _publish(self, envelope) -> None:
         try:
-            routed = self.publisher.publish(self.exchange, envelope.type, envelope.to_message(), envelope.id,
+            routed = self.publisher.publish(self.exchange, envelope.type, public_message(envelope), envelope.id,
                                             headers={"correlation_id": envelope.correlation_id or ""})
         except Exception:
             FAILED.labels(self.service).inc()

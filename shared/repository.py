@@ -5,7 +5,6 @@ from mongoengine import DictField, Document, IntField, StringField
 from pymongo.errors import DuplicateKeyError
 
 from shared.aggregate import Aggregate
-from shared.contracts import data_schema
 from shared.envelope import Actor, Envelope, StreamRef, new_envelope
 from shared.errors import PreconditionFailed
 from shared.eventstore import EventStore
@@ -62,7 +61,7 @@ class EventSourcedRepository:
                          stream=StreamRef(self.aggregate_cls.stream_type, self.stream_id(aggregate.id), first + i),
                          area_code=aggregate.area_code, actor=actor, causation_id=causation_id,
                          event_id=event_ids[i] if event_ids else None,
-                         data=data_schema(event.type, event.schema_version).dump(event.data()))
+                         data=event.data())
             for i, event in enumerate(aggregate.pending)]
         self.store.append(envelopes)
         aggregate.pending.clear()
@@ -70,8 +69,7 @@ class EventSourcedRepository:
         return envelopes
 
     def _domain_event(self, envelope: Envelope):
-        event_cls = self.aggregate_cls.event_types[envelope.type]
-        return event_cls(**data_schema(envelope.type, envelope.schema_version).load(envelope.data))
+        return self.aggregate_cls.event_from(envelope.type, envelope.data)
 
     def _write_snapshot(self, aggregate: Aggregate) -> None:
         """Never moves a snapshot backwards on purpose; a lost race is repaired by the next reader's replay.

@@ -60,6 +60,7 @@ class Settings:
     consumer_prefetch: int
     delivery_limit: int
     fault_delay_after_effect_ms: int
+    timer_interval_seconds: float
     log_level: str
     var_dir: Path
 
@@ -105,6 +106,7 @@ class Settings:
             consumer_prefetch=_number(env, "CONSUMER_PREFETCH", 20, minimum=1),
             delivery_limit=_number(env, "DELIVERY_LIMIT", 5, minimum=1),
             fault_delay_after_effect_ms=_number(env, "FAULT_DELAY_AFTER_EFFECT_MS", 0),
+            timer_interval_seconds=_number(env, "TIMER_INTERVAL_SECONDS", 60.0, kind=float, minimum=0.1),
             log_level=log_level,
             var_dir=var_dir,
         )

@@ -88,11 +88,12 @@ def run(spec: WorkerSpec) -> None:
     publisher.reset()
 
 
-def main(service: str, bootstrap, subscriptions=lambda service_layer: {}) -> None:
+def main(service: str, bootstrap, subscriptions=lambda service_layer: {}, timers=lambda service_layer, s: []) -> None:
     """Entry point of `python -m services.<service>.entrypoints.worker`."""
     from shared.logs import configure_logging
 
     settings = Settings.from_env(service)
     configure_logging(f"{service}-worker", settings.log_level)
     service_layer = bootstrap(settings)
-    run(WorkerSpec(settings=settings, subscriptions=subscriptions(service_layer)))
+    run(WorkerSpec(settings=settings, subscriptions=subscriptions(service_layer),
+                   timers=timers(service_layer, settings)))

@@ -71,7 +71,7 @@ def test_concurrent_appends_of_the_same_version_let_exactly_one_win(store):
 
 def test_a_stale_snapshot_is_replayed_forward_and_repaired(store):
     repo = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields)
-    case = Case.open("c9", "n", "P", "22366", date(2026, 8, 1), "tested")
+    case = Case.open("c9", "n", "P", "22366", date(2026, 8, 1), "tested", "law-120-2025")
     repo.save(case, Actor("u", "caseworker"))
     other = repo.get("c9")
     other.assign_worker("w7")

@@ -3,24 +3,26 @@ from datetime import date, datetime, timezone
 import pytest
 
 from shared import areas
-from services.cases.domain.model import Case, CaseOpened, CaseWorkerAssigned, regime_for
+from services.cases.adapters.workflow_files import load_workflows
+from services.cases.domain.model import Case, CaseOpened, CaseWorkerAssigned
 from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, UnitEntry, recipients
 from services.plans.domain.model import Plan, indicators_counting
 
 
 def test_regime_is_chosen_by_opening_date():
-    assert regime_for(date(2026, 6, 30)) == "law-73-2021"
-    assert regime_for(date(2026, 7, 1)) == "law-120-2025"
+    workflows = load_workflows().values()
+    assert [w.regime for w in workflows if w.applies_on(date(2026, 6, 30))] == ["law-73-2021"]
+    assert [w.regime for w in workflows if w.applies_on(date(2026, 7, 1))] == ["law-120-2025"]
 
 
 def test_opening_a_case_records_one_event_and_sets_version():
-    case = Case.open("c1", "22366-2026-C1", "P1", "22366", date(2026, 8, 1), "user_management")
+    case = Case.open("c1", "22366-2026-C1", "P1", "22366", date(2026, 8, 1), "user_management", "law-120-2025")
     assert [type(e) for e in case.pending] == [CaseOpened]
     assert case.version == 1 and case.regime == "law-120-2025" and case.area_code == "22366"
 
 
 def test_assigning_the_same_worker_twice_records_nothing_new():
-    case = Case.open("c1", "n", "P1", "22366", date(2026, 8, 1), "tested")
+    case = Case.open("c1", "n", "P1", "22366", date(2026, 8, 1), "tested", "law-120-2025")
     case.assign_worker("w1")
     case.assign_worker("w1")
     assert [type(e) for e in case.pending] == [CaseOpened, CaseWorkerAssigned]
@@ -28,7 +30,7 @@ def test_assigning_the_same_worker_twice_records_nothing_new():
 
 
 def test_case_snapshot_round_trips():
-    case = Case.open("c1", "n", "P1", "22366", date(2026, 8, 1), "tested")
+    case = Case.open("c1", "n", "P1", "22366", date(2026, 8, 1), "tested", "law-120-2025")
     case.assign_worker("w1")
     again = Case.from_snapshot("c1", case.snapshot(), case.version)
     assert again.snapshot() == case.snapshot() and again.version == 2 and again.opened_on == date(2026, 8, 1)

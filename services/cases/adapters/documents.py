@@ -10,8 +10,10 @@ class CaseSnapshot(SnapshotDocument):
     stage = StringField(required=True)
     opened_on = StringField(required=True)
     assigned_worker = StringField()
+    next_due_on = StringField()
     meta = {"collection": "case_snapshots",
-            "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on")]}
+            "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on"),
+                        "next_due_on"]}
 
 
 class Person(Document):
@@ -27,7 +29,8 @@ class Person(Document):
 
 def case_list_fields(case) -> dict:
     return {"case_number": case.case_number, "commune_code": case.commune_code, "stage": case.stage,
-            "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker}
+            "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker,
+            "next_due_on": min(case.due.values()).isoformat() if case.due else None}
 
 
 DOCUMENTS = (CaseSnapshot, Person)

@@ -24,3 +24,12 @@ class AssignWorker:
     case_id: str
     worker_id: str
     expected_version: int | None
+
+
+@dataclass(frozen=True)
+class TransitionCase:
+    case_id: str
+    transition: str
+    effective_on: date
+    decision: dict
+    expected_version: int | None

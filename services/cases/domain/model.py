@@ -1,18 +1,17 @@
 """A rehabilitation and aftercare case: the stream of legal facts about one person's path."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from shared.aggregate import Aggregate, DomainEvent
 
-LAW_120_2025_FROM = date(2026, 7, 1)
-OPENING_STAGES = ("tested", "user_management")
+from services.cases.domain.workflow import (DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar,
+                                            age_group, check_decision, due_dates)
 
 
-def regime_for(opened_on: date) -> str:
-    """A case keeps the regime it opened under: Law 73/2021 before 2026-07-01, Law 120/2025 from then."""
-    return "law-120-2025" if opened_on >= LAW_120_2025_FROM else "law-73-2021"
+class TransitionForbidden(Exception):
+    """The caller's role may not trigger this transition."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,7 @@ class CaseOpened(DomainEvent):
     regime: str
     stage: str
     opened_on: date
+    person_birth_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,67 @@ class CaseWorkerAssigned(DomainEvent):
     worker_id: str
 
 
+@dataclass(frozen=True)
+class CaseTransitioned(DomainEvent):
+    """A step of the regime's workflow; its type is the transition's `emits` (e.g. cases.case.relapse_reported)."""
+    event_type: str
+    case_id: str
+    case_number: str
+    person_code: str
+    commune_code: str
+    regime: str
+    transition: str
+    from_stage: str
+    to_stage: str
+    effective_on: date
+    due: dict = field(default_factory=dict)
+    decision_number: str | None = None
+    decision_date: date | None = None
+    issuing_authority: str | None = None
+    document_ref: str | None = None
+    term_months: int | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+    drugs_declared: list | None = None
+
+    @property
+    def type(self) -> str:
+        return self.event_type
+
+    def data(self) -> dict:
+        data = super().data()
+        del data["event_type"]
+        return data
+
+
+@dataclass(frozen=True)
+class CaseDueNoticed(DomainEvent):
+    """A due date came near (`cases.case.due_soon`) or passed (`cases.case.overdue`); recorded once each."""
+    event_type: str
+    case_id: str
+    case_number: str
+    commune_code: str
+    due_name: str
+    due_on: date
+
+    @property
+    def type(self) -> str:
+        return self.event_type
+
+    @property
+    def notice_key(self) -> str:
+        return notice_key(self.event_type, self.due_name, self.due_on)
+
+    def data(self) -> dict:
+        data = super().data()
+        del data["event_type"]
+        return data
+
+
+def notice_key(event_type: str, due_name: str, due_on: date) -> str:
+    return f"{event_type.rsplit('.', 1)[1]}:{due_name}:{due_on.isoformat()}"
+
+
 class Case(Aggregate):
     stream_type = "case"
     event_types = {e.type: e for e in (CaseOpened, CaseWorkerAssigned)}
@@ -43,7 +104,24 @@ class Case(Aggregate):
         super().__init__(id)
         self.case_number = self.person_code = self.commune_code = self.regime = self.stage = None
         self.opened_on: date | None = None
+        self.person_birth_date: date | None = None
         self.assigned_worker: str | None = None
+        self.due: dict[str, date] = {}
+        self.last_effective_on: date | None = None
+        self.absconded_on: date | None = None
+        self.notices: list[str] = []
+
+    @classmethod
+    def event_from(cls, event_type: str, data: dict) -> DomainEvent:
+        if event_type in cls.event_types:
+            return super().event_from(event_type, data)
+        event_cls = CaseDueNoticed if event_type in ("cases.case.due_soon", "cases.case.overdue") \
+            else CaseTransitioned
+        event = event_cls.from_data({**data, "event_type": event_type})
+        if isinstance(event, CaseTransitioned):
+            event = CaseTransitioned(**{**event.__dict__, "due": {
+                k: date.fromisoformat(v) if isinstance(v, str) else v for k, v in event.due.items()}})
+        return event
 
     @property
     def area_code(self) -> str | None:
@@ -51,34 +129,94 @@ class Case(Aggregate):
 
     @classmethod
     def open(cls, case_id: str, case_number: str, person_code: str, commune_code: str, opened_on: date,
-             stage: str) -> "Case":
+             stage: str, regime: str, person_birth_date: date | None = None) -> "Case":
         case = cls(case_id)
         case.record(CaseOpened(case_id=case_id, case_number=case_number, person_code=person_code,
-                               commune_code=commune_code, regime=regime_for(opened_on), stage=stage,
-                               opened_on=opened_on))
+                               commune_code=commune_code, regime=regime, stage=stage, opened_on=opened_on,
+                               person_birth_date=person_birth_date))
         return case
 
     def assign_worker(self, worker_id: str) -> None:
         if worker_id != self.assigned_worker:
             self.record(CaseWorkerAssigned(case_id=self.id, commune_code=self.commune_code, worker_id=worker_id))
 
+    def allowed_transitions(self, workflow: Workflow, roles) -> list[str]:
+        return [t.name for t in workflow.from_stage(self.stage) if set(roles) & set(t.roles)]
+
+    def transition(self, workflow: Workflow, name: str, roles, effective_on: date, decision: dict,
+                   working: WorkingCalendar, today: date) -> None:
+        allowed = self.allowed_transitions(workflow, roles)
+        step = workflow.transition(name)
+        if step is None or self.stage not in step.from_stages:
+            raise TransitionRefused(f"{name} is not allowed from stage {self.stage} under {workflow.regime}", allowed)
+        if not set(roles) & set(step.roles):
+            raise TransitionForbidden(f"{name} needs one of the roles {', '.join(step.roles)}")
+        if effective_on > today:
+            raise DecisionInvalid("effective_on", "is in the future")
+        if effective_on < (self.last_effective_on or self.opened_on):
+            raise DecisionInvalid("effective_on", "is before the case's last recorded step")
+        age = age_group(self.person_birth_date, effective_on) if self.person_birth_date else "adult"
+        check_decision(step, decision, age)
+        due = {k: v for k, v in self.due.items() if k in step.keeps_due}
+        if step.extends_by_time_away and self.absconded_on and step.extends_by_time_away in due:
+            due[step.extends_by_time_away] += timedelta(days=(effective_on - self.absconded_on).days)
+        due.update(due_dates(step, effective_on, decision, age, working))
+        self.record(CaseTransitioned(
+            event_type=step.emits, case_id=self.id, case_number=self.case_number, person_code=self.person_code,
+            commune_code=self.commune_code, regime=self.regime, transition=step.name, from_stage=self.stage,
+            to_stage=step.to, effective_on=effective_on, due=due,
+            **{k: decision.get(k) for k in ("decision_number", "decision_date", "issuing_authority", "document_ref",
+                                            "term_months", "reason_code", "reason", "drugs_declared")}))
+
+    def due_notices(self, today: date, soon_days: int) -> list[CaseDueNoticed]:
+        """Notices now owed: `overdue` once a due date has passed, `due_soon` within `soon_days` of it."""
+        owed = []
+        for name, due_on in sorted(self.due.items()):
+            kind = "cases.case.overdue" if due_on < today else \
+                "cases.case.due_soon" if (due_on - today).days <= soon_days else None
+            if kind and notice_key(kind, name, due_on) not in self.notices:
+                owed.append(CaseDueNoticed(event_type=kind, case_id=self.id, case_number=self.case_number,
+                                           commune_code=self.commune_code, due_name=name, due_on=due_on))
+        return owed
+
+    def notice(self, event: CaseDueNoticed) -> None:
+        self.record(event)
+
     def _on_CaseOpened(self, event: CaseOpened) -> None:
         self.case_number, self.person_code = event.case_number, event.person_code
         self.commune_code, self.regime, self.stage = event.commune_code, event.regime, event.stage
-        self.opened_on = event.opened_on
+        self.opened_on, self.person_birth_date = event.opened_on, event.person_birth_date
 
     def _on_CaseWorkerAssigned(self, event: CaseWorkerAssigned) -> None:
         self.assigned_worker = event.worker_id
 
+    def _on_CaseTransitioned(self, event: CaseTransitioned) -> None:
+        self.stage, self.due, self.last_effective_on = event.to_stage, dict(event.due), event.effective_on
+        self.absconded_on = event.effective_on if event.to_stage == "absconded" else None
+
+    def _on_CaseDueNoticed(self, event: CaseDueNoticed) -> None:
+        self.notices = [*self.notices, event.notice_key]
+
     def snapshot(self) -> dict:
+        iso = lambda d: d.isoformat() if d else None  # noqa: E731
         return {"case_number": self.case_number, "person_code": self.person_code,
                 "commune_code": self.commune_code, "regime": self.regime, "stage": self.stage,
-                "opened_on": self.opened_on.isoformat(), "assigned_worker": self.assigned_worker}
+                "opened_on": iso(self.opened_on), "person_birth_date": iso(self.person_birth_date),
+                "assigned_worker": self.assigned_worker, "due": {k: iso(v) for k, v in self.due.items()},
+                "last_effective_on": iso(self.last_effective_on), "absconded_on": iso(self.absconded_on),
+                "notices": self.notices}
 
     @classmethod
     def from_snapshot(cls, id: str, state: dict, version: int) -> "Case":
         case = cls(id)
-        case.__dict__.update(state)
-        case.opened_on = date.fromisoformat(state["opened_on"])
+        parse = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
+        case.case_number, case.person_code = state["case_number"], state["person_code"]
+        case.commune_code, case.regime, case.stage = state["commune_code"], state["regime"], state["stage"]
+        case.opened_on, case.person_birth_date = parse(state["opened_on"]), parse(state.get("person_birth_date"))
+        case.assigned_worker = state.get("assigned_worker")
+        case.due = {k: parse(v) for k, v in (state.get("due") or {}).items()}
+        case.last_effective_on = parse(state.get("last_effective_on"))
+        case.absconded_on = parse(state.get("absconded_on"))
+        case.notices = list(state.get("notices") or [])
         case.version = version
         return case

@@ -8,8 +8,7 @@ from marshmallow import Schema, fields, validate
 from shared.idempotency import idempotent
 from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
-from services.cases.domain.commands import AssignWorker, OpenCase, PersonDetails
-from services.cases.domain.model import OPENING_STAGES
+from services.cases.domain.commands import AssignWorker, OpenCase, PersonDetails, TransitionCase
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
 COMMUNE = validate.Regexp(r"^\d{5}$", error="must be a 5-digit commune code")
@@ -25,7 +24,7 @@ class OpenCaseIn(Schema):
     person = fields.Nested(PersonIn, required=True)
     commune_code = fields.String(required=True, validate=COMMUNE)
     opened_on = fields.Date(required=True)
-    stage = fields.String(load_default="user_management", validate=validate.OneOf(OPENING_STAGES))
+    stage = fields.String(load_default="user_management", validate=validate.Length(min=1, max=50))
 
 
 class AssignWorkerIn(Schema):
@@ -49,6 +48,7 @@ class CaseOut(Schema):
     stage = fields.String()
     opened_on = fields.Date()
     assigned_worker = fields.String(allow_none=True)
+    due = fields.Dict(keys=fields.String(), values=fields.Date())
     person = fields.Nested(PersonOut, allow_none=True)
 
 
@@ -62,6 +62,59 @@ class CaseSummaryOut(Schema):
     assigned_worker = fields.String(allow_none=True)
 
 
+class DecisionIn(Schema):
+    decision_number = fields.String(validate=validate.Length(min=1, max=100))
+    decision_date = fields.Date()
+    issuing_authority = fields.String(validate=validate.Length(min=1, max=300))
+    document_ref = fields.String(validate=validate.Length(min=1, max=300))
+    term_months = fields.Integer(validate=validate.Range(min=1, max=60), strict=True)
+    reason_code = fields.String(validate=validate.Length(min=1, max=50))
+    reason = fields.String(validate=validate.Length(min=1, max=2000))
+    drugs_declared = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                 validate=validate.Length(min=1, max=20))
+
+
+class TransitionIn(Schema):
+    transition = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    effective_on = fields.Date(required=True)
+    decision = fields.Nested(DecisionIn, load_default=dict)
+
+
+class TransitionOut(Schema):
+    name = fields.String()
+    to = fields.String()
+    emits = fields.String()
+    requires = fields.List(fields.String())
+    reasons = fields.List(fields.String())
+
+
+class StageOut(Schema):
+    name = fields.String()
+    vi = fields.String()
+    en = fields.String()
+    phases = fields.List(fields.String())
+
+
+class WorkflowTransitionOut(TransitionOut):
+    from_stages = fields.List(fields.String(), data_key="from")
+    roles = fields.List(fields.String())
+
+
+class WorkflowOut(Schema):
+    regime = fields.String()
+    title_vi = fields.String()
+    title_en = fields.String()
+    opens_from = fields.Date(allow_none=True)
+    opens_before = fields.Date(allow_none=True)
+    opening_stages = fields.List(fields.String())
+    flags = fields.List(fields.String())
+    stages = fields.Method("stage_list")
+    transitions = fields.List(fields.Nested(WorkflowTransitionOut))
+
+    def stage_list(self, workflow):
+        return StageOut(many=True).dump([{"name": name, **info} for name, info in workflow.stages.items()])
+
+
 class CaseListQuery(Schema):
     commune_code = fields.String(validate=COMMUNE)
     stage = fields.String(validate=validate.Length(max=50))
@@ -73,7 +126,7 @@ def _out(view) -> dict:
     return {"id": case.id, "version": case.version, "case_number": case.case_number,
             "person_code": case.person_code, "commune_code": case.commune_code, "regime": case.regime,
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
-            "person": view.person}
+            "due": case.due, "person": view.person}
 
 
 @blp.route("")
@@ -120,3 +173,34 @@ class AssignedWorker(MethodView):
             AssignWorker(case_id=case_id, worker_id=body["worker_id"], expected_version=if_match_version()),
             principal())
         return _out(view), 200, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/transitions")
+class Transitions(MethodView):
+    @blp.response(200, TransitionOut(many=True))
+    def get(self, case_id):
+        """The workflow steps you may take on this case now"""
+        case, allowed = service_layer().allowed_transitions(case_id, principal())
+        return allowed, 200, etag(case.version)
+
+    @blp.arguments(TransitionIn)
+    @blp.response(200, CaseOut)
+    @blp.alt_response(409, description="Not allowed from the current stage; `allowed` lists what is")
+    @blp.alt_response(412, description="If-Match names an older version")
+    def post(self, body, case_id):
+        """Take a step of the case's legal workflow (send If-Match with the case's ETag)"""
+        view = service_layer().transition_case(TransitionCase(case_id=case_id, expected_version=if_match_version(),
+                                                              **body), principal())
+        return _out(view), 200, etag(view.case.version)
+
+
+workflows_blp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows",
+                          description="Legal workflows, one per regime")
+
+
+@workflows_blp.route("")
+class Workflows(MethodView):
+    @workflows_blp.response(200, WorkflowOut(many=True))
+    def get(self):
+        """The workflow definitions: stages, transitions, roles, required decision fields"""
+        return service_layer().list_workflows()

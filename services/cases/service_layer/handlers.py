@@ -4,20 +4,23 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from shared import areas
 from shared.auth import Principal
 from shared.envelope import Actor
-from shared.errors import InvalidInput, NotAuthorised, NotFound
+from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound
+from shared.eventstore import ConcurrencyConflict
 from shared.repository import EventSourcedRepository
 
 from services.cases.adapters.documents import CaseSnapshot, Person
-from services.cases.domain.commands import AssignWorker, OpenCase
-from services.cases.domain.model import Case
+from services.cases.domain.commands import AssignWorker, OpenCase, TransitionCase
+from services.cases.domain.model import Case, TransitionForbidden
+from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar
 
 CASE_ROLES = ("caseworker", "police_liaison")
-READ_ROLES = (*CASE_ROLES, "admin")
+READ_ROLES = (*CASE_ROLES, "health_worker", "admin")
+WORKFLOW_ROLES = (*CASE_ROLES, "health_worker")
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,21 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(id=principal.subject, role=principal.roles[0] if principal.roles else "none", unit=principal.unit)
 
 
+NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
+
+
 class CaseService:
-    def __init__(self, cases: EventSourcedRepository, province_code: str, today=date.today):
+    def __init__(self, cases: EventSourcedRepository, province_code: str, workflows: dict[str, Workflow],
+                 working_days: WorkingCalendar, today=date.today, due_soon_days: int = 14):
         self.cases = cases
         self.province_code = province_code
+        self.workflows = workflows
+        self.working_days = working_days
         self.today = today
+        self.due_soon_days = due_soon_days
+
+    def workflow_for(self, opened_on: date) -> Workflow:
+        return next(w for w in self.workflows.values() if w.applies_on(opened_on))
 
     def _require(self, principal: Principal, roles, commune_code: str) -> None:
         if not principal.has_role(*roles) or not areas.within_any(principal.areas, commune_code):
@@ -52,6 +65,9 @@ class CaseService:
             raise InvalidInput.field("opened_on", "is in the future")
         if command.opened_on < command.person.birth_date:
             raise InvalidInput.field("opened_on", "is before the person's birth")
+        workflow = self.workflow_for(command.opened_on)
+        if command.stage not in workflow.opening_stages:
+            raise InvalidInput.field("stage", f"a {workflow.regime} case opens in {', '.join(workflow.opening_stages)}")
         person = Person(person_code=f"P{secrets.token_hex(6).upper()}", full_name=command.person.full_name,
                         birth_date=command.person.birth_date.isoformat(), sex=command.person.sex,
                         residence_code=command.commune_code, created_at=datetime.now(timezone.utc))
@@ -60,7 +76,8 @@ class CaseService:
         case = Case.open(case_id=case_id,
                          case_number=f"{command.commune_code}-{command.opened_on.year}-{case_id[:6].upper()}",
                          person_code=person.person_code, commune_code=command.commune_code,
-                         opened_on=command.opened_on, stage=command.stage)
+                         opened_on=command.opened_on, stage=command.stage, regime=workflow.regime,
+                         person_birth_date=command.person.birth_date)
         self.cases.save(case, actor_of(principal))
         return CaseView(case, person)
 
@@ -71,6 +88,51 @@ class CaseService:
         case.assign_worker(command.worker_id)
         self.cases.save(case, actor_of(principal))
         return CaseView(case, Person.objects(person_code=case.person_code).first())
+
+    def transition_case(self, command: TransitionCase, principal: Principal) -> CaseView:
+        case = self._visible(command.case_id, principal)
+        self._require(principal, WORKFLOW_ROLES, case.commune_code)
+        case = self.cases.get_for_update(command.case_id, command.expected_version)
+        try:
+            case.transition(self.workflows[case.regime], command.transition, principal.roles, command.effective_on,
+                            command.decision, self.working_days, self.today())
+        except TransitionRefused as refused:
+            raise Conflict(str(refused), allowed=refused.allowed) from None
+        except TransitionForbidden as forbidden:
+            raise NotAuthorised(str(forbidden)) from None
+        except DecisionInvalid as invalid:
+            raise InvalidInput.field(invalid.field, invalid.message) from None
+        self.cases.save(case, actor_of(principal))
+        return CaseView(case, Person.objects(person_code=case.person_code).first())
+
+    def allowed_transitions(self, case_id: str, principal: Principal) -> tuple[Case, list]:
+        case = self._visible(case_id, principal)
+        workflow = self.workflows[case.regime]
+        return case, [workflow.transition(name) for name in case.allowed_transitions(workflow, principal.roles)]
+
+    def list_workflows(self) -> list[Workflow]:
+        return list(self.workflows.values())
+
+    def notice_due_dates(self) -> int:
+        """Append the due-soon and overdue notices now owed. Safe with several workers: a notice's event id
+        derives from the case, due name and date, so a second worker's append of the same notice is a no-op."""
+        today = self.today()
+        horizon = (today + timedelta(days=self.due_soon_days)).isoformat()
+        noticed = 0
+        for snapshot in CaseSnapshot.objects(next_due_on__lte=horizon).only("id"):
+            case = self.cases.get(snapshot.id)
+            owed = case.due_notices(today, self.due_soon_days)
+            if not owed:
+                continue
+            for notice in owed:
+                case.notice(notice)
+            ids = [str(uuid.uuid5(NOTICE_IDS, f"{case.id}:{n.notice_key}")) for n in owed]
+            try:
+                self.cases.save(case, Actor.system("cases"), event_ids=ids)
+            except ConcurrencyConflict:
+                continue
+            noticed += len(owed)
+        return noticed
 
     def get_case(self, case_id: str, principal: Principal) -> CaseView:
         case = self._visible(case_id, principal)

@@ -121,7 +121,7 @@ class Alert(Aggregate):
     @classmethod
     def from_snapshot(cls, id, state, version) -> "Alert":
         alert = cls(id)
-        alert.raised = AlertRaised(**state["raised"])
+        alert.raised = AlertRaised.from_data(state["raised"])
         alert.acknowledged_by = state["acknowledged_by"]
         alert.version = version
         return alert

@@ -6,6 +6,8 @@ from marshmallow import Schema, fields
 
 from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
+from services.notifications.domain.model import AlertRaised
+
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Alerts and inboxes")
 
 
@@ -42,7 +44,8 @@ class Inbox(MethodView):
         items, total = service_layer().inbox(principal(), query["unacknowledged"],
                                              pagination_parameters.first_item, pagination_parameters.page_size)
         pagination_parameters.item_count = total
-        return [_alert_out(s.id, s.version, s.state["raised"], s.state["acknowledged_by"]) for s in items]
+        return [_alert_out(s.id, s.version, vars(AlertRaised.from_data(s.state["raised"])), s.state["acknowledged_by"])
+                for s in items]
 
 
 @blp.route("/inbox/<string:alert_id>/acknowledgement")
@@ -53,5 +56,5 @@ class Acknowledgement(MethodView):
     def put(self, alert_id):
         """Acknowledge an alert (send If-Match with its ETag)"""
         alert = service_layer().acknowledge(alert_id, principal(), if_match_version())
-        return (_alert_out(alert.id, alert.version, alert.raised.data(), alert.acknowledged_by), 200,
+        return (_alert_out(alert.id, alert.version, vars(alert.raised), alert.acknowledged_by), 200,
                 etag(alert.version))

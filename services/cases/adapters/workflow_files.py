@@ -1,0 +1,147 @@
+"""Reading and validating the workflow definitions; an invalid one stops start-up with a message naming it."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import holidays
+import yaml
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from shared.auth import ROLES
+from shared.contracts import CONTRACTS
+
+from services.cases.domain.workflow import DECISION_FIELDS, DueRule, Transition, Workflow
+
+DEFINITIONS = Path(__file__).resolve().parent.parent / "workflows"
+NAME = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be snake_case")
+
+
+class WorkflowDefinitionError(Exception):
+    """A workflow file is invalid; the services refuse to start."""
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class AgeRange(_Strict):
+    adult = fields.List(fields.Integer(validate=validate.Range(min=1, max=120)), required=True,
+                        validate=validate.Length(equal=2))
+    minor = fields.List(fields.Integer(validate=validate.Range(min=1, max=120)), required=True,
+                        validate=validate.Length(equal=2))
+
+
+class AgeMonths(_Strict):
+    adult = fields.Integer(required=True, validate=validate.Range(min=1, max=120))
+    minor = fields.Integer(required=True, validate=validate.Range(min=1, max=120))
+
+
+class DueRuleSchema(_Strict):
+    months = fields.Integer(validate=validate.Range(min=1, max=120))
+    working_days = fields.Integer(validate=validate.Range(min=1, max=60))
+    term_months = fields.Nested(AgeRange)
+    months_by_age = fields.Nested(AgeMonths)
+
+    @validates_schema
+    def exactly_one(self, data, **kwargs):
+        if len(data) != 1:
+            raise ValidationError("give exactly one of months, working_days, term_months, months_by_age")
+
+
+class StageSchema(_Strict):
+    vi = fields.String(required=True)
+    en = fields.String(required=True)
+    phases = fields.List(fields.String(validate=NAME))
+
+
+class TransitionSchema(_Strict):
+    name = fields.String(required=True, validate=NAME)
+    from_ = fields.List(fields.String(), required=True, data_key="from", validate=validate.Length(min=1))
+    to = fields.String(required=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1))
+    requires = fields.List(fields.String(validate=validate.OneOf(DECISION_FIELDS)), load_default=list)
+    due = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(DueRuleSchema), load_default=dict)
+    keeps_due = fields.List(fields.String(validate=NAME), load_default=list)
+    reasons = fields.List(fields.String(validate=NAME), load_default=list)
+    extends_by_time_away = fields.String(validate=NAME)
+    emits = fields.String(required=True, validate=validate.OneOf(
+        [t for t, _ in CONTRACTS if t.startswith("cases.case.")], error="has no event contract in shared/contracts"))
+
+
+class WorkflowSchema(_Strict):
+    regime = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9-]+$"))
+    title_vi = fields.String(required=True)
+    title_en = fields.String(required=True)
+    opens_from = fields.Date()
+    opens_before = fields.Date()
+    opening_stages = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    flags = fields.List(fields.String(validate=NAME), load_default=list)
+    stages = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StageSchema), required=True)
+    transitions = fields.List(fields.Nested(TransitionSchema), required=True, validate=validate.Length(min=1))
+
+    @validates_schema
+    def consistent(self, data, **kwargs):
+        stages = set(data["stages"])
+        errors = {}
+        for stage in data["opening_stages"]:
+            if stage not in stages:
+                errors.setdefault("opening_stages", []).append(f"unknown stage {stage!r}")
+        names = [t["name"] for t in data["transitions"]]
+        for index, transition in enumerate(data["transitions"]):
+            for stage in [*transition["from_"], transition["to"]]:
+                if stage not in stages:
+                    errors.setdefault(f"transitions.{index}", []).append(f"unknown stage {stage!r}")
+            if any(r.get("term_months") for r in transition["due"].values()) and \
+                    "term_months" not in transition["requires"]:
+                errors.setdefault(f"transitions.{index}", []).append("a term due date requires term_months")
+            if transition["reasons"] and "reason" not in transition["requires"]:
+                errors.setdefault(f"transitions.{index}", []).append("reasons need `reason` in requires")
+        if len(set(names)) != len(names):
+            errors["transitions"] = ["transition names must be unique"]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _to_domain(data: dict) -> Workflow:
+    transitions = tuple(Transition(
+        name=t["name"], from_stages=tuple(t["from_"]), to=t["to"], roles=tuple(t["roles"]), emits=t["emits"],
+        requires=tuple(t["requires"]), keeps_due=tuple(t["keeps_due"]), reasons=tuple(t["reasons"]),
+        extends_by_time_away=t.get("extends_by_time_away"),
+        due={name: DueRule(months=r.get("months"), working_days=r.get("working_days"),
+                           term_months={k: tuple(v) for k, v in r["term_months"].items()} if "term_months" in r
+                           else None,
+                           months_by_age=r.get("months_by_age")) for name, r in t["due"].items()})
+        for t in data["transitions"])
+    return Workflow(regime=data["regime"], title_vi=data["title_vi"], title_en=data["title_en"],
+                    opens_from=data.get("opens_from"), opens_before=data.get("opens_before"),
+                    opening_stages=tuple(data["opening_stages"]), stages=data["stages"], transitions=transitions,
+                    flags=tuple(data["flags"]))
+
+
+def load_workflows(directory: Path = DEFINITIONS) -> dict[str, Workflow]:
+    workflows: dict[str, Workflow] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            workflow = _to_domain(WorkflowSchema().load(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        except (ValidationError, yaml.YAMLError, TypeError, AttributeError) as exc:
+            detail = exc.messages if isinstance(exc, ValidationError) else exc
+            raise WorkflowDefinitionError(f"invalid workflow definition {path.name}: {detail}") from None
+        if workflow.regime in workflows:
+            raise WorkflowDefinitionError(f"{path.name}: regime {workflow.regime} is defined twice")
+        workflows[workflow.regime] = workflow
+    if not workflows:
+        raise WorkflowDefinitionError(f"no workflow definitions in {directory}")
+    return workflows
+
+
+class VietnameseWorkingDays:
+    """Working days: Monday to Friday, except Vietnamese public holidays (the `holidays` package)."""
+
+    def __init__(self):
+        self._holidays = holidays.country_holidays("VN")
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays

@@ -1,0 +1,116 @@
+"""The case workflow through the cases API, against the real FerretDB."""
+import threading
+from datetime import date
+
+import pytest
+
+from shared.eventstore import StoredEvent
+from services.cases.entrypoints.app import create_app
+
+COMMUNE = "22366"
+BODY = {"person": {"full_name": "Phạm Văn Dũng", "birth_date": "1988-02-03", "sex": "male"},
+        "commune_code": COMMUNE, "opened_on": "2026-08-03", "stage": "tested"}
+DECISION = {"decision_number": "21/QĐ-UBND", "decision_date": "2026-08-04", "issuing_authority": "UBND phường",
+            "drugs_declared": ["methamphetamine"]}
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings("cases"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def police(auth):
+    return auth(subject="ca-22366", roles=["police_liaison"], unit=f"CAX-{COMMUNE}", areas=[COMMUNE])
+
+
+def opened(client, police):
+    response = client.post("/api/v1/cases", json=BODY, headers=police)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_workflows_are_listed_with_stages_and_transitions(client, police):
+    workflows = client.get("/api/v1/workflows", headers=police).get_json()
+    assert {w["regime"] for w in workflows} == {"law-73-2021", "law-120-2025"}
+    law120 = next(w for w in workflows if w["regime"] == "law-120-2025")
+    assert "drugs_declared" in next(t for t in law120["transitions"] if t["name"] == "place_under_management")[
+        "requires"]
+    assert any(s["name"] == "in_facility" and s["phases"] for s in law120["stages"])
+
+
+def test_a_step_is_taken_with_its_decision_and_sets_due_dates(client, police):
+    case = opened(client, police)
+    allowed = client.get(f"/api/v1/cases/{case['id']}/transitions", headers=police).get_json()
+    assert {t["name"] for t in allowed} == {"place_under_management", "refer_for_assessment", "close"}
+    response = client.post(f"/api/v1/cases/{case['id']}/transitions", headers={**police, "If-Match": '"1"'}, json={
+        "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["stage"] == "user_management" and body["due"] == {"management_ends_on": "2027-08-04"}
+    assert response.headers["ETag"] == '"2"'
+    stored = StoredEvent.objects.get(stream_id=f"case-{case['id']}", version=2)
+    assert stored.type == "cases.case.management_started" and stored.data["drugs_declared"] == ["methamphetamine"]
+
+
+@pytest.mark.parametrize("payload,status,field", [
+    ({"transition": "release_from_facility", "effective_on": "2026-08-04", "decision": DECISION}, 409, None),
+    ({"transition": "place_under_management", "effective_on": "2026-08-04",
+      "decision": {**DECISION, "decision_number": None}}, 422, "decision.decision_number"),
+    ({"transition": "place_under_management", "effective_on": "2026-08-04",
+      "decision": {k: v for k, v in DECISION.items() if k != "decision_number"}}, 422, "decision.decision_number"),
+    ({"transition": "place_under_management", "effective_on": "2099-01-01", "decision": DECISION}, 422,
+     "effective_on"),
+    ({"transition": "place_under_management", "effective_on": "2026-08-04",
+      "decision": {**DECISION, "term_months": "six"}}, 422, "decision.term_months"),
+    ({"transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION, "x": 1}, 422,
+     "x"),
+])
+def test_refused_steps_name_the_field_and_store_nothing(client, police, payload, status, field):
+    case = opened(client, police)
+    response = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=police, json=payload)
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    if field:
+        assert field in response.get_json()["errors"]
+    else:
+        assert set(response.get_json()["allowed"]) == {"place_under_management", "refer_for_assessment", "close"}
+    assert StoredEvent.objects(stream_id=f"case-{case['id']}").count() == 1
+
+
+def test_a_role_the_regime_does_not_name_is_forbidden(client, police, auth):
+    case = opened(client, police)
+    doctor = auth(subject="bs", roles=["health_worker"], unit="TTYT", areas=[COMMUNE])
+    response = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=doctor, json={
+        "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
+    assert response.status_code == 403
+
+
+def test_due_notices_are_appended_exactly_once_even_with_two_workers(app, client, police):
+    case = opened(client, police)
+    client.post(f"/api/v1/cases/{case['id']}/transitions", headers=police, json={
+        "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
+    service = app.extensions["service_layer"]
+    service.today = lambda: date(2027, 7, 30)
+    barrier = threading.Barrier(2)
+
+    def worker():
+        barrier.wait()
+        service.notice_due_dates()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    service.notice_due_dates()
+    types = [e.type for e in StoredEvent.objects(stream_id=f"case-{case['id']}").order_by("version")]
+    assert types.count("cases.case.due_soon") == 1
+    service.today = lambda: date(2027, 8, 5)
+    service.notice_due_dates()
+    service.notice_due_dates()
+    types = [e.type for e in StoredEvent.objects(stream_id=f"case-{case['id']}").order_by("version")]
+    assert types.count("cases.case.overdue") == 1 and types.count("cases.case.due_soon") == 1

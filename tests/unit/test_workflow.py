@@ -1,0 +1,162 @@
+"""The legal workflow engine and its definitions, without I/O."""
+from datetime import date
+
+import pytest
+import yaml
+
+from services.cases.adapters.workflow_files import (DEFINITIONS, VietnameseWorkingDays, WorkflowDefinitionError,
+                                                    load_workflows)
+from services.cases.domain.model import Case, TransitionForbidden
+from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, add_months, add_working_days
+
+WORKFLOWS = load_workflows()
+LAW73, LAW120 = WORKFLOWS["law-73-2021"], WORKFLOWS["law-120-2025"]
+DECISION = {"decision_number": "15/QĐ-UBND", "decision_date": date(2026, 3, 2), "issuing_authority": "UBND phường",
+            "document_ref": "ho-so-15"}
+WORKING = VietnameseWorkingDays()
+ALL_ROLES = ["police_liaison", "caseworker", "health_worker"]
+
+
+def case(stage="tested", workflow=LAW73, birth=date(1990, 1, 1), opened=date(2026, 1, 5)):
+    return Case.open("c", "n", "P", "22366", opened, stage, workflow.regime, birth)
+
+
+def step(c, name, on, roles=ALL_ROLES, workflow=LAW73, today=date(2027, 12, 31), **decision):
+    c.transition(workflow, name, roles, on, {**DECISION, **decision}, WORKING, today)
+    return c
+
+
+def test_every_stage_and_actor_of_the_domain_is_in_both_regimes():
+    for workflow in WORKFLOWS.values():
+        assert {"tested", "user_management", "addiction_assessment", "awaiting_registration", "community_rehab",
+                "facility_rehab", "ost", "violation_recorded", "compulsory_dossier", "in_facility", "absconded",
+                "aftercare", "relapse", "closed"} <= set(workflow.stages)
+        assert workflow.stages["in_facility"]["phases"] == ["intake", "detox", "education", "work_therapy",
+                                                            "reintegration"]
+
+
+def test_management_lasts_a_year():
+    c = step(case(), "place_under_management", date(2026, 2, 27))
+    assert c.stage == "user_management" and c.due == {"management_ends_on": date(2027, 2, 27)}
+
+
+def test_registration_deadline_counts_vietnamese_working_days():
+    c = step(step(case(), "refer_for_assessment", date(2026, 2, 10)), "record_dependence", date(2026, 2, 13))
+    # 2026-02-16..20 is Tết (Lunar New Year): five working days from Friday 13 end on Friday 27 February.
+    assert c.due["registration_deadline"] == date(2026, 2, 27)
+    assert add_working_days(date(2026, 4, 24), 2, WORKING) == date(2026, 4, 29)
+
+
+def test_court_order_terms_depend_on_age_and_regime():
+    adult = step(step(step(case(stage="user_management"), "refer_for_assessment", date(2026, 3, 1)),
+                      "record_dependence", date(2026, 3, 2)), "record_violation", date(2026, 3, 3), reason="bỏ")
+    step(adult, "open_compulsory_dossier", date(2026, 3, 4))
+    with pytest.raises(DecisionInvalid) as too_long:
+        step(adult, "record_court_order", date(2026, 3, 5), term_months=30)
+    assert too_long.value.field == "decision.term_months"
+    with pytest.raises(DecisionInvalid):
+        step(adult, "record_court_order", date(2026, 3, 5), term_months=10)
+    step(adult, "record_court_order", date(2026, 3, 5), term_months=10, reason="giảm theo quyết định của tòa")
+    assert adult.due["term_ends_on"] == date(2027, 1, 5)
+    minor = Case.open("m", "n", "P", "22366", date(2026, 3, 1), "user_management", "law-73-2021", date(2010, 5, 1))
+    minor.stage = "compulsory_dossier"
+    with pytest.raises(DecisionInvalid):
+        step(minor, "record_court_order", date(2026, 3, 5), term_months=18)
+    assert LAW120.transition("record_court_order").due["term_ends_on"].term_months["adult"] == (24, 36)
+
+
+def test_time_away_does_not_count_toward_the_term():
+    c = case(stage="user_management")
+    c.stage = "compulsory_dossier"
+    step(c, "record_court_order", date(2026, 3, 1), term_months=12)
+    step(c, "abscond", date(2026, 4, 1))
+    step(c, "return_to_facility", date(2026, 4, 21))
+    assert c.stage == "in_facility" and c.due["term_ends_on"] == date(2027, 3, 21)
+
+
+def test_aftercare_is_two_years_after_an_adult_compulsory_term_and_one_otherwise():
+    c = case(stage="user_management")
+    c.stage = "in_facility"
+    step(c, "release_from_facility", date(2026, 5, 1))
+    assert c.due == {"aftercare_ends_on": date(2028, 5, 1)}
+    v = case(stage="user_management")
+    v.stage = "community_rehab"
+    step(v, "complete_voluntary_rehab", date(2026, 5, 1))
+    assert v.due == {"aftercare_ends_on": date(2027, 5, 1)}
+
+
+def test_a_step_not_allowed_from_the_stage_is_refused_with_the_allowed_ones():
+    with pytest.raises(TransitionRefused) as refused:
+        step(case(), "release_from_facility", date(2026, 2, 1))
+    assert set(refused.value.allowed) == {"place_under_management", "refer_for_assessment", "close"}
+
+
+def test_roles_decide_who_may_take_a_step():
+    with pytest.raises(TransitionForbidden):
+        step(case(), "place_under_management", date(2026, 2, 1), roles=["health_worker"])
+    assert case().allowed_transitions(LAW73, ["health_worker"]) == []
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"decision_number": None}, "decision.decision_number"), ({"issuing_authority": ""}, "decision.issuing_authority"),
+])
+def test_missing_decision_fields_are_named(change, field):
+    with pytest.raises(DecisionInvalid) as invalid:
+        step(case(), "place_under_management", date(2026, 2, 1), **change)
+    assert invalid.value.field == field
+
+
+def test_dates_must_follow_the_case_and_not_be_in_the_future():
+    with pytest.raises(DecisionInvalid):
+        step(case(), "place_under_management", date(2025, 12, 1))
+    with pytest.raises(DecisionInvalid):
+        step(case(), "place_under_management", date(2026, 3, 1), today=date(2026, 2, 1))
+
+
+def test_law_120_requires_the_declaration_of_drugs_used():
+    c = case(workflow=LAW120, opened=date(2026, 7, 2))
+    with pytest.raises(DecisionInvalid) as invalid:
+        step(c, "place_under_management", date(2026, 7, 3), workflow=LAW120)
+    assert invalid.value.field == "decision.drugs_declared"
+    step(c, "place_under_management", date(2026, 7, 3), workflow=LAW120, drugs_declared=["methamphetamine"])
+
+
+def test_closing_needs_a_reason_code_and_reopening_restarts_management():
+    c = case()
+    with pytest.raises(DecisionInvalid):
+        step(c, "close", date(2026, 2, 1), reason="chuyển đi", reason_code="vanished")
+    step(c, "close", date(2026, 2, 1), reason="chuyển đi", reason_code="moved_away")
+    step(c, "reopen", date(2026, 3, 1), reason="quay về địa phương")
+    assert c.stage == "user_management" and c.due["management_ends_on"] == date(2027, 3, 1)
+
+
+def test_due_notices_are_owed_once_each():
+    c = step(case(), "place_under_management", date(2026, 2, 1))
+    assert c.due_notices(date(2026, 12, 1), 14) == []
+    soon = c.due_notices(date(2027, 1, 20), 14)
+    assert [n.type for n in soon] == ["cases.case.due_soon"]
+    c.notice(soon[0])
+    assert c.due_notices(date(2027, 1, 21), 14) == []
+    assert [n.type for n in c.due_notices(date(2027, 2, 2), 14)] == ["cases.case.overdue"]
+
+
+def test_add_months_clamps_to_the_end_of_the_month():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda d: d["transitions"][0].update({"to": "nowhere"}), "unknown stage"),
+    (lambda d: d["transitions"][0].update({"roles": ["mayor"]}), "roles"),
+    (lambda d: d["transitions"][0].update({"emits": "cases.case.teleported"}), "no event contract"),
+    (lambda d: d["transitions"][0].update({"requires": ["shoe_size"]}), "requires"),
+    (lambda d: d["transitions"][0].update({"due": {"x": {"months": 1, "working_days": 2}}}), "exactly one"),
+    (lambda d: d["transitions"][4].update({"requires": []}), "term_months"),
+    (lambda d: d.pop("stages"), "stages"),
+])
+def test_an_invalid_definition_stops_start_up_with_a_clear_message(tmp_path, mutate, message):
+    data = yaml.safe_load((DEFINITIONS / "law-73-2021.yaml").read_text(encoding="utf-8"))
+    mutate(data)
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(WorkflowDefinitionError, match="broken.yaml") as error:
+        load_workflows(tmp_path)
+    assert message in str(error.value)
