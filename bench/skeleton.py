@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import date, timedelta
 
 import pymongo
 import requests
@@ -51,7 +52,8 @@ def skeleton_latency(system: System, count: int) -> list[float]:
     for index in range(count + 5):
         started = time.perf_counter()
         response = session.post(f"{system.urls['cases']}/api/v1/cases", timeout=10, json={
-            "person": {"full_name": "Nguyễn Văn Bình", "birth_date": "1990-01-01", "sex": "male"},
+            "person": {"full_name": "Nguyễn Văn Bình", "sex": "male",
+                       "birth_date": (date(1970, 1, 1) + timedelta(days=index)).isoformat()},
             "commune_code": COMMUNE, "opened_on": "2026-08-01"})
         case_id = response.json()["id"]
         wait_for(lambda: any(a["subject_id"] == case_id for a in session.get(

@@ -60,6 +60,8 @@ setup() {
   install_ferretdb
   install_python
   (cd "$ROOT" && "$PY" -m shared.auth keygen --dir "$VAR/keys" >/dev/null)
+  [ -s "$VAR/secrets/data-key" ] || (umask 077; "$PY" -c 'from shared.crypto import new_key; print(new_key())' \
+    > "$VAR/secrets/data-key")
 }
 
 start_ferretdb() {  # port, data dir, debug addr, pidfile

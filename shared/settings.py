@@ -1,8 +1,10 @@
 """Settings read from environment variables and validated once, at start."""
 from __future__ import annotations
 
+import base64
+import binascii
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -40,6 +42,25 @@ def _url(env, name, default, schemes):
     return value
 
 
+def _data_key(env, var_dir: Path) -> bytes:
+    """The master key for encryption at rest: DH_DATA_KEY, or the file DH_DATA_KEY_FILE (var/secrets/data-key)."""
+    raw = env.get("DH_DATA_KEY")
+    source = "DH_DATA_KEY"
+    if not raw:
+        path = Path(env.get("DH_DATA_KEY_FILE") or var_dir / "secrets" / "data-key")
+        source = f"DH_DATA_KEY_FILE={str(path)!r}"
+        if not path.is_file():
+            raise SettingsError(f"{source} does not exist; set DH_DATA_KEY or run deploy/run.sh once")
+        raw = path.read_text().strip()
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{source} is not base64") from None
+    if len(key) != 32:
+        raise SettingsError(f"{source} must hold 32 bytes (base64), not {len(key)}")
+    return key
+
+
 @dataclass(frozen=True)
 class Settings:
     service: str
@@ -63,6 +84,7 @@ class Settings:
     timer_interval_seconds: float
     log_level: str
     var_dir: Path
+    data_key: bytes = field(repr=False, default=b"")
 
     @classmethod
     def from_env(cls, service: str, env=None) -> "Settings":
@@ -84,6 +106,7 @@ class Settings:
         log_level = _text(env, "LOG_LEVEL", "INFO").upper()
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError(f"LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR")
+        data_key = _data_key(env, var_dir)
         prefix = _text(env, "MONGODB_DB_PREFIX", "donghanh")
         if not prefix.replace("_", "").isalnum():
             raise SettingsError(f"MONGODB_DB_PREFIX={prefix!r} may hold only letters, digits and _")
@@ -109,4 +132,5 @@ class Settings:
             timer_interval_seconds=_number(env, "TIMER_INTERVAL_SECONDS", 60.0, kind=float, minimum=0.1),
             log_level=log_level,
             var_dir=var_dir,
+            data_key=data_key,
         )

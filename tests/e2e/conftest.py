@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import itertools
 import uuid
+from datetime import date, timedelta
 
 import pymongo
 import pytest
@@ -83,9 +85,14 @@ def yearly_plan(coordinator, directory):
     return response.json()["id"]
 
 
+PEOPLE = itertools.count()
+
+
 def open_case(api, commune=COMMUNE, opened_on="2026-08-01", **headers):
+    """Each case for a new person: the same name with a different date of birth is not a duplicate."""
+    birth_date = date(1975, 1, 1) + timedelta(days=next(PEOPLE))
     response = api("POST", "cases", "/cases", headers=headers, json={
-        "person": {"full_name": "Lê Văn Hùng", "birth_date": "1990-05-06", "sex": "male"},
+        "person": {"full_name": "Lê Văn Hùng", "birth_date": birth_date.isoformat(), "sex": "male"},
         "commune_code": commune, "opened_on": opened_on})
     assert response.status_code == 201, response.text
     return response.json()

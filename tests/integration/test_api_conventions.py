@@ -20,6 +20,10 @@ def worker(auth):
     return auth(subject="cw1", roles=["caseworker"], unit=f"UBX-{COMMUNE}", areas=[COMMUNE])
 
 
+def someone(name: str, **changes) -> dict:
+    return {**BODY, "person": {**BODY["person"], "full_name": name}, **changes}
+
+
 def stored():
     return (CaseSnapshot.objects.count(), StoredEvent.objects.count(), PendingEvent.objects.count(),
             Person.objects.count())
@@ -94,9 +98,10 @@ def test_idempotency_key_replays_the_first_response_and_creates_nothing_twice(cl
     assert CaseSnapshot.objects.count() == 1
     other = client.post("/api/v1/cases", json={**BODY, "opened_on": "2026-08-02"}, headers=headers)
     assert_problem(other, 422, "Idempotency-Key")
-    failed = client.post("/api/v1/cases", json={**BODY, "stage": "x"}, headers={**worker, "Idempotency-Key": "k2"})
+    failed = client.post("/api/v1/cases", json=someone("Hồ Thị Lan", stage="x"),
+                         headers={**worker, "Idempotency-Key": "k2"})
     assert_problem(failed, 422)
-    corrected = client.post("/api/v1/cases", json=BODY, headers={**worker, "Idempotency-Key": "k2"})
+    corrected = client.post("/api/v1/cases", json=someone("Hồ Thị Lan"), headers={**worker, "Idempotency-Key": "k2"})
     assert corrected.status_code == 201 and "Idempotent-Replayed" not in corrected.headers
     assert CaseSnapshot.objects.count() == 2
 
@@ -114,8 +119,9 @@ def test_a_caseworker_sees_only_cases_of_their_jurisdiction(client, worker, auth
 
 
 def test_lists_paginate(client, worker):
-    for day in range(1, 4):
-        client.post("/api/v1/cases", json={**BODY, "opened_on": f"2026-08-0{day}"}, headers=worker)
+    for day, name in enumerate(("Vũ Văn An", "Vũ Văn Bình", "Vũ Văn Cường"), start=1):
+        assert client.post("/api/v1/cases", json=someone(name, opened_on=f"2026-08-0{day}"),
+                           headers=worker).status_code == 201
     page = client.get("/api/v1/cases?page=2&page_size=2", headers=worker)
     assert page.status_code == 200 and len(page.get_json()) == 1
     assert '"total": 3' in page.headers["X-Pagination"]

@@ -2,13 +2,14 @@ import pytest
 
 from shared.settings import Settings, SettingsError
 
-BASE = {"JWT_PUBLIC_KEY_FILE": __file__}
+BASE = {"JWT_PUBLIC_KEY_FILE": __file__, "DH_DATA_KEY": "A" * 43 + "="}
 
 
 @pytest.mark.parametrize("name,value", [
     ("MONGODB_URI", "http://x"), ("AMQP_URL", "mongodb://x"), ("CONSUMER_PREFETCH", "many"),
     ("CONSUMER_PREFETCH", "0"), ("DH_PROVINCE_CODE", "5"), ("LOG_LEVEL", "LOUD"), ("RELAY_POLL_SECONDS", "-1"),
-    ("JWT_PUBLIC_KEY_FILE", "/nonexistent.pem"), ("MONGODB_DB_PREFIX", "a.b"),
+    ("JWT_PUBLIC_KEY_FILE", "/nonexistent.pem"), ("MONGODB_DB_PREFIX", "a.b"), ("DH_DATA_KEY", "c2hvcnQ="),
+    ("DH_DATA_KEY", "not base64!"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
     with pytest.raises(SettingsError, match=name):

@@ -1,5 +1,5 @@
 """What the cases service keeps in its database besides the event log."""
-from mongoengine import DateTimeField, Document, StringField
+from mongoengine import DateTimeField, DictField, Document, StringField
 
 from shared.repository import SnapshotDocument
 
@@ -10,27 +10,49 @@ class CaseSnapshot(SnapshotDocument):
     stage = StringField(required=True)
     opened_on = StringField(required=True)
     assigned_worker = StringField()
+    person_code = StringField()
     next_due_on = StringField()
     meta = {"collection": "case_snapshots",
             "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on"),
-                        "next_due_on"]}
+                        "next_due_on", "person_code"]}
 
 
 class Person(Document):
-    """The identified person behind a pseudonymous `person_code`; never leaves this service."""
+    """The identified person behind a pseudonymous `person_code`; never leaves this service.
+
+    National ID, phone, address and the guardian's phone are AES-GCM ciphertexts (shared.crypto) bound to the
+    person and field; `national_id_hash` is a keyed hash for exact lookups.
+    """
     person_code = StringField(primary_key=True)
     full_name = StringField(required=True)
+    search_name = StringField(required=True)
+    name_dob_key = StringField(required=True)
     birth_date = StringField(required=True)
     sex = StringField(required=True)
     residence_code = StringField(required=True)
+    national_id_enc = StringField()
+    national_id_hash = StringField()
+    phone_enc = StringField()
+    address_enc = StringField()
+    guardian = DictField()
+    merged_into = StringField()
     created_at = DateTimeField(required=True)
-    meta = {"collection": "people", "auto_create_index": False, "indexes": ["residence_code"]}
+    meta = {"collection": "people", "auto_create_index": False,
+            "indexes": ["residence_code", "search_name", "name_dob_key", "national_id_hash"]}
+
+
+class NationalIdClaim(Document):
+    """One person per national ID number: the keyed hash is the `_id`, so a second registration collides."""
+    national_id_hash = StringField(primary_key=True)
+    person_code = StringField(required=True)
+    meta = {"collection": "national_id_claims", "auto_create_index": False}
 
 
 def case_list_fields(case) -> dict:
     return {"case_number": case.case_number, "commune_code": case.commune_code, "stage": case.stage,
             "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker,
+            "person_code": case.person_code,
             "next_due_on": min(case.due.values()).isoformat() if case.due else None}
 
 
-DOCUMENTS = (CaseSnapshot, Person)
+DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim)

@@ -3,19 +3,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from services.cases.domain.person import Guardian
+
 
 @dataclass(frozen=True)
-class PersonDetails:
+class RegisterPerson:
     full_name: str
     birth_date: date
     sex: str
+    residence_code: str
+    national_id: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    guardian: Guardian | None = None
+    not_duplicate_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class OpenCase:
-    person: PersonDetails
     commune_code: str
     opened_on: date
+    person: RegisterPerson | None = None
+    person_code: str | None = None
     stage: str = "user_management"
 
 

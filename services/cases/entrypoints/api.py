@@ -8,20 +8,38 @@ from marshmallow import Schema, fields, validate
 from shared.idempotency import idempotent
 from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
-from services.cases.domain.commands import AssignWorker, OpenCase, PersonDetails, TransitionCase
+from services.cases.domain.commands import AssignWorker, OpenCase, RegisterPerson, TransitionCase
+from services.cases.domain.person import Guardian
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
 COMMUNE = validate.Regexp(r"^\d{5}$", error="must be a 5-digit commune code")
+
+
+class GuardianIn(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    relation = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    phone = fields.String(validate=validate.Length(min=6, max=20))
 
 
 class PersonIn(Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     birth_date = fields.Date(required=True)
     sex = fields.String(required=True, validate=validate.OneOf(["female", "male"]))
+    national_id = fields.String(validate=validate.Regexp(r"^\d{12}$", error="must be 12 digits"))
+    phone = fields.String(validate=validate.Length(min=6, max=20))
+    address = fields.String(validate=validate.Length(min=1, max=500))
+    guardian = fields.Nested(GuardianIn)
+    not_duplicate_of = fields.List(fields.String(validate=validate.Length(max=20)), load_default=list,
+                                   validate=validate.Length(max=20))
+
+
+class RegisterPersonIn(PersonIn):
+    residence_code = fields.String(required=True, validate=COMMUNE)
 
 
 class OpenCaseIn(Schema):
-    person = fields.Nested(PersonIn, required=True)
+    person = fields.Nested(PersonIn)
+    person_code = fields.String(validate=validate.Length(min=1, max=20))
     commune_code = fields.String(required=True, validate=COMMUNE)
     opened_on = fields.Date(required=True)
     stage = fields.String(load_default="user_management", validate=validate.Length(min=1, max=50))
@@ -31,11 +49,29 @@ class AssignWorkerIn(Schema):
     worker_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+class GuardianOut(Schema):
+    full_name = fields.String()
+    relation = fields.String()
+    phone = fields.String(allow_none=True)
+
+
 class PersonOut(Schema):
     person_code = fields.String()
     full_name = fields.String()
-    birth_date = fields.String()
+    birth_date = fields.Date()
     sex = fields.String()
+    residence_code = fields.String()
+    merged_into = fields.String(allow_none=True)
+    national_id = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    guardian = fields.Nested(GuardianOut, allow_none=True)
+
+
+class PeopleQuery(Schema):
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    national_id = fields.String(validate=validate.Regexp(r"^\d{12}$", error="must be 12 digits"))
+    commune_code = fields.String(validate=COMMUNE)
 
 
 class CaseOut(Schema):
@@ -116,9 +152,22 @@ class WorkflowOut(Schema):
 
 
 class CaseListQuery(Schema):
+    q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "person's name, with or "
+                                                                                          "without diacritics"})
+    national_id = fields.String(validate=validate.Regexp(r"^\d{12}$", error="must be 12 digits"))
+    case_number = fields.String(validate=validate.Length(max=50))
+    due_from = fields.Date()
+    due_until = fields.Date()
     commune_code = fields.String(validate=COMMUNE)
     stage = fields.String(validate=validate.Length(max=50))
     assigned_worker = fields.String(validate=validate.Length(max=100))
+
+
+def _register_command(body: dict, residence_code: str) -> RegisterPerson:
+    guardian = body.pop("guardian", None)
+    return RegisterPerson(**{"residence_code": residence_code, **body,
+                             "guardian": Guardian(**guardian) if guardian else None,
+                             "not_duplicate_of": tuple(body.get("not_duplicate_of", ()))})
 
 
 def _out(view) -> dict:
@@ -147,7 +196,8 @@ class Cases(MethodView):
     @blp.alt_response(409, description="Idempotency-Key in use")
     def post(self, body):
         """Open a case (accepts Idempotency-Key)"""
-        command = OpenCase(person=PersonDetails(**body.pop("person")), **body)
+        person = body.pop("person", None)
+        command = OpenCase(person=_register_command(person, body["commune_code"]) if person else None, **body)
         view = service_layer().open_case(command, principal())
         return _out(view), 201, {**etag(view.case.version),
                                  "Location": url_for("cases.Case", case_id=view.case.id)}
@@ -204,3 +254,36 @@ class Workflows(MethodView):
     def get(self):
         """The workflow definitions: stages, transitions, roles, required decision fields"""
         return service_layer().list_workflows()
+
+
+people_blp = Blueprint("people", __name__, url_prefix="/api/v1/people",
+                       description="The people cases are about; identity fields encrypted at rest")
+
+
+@people_blp.route("")
+class People(MethodView):
+    @people_blp.arguments(PeopleQuery, location="query")
+    @people_blp.response(200, PersonOut(many=True))
+    def get(self, query):
+        """Find people in your jurisdiction by name (diacritics optional), ID number or commune"""
+        return service_layer().people.find(principal(), name=query.get("q"), national_id=query.get("national_id"),
+                                           commune_code=query.get("commune_code"))
+
+    @idempotent
+    @people_blp.arguments(RegisterPersonIn)
+    @people_blp.response(201, PersonOut)
+    @people_blp.alt_response(409, description="Likely duplicate: `duplicate_of` lists the registered people")
+    def post(self, body):
+        """Register a person (checked against the register for duplicates)"""
+        residence = body.pop("residence_code")
+        people = service_layer().people
+        person = people.register(_register_command(body, residence), principal())
+        return people.view(person.person_code, principal()), 201
+
+
+@people_blp.route("/<string:person_code>")
+class PersonResource(MethodView):
+    @people_blp.response(200, PersonOut)
+    def get(self, person_code):
+        """A person, with the fields your role may see"""
+        return service_layer().people.view(person_code, principal())

@@ -6,7 +6,7 @@ from shared.settings import Settings
 from shared.web import create_base_app
 
 from services.cases.bootstrap import bootstrap
-from services.cases.entrypoints.api import blp, workflows_blp
+from services.cases.entrypoints.api import blp, people_blp, workflows_blp
 
 
 def create_app(settings: Settings | None = None):
@@ -15,4 +15,5 @@ def create_app(settings: Settings | None = None):
     app, api = create_base_app(settings, "Đồng Hành: cases", bootstrap(settings))
     api.register_blueprint(blp)
     api.register_blueprint(workflows_blp)
+    api.register_blueprint(people_blp)
     return app

@@ -1,10 +1,9 @@
 """Use cases of the cases service: authorise, load, call the domain, save."""
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from shared import areas
 from shared.auth import Principal
@@ -13,10 +12,13 @@ from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 from shared.eventstore import ConcurrencyConflict
 from shared.repository import EventSourcedRepository
 
-from services.cases.adapters.documents import CaseSnapshot, Person
+from services.cases.adapters.documents import CaseSnapshot
+from services.cases.adapters.people import PersonRecord
+from services.cases.domain.access import IDENTITY, sections_for
 from services.cases.domain.commands import AssignWorker, OpenCase, TransitionCase
 from services.cases.domain.model import Case, TransitionForbidden
 from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar
+from services.cases.service_layer.people import PeopleService, communes_in, visible_person
 
 CASE_ROLES = ("caseworker", "police_liaison")
 READ_ROLES = (*CASE_ROLES, "health_worker", "admin")
@@ -25,8 +27,9 @@ WORKFLOW_ROLES = (*CASE_ROLES, "health_worker")
 
 @dataclass(frozen=True)
 class CaseView:
+    """A case and the fields of its person the caller may see (domain/access.py)."""
     case: Case
-    person: Person | None
+    person: dict | None
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -37,9 +40,11 @@ NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
 
 
 class CaseService:
-    def __init__(self, cases: EventSourcedRepository, province_code: str, workflows: dict[str, Workflow],
-                 working_days: WorkingCalendar, today=date.today, due_soon_days: int = 14):
+    def __init__(self, cases: EventSourcedRepository, people: PeopleService, province_code: str,
+                 workflows: dict[str, Workflow], working_days: WorkingCalendar, today=date.today,
+                 due_soon_days: int = 14):
         self.cases = cases
+        self.people = people
         self.province_code = province_code
         self.workflows = workflows
         self.working_days = working_days
@@ -59,27 +64,41 @@ class CaseService:
         if areas.province_of(command.commune_code) != self.province_code or not areas.is_commune(command.commune_code):
             raise InvalidInput.field("commune_code", f"{command.commune_code} is not a commune of this province")
         self._require(principal, CASE_ROLES, command.commune_code)
-        if command.person.birth_date > self.today():
-            raise InvalidInput.field("person.birth_date", "is in the future")
         if command.opened_on > self.today():
             raise InvalidInput.field("opened_on", "is in the future")
-        if command.opened_on < command.person.birth_date:
-            raise InvalidInput.field("opened_on", "is before the person's birth")
+        if (command.person is None) == (command.person_code is None):
+            raise InvalidInput.field("person", "give either person (to register) or person_code (registered)")
         workflow = self.workflow_for(command.opened_on)
-        if command.stage not in workflow.opening_stages:
-            raise InvalidInput.field("stage", f"a {workflow.regime} case opens in {', '.join(workflow.opening_stages)}")
-        person = Person(person_code=f"P{secrets.token_hex(6).upper()}", full_name=command.person.full_name,
-                        birth_date=command.person.birth_date.isoformat(), sex=command.person.sex,
-                        residence_code=command.commune_code, created_at=datetime.now(timezone.utc))
-        person.save(force_insert=True)
+        self._check_opening_stage(workflow, command.stage)
+        birth_date = command.person.birth_date if command.person else None
+        if command.person:
+            self.people.check(command.person, principal, field_prefix="person.")
+        if command.person_code:
+            person, _ = self.people.get(command.person_code, principal)
+            birth_date = person.birth_date
+        if command.opened_on < birth_date:
+            raise InvalidInput.field("opened_on", "is before the person's birth")
+        if command.person:
+            person = self.people.register(command.person, principal, field_prefix="person.")
         case_id = uuid.uuid4().hex
         case = Case.open(case_id=case_id,
                          case_number=f"{command.commune_code}-{command.opened_on.year}-{case_id[:6].upper()}",
                          person_code=person.person_code, commune_code=command.commune_code,
                          opened_on=command.opened_on, stage=command.stage, regime=workflow.regime,
-                         person_birth_date=command.person.birth_date)
+                         person_birth_date=person.birth_date)
         self.cases.save(case, actor_of(principal))
-        return CaseView(case, person)
+        return self._view(case, principal, person)
+
+    @staticmethod
+    def _check_opening_stage(workflow: Workflow, stage: str) -> None:
+        if stage not in workflow.opening_stages:
+            raise InvalidInput.field("stage", f"a {workflow.regime} case opens in {', '.join(workflow.opening_stages)}")
+
+    def _view(self, case: Case, principal: Principal, person: PersonRecord | None = None) -> CaseView:
+        sections = sections_for(principal.roles)
+        if IDENTITY not in sections:
+            return CaseView(case, None)
+        return CaseView(case, visible_person(person or self.people.register_.get(case.person_code), sections))
 
     def assign_worker(self, command: AssignWorker, principal: Principal) -> CaseView:
         case = self._visible(command.case_id, principal)
@@ -87,7 +106,7 @@ class CaseService:
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         case.assign_worker(command.worker_id)
         self.cases.save(case, actor_of(principal))
-        return CaseView(case, Person.objects(person_code=case.person_code).first())
+        return self._view(case, principal)
 
     def transition_case(self, command: TransitionCase, principal: Principal) -> CaseView:
         case = self._visible(command.case_id, principal)
@@ -103,7 +122,7 @@ class CaseService:
         except DecisionInvalid as invalid:
             raise InvalidInput.field(invalid.field, invalid.message) from None
         self.cases.save(case, actor_of(principal))
-        return CaseView(case, Person.objects(person_code=case.person_code).first())
+        return self._view(case, principal)
 
     def allowed_transitions(self, case_id: str, principal: Principal) -> tuple[Case, list]:
         case = self._visible(case_id, principal)
@@ -135,8 +154,7 @@ class CaseService:
         return noticed
 
     def get_case(self, case_id: str, principal: Principal) -> CaseView:
-        case = self._visible(case_id, principal)
-        return CaseView(case, Person.objects(person_code=case.person_code).first())
+        return self._view(self._visible(case_id, principal), principal)
 
     def _visible(self, case_id: str, principal: Principal) -> Case:
         case = self.cases.get(case_id)
@@ -146,17 +164,26 @@ class CaseService:
         return case
 
     def list_cases(self, principal: Principal, *, commune_code=None, stage=None, assigned_worker=None,
+                   case_number=None, q=None, national_id=None, due_from=None, due_until=None,
                    first: int = 0, limit: int = 50) -> tuple[list[CaseSnapshot], int]:
+        """Cases in the caller's jurisdiction, filtered the way people search: a name typed without diacritics,
+        an ID number, a case number, a stage, a worker, a range of the next due date."""
         if not principal.has_role(*READ_ROLES):
             raise NotAuthorised("your role does not list cases")
-        communes = {code for area in principal.areas for code in
-                    ([c for c, _ in areas.communes_of(area)] if areas.is_province(area) else [area])}
+        communes = communes_in(principal.areas)
         if commune_code is not None:
             communes &= {commune_code}
         query = CaseSnapshot.objects(commune_code__in=sorted(communes))
-        if stage:
-            query = query.filter(stage=stage)
-        if assigned_worker:
-            query = query.filter(assigned_worker=assigned_worker)
+        if q or national_id:
+            if IDENTITY not in sections_for(principal.roles):
+                raise NotAuthorised("your role does not search by identity")
+            query = query.filter(person_code__in=self.people.register_.codes_matching(q, national_id))
+        for name, value in (("stage", stage), ("assigned_worker", assigned_worker), ("case_number", case_number)):
+            if value:
+                query = query.filter(**{name: value})
+        if due_from:
+            query = query.filter(next_due_on__gte=due_from.isoformat())
+        if due_until:
+            query = query.filter(next_due_on__lte=due_until.isoformat())
         query = query.order_by("-opened_on", "id")
         return list(query.skip(first).limit(limit)), query.count()

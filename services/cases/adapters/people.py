@@ -1,0 +1,110 @@
+"""The people register: encrypted identity fields, keyed-hash lookups, duplicate candidates, name search."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from mongoengine.errors import NotUniqueError
+
+from shared.crypto import FieldCipher
+
+from services.cases.adapters.documents import NationalIdClaim, Person
+from services.cases.domain.person import Guardian, normalise_name
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person as the service layer sees it, decrypted."""
+    person_code: str
+    full_name: str
+    birth_date: date
+    sex: str
+    residence_code: str
+    national_id: str | None
+    phone: str | None
+    address: str | None
+    guardian: Guardian | None
+    merged_into: str | None
+
+
+class NationalIdTaken(Exception):
+    def __init__(self, person_code: str):
+        super().__init__(person_code)
+        self.person_code = person_code
+
+
+class PeopleRegister:
+    def __init__(self, cipher: FieldCipher):
+        self.cipher = cipher
+
+    def _context(self, person_code: str, field: str) -> str:
+        return f"person:{person_code}:{field}"
+
+    def id_hash(self, national_id: str) -> str:
+        return self.cipher.lookup_hash(national_id, "national_id")
+
+    def holder_of(self, national_id: str) -> str | None:
+        claim = NationalIdClaim.objects(national_id_hash=self.id_hash(national_id)).first()
+        return claim.person_code if claim else None
+
+    def same_name_and_birth(self, full_name: str, birth_date: date) -> list[str]:
+        key = f"{normalise_name(full_name)}|{birth_date.isoformat()}"
+        return [p.person_code for p in Person.objects(name_dob_key=key, merged_into=None).only("person_code")]
+
+    def add(self, *, full_name: str, birth_date: date, sex: str, residence_code: str, national_id: str | None,
+            phone: str | None, address: str | None, guardian: Guardian | None) -> PersonRecord:
+        code = f"P{secrets.token_hex(6).upper()}"
+        enc = lambda value, field: self.cipher.encrypt(value, self._context(code, field))  # noqa: E731
+        id_hash = self.id_hash(national_id) if national_id else None
+        if id_hash:
+            try:
+                NationalIdClaim(national_id_hash=id_hash, person_code=code).save(force_insert=True)
+            except NotUniqueError:
+                raise NationalIdTaken(self.holder_of(national_id)) from None
+        Person(person_code=code, full_name=full_name, search_name=normalise_name(full_name),
+               name_dob_key=f"{normalise_name(full_name)}|{birth_date.isoformat()}", birth_date=birth_date.isoformat(),
+               sex=sex, residence_code=residence_code, national_id_enc=enc(national_id, "national_id"),
+               national_id_hash=id_hash, phone_enc=enc(phone, "phone"), address_enc=enc(address, "address"),
+               guardian={"full_name": guardian.full_name, "relation": guardian.relation,
+                         "phone_enc": enc(guardian.phone, "guardian_phone")} if guardian else {},
+               created_at=datetime.now(timezone.utc)).save(force_insert=True)
+        return self.get(code)
+
+    def get(self, person_code: str) -> PersonRecord | None:
+        person = Person.objects(person_code=person_code).first()
+        return self._record(person) if person else None
+
+    def _record(self, person: Person) -> PersonRecord:
+        dec = lambda token, field: self.cipher.decrypt(token, self._context(person.person_code, field))  # noqa: E731
+        guardian = None
+        if person.guardian:
+            guardian = Guardian(full_name=person.guardian["full_name"], relation=person.guardian["relation"],
+                                phone=dec(person.guardian.get("phone_enc"), "guardian_phone"))
+        return PersonRecord(person_code=person.person_code, full_name=person.full_name,
+                            birth_date=date.fromisoformat(person.birth_date), sex=person.sex,
+                            residence_code=person.residence_code, national_id=dec(person.national_id_enc, "national_id"),
+                            phone=dec(person.phone_enc, "phone"), address=dec(person.address_enc, "address"),
+                            guardian=guardian, merged_into=person.merged_into)
+
+    def search(self, communes: list[str], name: str | None = None, national_id: str | None = None,
+               limit: int = 50) -> list[PersonRecord]:
+        query = Person.objects(residence_code__in=communes)
+        if national_id:
+            query = query.filter(national_id_hash=self.id_hash(national_id))
+        if name:
+            query = query.filter(__raw__={"search_name": {"$regex": re.escape(normalise_name(name))}})
+        return [self._record(p) for p in query.order_by("search_name").limit(limit)]
+
+    def codes_matching(self, name: str | None, national_id: str | None) -> list[str]:
+        query = Person.objects
+        if national_id:
+            query = query.filter(national_id_hash=self.id_hash(national_id))
+        if name:
+            query = query.filter(__raw__={"search_name": {"$regex": re.escape(normalise_name(name))}})
+        return [p.person_code for p in query.only("person_code")]
+
+    def merge(self, duplicate: str, survivor: str) -> None:
+        """The duplicate points at the survivor; both keep their cases and histories."""
+        Person.objects(person_code=duplicate).update_one(set__merged_into=survivor)
