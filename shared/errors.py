@@ -36,3 +36,8 @@ class Conflict(ServiceError):
 
 class PreconditionFailed(ServiceError):
     status, title = 412, "Precondition failed"
+
+
+class Unavailable(ServiceError):
+    """Something the request depends on cannot be reached; retrying later may succeed."""
+    status, title = 503, "Service unavailable"

@@ -5,12 +5,13 @@ import mongoengine
 from kombu import Connection
 
 from shared import bus
+from shared.audit import AuditEntry
 from shared.eventstore import DOCUMENTS as STORE_DOCUMENTS
 from shared.idempotency import IdempotencyRecord
 from shared.once import OnceMark
 from shared.settings import Settings
 
-MECHANISM_DOCUMENTS = (*STORE_DOCUMENTS, OnceMark, IdempotencyRecord)
+MECHANISM_DOCUMENTS = (*STORE_DOCUMENTS, OnceMark, IdempotencyRecord, AuditEntry)
 
 
 def connect_database(settings: Settings, documents=()) -> None:

@@ -114,3 +114,37 @@ def test_due_notices_are_appended_exactly_once_even_with_two_workers(app, client
     service.notice_due_dates()
     types = [e.type for e in StoredEvent.objects(stream_id=f"case-{case['id']}").order_by("version")]
     assert types.count("cases.case.overdue") == 1 and types.count("cases.case.due_soon") == 1
+
+
+def test_every_read_and_write_is_audited_and_a_failed_audit_fails_the_request(client, police, auth, monkeypatch):
+    from shared import audit
+    case = opened(client, police)
+    client.get(f"/api/v1/cases/{case['id']}", headers=police)
+    elsewhere = auth(subject="other", roles=["police_liaison"], areas=["22333"])
+    assert client.get(f"/api/v1/cases/{case['id']}", headers=elsewhere).status_code == 404
+    entries = [(e.subject, e.action, e.outcome) for e in audit.AuditEntry.objects(resource_id=case["id"]).order_by("at")]
+    assert entries == [("ca-22366", "open", "allowed"), ("ca-22366", "read", "allowed"), ("other", "read", "denied")]
+    entry = audit.AuditEntry.objects(resource_id=case["id"], action="read", outcome="allowed").first()
+    assert entry.unit == f"CAX-{COMMUNE}" and "legal" in entry.sections and entry.request_id
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+    monkeypatch.setattr(audit.AuditEntry, "save", broken)
+    failed = client.get(f"/api/v1/cases/{case['id']}", headers=police)
+    assert failed.status_code == 503 and failed.mimetype == "application/problem+json"
+
+
+def test_the_history_is_a_timeline_of_steps_and_field_changes(client, police):
+    case = opened(client, police)
+    client.post(f"/api/v1/cases/{case['id']}/transitions", headers=police, json={
+        "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
+    client.put(f"/api/v1/cases/{case['id']}/assigned-worker", headers=police, json={"worker_id": "cw-7"})
+    history = client.get(f"/api/v1/cases/{case['id']}/history", headers=police).get_json()
+    assert [h["type"] for h in history] == ["cases.case.opened", "cases.case.management_started",
+                                            "cases.case.worker_assigned"]
+    step = history[1]
+    assert step["changes"]["stage"] == ["tested", "user_management"] and step["actor"]["id"] == "ca-22366"
+    assert step["decision"]["decision_number"] == "21/QĐ-UBND"
+    only_stage = client.get(f"/api/v1/cases/{case['id']}/history?field=stage", headers=police).get_json()
+    assert [h["version"] for h in only_stage] == [1, 2]
+    assert client.get(f"/api/v1/cases/{case['id']}/history?user=nobody", headers=police).get_json() == []

@@ -151,6 +151,26 @@ class WorkflowOut(Schema):
         return StageOut(many=True).dump([{"name": name, **info} for name, info in workflow.stages.items()])
 
 
+class HistoryQuery(Schema):
+    user = fields.String(validate=validate.Length(min=1, max=100))
+    field = fields.String(validate=validate.Length(min=1, max=50))
+
+
+class ActorOut(Schema):
+    id = fields.String()
+    role = fields.String()
+    unit = fields.String(allow_none=True)
+
+
+class HistoryEntryOut(Schema):
+    version = fields.Integer()
+    type = fields.String()
+    occurred_at = fields.DateTime()
+    actor = fields.Nested(ActorOut)
+    changes = fields.Dict(keys=fields.String(), values=fields.Raw())
+    decision = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
 class CaseListQuery(Schema):
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "person's name, with or "
                                                                                           "without diacritics"})
@@ -242,6 +262,15 @@ class Transitions(MethodView):
         view = service_layer().transition_case(TransitionCase(case_id=case_id, expected_version=if_match_version(),
                                                               **body), principal())
         return _out(view), 200, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/history")
+class History(MethodView):
+    @blp.arguments(HistoryQuery, location="query")
+    @blp.response(200, HistoryEntryOut(many=True))
+    def get(self, query, case_id):
+        """The case's legal history: every step, who took it, and the fields it changed"""
+        return service_layer().history(case_id, principal(), **query)
 
 
 workflows_blp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows",

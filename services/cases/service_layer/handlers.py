@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared import areas
+from shared import areas, audit
 from shared.auth import Principal
 from shared.envelope import Actor
 from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound
@@ -14,7 +14,7 @@ from shared.repository import EventSourcedRepository
 
 from services.cases.adapters.documents import CaseSnapshot
 from services.cases.adapters.people import PersonRecord
-from services.cases.domain.access import IDENTITY, sections_for
+from services.cases.domain.access import IDENTITY, IDENTITY_CONTACT, LEGAL, sections_for
 from services.cases.domain.commands import AssignWorker, OpenCase, TransitionCase
 from services.cases.domain.model import Case, TransitionForbidden
 from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar
@@ -36,6 +36,10 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(id=principal.subject, role=principal.roles[0] if principal.roles else "none", unit=principal.unit)
 
 
+VISIBLE_HISTORY_FIELDS = ("stage", "regime", "commune_code", "assigned_worker", "due", "last_effective_on",
+                          "absconded_on", "opened_on", "case_number")
+DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "issuing_authority", "document_ref",
+                           "term_months", "reason_code")
 NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
 
 
@@ -87,6 +91,7 @@ class CaseService:
                          opened_on=command.opened_on, stage=command.stage, regime=workflow.regime,
                          person_birth_date=person.birth_date)
         self.cases.save(case, actor_of(principal))
+        audit.record(principal, "open", "case", case.id, sections_for(principal.roles))
         return self._view(case, principal, person)
 
     @staticmethod
@@ -106,6 +111,7 @@ class CaseService:
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         case.assign_worker(command.worker_id)
         self.cases.save(case, actor_of(principal))
+        audit.record(principal, "assign_worker", "case", case.id, sections_for(principal.roles))
         return self._view(case, principal)
 
     def transition_case(self, command: TransitionCase, principal: Principal) -> CaseView:
@@ -122,10 +128,12 @@ class CaseService:
         except DecisionInvalid as invalid:
             raise InvalidInput.field(invalid.field, invalid.message) from None
         self.cases.save(case, actor_of(principal))
+        audit.record(principal, f"transition:{command.transition}", "case", case.id, sections_for(principal.roles))
         return self._view(case, principal)
 
     def allowed_transitions(self, case_id: str, principal: Principal) -> tuple[Case, list]:
         case = self._visible(case_id, principal)
+        audit.record(principal, "read_transitions", "case", case_id, {LEGAL})
         workflow = self.workflows[case.regime]
         return case, [workflow.transition(name) for name in case.allowed_transitions(workflow, principal.roles)]
 
@@ -154,12 +162,37 @@ class CaseService:
         return noticed
 
     def get_case(self, case_id: str, principal: Principal) -> CaseView:
-        return self._view(self._visible(case_id, principal), principal)
+        case = self._visible(case_id, principal)
+        audit.record(principal, "read", "case", case_id, sections_for(principal.roles))
+        return self._view(case, principal)
+
+    def history(self, case_id: str, principal: Principal, user: str | None = None,
+                field: str | None = None) -> list[dict]:
+        """The case's stream as a timeline: who did what, when, and which fields changed from what to what."""
+        self._visible(case_id, principal)
+        audit.record(principal, "read_history", "case", case_id, sections_for(principal.roles))
+        replayed = Case(case_id)
+        timeline = []
+        for envelope in self.cases.store.load(self.cases.stream_id(case_id)):
+            before = replayed.snapshot() if replayed.version else {}
+            replayed.apply(Case.event_from(envelope.type, envelope.data))
+            replayed.version = envelope.stream.version
+            after = replayed.snapshot()
+            changes = {k: [before.get(k), v] for k, v in after.items()
+                       if before.get(k) != v and k in VISIBLE_HISTORY_FIELDS}
+            entry = {"version": envelope.stream.version, "type": envelope.type, "occurred_at": envelope.occurred_at,
+                     "actor": vars(envelope.actor), "changes": changes,
+                     "decision": {k: envelope.data.get(k) for k in DECISION_HISTORY_FIELDS if envelope.data.get(k)}}
+            if (user is None or entry["actor"]["id"] == user) and (field is None or field in changes):
+                timeline.append(entry)
+        return timeline
 
     def _visible(self, case_id: str, principal: Principal) -> Case:
         case = self.cases.get(case_id)
         if case is None or not principal.has_role(*READ_ROLES) or \
                 not areas.within_any(principal.areas, case.commune_code):
+            if case is not None:
+                audit.record(principal, "read", "case", case_id, outcome="denied")
             raise NotFound(f"no case {case_id} in your jurisdiction")
         return case
 
@@ -186,4 +219,7 @@ class CaseService:
         if due_until:
             query = query.filter(next_due_on__lte=due_until.isoformat())
         query = query.order_by("-opened_on", "id")
-        return list(query.skip(first).limit(limit)), query.count()
+        found = list(query.skip(first).limit(limit))
+        for snapshot in found:
+            audit.record(principal, "list", "case", snapshot.id, sections_for(principal.roles) - {IDENTITY_CONTACT})
+        return found, query.count()
