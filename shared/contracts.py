@@ -56,6 +56,34 @@ class CaseDueNoticeV1(EventData):
     due_on = fields.Date(required=True)
 
 
+class DrugTestRecordedV1(EventData):
+    """That a test was done; its result and substances stay in the cases service."""
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    test_id = fields.String(required=True)
+    tested_on = fields.Date(required=True)
+
+
+class RelapseSuspectedV1(EventData):
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    stage = fields.String(required=True)
+    tested_on = fields.Date(required=True)
+
+
+class AccessEscalatedV1(EventData):
+    """Break the glass: someone opened a protected section of a case; for auditors."""
+    grant_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    subject = fields.String(required=True)
+    role = fields.String(required=True)
+    section = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
 CASE_TRANSITION_TYPES = tuple(f"cases.case.{name}" for name in (
     "management_started", "assessment_requested", "dependence_found", "no_dependence_found",
     "voluntary_rehab_started", "methadone_admitted", "violation_recorded", "compulsory_dossier_opened",
@@ -116,6 +144,9 @@ class AlertAcknowledgedV1(EventData):
 
 
 CONTRACTS: dict[tuple[str, int], type[EventData]] = {
+    ("cases.case.drug_test_recorded", 1): DrugTestRecordedV1,
+    ("cases.case.relapse_suspected", 1): RelapseSuspectedV1,
+    ("cases.access.escalated", 1): AccessEscalatedV1,
     **{(event_type, 1): CaseTransitionedV1 for event_type in CASE_TRANSITION_TYPES},
     **{(event_type, 1): CaseDueNoticeV1 for event_type in CASE_DUE_TYPES},
     ("cases.case.opened", 1): CaseOpenedV1,

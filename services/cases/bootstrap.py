@@ -8,9 +8,11 @@ from shared.crypto import FieldCipher
 from shared.repository import EventSourcedRepository
 from shared.settings import Settings
 
-from services.cases.adapters.documents import DOCUMENTS, CaseSnapshot, case_list_fields
+from services.cases.adapters.documents import (DOCUMENTS, CaseSnapshot, GrantSnapshot, case_list_fields,
+                                               grant_list_fields)
 from services.cases.adapters.people import PeopleRegister
 from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
+from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
 from services.cases.service_layer.handlers import CaseService
 from services.cases.service_layer.people import PeopleService
@@ -20,5 +22,8 @@ def bootstrap(settings: Settings, today=date.today) -> CaseService:
     workflows = load_workflows()
     runtime.connect_database(settings, DOCUMENTS)
     cases = EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields)
-    people = PeopleService(PeopleRegister(FieldCipher(settings.data_key)), today)
-    return CaseService(cases, people, settings.province_code, workflows, VietnameseWorkingDays(), today)
+    cipher = FieldCipher(settings.data_key)
+    grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
+    people = PeopleService(PeopleRegister(cipher), today)
+    return CaseService(cases, grants, people, cipher, settings.province_code, workflows, VietnameseWorkingDays(),
+                       today)

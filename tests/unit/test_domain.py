@@ -75,3 +75,12 @@ def test_plan_period_and_counted_indicators():
                        [{"code": "people_newly_managed", "target": 10}])
     assert plan.counts_on(date(2026, 6, 30)) and not plan.counts_on(date(2026, 7, 1))
     assert indicators_counting("cases.case.opened") == ["people_newly_managed"]
+
+
+def test_the_operators_definitions_file_matches_the_declared_topology():
+    import json
+    from pathlib import Path
+
+    from services.topology import definitions
+    exported = json.loads((Path(__file__).resolve().parents[2] / "deploy" / "rabbitmq-definitions.json").read_text())
+    assert exported == definitions(), "run: python -m services.topology export > deploy/rabbitmq-definitions.json"

@@ -48,6 +48,19 @@ class NationalIdClaim(Document):
     meta = {"collection": "national_id_claims", "auto_create_index": False}
 
 
+class GrantSnapshot(SnapshotDocument):
+    subject = StringField(required=True)
+    case_id = StringField(required=True)
+    section = StringField(required=True)
+    expires_at = DateTimeField(required=True)
+    meta = {"collection": "grant_snapshots", "indexes": [("subject", "case_id")]}
+
+
+def grant_list_fields(grant) -> dict:
+    e = grant.escalated
+    return {"subject": e.subject, "case_id": e.case_id, "section": e.section, "expires_at": e.expires_at}
+
+
 def case_list_fields(case) -> dict:
     return {"case_number": case.case_number, "commune_code": case.commune_code, "stage": case.stage,
             "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker,
@@ -55,4 +68,4 @@ def case_list_fields(case) -> dict:
             "next_due_on": min(case.due.values()).isoformat() if case.due else None}
 
 
-DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim)
+DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, GrantSnapshot)

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 IDENTITY = "identity"            # name, birth date, sex, residence
 IDENTITY_CONTACT = "contact"     # national ID, phone, address, guardian
-LEGAL = "legal"                  # stage, regime, decisions, due dates
+LEGAL = "legal"                  # stage, regime, decisions, due dates, that a drug test was done and its result
+CLINICAL = "clinical"            # test substances, assessment details, methadone doses
+SUPPORT = "support"              # counselling notes, training, jobs, loans
+PROTECTED = (IDENTITY_CONTACT, CLINICAL, SUPPORT)
+BREAK_GLASS_HOURS = 4
 
 SECTIONS_BY_ROLE = {
-    "caseworker": {IDENTITY, IDENTITY_CONTACT, LEGAL},
+    "caseworker": {IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT},
     "police_liaison": {IDENTITY, IDENTITY_CONTACT, LEGAL},
-    "health_worker": {IDENTITY, LEGAL},
+    "health_worker": {IDENTITY, LEGAL, CLINICAL},
     "admin": {IDENTITY, LEGAL},
 }
 

@@ -42,3 +42,18 @@ class TransitionCase:
     effective_on: date
     decision: dict
     expected_version: int | None
+
+
+@dataclass(frozen=True)
+class RecordDrugTest:
+    case_id: str
+    tested_on: date
+    result: str
+    substances: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BreakGlass:
+    case_id: str
+    section: str
+    reason: str

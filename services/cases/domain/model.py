@@ -92,13 +92,41 @@ class CaseDueNoticed(DomainEvent):
         return data
 
 
+@dataclass(frozen=True)
+class DrugTestRecorded(DomainEvent):
+    type = "cases.case.drug_test_recorded"
+    case_id: str
+    case_number: str
+    commune_code: str
+    test_id: str
+    tested_on: date
+    result: str
+    tested_by: str
+    substances_sealed: str | None = None
+
+
+@dataclass(frozen=True)
+class RelapseSuspected(DomainEvent):
+    """A positive test during aftercare or methadone: the commune police and caseworker must know."""
+    type = "cases.case.relapse_suspected"
+    case_id: str
+    case_number: str
+    commune_code: str
+    stage: str
+    tested_on: date
+
+
+RELAPSE_WATCH_STAGES = ("aftercare", "ost")
+TEST_RESULTS = ("positive", "negative")
+
+
 def notice_key(event_type: str, due_name: str, due_on: date) -> str:
     return f"{event_type.rsplit('.', 1)[1]}:{due_name}:{due_on.isoformat()}"
 
 
 class Case(Aggregate):
     stream_type = "case"
-    event_types = {e.type: e for e in (CaseOpened, CaseWorkerAssigned)}
+    event_types = {e.type: e for e in (CaseOpened, CaseWorkerAssigned, DrugTestRecorded, RelapseSuspected)}
 
     def __init__(self, id: str):
         super().__init__(id)
@@ -110,6 +138,7 @@ class Case(Aggregate):
         self.last_effective_on: date | None = None
         self.absconded_on: date | None = None
         self.notices: list[str] = []
+        self.drug_tests: list[dict] = []
 
     @classmethod
     def event_from(cls, event_type: str, data: dict) -> DomainEvent:
@@ -168,6 +197,24 @@ class Case(Aggregate):
             **{k: decision.get(k) for k in ("decision_number", "decision_date", "issuing_authority", "document_ref",
                                             "term_months", "reason_code", "reason", "drugs_declared")}))
 
+    def record_drug_test(self, test_id: str, tested_on: date, result: str, tested_by: str,
+                         substances_sealed: str | None, today: date) -> None:
+        """`substances_sealed` is already encrypted by the caller: the domain never sees clinical plaintext."""
+        if tested_on > today:
+            raise DecisionInvalid("tested_on", "is in the future")
+        if tested_on < self.opened_on:
+            raise DecisionInvalid("tested_on", "is before the case was opened")
+        if self.stage == "closed" and tested_on > self.last_effective_on:
+            raise DecisionInvalid("tested_on", "is after the case was closed")
+        if result not in TEST_RESULTS:
+            raise DecisionInvalid("result", f"must be one of {', '.join(TEST_RESULTS)}")
+        self.record(DrugTestRecorded(case_id=self.id, case_number=self.case_number, commune_code=self.commune_code,
+                                     test_id=test_id, tested_on=tested_on, result=result, tested_by=tested_by,
+                                     substances_sealed=substances_sealed))
+        if result == "positive" and self.stage in RELAPSE_WATCH_STAGES:
+            self.record(RelapseSuspected(case_id=self.id, case_number=self.case_number,
+                                         commune_code=self.commune_code, stage=self.stage, tested_on=tested_on))
+
     def due_notices(self, today: date, soon_days: int) -> list[CaseDueNoticed]:
         """Notices now owed: `overdue` once a due date has passed, `due_soon` within `soon_days` of it."""
         owed = []
@@ -194,6 +241,14 @@ class Case(Aggregate):
         self.stage, self.due, self.last_effective_on = event.to_stage, dict(event.due), event.effective_on
         self.absconded_on = event.effective_on if event.to_stage == "absconded" else None
 
+    def _on_DrugTestRecorded(self, event: DrugTestRecorded) -> None:
+        self.drug_tests = [*self.drug_tests, {"test_id": event.test_id, "tested_on": event.tested_on.isoformat(),
+                                              "result": event.result, "tested_by": event.tested_by,
+                                              "substances_sealed": event.substances_sealed}]
+
+    def _on_RelapseSuspected(self, event: RelapseSuspected) -> None:
+        pass
+
     def _on_CaseDueNoticed(self, event: CaseDueNoticed) -> None:
         self.notices = [*self.notices, event.notice_key]
 
@@ -204,7 +259,7 @@ class Case(Aggregate):
                 "opened_on": iso(self.opened_on), "person_birth_date": iso(self.person_birth_date),
                 "assigned_worker": self.assigned_worker, "due": {k: iso(v) for k, v in self.due.items()},
                 "last_effective_on": iso(self.last_effective_on), "absconded_on": iso(self.absconded_on),
-                "notices": self.notices}
+                "notices": self.notices, "drug_tests": self.drug_tests}
 
     @classmethod
     def from_snapshot(cls, id: str, state: dict, version: int) -> "Case":
@@ -218,5 +273,6 @@ class Case(Aggregate):
         case.last_effective_on = parse(state.get("last_effective_on"))
         case.absconded_on = parse(state.get("absconded_on"))
         case.notices = list(state.get("notices") or [])
+        case.drug_tests = list(state.get("drug_tests") or [])
         case.version = version
         return case

@@ -8,7 +8,10 @@ from marshmallow import Schema, fields, validate
 from shared.idempotency import idempotent
 from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
-from services.cases.domain.commands import AssignWorker, OpenCase, RegisterPerson, TransitionCase
+from services.cases.domain.access import PROTECTED
+from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, RecordDrugTest, RegisterPerson,
+                                            TransitionCase)
+from services.cases.domain.model import TEST_RESULTS
 from services.cases.domain.person import Guardian
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
@@ -74,6 +77,33 @@ class PeopleQuery(Schema):
     commune_code = fields.String(validate=COMMUNE)
 
 
+class DrugTestIn(Schema):
+    tested_on = fields.Date(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(TEST_RESULTS))
+    substances = fields.List(fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{2,40}$")), load_default=list,
+                             validate=validate.Length(max=10))
+
+
+class DrugTestOut(Schema):
+    test_id = fields.String()
+    tested_on = fields.String()
+    result = fields.String()
+    tested_by = fields.String()
+    substances = fields.List(fields.String())
+
+
+class BreakGlassIn(Schema):
+    section = fields.String(required=True, validate=validate.OneOf(PROTECTED))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class GrantOut(Schema):
+    grant_id = fields.String()
+    case_id = fields.String()
+    section = fields.String()
+    expires_at = fields.DateTime()
+
+
 class CaseOut(Schema):
     id = fields.String()
     version = fields.Integer()
@@ -86,6 +116,7 @@ class CaseOut(Schema):
     assigned_worker = fields.String(allow_none=True)
     due = fields.Dict(keys=fields.String(), values=fields.Date())
     person = fields.Nested(PersonOut, allow_none=True)
+    drug_tests = fields.List(fields.Nested(DrugTestOut))
 
 
 class CaseSummaryOut(Schema):
@@ -195,7 +226,7 @@ def _out(view) -> dict:
     return {"id": case.id, "version": case.version, "case_number": case.case_number,
             "person_code": case.person_code, "commune_code": case.commune_code, "regime": case.regime,
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
-            "due": case.due, "person": view.person}
+            "due": case.due, "person": view.person, "drug_tests": view.drug_tests}
 
 
 @blp.route("")
@@ -262,6 +293,29 @@ class Transitions(MethodView):
         view = service_layer().transition_case(TransitionCase(case_id=case_id, expected_version=if_match_version(),
                                                               **body), principal())
         return _out(view), 200, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/drug-tests")
+class DrugTests(MethodView):
+    @blp.arguments(DrugTestIn)
+    @blp.response(201, CaseOut)
+    def post(self, body, case_id):
+        """Record a drug test; a positive one during aftercare or methadone raises relapse_suspected"""
+        view = service_layer().record_drug_test(
+            RecordDrugTest(case_id=case_id, tested_on=body["tested_on"], result=body["result"],
+                           substances=tuple(body["substances"])), principal())
+        return _out(view), 201, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/break-glass")
+class BreakTheGlass(MethodView):
+    @blp.arguments(BreakGlassIn)
+    @blp.response(201, GrantOut)
+    def post(self, body, case_id):
+        """Open a protected section of this case for yourself, for a limited time, with a written reason"""
+        grant = service_layer().break_glass(BreakGlass(case_id=case_id, **body), principal()).escalated
+        return {"grant_id": grant.grant_id, "case_id": grant.case_id, "section": grant.section,
+                "expires_at": grant.expires_at}, 201
 
 
 @blp.route("/<string:case_id>/history")

@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from shared import areas, audit
 from shared.auth import Principal
+from shared.crypto import FieldCipher
 from shared.envelope import Actor
 from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 from shared.eventstore import ConcurrencyConflict
 from shared.repository import EventSourcedRepository
 
-from services.cases.adapters.documents import CaseSnapshot
+from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot
 from services.cases.adapters.people import PersonRecord
-from services.cases.domain.access import IDENTITY, IDENTITY_CONTACT, LEGAL, sections_for
-from services.cases.domain.commands import AssignWorker, OpenCase, TransitionCase
+from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, sections_for
+from services.cases.domain.commands import AssignWorker, BreakGlass, OpenCase, RecordDrugTest, TransitionCase
+from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case, TransitionForbidden
 from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar
 from services.cases.service_layer.people import PeopleService, communes_in, visible_person
@@ -23,13 +25,27 @@ from services.cases.service_layer.people import PeopleService, communes_in, visi
 CASE_ROLES = ("caseworker", "police_liaison")
 READ_ROLES = (*CASE_ROLES, "health_worker", "admin")
 WORKFLOW_ROLES = (*CASE_ROLES, "health_worker")
+TESTERS = ("police_liaison", "health_worker")
 
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case and the fields of its person the caller may see (domain/access.py)."""
+    """A case, the fields of its person and the drug tests the caller may see (domain/access.py)."""
     case: Case
     person: dict | None
+    drug_tests: list[dict]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _visible_test(test: dict, sections: set[str], cipher: FieldCipher, case_id: str) -> dict:
+    shown = {k: test[k] for k in ("test_id", "tested_on", "result", "tested_by")}
+    if CLINICAL in sections and test.get("substances_sealed"):
+        shown["substances"] = cipher.decrypt(test["substances_sealed"],
+                                             f"case:{case_id}:test:{test['test_id']}").split(",")
+    return shown
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -44,11 +60,13 @@ NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
 
 
 class CaseService:
-    def __init__(self, cases: EventSourcedRepository, people: PeopleService, province_code: str,
-                 workflows: dict[str, Workflow], working_days: WorkingCalendar, today=date.today,
-                 due_soon_days: int = 14):
+    def __init__(self, cases: EventSourcedRepository, grants: EventSourcedRepository, people: PeopleService,
+                 cipher: FieldCipher, province_code: str, workflows: dict[str, Workflow],
+                 working_days: WorkingCalendar, today=date.today, due_soon_days: int = 14):
         self.cases = cases
+        self.grants = grants
         self.people = people
+        self.cipher = cipher
         self.province_code = province_code
         self.workflows = workflows
         self.working_days = working_days
@@ -99,11 +117,45 @@ class CaseService:
         if stage not in workflow.opening_stages:
             raise InvalidInput.field("stage", f"a {workflow.regime} case opens in {', '.join(workflow.opening_stages)}")
 
+    def sections(self, principal: Principal, case_id: str) -> set[str]:
+        """The caller's role sections plus any section opened by break-the-glass and not yet expired."""
+        now = datetime.now(timezone.utc)
+        granted = {g.section for g in GrantSnapshot.objects(subject=principal.subject, case_id=case_id)
+                   if _aware(g.expires_at) > now}
+        return sections_for(principal.roles) | granted
+
     def _view(self, case: Case, principal: Principal, person: PersonRecord | None = None) -> CaseView:
-        sections = sections_for(principal.roles)
+        sections = self.sections(principal, case.id)
+        tests = [_visible_test(t, sections, self.cipher, case.id) for t in case.drug_tests] \
+            if LEGAL in sections else []
         if IDENTITY not in sections:
-            return CaseView(case, None)
-        return CaseView(case, visible_person(person or self.people.register_.get(case.person_code), sections))
+            return CaseView(case, None, tests)
+        return CaseView(case, visible_person(person or self.people.register_.get(case.person_code), sections), tests)
+
+    def record_drug_test(self, command: RecordDrugTest, principal: Principal) -> CaseView:
+        case = self._visible(command.case_id, principal)
+        self._require(principal, TESTERS, case.commune_code)
+        test_id = uuid.uuid4().hex
+        sealed = self.cipher.encrypt(",".join(command.substances), f"case:{case.id}:test:{test_id}") \
+            if command.substances else None
+        try:
+            case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, self.today())
+        except DecisionInvalid as invalid:
+            raise InvalidInput.field(invalid.field, invalid.message) from None
+        self.cases.save(case, actor_of(principal))
+        audit.record(principal, "record_drug_test", "case", case.id, self.sections(principal, case.id))
+        return self._view(case, principal)
+
+    def break_glass(self, command: BreakGlass, principal: Principal) -> AccessGrant:
+        case = self._visible(command.case_id, principal)
+        try:
+            grant = AccessGrant.open(uuid.uuid4().hex, case.id, case.commune_code, principal.subject,
+                                     principal.roles[0], command.section, command.reason, datetime.now(timezone.utc))
+        except DecisionInvalid as invalid:
+            raise InvalidInput.field(invalid.field, invalid.message) from None
+        self.grants.save(grant, actor_of(principal))
+        audit.record(principal, "break_glass", "case", case.id, {command.section}, purpose=command.reason)
+        return grant
 
     def assign_worker(self, command: AssignWorker, principal: Principal) -> CaseView:
         case = self._visible(command.case_id, principal)
@@ -163,7 +215,7 @@ class CaseService:
 
     def get_case(self, case_id: str, principal: Principal) -> CaseView:
         case = self._visible(case_id, principal)
-        audit.record(principal, "read", "case", case_id, sections_for(principal.roles))
+        audit.record(principal, "read", "case", case_id, self.sections(principal, case_id))
         return self._view(case, principal)
 
     def history(self, case_id: str, principal: Principal, user: str | None = None,

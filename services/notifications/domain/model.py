@@ -33,6 +33,11 @@ ROUTES = {
                                                                                       "commune_committee"),
         title_vi="Hồ sơ quản lý mới {case_number} tại {area_name}",
         title_en="New case {case_number} in {area_name}"),
+    "cases.case.relapse_suspected": Route(
+        category="relapse_suspected", subject_type="case", subject_field="case_id", urgent=True,
+        kinds=("commune_police", "commune_committee"),
+        title_vi="Nghi tái nghiện: xét nghiệm dương tính ngày {tested_on}, hồ sơ {case_number} tại {area_name}",
+        title_en="Suspected relapse: positive test on {tested_on}, case {case_number} in {area_name}"),
     "plans.task.assigned": Route(
         category="task_assigned", subject_type="task", subject_field="task_id",
         unit_fields=("lead_unit", "supporting_units"),

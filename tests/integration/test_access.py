@@ -1,0 +1,134 @@
+"""Drug tests, break-the-glass and the access matrix: roles x jurisdiction x sections, against the real FerretDB."""
+import itertools
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.eventstore import StoredEvent
+from services.cases.adapters.documents import GrantSnapshot
+from services.cases.entrypoints.app import create_app
+
+COMMUNE, OTHER = "22366", "22333"
+DECISION = {"decision_number": "30/QĐ-UBND", "decision_date": "2026-08-04", "issuing_authority": "UBND phường",
+            "drugs_declared": ["heroin"], "term_months": 6, "document_ref": "gcn-30"}
+PEOPLE = itertools.count()
+
+
+@pytest.fixture
+def client(settings):
+    return create_app(settings("cases")).test_client()
+
+
+@pytest.fixture
+def officer(auth):
+    return auth(subject="officer", roles=["police_liaison", "caseworker"], unit=f"CAX-{COMMUNE}", areas=[COMMUNE])
+
+
+def case_in_aftercare(client, officer):
+    n = next(PEOPLE)
+    case = client.post("/api/v1/cases", headers=officer, json={
+        "person": {"full_name": "Đặng Văn Tùng", "birth_date": f"19{70 + n}-01-02", "sex": "male",
+                   "national_id": f"0560{70 + n}00{4321 + n}", "phone": "0905123456"},
+        "commune_code": COMMUNE, "opened_on": "2026-08-03", "stage": "tested"}).get_json()
+    for step, on in (("place_under_management", "2026-08-04"), ("register_community_rehab", "2026-08-05"),
+                     ("complete_voluntary_rehab", "2026-08-20")):
+        response = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer,
+                               json={"transition": step, "effective_on": on, "decision": DECISION})
+        assert response.status_code == 200, response.get_json()
+    return case
+
+
+def test_a_positive_test_in_aftercare_raises_relapse_suspected_without_clinical_detail(client, officer, auth):
+    case = case_in_aftercare(client, officer)
+    response = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
+                           json={"tested_on": "2026-09-01", "result": "positive", "substances": ["heroin"]})
+    assert response.status_code == 201, response.get_json()
+    types = [e.type for e in StoredEvent.objects(stream_id=f"case-{case['id']}").order_by("version")]
+    assert types[-2:] == ["cases.case.drug_test_recorded", "cases.case.relapse_suspected"]
+    assert "heroin" not in str(StoredEvent.objects(stream_id=f"case-{case['id']}").order_by("-version")[1].data)
+    seen_by_police = response.get_json()["drug_tests"][0]
+    assert seen_by_police["result"] == "positive" and "substances" not in seen_by_police
+    doctor = auth(subject="bs", roles=["health_worker"], unit="PKMT", areas=[COMMUNE])
+    assert client.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0]["substances"] \
+        == ["heroin"]
+
+
+@pytest.mark.parametrize("tested_on,field", [("2099-01-01", "tested_on"), ("2026-01-01", "tested_on")])
+def test_impossible_test_dates_are_refused(client, officer, tested_on, field):
+    case = case_in_aftercare(client, officer)
+    response = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
+                           json={"tested_on": tested_on, "result": "negative"})
+    assert response.status_code == 422 and field in response.get_json()["errors"]
+
+
+def test_a_test_after_closure_is_refused(client, officer):
+    case = case_in_aftercare(client, officer)
+    client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer, json={
+        "transition": "close", "effective_on": "2026-08-25",
+        "decision": {**DECISION, "reason": "chuyển nơi cư trú", "reason_code": "moved_away"}})
+    response = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
+                           json={"tested_on": "2026-09-01", "result": "negative"})
+    assert response.status_code == 422 and "tested_on" in response.get_json()["errors"]
+
+
+def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, officer, auth):
+    case = case_in_aftercare(client, officer)
+    client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
+                json={"tested_on": "2026-09-01", "result": "positive", "substances": ["methamphetamine"]})
+    police = auth(subject="ca2", roles=["police_liaison"], unit=f"CAX-{COMMUNE}", areas=[COMMUNE])
+    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]
+    short = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=police,
+                        json={"section": "clinical", "reason": "cần"})
+    assert short.status_code == 422 and "reason" in short.get_json()["errors"]
+    granted = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=police, json={
+        "section": "clinical", "reason": "Đối tượng bị bắt quả tang, cần xác định chất đã sử dụng theo yêu cầu VKS"})
+    assert granted.status_code == 201
+    assert client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]["substances"] \
+        == ["methamphetamine"]
+    assert StoredEvent.objects(type="cases.access.escalated").count() == 1
+    GrantSnapshot.objects.update(set__expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
+    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]
+
+
+ROLES = ("caseworker", "police_liaison", "health_worker", "plan_coordinator", "unit_reporter", "auditor", "admin")
+SEES = {  # role -> (identity, contact, clinical)
+    "caseworker": (True, True, False), "police_liaison": (True, True, False), "health_worker": (True, False, True),
+    "admin": (True, False, False), "plan_coordinator": None, "unit_reporter": None, "auditor": None}
+
+
+@pytest.fixture
+def seeded(client, officer):
+    case = case_in_aftercare(client, officer)
+    client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
+                json={"tested_on": "2026-09-01", "result": "positive", "substances": ["cannabis"]})
+    return case
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("area", ["own", "other"])
+def test_access_matrix_never_leaks(client, auth, seeded, role, area):
+    headers = auth(subject=f"{role}-{area}", roles=[role], unit="U", areas=[COMMUNE if area == "own" else OTHER])
+    case_id, person_code = seeded["id"], seeded["person_code"]
+    responses = {
+        "case": client.get(f"/api/v1/cases/{case_id}", headers=headers),
+        "history": client.get(f"/api/v1/cases/{case_id}/history", headers=headers),
+        "transitions": client.get(f"/api/v1/cases/{case_id}/transitions", headers=headers),
+        "person": client.get(f"/api/v1/people/{person_code}", headers=headers),
+        "list": client.get("/api/v1/cases", headers=headers),
+        "search": client.get("/api/v1/people?q=dang van tung", headers=headers),
+    }
+    text = {name: r.get_data(as_text=True) for name, r in responses.items()}
+    sees = SEES[role] if area == "own" else None
+    if sees is None:
+        for name in ("case", "history", "transitions", "person"):
+            assert responses[name].status_code in (403, 404), (name, text[name])
+        for name in ("list", "search"):
+            assert responses[name].status_code == 403 or responses[name].get_json() == [], (name, text[name])
+        assert all("Đặng Văn Tùng" not in t and "cannabis" not in t for t in text.values())
+        return
+    identity, contact, clinical = sees
+    assert responses["case"].status_code == 200
+    everything = "".join(text.values())
+    assert ("Đặng Văn Tùng" in everything) == identity
+    assert ("+84905123456" in everything) == contact
+    assert ("cannabis" in everything) == clinical
