@@ -10,7 +10,9 @@ from shared.envelope import Actor, envelope_from_message
 from shared.relay import public_message
 from shared.eventstore import StoredEvent
 from shared.repository import EventSourcedRepository
-from services.cases.adapters.documents import DOCUMENTS as CASES_DOCUMENTS, CaseSnapshot, case_list_fields
+from services.cases.adapters.documents import DOCUMENTS as CASES_DOCUMENTS, CaseSnapshot, GrantSnapshot, \
+    case_list_fields, grant_list_fields
+from services.cases.domain.grants import AccessGrant
 from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
 from services.cases.domain.model import Case, CaseDueNoticed, CaseTransitioned
 from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS_DOCUMENTS, AlertSnapshot, \
@@ -22,7 +24,7 @@ from services.plans.adapters.documents import DOCUMENTS as PLANS_DOCUMENTS, Plan
 from services.plans.domain.model import Plan, Task, Unit
 from services.plans.entrypoints import consumers as plans_consumers
 
-AGGREGATES = {"cases": [Case], "plans": [Unit, Plan, Task], "notifications": [Alert]}
+AGGREGATES = {"cases": [Case, AccessGrant], "plans": [Unit, Plan, Task], "notifications": [Alert]}
 SUBSCRIPTIONS = [plans_consumers.INDICATORS, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
 ACTOR = Actor("contract-test", "admin")
 
@@ -74,10 +76,15 @@ def stored_messages(settings):
         term = {"record_court_order": 12}.get(step, 6)
         case.transition(workflows["law-73-2021"], step, ["police_liaison", "caseworker", "health_worker"], june,
                         {**decision, "term_months": term}, VietnameseWorkingDays(), june)
+        if step == "release_from_facility":
+            case.record_drug_test("t1", june, "positive", "officer", "sealed-substances", june)
     for notice in case.due_notices(date(2027, 12, 1), 14):
         case.notice(notice)
-    messages = save_all(settings, "cases", CASES_DOCUMENTS,
-                        [(EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields), case)])
+    grant = AccessGrant.open("g1", "c1", "22366", "officer", "police_liaison", "clinical",
+                             "cần xác định chất đã sử dụng theo yêu cầu", datetime(2026, 6, 1, tzinfo=timezone.utc))
+    messages = save_all(settings, "cases", CASES_DOCUMENTS, [
+        (EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields), case),
+        (EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields), grant)])
     messages += save_all(settings, "plans", PLANS_DOCUMENTS, [
         (EventSourcedRepository("plans", Unit, UnitSnapshot, list_fields=unit_list_fields),
          Unit.register("CAX-22366", "Công an phường", "commune_police", "22366", [])),
@@ -105,4 +112,6 @@ def test_published_events_validate_against_the_consumers_contracts(stored_messag
 def test_private_fields_stay_in_the_log(stored_messages):
     published = str(stored_messages)
     assert "ghi chú riêng" not in published and "1990-01-01" not in published
+    assert "sealed-substances" not in published and "positive" not in published
+    assert "cần xác định" not in published
     assert "12/QĐ-UBND" in published
