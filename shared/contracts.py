@@ -84,6 +84,23 @@ class AccessEscalatedV1(EventData):
     expires_at = fields.AwareDateTime(required=True)
 
 
+class CaseSharedV1(EventData):
+    """Referrals (another unit gets access) and transfers (another commune takes ownership)."""
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    share_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["referral", "transfer"]))
+    to_unit = fields.String(allow_none=True, load_default=None)
+    to_commune = fields.String(allow_none=True, load_default=None, validate=AREA_CODE)
+    status = fields.String(required=True)
+    reason_code = fields.String(allow_none=True, load_default=None)
+    notify_police_by = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+CASE_SHARING_TYPES = tuple(f"cases.case.{name}" for name in (
+    "referred", "referral_accepted", "referral_rejected", "referral_revoked",
+    "transfer_requested", "transferred", "transfer_rejected", "transfer_revoked"))
 CASE_TRANSITION_TYPES = tuple(f"cases.case.{name}" for name in (
     "management_started", "assessment_requested", "dependence_found", "no_dependence_found",
     "voluntary_rehab_started", "methadone_admitted", "violation_recorded", "compulsory_dossier_opened",
@@ -144,6 +161,7 @@ class AlertAcknowledgedV1(EventData):
 
 
 CONTRACTS: dict[tuple[str, int], type[EventData]] = {
+    **{(event_type, 1): CaseSharedV1 for event_type in CASE_SHARING_TYPES},
     ("cases.case.drug_test_recorded", 1): DrugTestRecordedV1,
     ("cases.case.relapse_suspected", 1): RelapseSuspectedV1,
     ("cases.access.escalated", 1): AccessEscalatedV1,

@@ -49,3 +49,29 @@ def test_an_alert_is_acknowledged_once_with_its_etag(police):
     assert police("PUT", "notifications", path).status_code == 409
     unacknowledged = police("GET", "notifications", "/inbox", params={"unacknowledged": "true", "page_size": 200})
     assert alert["id"] not in [a["id"] for a in unacknowledged.json()]
+
+
+def test_a_transfer_alerts_the_receiving_communes_police_at_once(police, as_user, directory):
+    case = open_case(police)
+    response = police("POST", "cases", f"/cases/{case['id']}/transfers",
+                      json={"to_commune": "22333", "reason": "chuyển nơi cư trú"})
+    assert response.status_code == 201, response.text
+    receiving = as_user(subject="p-22333", roles=["police_liaison"], unit="CAX-22333", areas=["22333"])
+    alert = wait_for(lambda: inbox_for(receiving, case["id"]), 30, message="the transfer alert")[0]
+    assert alert["category"] == "transfer_requested" and alert["urgent"] is True
+    assert "Phường Bắc Nha Trang" in alert["title_vi"]
+
+
+def test_a_positive_test_in_aftercare_alerts_the_commune_urgently(police, committee, as_user):
+    case = open_case(police)
+    worker = as_user(subject="cw", roles=["police_liaison", "caseworker"], unit="UBX-22366", areas=["22366"])
+    decision = {"decision_number": "5/QĐ", "decision_date": "2026-08-02", "issuing_authority": "UBND phường",
+                "drugs_declared": ["heroin"], "term_months": 6, "document_ref": "gcn-5"}
+    for step in ("register_community_rehab", "complete_voluntary_rehab"):
+        assert worker("POST", "cases", f"/cases/{case['id']}/transitions", json={
+            "transition": step, "effective_on": "2026-08-02", "decision": decision}).status_code == 200
+    assert worker("POST", "cases", f"/cases/{case['id']}/drug-tests", json={
+        "tested_on": "2026-08-10", "result": "positive", "substances": ["heroin"]}).status_code == 201
+    alerts = wait_for(lambda: [a for a in inbox_for(committee, case["id"]) if a["category"] == "relapse_suspected"],
+                      30, message="the relapse alert")
+    assert alerts[0]["urgent"] is True and "heroin" not in str(alerts)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from shared import runtime
-from shared.contracts import CONTRACTS
+from shared.contracts import CASE_SHARING_TYPES, CONTRACTS
 from shared.envelope import Actor, envelope_from_message
 from shared.relay import public_message
 from shared.eventstore import StoredEvent
@@ -15,6 +15,7 @@ from services.cases.adapters.documents import DOCUMENTS as CASES_DOCUMENTS, Case
 from services.cases.domain.grants import AccessGrant
 from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
 from services.cases.domain.model import Case, CaseDueNoticed, CaseTransitioned
+from services.cases.domain.sharing import CaseShared
 from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS_DOCUMENTS, AlertSnapshot, \
     alert_list_fields
 from services.notifications.domain.model import ROUTES, Alert
@@ -30,7 +31,8 @@ ACTOR = Actor("contract-test", "admin")
 
 
 WORKFLOW_TYPES = {t.emits: CaseTransitioned for w in load_workflows().values() for t in w.transitions}
-DUE_TYPES = {"cases.case.due_soon": CaseDueNoticed, "cases.case.overdue": CaseDueNoticed}
+DUE_TYPES = {"cases.case.due_soon": CaseDueNoticed, "cases.case.overdue": CaseDueNoticed,
+             **{t: CaseShared for t in CASE_SHARING_TYPES}}
 
 
 def produced_types():
@@ -80,6 +82,12 @@ def stored_messages(settings):
             case.record_drug_test("t1", june, "positive", "officer", "sealed-substances", june)
     for notice in case.due_notices(date(2027, 12, 1), 14):
         case.notice(notice)
+    moment = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    for kind, target in (("referral", {"to_unit": "PKMT"}), ("transfer", {"to_commune": "22333"})):
+        for status in ("rejected", "revoked", "accepted"):
+            share_id = f"{kind}-{status}"
+            case.share(share_id, kind, "officer", moment, "lý do chia sẻ", ("moving_notice_24h",), **target)
+            case.settle_share(share_id, status, "officer", moment, "lý do quyết định")
     grant = AccessGrant.open("g1", "c1", "22366", "officer", "police_liaison", "clinical",
                              "cần xác định chất đã sử dụng theo yêu cầu", datetime(2026, 6, 1, tzinfo=timezone.utc))
     messages = save_all(settings, "cases", CASES_DOCUMENTS, [
@@ -113,5 +121,5 @@ def test_private_fields_stay_in_the_log(stored_messages):
     published = str(stored_messages)
     assert "ghi chú riêng" not in published and "1990-01-01" not in published
     assert "sealed-substances" not in published and "positive" not in published
-    assert "cần xác định" not in published
+    assert "cần xác định" not in published and "lý do" not in published
     assert "12/QĐ-UBND" in published

@@ -57,3 +57,21 @@ class BreakGlass:
     case_id: str
     section: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ShareCase:
+    """Refer the case to a unit (`to_unit`) or transfer it to a commune (`to_commune`)."""
+    case_id: str
+    kind: str
+    reason: str
+    to_unit: str | None = None
+    to_commune: str | None = None
+
+
+@dataclass(frozen=True)
+class SettleShare:
+    case_id: str
+    share_id: str
+    status: str
+    reason: str

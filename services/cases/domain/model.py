@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from shared.aggregate import Aggregate, DomainEvent
 
+from services.cases.domain.sharing import (ACCEPTED, OPEN, REJECTED, REVOKED, CaseShared, SharingRefused,
+                                           check_reason, event_type, police_notice_deadline)
 from services.cases.domain.workflow import (DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar,
                                             age_group, check_decision, due_dates)
 
@@ -139,11 +141,14 @@ class Case(Aggregate):
         self.absconded_on: date | None = None
         self.notices: list[str] = []
         self.drug_tests: list[dict] = []
+        self.shares: dict[str, dict] = {}
 
     @classmethod
     def event_from(cls, event_type: str, data: dict) -> DomainEvent:
         if event_type in cls.event_types:
             return super().event_from(event_type, data)
+        if "share_id" in data:
+            return CaseShared.from_data({**data, "event_type": event_type})
         event_cls = CaseDueNoticed if event_type in ("cases.case.due_soon", "cases.case.overdue") \
             else CaseTransitioned
         event = event_cls.from_data({**data, "event_type": event_type})
@@ -215,6 +220,54 @@ class Case(Aggregate):
             self.record(RelapseSuspected(case_id=self.id, case_number=self.case_number,
                                          commune_code=self.commune_code, stage=self.stage, tested_on=tested_on))
 
+    @property
+    def referred_units(self) -> set[str]:
+        """Units that may work the case: referrals they accepted."""
+        return {s["to_unit"] for s in self.shares.values() if s["kind"] == "referral" and s["status"] == ACCEPTED}
+
+    @property
+    def offered_units(self) -> set[str]:
+        """Units that may read the case to decide on a referral, or work it after accepting."""
+        return self.referred_units | {s["to_unit"] for s in self.shares.values()
+                                      if s["kind"] == "referral" and s["status"] == OPEN}
+
+    @property
+    def pending_transfer(self) -> dict | None:
+        return next((s for s in self.shares.values() if s["kind"] == "transfer" and s["status"] == OPEN), None)
+
+    def share(self, share_id: str, kind: str, by: str, at: datetime, reason: str, flags=(), to_unit=None,
+              to_commune=None) -> None:
+        check_reason(reason)
+        if self.stage == "closed":
+            raise SharingRefused("a closed case is not shared")
+        if kind == "transfer":
+            if self.pending_transfer:
+                raise SharingRefused("a transfer of this case is already pending")
+            if to_commune == self.commune_code:
+                raise DecisionInvalid("to_commune", "is the case's own commune")
+        if kind == "referral" and to_unit in {s["to_unit"] for s in self.shares.values()
+                                              if s["kind"] == "referral" and s["status"] in (OPEN, ACCEPTED)}:
+            raise SharingRefused(f"the case is already referred to {to_unit}")
+        self.record(CaseShared(event_type=event_type(kind, OPEN), case_id=self.id, case_number=self.case_number,
+                               commune_code=self.commune_code, share_id=share_id, kind=kind, status=OPEN, by=by,
+                               at=at, reason=reason, to_unit=to_unit, to_commune=to_commune,
+                               notify_police_by=police_notice_deadline(flags, at) if kind == "transfer" else None))
+
+    def settle_share(self, share_id: str, status: str, by: str, at: datetime, reason: str) -> None:
+        """Accept or reject (the receiver), or revoke (the sender) an open referral or transfer; a referral that
+        was accepted can still be revoked."""
+        check_reason(reason)
+        share = self.shares.get(share_id)
+        if share is None:
+            raise SharingRefused(f"no referral or transfer {share_id} on this case")
+        revocable = share["status"] == OPEN or (share["kind"] == "referral" and share["status"] == ACCEPTED)
+        if (status == REVOKED and not revocable) or (status in (ACCEPTED, REJECTED) and share["status"] != OPEN):
+            raise SharingRefused(f"the {share['kind']} is {share['status']}")
+        self.record(CaseShared(event_type=event_type(share["kind"], status), case_id=self.id,
+                               case_number=self.case_number, commune_code=self.commune_code, share_id=share_id,
+                               kind=share["kind"], status=status, by=by, at=at, reason=reason,
+                               to_unit=share["to_unit"], to_commune=share["to_commune"]))
+
     def due_notices(self, today: date, soon_days: int) -> list[CaseDueNoticed]:
         """Notices now owed: `overdue` once a due date has passed, `due_soon` within `soon_days` of it."""
         owed = []
@@ -249,6 +302,17 @@ class Case(Aggregate):
     def _on_RelapseSuspected(self, event: RelapseSuspected) -> None:
         pass
 
+    def _on_CaseShared(self, event: CaseShared) -> None:
+        share = {"kind": event.kind, "status": event.status, "to_unit": event.to_unit,
+                 "to_commune": event.to_commune, "requested_at": event.at.isoformat(),
+                 "notify_police_by": event.notify_police_by.isoformat() if event.notify_police_by else None}
+        previous = self.shares.get(event.share_id, {})
+        self.shares = {**self.shares, event.share_id: {**share, **{k: v for k, v in previous.items()
+                                                                  if k in ("requested_at", "notify_police_by")},
+                                                       "status": event.status}}
+        if event.kind == "transfer" and event.status == ACCEPTED:
+            self.commune_code = event.to_commune
+
     def _on_CaseDueNoticed(self, event: CaseDueNoticed) -> None:
         self.notices = [*self.notices, event.notice_key]
 
@@ -259,7 +323,7 @@ class Case(Aggregate):
                 "opened_on": iso(self.opened_on), "person_birth_date": iso(self.person_birth_date),
                 "assigned_worker": self.assigned_worker, "due": {k: iso(v) for k, v in self.due.items()},
                 "last_effective_on": iso(self.last_effective_on), "absconded_on": iso(self.absconded_on),
-                "notices": self.notices, "drug_tests": self.drug_tests}
+                "notices": self.notices, "drug_tests": self.drug_tests, "shares": self.shares}
 
     @classmethod
     def from_snapshot(cls, id: str, state: dict, version: int) -> "Case":
@@ -274,5 +338,6 @@ class Case(Aggregate):
         case.absconded_on = parse(state.get("absconded_on"))
         case.notices = list(state.get("notices") or [])
         case.drug_tests = list(state.get("drug_tests") or [])
+        case.shares = dict(state.get("shares") or {})
         case.version = version
         return case

@@ -10,7 +10,7 @@ from shared.web import Blueprint, etag, if_match_version, principal, service_lay
 
 from services.cases.domain.access import PROTECTED
 from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, RecordDrugTest, RegisterPerson,
-                                            TransitionCase)
+                                            SettleShare, ShareCase, TransitionCase)
 from services.cases.domain.model import TEST_RESULTS
 from services.cases.domain.person import Guardian
 
@@ -104,6 +104,30 @@ class GrantOut(Schema):
     expires_at = fields.DateTime()
 
 
+class ReferralIn(Schema):
+    to_unit = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{2,64}$"))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TransferIn(Schema):
+    to_commune = fields.String(required=True, validate=COMMUNE)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SettleIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["accepted", "rejected", "revoked"]))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ShareOut(Schema):
+    kind = fields.String()
+    status = fields.String()
+    to_unit = fields.String(allow_none=True)
+    to_commune = fields.String(allow_none=True)
+    requested_at = fields.String()
+    notify_police_by = fields.String(allow_none=True)
+
+
 class CaseOut(Schema):
     id = fields.String()
     version = fields.Integer()
@@ -117,6 +141,7 @@ class CaseOut(Schema):
     due = fields.Dict(keys=fields.String(), values=fields.Date())
     person = fields.Nested(PersonOut, allow_none=True)
     drug_tests = fields.List(fields.Nested(DrugTestOut))
+    shares = fields.Dict(keys=fields.String(), values=fields.Nested(ShareOut))
 
 
 class CaseSummaryOut(Schema):
@@ -226,7 +251,7 @@ def _out(view) -> dict:
     return {"id": case.id, "version": case.version, "case_number": case.case_number,
             "person_code": case.person_code, "commune_code": case.commune_code, "regime": case.regime,
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
-            "due": case.due, "person": view.person, "drug_tests": view.drug_tests}
+            "due": case.due, "person": view.person, "drug_tests": view.drug_tests, "shares": case.shares}
 
 
 @blp.route("")
@@ -305,6 +330,37 @@ class DrugTests(MethodView):
             RecordDrugTest(case_id=case_id, tested_on=body["tested_on"], result=body["result"],
                            substances=tuple(body["substances"])), principal())
         return _out(view), 201, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/referrals")
+class Referrals(MethodView):
+    @blp.arguments(ReferralIn)
+    @blp.response(201, CaseOut)
+    def post(self, body, case_id):
+        """Refer the case to another unit (e.g. a methadone clinic), giving it access once it accepts"""
+        view = service_layer().share_case(ShareCase(case_id=case_id, kind="referral", **body), principal())
+        return _out(view), 201, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/transfers")
+class Transfers(MethodView):
+    @blp.arguments(TransferIn)
+    @blp.response(201, CaseOut)
+    def post(self, body, case_id):
+        """The person moved: ask the receiving commune to take the case over"""
+        view = service_layer().share_case(ShareCase(case_id=case_id, kind="transfer", **body), principal())
+        return _out(view), 201, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/shares/<string:share_id>/decision")
+class ShareDecision(MethodView):
+    @blp.arguments(SettleIn)
+    @blp.response(200, CaseOut)
+    def put(self, body, case_id, share_id):
+        """Accept or reject (the receiver) or revoke (the sender) a referral or transfer, with a reason"""
+        view = service_layer().settle_share(SettleShare(case_id=case_id, share_id=share_id, status=body["decision"],
+                                                        reason=body["reason"]), principal())
+        return _out(view), 200, etag(view.case.version)
 
 
 @blp.route("/<string:case_id>/break-glass")

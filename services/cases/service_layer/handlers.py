@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -16,7 +17,9 @@ from shared.repository import EventSourcedRepository
 from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot
 from services.cases.adapters.people import PersonRecord
 from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, sections_for
-from services.cases.domain.commands import AssignWorker, BreakGlass, OpenCase, RecordDrugTest, TransitionCase
+from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, RecordDrugTest, SettleShare,
+                                            ShareCase, TransitionCase)
+from services.cases.domain.sharing import SharingRefused
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case, TransitionForbidden
 from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar
@@ -26,6 +29,16 @@ CASE_ROLES = ("caseworker", "police_liaison")
 READ_ROLES = (*CASE_ROLES, "health_worker", "admin")
 WORKFLOW_ROLES = (*CASE_ROLES, "health_worker")
 TESTERS = ("police_liaison", "health_worker")
+
+
+@contextmanager
+def _sharing_rules():
+    try:
+        yield
+    except SharingRefused as refused:
+        raise Conflict(str(refused)) from None
+    except DecisionInvalid as invalid:
+        raise InvalidInput.field(invalid.field, invalid.message) from None
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,12 @@ class CaseService:
 
     def _require(self, principal: Principal, roles, commune_code: str) -> None:
         if not principal.has_role(*roles) or not areas.within_any(principal.areas, commune_code):
+            raise NotAuthorised("this case is outside your role or jurisdiction")
+
+    def _may_act(self, principal: Principal, roles, case: Case) -> None:
+        """Write access: the roles, in the case's commune or in a unit the case is referred to."""
+        if not principal.has_role(*roles) or not (areas.within_any(principal.areas, case.commune_code)
+                                                  or principal.unit in case.referred_units):
             raise NotAuthorised("this case is outside your role or jurisdiction")
 
     def open_case(self, command: OpenCase, principal: Principal) -> CaseView:
@@ -134,7 +153,7 @@ class CaseService:
 
     def record_drug_test(self, command: RecordDrugTest, principal: Principal) -> CaseView:
         case = self._visible(command.case_id, principal)
-        self._require(principal, TESTERS, case.commune_code)
+        self._may_act(principal, TESTERS, case)
         test_id = uuid.uuid4().hex
         sealed = self.cipher.encrypt(",".join(command.substances), f"case:{case.id}:test:{test_id}") \
             if command.substances else None
@@ -144,6 +163,37 @@ class CaseService:
             raise InvalidInput.field(invalid.field, invalid.message) from None
         self.cases.save(case, actor_of(principal))
         audit.record(principal, "record_drug_test", "case", case.id, self.sections(principal, case.id))
+        return self._view(case, principal)
+
+    def share_case(self, command: ShareCase, principal: Principal) -> CaseView:
+        case = self._visible(command.case_id, principal)
+        self._may_act(principal, CASE_ROLES if command.kind == "transfer" else WORKFLOW_ROLES, case)
+        if command.kind == "transfer" and (areas.province_of(command.to_commune or "") != self.province_code
+                                           or not areas.is_commune(command.to_commune)):
+            raise InvalidInput.field("to_commune", "must be a commune of this province; a move out of the province "
+                                                   "closes the case as moved_away")
+        with _sharing_rules():
+            case.share(uuid.uuid4().hex, command.kind, principal.subject, datetime.now(timezone.utc), command.reason,
+                       self.workflows[case.regime].flags, to_unit=command.to_unit, to_commune=command.to_commune)
+        self.cases.save(case, actor_of(principal))
+        audit.record(principal, f"share:{command.kind}", "case", case.id, {LEGAL})
+        return self._view(case, principal)
+
+    def settle_share(self, command: SettleShare, principal: Principal) -> CaseView:
+        case = self._visible(command.case_id, principal)
+        share = case.shares.get(command.share_id)
+        if share is None:
+            raise NotFound(f"no referral or transfer {command.share_id} on this case")
+        receiver = principal.unit == share["to_unit"] if share["kind"] == "referral" else \
+            principal.has_role(*CASE_ROLES) and areas.within_any(principal.areas, share["to_commune"])
+        sender = principal.has_role(*WORKFLOW_ROLES) and areas.within_any(principal.areas, case.commune_code)
+        if not (receiver if command.status in ("accepted", "rejected") else sender):
+            raise NotAuthorised("only the receiver accepts or rejects, and only the sender revokes")
+        with _sharing_rules():
+            case.settle_share(command.share_id, command.status, principal.subject, datetime.now(timezone.utc),
+                              command.reason)
+        self.cases.save(case, actor_of(principal))
+        audit.record(principal, f"share:{command.status}", "case", case.id, {LEGAL})
         return self._view(case, principal)
 
     def break_glass(self, command: BreakGlass, principal: Principal) -> AccessGrant:
@@ -159,7 +209,7 @@ class CaseService:
 
     def assign_worker(self, command: AssignWorker, principal: Principal) -> CaseView:
         case = self._visible(command.case_id, principal)
-        self._require(principal, CASE_ROLES, case.commune_code)
+        self._may_act(principal, CASE_ROLES, case)
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         case.assign_worker(command.worker_id)
         self.cases.save(case, actor_of(principal))
@@ -168,7 +218,7 @@ class CaseService:
 
     def transition_case(self, command: TransitionCase, principal: Principal) -> CaseView:
         case = self._visible(command.case_id, principal)
-        self._require(principal, WORKFLOW_ROLES, case.commune_code)
+        self._may_act(principal, WORKFLOW_ROLES, case)
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         try:
             case.transition(self.workflows[case.regime], command.transition, principal.roles, command.effective_on,
@@ -240,9 +290,14 @@ class CaseService:
         return timeline
 
     def _visible(self, case_id: str, principal: Principal) -> Case:
+        """A case is visible to its commune's agencies, to units it is referred to, and to the commune a
+        transfer is pending to."""
         case = self.cases.get(case_id)
-        if case is None or not principal.has_role(*READ_ROLES) or \
-                not areas.within_any(principal.areas, case.commune_code):
+        transfer = case.pending_transfer if case else None
+        reachable = case is not None and (
+            areas.within_any(principal.areas, case.commune_code) or principal.unit in case.offered_units
+            or (transfer is not None and areas.within_any(principal.areas, transfer["to_commune"])))
+        if not reachable or not principal.has_role(*READ_ROLES):
             if case is not None:
                 audit.record(principal, "read", "case", case_id, outcome="denied")
             raise NotFound(f"no case {case_id} in your jurisdiction")

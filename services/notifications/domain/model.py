@@ -25,6 +25,7 @@ class Route:
     kinds: tuple[str, ...] = ()
     unit_fields: tuple[str, ...] = ()
     urgent: bool = False
+    area_field: str | None = None
 
 
 ROUTES = {
@@ -38,6 +39,14 @@ ROUTES = {
         kinds=("commune_police", "commune_committee"),
         title_vi="Nghi tái nghiện: xét nghiệm dương tính ngày {tested_on}, hồ sơ {case_number} tại {area_name}",
         title_en="Suspected relapse: positive test on {tested_on}, case {case_number} in {area_name}"),
+    "cases.case.transfer_requested": Route(
+        category="transfer_requested", subject_type="case", subject_field="case_id", urgent=True,
+        kinds=("commune_police", "commune_committee"), area_field="to_commune",
+        title_vi="Người trong hồ sơ {case_number} chuyển đến {area_name}: đề nghị tiếp nhận",
+        title_en="The person of case {case_number} moved to {area_name}: please take the case over"),
+    "cases.case.referred": Route(
+        category="case_referred", subject_type="case", subject_field="case_id", unit_fields=("to_unit",),
+        title_vi="Hồ sơ {case_number} được chuyển gửi đến đơn vị", title_en="Case {case_number} referred to your unit"),
     "plans.task.assigned": Route(
         category="task_assigned", subject_type="task", subject_field="task_id",
         unit_fields=("lead_unit", "supporting_units"),
@@ -48,6 +57,7 @@ ROUTES = {
 def recipients(route: Route, data: dict, area_code: str | None, directory: list[UnitEntry], covers) -> list[str]:
     """Units that must receive the alert, in a stable order; `covers(outer, inner)` answers area containment."""
     chosen = set()
+    area_code = data.get(route.area_field) if route.area_field else area_code
     if route.kinds and area_code:
         chosen |= {u.unit_code for u in directory
                    if u.kind in route.kinds and any(covers(area, area_code) for area in u.covers)}
