@@ -54,15 +54,20 @@ class PeopleRegister:
         return [p.person_code for p in Person.objects(name_dob_key=key, merged_into=None).only("person_code")]
 
     def add(self, *, full_name: str, birth_date: date, sex: str, residence_code: str, national_id: str | None,
-            phone: str | None, address: str | None, guardian: Guardian | None) -> PersonRecord:
-        code = f"P{secrets.token_hex(6).upper()}"
+            phone: str | None, address: str | None, guardian: Guardian | None,
+            person_code: str | None = None) -> PersonRecord:
+        """Add a person; with a given `person_code` (an import), adding the same person again returns it."""
+        code = person_code or f"P{secrets.token_hex(6).upper()}"
+        if person_code and (existing := self.get(person_code)) is not None:
+            return existing
         enc = lambda value, field: self.cipher.encrypt(value, self._context(code, field))  # noqa: E731
         id_hash = self.id_hash(national_id) if national_id else None
         if id_hash:
             try:
                 NationalIdClaim(national_id_hash=id_hash, person_code=code).save(force_insert=True)
             except NotUniqueError:
-                raise NationalIdTaken(self.holder_of(national_id)) from None
+                if self.holder_of(national_id) != code:
+                    raise NationalIdTaken(self.holder_of(national_id)) from None
         Person(person_code=code, full_name=full_name, search_name=normalise_name(full_name),
                name_dob_key=f"{normalise_name(full_name)}|{birth_date.isoformat()}", birth_date=birth_date.isoformat(),
                sex=sex, residence_code=residence_code, national_id_enc=enc(national_id, "national_id"),

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from shared.idempotency import idempotent
+from shared.spreadsheets import workbook_response
 from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
 from services.cases.domain.access import PROTECTED
@@ -277,6 +278,17 @@ class Cases(MethodView):
         view = service_layer().open_case(command, principal())
         return _out(view), 201, {**etag(view.case.version),
                                  "Location": url_for("cases.Case", case_id=view.case.id)}
+
+
+@blp.route("/export.xlsx")
+class Export(MethodView):
+    @blp.arguments(CaseListQuery, location="query")
+    @blp.response(200, description="An XLSX workbook of the filtered cases, with the columns your role may see",
+                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def get(self, query):
+        """Export the filtered case list to Excel"""
+        columns, rows = service_layer().export(principal(), **query)
+        return workbook_response(columns, rows, "ho-so-cai-nghien.xlsx")
 
 
 @blp.route("/<string:case_id>")

@@ -65,6 +65,7 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(id=principal.subject, role=principal.roles[0] if principal.roles else "none", unit=principal.unit)
 
 
+EXPORT_LIMIT = 50_000
 VISIBLE_HISTORY_FIELDS = ("stage", "regime", "commune_code", "assigned_worker", "due", "last_effective_on",
                           "absconded_on", "opened_on", "case_number")
 DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "issuing_authority", "document_ref",
@@ -100,6 +101,32 @@ class CaseService:
             raise NotAuthorised("this case is outside your role or jurisdiction")
 
     def open_case(self, command: OpenCase, principal: Principal) -> CaseView:
+        workflow = self._check_opening(command, principal)
+        person = self.people.register(command.person, principal, field_prefix="person.") if command.person \
+            else self.people.get(command.person_code, principal)[0]
+        case = self._open(command, principal, workflow, person, uuid.uuid4().hex)
+        return self._view(case, principal, person)
+
+    def check_import_row(self, command: OpenCase, principal: Principal) -> None:
+        self._check_opening(command, principal)
+
+    def is_imported(self, case_id: str, person_code: str) -> bool:
+        return self.cases.store.has_version(self.cases.stream_id(case_id), 1)
+
+    def import_case(self, command: OpenCase, principal: Principal, case_id: str, person_code: str) -> bool:
+        """Open an imported row's case under ids derived from the row; False if it was imported before."""
+        if self.is_imported(case_id, person_code):
+            return False
+        workflow = self._check_opening(command, principal, person_code)
+        person = self.people.register(command.person, principal, field_prefix="person.", person_code=person_code)
+        try:
+            self._open(command, principal, workflow, person, case_id)
+        except ConcurrencyConflict:
+            return False
+        return True
+
+    def _check_opening(self, command: OpenCase, principal: Principal, person_code: str | None = None) -> Workflow:
+        """Every rule opening a case must pass, before anything is written."""
         if not principal.has_role(*CASE_ROLES):
             raise NotAuthorised("only caseworkers and police liaison officers open cases")
         if areas.province_of(command.commune_code) != self.province_code or not areas.is_commune(command.commune_code):
@@ -111,17 +138,17 @@ class CaseService:
             raise InvalidInput.field("person", "give either person (to register) or person_code (registered)")
         workflow = self.workflow_for(command.opened_on)
         self._check_opening_stage(workflow, command.stage)
-        birth_date = command.person.birth_date if command.person else None
         if command.person:
-            self.people.check(command.person, principal, field_prefix="person.")
-        if command.person_code:
-            person, _ = self.people.get(command.person_code, principal)
-            birth_date = person.birth_date
+            self.people.check(command.person, principal, "person.", person_code)
+            birth_date = command.person.birth_date
+        else:
+            birth_date = self.people.get(command.person_code, principal)[0].birth_date
         if command.opened_on < birth_date:
             raise InvalidInput.field("opened_on", "is before the person's birth")
-        if command.person:
-            person = self.people.register(command.person, principal, field_prefix="person.")
-        case_id = uuid.uuid4().hex
+        return workflow
+
+    def _open(self, command: OpenCase, principal: Principal, workflow: Workflow, person: PersonRecord,
+              case_id: str) -> Case:
         case = Case.open(case_id=case_id,
                          case_number=f"{command.commune_code}-{command.opened_on.year}-{case_id[:6].upper()}",
                          person_code=person.person_code, commune_code=command.commune_code,
@@ -129,7 +156,7 @@ class CaseService:
                          person_birth_date=person.birth_date)
         self.cases.save(case, actor_of(principal))
         audit.record(principal, "open", "case", case.id, sections_for(principal.roles))
-        return self._view(case, principal, person)
+        return case
 
     @staticmethod
     def _check_opening_stage(workflow: Workflow, stage: str) -> None:
@@ -267,6 +294,25 @@ class CaseService:
         case = self._visible(case_id, principal)
         audit.record(principal, "read", "case", case_id, self.sections(principal, case_id))
         return self._view(case, principal)
+
+    def export(self, principal: Principal, **filters) -> tuple[list[str], list[list]]:
+        """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow."""
+        snapshots, _ = self.list_cases(principal, first=0, limit=EXPORT_LIMIT, **filters)
+        sections = sections_for(principal.roles)
+        columns = ["case_number", "commune_code", "stage", "regime", "opened_on", "next_due_on", "assigned_worker"]
+        if IDENTITY in sections:
+            columns += ["full_name", "birth_date", "sex"]
+        if IDENTITY_CONTACT in sections:
+            columns += ["national_id", "phone", "address"]
+        rows = []
+        for snapshot in snapshots:
+            person = self.people.register_.get(snapshot.state["person_code"]) if IDENTITY in sections else None
+            values = {**snapshot.state, "next_due_on": snapshot.next_due_on,
+                      **({k: getattr(person, k) for k in ("full_name", "birth_date", "sex", "national_id", "phone",
+                                                           "address")} if person else {})}
+            rows.append([values.get(column) for column in columns])
+        audit.record(principal, "export", "case_list", f"{len(rows)} cases", sections)
+        return columns, rows
 
     def history(self, case_id: str, principal: Principal, user: str | None = None,
                 field: str | None = None) -> list[dict]:

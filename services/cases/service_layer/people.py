@@ -34,9 +34,11 @@ class PeopleService:
         self.register_ = register
         self.today = today
 
-    def register(self, command: RegisterPerson, principal: Principal, field_prefix: str = "") -> PersonRecord:
-        """Add a person after the checks; a likely duplicate answers 409 naming the existing records."""
-        self.check(command, principal, field_prefix)
+    def register(self, command: RegisterPerson, principal: Principal, field_prefix: str = "",
+                 person_code: str | None = None) -> PersonRecord:
+        """Add a person after the checks; a likely duplicate answers 409 naming the existing records.
+        An import passes its own `person_code`, so that registering the same row again is not a duplicate."""
+        self.check(command, principal, field_prefix, person_code)
         guardian = command.guardian
         if guardian and guardian.phone:
             guardian = replace(guardian, phone=normalised_phone(f"{field_prefix}guardian.phone", guardian.phone))
@@ -45,12 +47,13 @@ class PeopleService:
                 full_name=command.full_name, birth_date=command.birth_date, sex=command.sex,
                 residence_code=command.residence_code, national_id=command.national_id,
                 phone=normalised_phone(f"{field_prefix}phone", command.phone), address=command.address,
-                guardian=guardian)
+                guardian=guardian, person_code=person_code)
         except NationalIdTaken as taken:
             raise Conflict("a person with this national ID number is already registered",
                            duplicate_of=[taken.person_code]) from None
 
-    def check(self, command: RegisterPerson, principal: Principal, field_prefix: str = "") -> None:
+    def check(self, command: RegisterPerson, principal: Principal, field_prefix: str = "",
+              person_code: str | None = None) -> None:
         """Every rule a registration must pass, before anything is written."""
         if not principal.has_role(*REGISTRARS) or not areas.within_any(principal.areas, command.residence_code):
             raise NotAuthorised("you may register people only in your jurisdiction")
@@ -65,10 +68,10 @@ class PeopleService:
             if reason:
                 raise InvalidInput.field(f"{field_prefix}national_id", reason)
             holder = self.register_.holder_of(command.national_id)
-            if holder:
+            if holder and holder != person_code:
                 raise Conflict("a person with this national ID number is already registered", duplicate_of=[holder])
         candidates = [c for c in self.register_.same_name_and_birth(command.full_name, command.birth_date)
-                      if c not in command.not_duplicate_of]
+                      if c not in command.not_duplicate_of and c != person_code]
         if candidates:
             raise Conflict("a person with the same name and date of birth is registered; confirm with "
                            "not_duplicate_of if this is someone else", duplicate_of=candidates)

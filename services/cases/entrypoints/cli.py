@@ -1,0 +1,54 @@
+"""Command line of the cases service: `python -m services.cases.entrypoints.cli import REGISTER.xlsx ...`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from shared.auth import ROLES, Principal
+from shared.logs import configure_logging
+from shared.settings import Settings, SettingsError
+
+from services.cases.bootstrap import bootstrap
+from services.cases.service_layer.imports import CaseloadImport, read_register
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.cases.entrypoints.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    importing = commands.add_parser("import", help="import a commune's caseload register (CSV or XLSX)")
+    importing.add_argument("register")
+    importing.add_argument("--subject", required=True, help="who imports: recorded in the audit and the events")
+    importing.add_argument("--role", choices=ROLES, default="caseworker")
+    importing.add_argument("--unit", required=True)
+    importing.add_argument("--area", action="append", required=True)
+    importing.add_argument("--check-only", action="store_true", help="report on every row, write nothing")
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        settings = Settings.from_env("cases")
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        return 2
+    configure_logging("cases-cli", "WARNING")
+    principal = Principal(subject=args.subject, roles=(args.role,), unit=args.unit, areas=tuple(args.area))
+    caseload = CaseloadImport(bootstrap(settings))
+    rows = read_register(args.register)
+    if args.check_only:
+        report, _ = caseload.check(rows, principal)
+    else:
+        with Progress(TextColumn("Nhập hồ sơ / importing"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=console) as progress:
+            task = progress.add_task("import", total=len(rows))
+            report = caseload.run(rows, principal, lambda done, total: progress.update(task, completed=done,
+                                                                                       total=total))
+    print(json.dumps({"rows": report.rows, "created": report.created, "already_imported": report.already_imported,
+                      "errors": {str(k): v for k, v in report.errors.items()}}, ensure_ascii=False, indent=2))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
