@@ -148,3 +148,19 @@ def test_the_history_is_a_timeline_of_steps_and_field_changes(client, police):
     only_stage = client.get(f"/api/v1/cases/{case['id']}/history?field=stage", headers=police).get_json()
     assert [h["version"] for h in only_stage] == [1, 2]
     assert client.get(f"/api/v1/cases/{case['id']}/history?user=nobody", headers=police).get_json() == []
+
+
+def test_my_work_lists_assigned_cases_by_due_date(app, client, police):
+    mine = opened(client, police)
+    client.post(f"/api/v1/cases/{mine['id']}/transitions", headers=police, json={
+        "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
+    client.put(f"/api/v1/cases/{mine['id']}/assigned-worker", headers=police, json={"worker_id": "ca-22366"})
+    service = app.extensions["service_layer"]
+    service.today = lambda: date(2027, 7, 30)
+    work = client.get("/api/v1/cases/my-work", headers=police).get_json()
+    assert [w["case_id"] for w in work["due_soon"]] == [mine["id"]] and work["overdue"] == []
+    service.today = lambda: date(2027, 8, 10)
+    work = client.get("/api/v1/cases/my-work", headers=police).get_json()
+    assert [w["case_id"] for w in work["overdue"]] == [mine["id"]]
+    service.today = lambda: date(2027, 1, 1)
+    assert client.get("/api/v1/cases/my-work", headers=police).get_json() == {"overdue": [], "due_soon": []}

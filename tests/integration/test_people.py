@@ -88,3 +88,20 @@ def test_search_works_the_way_people_type(client, caseworker, auth):
     listed = client.get("/api/v1/cases?q=NGUYEN van", headers=caseworker).get_json()
     assert [c["id"] for c in listed] == [case["id"]]
     assert client.get("/api/v1/cases?national_id=056193001111", headers=caseworker).get_json() == []
+
+
+def test_merging_two_records_keeps_both_histories(client, caseworker):
+    first = register(client, caseworker).get_json()
+    second = register(client, caseworker, full_name="Nguyen Van A", national_id="079090005555",
+                      not_duplicate_of=[first["person_code"]]).get_json()
+    cases = [client.post("/api/v1/cases", headers=caseworker, json={
+        "person_code": code, "commune_code": COMMUNE, "opened_on": "2026-08-01"}).get_json()["id"]
+        for code in (first["person_code"], second["person_code"])]
+    merged = client.post(f"/api/v1/people/{second['person_code']}/merge", headers=caseworker,
+                         json={"into": first["person_code"]})
+    assert merged.status_code == 200 and merged.get_json()["merged_into"] == first["person_code"]
+    assert client.post(f"/api/v1/people/{second['person_code']}/merge", headers=caseworker,
+                       json={"into": first["person_code"]}).status_code == 409
+    assert all(client.get(f"/api/v1/cases/{c}/history", headers=caseworker).get_json() for c in cases)
+    assert client.post(f"/api/v1/people/{first['person_code']}/merge", headers=caseworker,
+                       json={"into": first["person_code"]}).status_code == 422

@@ -208,6 +208,23 @@ class WorkflowOut(Schema):
         return StageOut(many=True).dump([{"name": name, **info} for name, info in workflow.stages.items()])
 
 
+class MergeIn(Schema):
+    into = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class WorkItemOut(Schema):
+    case_id = fields.String()
+    case_number = fields.String()
+    stage = fields.String()
+    next_due_on = fields.String()
+    due = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class MyWorkOut(Schema):
+    overdue = fields.List(fields.Nested(WorkItemOut))
+    due_soon = fields.List(fields.Nested(WorkItemOut))
+
+
 class HistoryQuery(Schema):
     user = fields.String(validate=validate.Length(min=1, max=100))
     field = fields.String(validate=validate.Length(min=1, max=50))
@@ -278,6 +295,14 @@ class Cases(MethodView):
         view = service_layer().open_case(command, principal())
         return _out(view), 201, {**etag(view.case.version),
                                  "Location": url_for("cases.Case", case_id=view.case.id)}
+
+
+@blp.route("/my-work")
+class MyWork(MethodView):
+    @blp.response(200, MyWorkOut)
+    def get(self):
+        """Your assigned cases: overdue, and due within 7 days"""
+        return service_layer().my_work(principal())
 
 
 @blp.route("/export.xlsx")
@@ -438,3 +463,12 @@ class PersonResource(MethodView):
     def get(self, person_code):
         """A person, with the fields your role may see"""
         return service_layer().people.view(person_code, principal())
+
+
+@people_blp.route("/<string:person_code>/merge")
+class Merge(MethodView):
+    @people_blp.arguments(MergeIn)
+    @people_blp.response(200, PersonOut)
+    def post(self, body, person_code):
+        """Merge a duplicate record into another; both keep their cases and histories"""
+        return service_layer().people.merge(person_code, body["into"], principal())

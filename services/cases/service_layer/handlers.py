@@ -295,6 +295,22 @@ class CaseService:
         audit.record(principal, "read", "case", case_id, self.sections(principal, case_id))
         return self._view(case, principal)
 
+    def my_work(self, principal: Principal, within_days: int = 7) -> dict[str, list[dict]]:
+        """The caller's assigned cases whose next due date has passed or comes within `within_days`."""
+        today = self.today()
+        horizon = (today + timedelta(days=within_days)).isoformat()
+        work = {"overdue": [], "due_soon": []}
+        for snapshot in CaseSnapshot.objects(assigned_worker=principal.subject, next_due_on__lte=horizon):
+            if not areas.within_any(principal.areas, snapshot.commune_code):
+                continue
+            due = {name: on for name, on in snapshot.state["due"].items() if on <= horizon}
+            item = {"case_id": snapshot.id, "case_number": snapshot.case_number, "stage": snapshot.stage,
+                    "next_due_on": snapshot.next_due_on, "due": due}
+            work["overdue" if snapshot.next_due_on < today.isoformat() else "due_soon"].append(item)
+        for items in work.values():
+            items.sort(key=lambda item: item["next_due_on"])
+        return work
+
     def export(self, principal: Principal, **filters) -> tuple[list[str], list[list]]:
         """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow."""
         snapshots, _ = self.list_cases(principal, first=0, limit=EXPORT_LIMIT, **filters)

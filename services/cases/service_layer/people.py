@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import phonenumbers
 
-from shared import areas
+from shared import areas, audit
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 
@@ -78,6 +78,22 @@ class PeopleService:
         normalised_phone(f"{field_prefix}phone", command.phone)
         if command.guardian:
             normalised_phone(f"{field_prefix}guardian.phone", command.guardian.phone)
+
+    def merge(self, duplicate_code: str, survivor_code: str, principal: Principal) -> dict:
+        """Two records of one person: the duplicate points at the survivor; each keeps its cases and history."""
+        if duplicate_code == survivor_code:
+            raise InvalidInput.field("into", "is the record being merged")
+        duplicate, sections = self.get(duplicate_code, principal)
+        survivor, _ = self.get(survivor_code, principal)
+        if not principal.has_role(*REGISTRARS):
+            raise NotAuthorised("only caseworkers and police liaison officers merge records")
+        if duplicate.merged_into:
+            raise Conflict(f"{duplicate_code} is already merged into {duplicate.merged_into}")
+        if survivor.merged_into:
+            raise InvalidInput.field("into", f"{survivor_code} is itself merged into {survivor.merged_into}")
+        self.register_.merge(duplicate_code, survivor_code)
+        audit.record(principal, "merge_person", "person", duplicate_code, sections, purpose=f"into {survivor_code}")
+        return self.view(duplicate_code, principal)
 
     def view(self, person_code: str, principal: Principal) -> dict:
         person, sections = self.get(person_code, principal)
