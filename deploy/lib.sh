@@ -28,8 +28,10 @@ install_os_packages() {
   fi
 }
 
+FERRETDB_BUILD="$FERRETDB_VERSION+sqlite-id-lookup"
+
 install_ferretdb() {
-  if [ -x "$BIN/ferretdb" ] && [[ "$("$BIN/ferretdb" --version 2>/dev/null)" == *"version: $FERRETDB_VERSION"* ]]; then
+  if [ -x "$BIN/ferretdb" ] && [ "$(cat "$BIN/ferretdb.build" 2>/dev/null)" = "$FERRETDB_BUILD" ]; then
     return
   fi
   log "building FerretDB $FERRETDB_VERSION from its Go module"
@@ -40,7 +42,12 @@ install_ferretdb() {
   rm -rf "$dir"; cp -r "$src" "$dir"; chmod -R u+w "$dir"
   # The module zip lacks the generated version file the binary embeds (FerretDB build/version/version.go).
   echo "$FERRETDB_VERSION" > "$dir/build/version/version.txt"
+  # The SQLite backend looks documents up by _id with an expression its _id index does not match, so every
+  # lookup, update and delete by _id scans the table; this one-line change lets SQLite use the index
+  # (docs/operations.md, "FerretDB").
+  (cd "$dir" && git apply "$ROOT/deploy/ferretdb-sqlite-id-lookup.patch")
   (cd "$dir" && go build -o "$BIN/ferretdb" ./cmd/ferretdb)
+  echo "$FERRETDB_BUILD" > "$BIN/ferretdb.build"
 }
 
 install_python() {

@@ -56,6 +56,17 @@ class GrantSnapshot(SnapshotDocument):
     meta = {"collection": "grant_snapshots", "indexes": [("subject", "case_id")]}
 
 
+class NameBirthClaim(Document):
+    """People registered under one normalised name and birth date: `_id` "<keyed hash>#<n>", n = 1, 2, ...
+
+    Finding the candidates is a run of point lookups, and registering adds the next n by unique insert: the
+    duplicate check costs the same with 100 or 100,000 people on record.
+    """
+    key = StringField(primary_key=True)
+    person_code = StringField(required=True)
+    meta = {"collection": "name_birth_claims", "auto_create_index": False}
+
+
 def grant_list_fields(grant) -> dict:
     e = grant.escalated
     return {"subject": e.subject, "case_id": e.case_id, "section": e.section, "expires_at": e.expires_at}
@@ -68,4 +79,4 @@ def case_list_fields(case) -> dict:
             "next_due_on": min(case.due.values()).isoformat() if case.due else None}
 
 
-DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, GrantSnapshot)
+DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot)

@@ -1,6 +1,7 @@
 """The people register: encrypted identity fields, keyed-hash lookups, duplicate candidates, name search."""
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from mongoengine.errors import NotUniqueError
 
 from shared.crypto import FieldCipher
 
-from services.cases.adapters.documents import NationalIdClaim, Person
+from services.cases.adapters.documents import NameBirthClaim, NationalIdClaim, Person
 from services.cases.domain.person import Guardian, normalise_name
 
 
@@ -49,9 +50,28 @@ class PeopleRegister:
         claim = NationalIdClaim.objects(national_id_hash=self.id_hash(national_id)).first()
         return claim.person_code if claim else None
 
+    def _name_birth_key(self, full_name: str, birth_date: date) -> str:
+        return self.cipher.lookup_hash(f"{normalise_name(full_name)}|{birth_date.isoformat()}", "name_birth")
+
     def same_name_and_birth(self, full_name: str, birth_date: date) -> list[str]:
-        key = f"{normalise_name(full_name)}|{birth_date.isoformat()}"
-        return [p.person_code for p in Person.objects(name_dob_key=key, merged_into=None).only("person_code")]
+        key, codes = self._name_birth_key(full_name, birth_date), []
+        while (claim := NameBirthClaim.objects(key=f"{key}#{len(codes) + 1}").first()) is not None:
+            codes.append(claim.person_code)
+        return codes
+
+    def _claim_name_birth(self, full_name: str, birth_date: date, person_code: str) -> None:
+        key = self._name_birth_key(full_name, birth_date)
+        for n in itertools.count(1):
+            existing = NameBirthClaim.objects(key=f"{key}#{n}").first()
+            if existing is not None:
+                if existing.person_code == person_code:
+                    return
+                continue
+            try:
+                NameBirthClaim(key=f"{key}#{n}", person_code=person_code).save(force_insert=True)
+                return
+            except NotUniqueError:
+                continue
 
     def add(self, *, full_name: str, birth_date: date, sex: str, residence_code: str, national_id: str | None,
             phone: str | None, address: str | None, guardian: Guardian | None,
@@ -68,6 +88,7 @@ class PeopleRegister:
             except NotUniqueError:
                 if self.holder_of(national_id) != code:
                     raise NationalIdTaken(self.holder_of(national_id)) from None
+        self._claim_name_birth(full_name, birth_date, code)
         Person(person_code=code, full_name=full_name, search_name=normalise_name(full_name),
                name_dob_key=f"{normalise_name(full_name)}|{birth_date.isoformat()}", birth_date=birth_date.isoformat(),
                sex=sex, residence_code=residence_code, national_id_enc=enc(national_id, "national_id"),
@@ -109,6 +130,10 @@ class PeopleRegister:
         if name:
             query = query.filter(__raw__={"search_name": {"$regex": re.escape(normalise_name(name))}})
         return [p.person_code for p in query.only("person_code")]
+
+    def is_merged(self, person_code: str) -> bool:
+        person = Person.objects(person_code=person_code).only("merged_into").first()
+        return bool(person and person.merged_into)
 
     def merge(self, duplicate: str, survivor: str) -> None:
         """The duplicate points at the survivor; both keep their cases and histories."""

@@ -71,7 +71,8 @@ class PeopleService:
             if holder and holder != person_code:
                 raise Conflict("a person with this national ID number is already registered", duplicate_of=[holder])
         candidates = [c for c in self.register_.same_name_and_birth(command.full_name, command.birth_date)
-                      if c not in command.not_duplicate_of and c != person_code]
+                      if c not in command.not_duplicate_of and c != person_code
+                      and not self.register_.is_merged(c)]
         if candidates:
             raise Conflict("a person with the same name and date of birth is registered; confirm with "
                            "not_duplicate_of if this is someone else", duplicate_of=candidates)

@@ -1,0 +1,191 @@
+"""Benchmark of the cases service at scale, each figure next to a raw pymongo baseline on the same data.
+
+(a) p95 of the filtered case list (GET /api/v1/cases?commune_code=..&stage=..) vs the same find + count in pymongo;
+(b) p95 of a case read (GET /api/v1/cases/<id>) vs pymongo find_one by _id;
+(c) import throughput (the register import, rows/s) vs raw insert_many of the same number of documents.
+
+Usage: .venv/bin/python -m bench.cases [--people 100000] [--requests 30] [--import-rows 300]
+Loads the people and cases straight into a FerretDB of its own (port 27317) as the adapters store them
+(encrypted identity fields, snapshots, opening events), then measures through a real gunicorn.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pymongo
+import requests
+
+from shared.auth import mint
+from shared.crypto import FieldCipher
+from shared.settings import Settings
+from shared.areas import communes_of
+from services.cases.adapters.documents import CaseSnapshot, Person
+from services.cases.domain.person import normalise_name
+from services.cases.service_layer.imports import CaseloadImport
+from tests.support import PRIVATE_KEY, ROOT, FerretDB, wait_for
+
+STAGES = ["user_management", "community_rehab", "aftercare", "ost", "in_facility", "closed"]
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ"]
+GIVEN = ["Văn An", "Văn Bình", "Thị Cúc", "Văn Dũng", "Thị Hoa", "Văn Hùng", "Văn Long", "Thị Mai", "Văn Nam"]
+
+
+def p95(samples):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def timed(call, count):
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def seed(db, cipher, people: int, communes: list[str]) -> list[str]:
+    rng = random.Random(56)
+    now = datetime.now(timezone.utc)
+    case_ids = []
+    batch_people, batch_cases, batch_events = [], [], []
+    for index in range(people):
+        code = f"P{index:012d}"
+        name = f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)} {index}"
+        birth = date(1960, 1, 1) + timedelta(days=rng.randint(0, 15000))
+        commune = communes[index % len(communes)]
+        batch_people.append(Person(
+            person_code=code, full_name=name, search_name=normalise_name(name),
+            name_dob_key=f"{normalise_name(name)}|{birth}", birth_date=birth.isoformat(), sex="male",
+            residence_code=commune, national_id_enc=cipher.encrypt(f"056{index:09d}", f"person:{code}:national_id"),
+            national_id_hash=cipher.lookup_hash(f"056{index:09d}", "national_id"), created_at=now).to_mongo())
+        case_id = uuid.uuid4().hex
+        case_ids.append(case_id)
+        opened = date(2025, 1, 1) + timedelta(days=rng.randint(0, 600))
+        state = {"case_number": f"{commune}-{opened.year}-{case_id[:6]}", "person_code": code,
+                 "commune_code": commune, "regime": "law-73-2021", "stage": rng.choice(STAGES),
+                 "opened_on": opened.isoformat(), "person_birth_date": birth.isoformat(), "assigned_worker": None,
+                 "due": {}, "last_effective_on": None, "absconded_on": None, "notices": [], "drug_tests": [],
+                 "shares": {}}
+        batch_cases.append(CaseSnapshot(id=case_id, version=1, state=state, case_number=state["case_number"],
+                                        commune_code=commune, stage=state["stage"], opened_on=state["opened_on"],
+                                        person_code=code).to_mongo())
+        batch_events.append({"_id": f"case-{case_id}:{1:010d}", "event_id": str(uuid.uuid4()),
+                             "type": "cases.case.opened", "schema_version": 1, "occurred_at": now,
+                             "producer": "cases", "stream_type": "case", "stream_id": f"case-{case_id}",
+                             "version": 1, "area_code": commune, "actor": {"id": "bench", "role": "caseworker"},
+                             "data": {**state, "case_id": case_id}, "recorded_at": now})
+        if len(batch_people) == 5000 or index == people - 1:
+            db.people.insert_many(batch_people, ordered=False)
+            db.case_snapshots.insert_many(batch_cases, ordered=False)
+            db.events.insert_many(batch_events, ordered=False)
+            batch_people, batch_cases, batch_events = [], [], []
+            print(f"  loaded {index + 1} people and cases", file=sys.stderr)
+    return case_ids
+
+
+def import_rows(count: int, commune: str) -> list[dict]:
+    return [{"register_ref": f"BENCH-{i}", "full_name": f"Trương Văn Khoa {i}", "sex": "male",
+             "birth_date": (date(1970, 1, 1) + timedelta(days=i)).isoformat(), "commune_code": commune,
+             "opened_on": "2026-02-01"} for i in range(count)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--import-rows", type=int, default=300)
+    args = parser.parse_args()
+    ferretdb = FerretDB(port=27317, debug_port=28388)
+    ferretdb.data = ROOT / "var" / "bench" / "cases-ferretdb"
+    ferretdb.wipe()
+    ferretdb.start()
+    env = {**os.environ, "MONGODB_URI": ferretdb.uri, "MONGODB_DB_PREFIX": "benchcases", "DH_VAR_DIR": str(ROOT / "var"),
+           "AMQP_URL": "amqp://bench:bench@127.0.0.1:5672/none", "SERVICE_PORT": "19201", "LOG_LEVEL": "WARNING"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    settings = Settings.from_env("cases", env)
+    client = pymongo.MongoClient(ferretdb.uri)
+    db = client["benchcases_cases"]
+    communes = [code for code, _ in communes_of("56")]
+    api = None
+    try:
+        started = time.perf_counter()
+        case_ids = seed(db, FieldCipher(settings.data_key), args.people, communes)
+        load_seconds = time.perf_counter() - started
+        api = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+                                "services.cases.entrypoints.app:create_app()"], cwd=ROOT, env=env,
+                               stderr=subprocess.DEVNULL)
+        url = "http://127.0.0.1:19201"
+        wait_for(lambda: _up(f"{url}/healthz"), 120, 0.5, "the cases API")
+        headers = {"Authorization": "Bearer " + mint(PRIVATE_KEY, subject="bench", roles=["police_liaison"],
+                                                     areas=["56"], ttl_seconds=7200)}
+        session = requests.Session()
+        session.headers.update(headers)
+        commune, stage = communes[0], "aftercare"
+        list_api = timed(lambda: _ok(session.get(f"{url}/api/v1/cases", params={
+            "commune_code": commune, "stage": stage, "page_size": 20}, timeout=120)), args.requests)
+        list_raw = timed(lambda: (list(db.case_snapshots.find({"commune_code": commune, "stage": stage}).sort(
+            [("opened_on", -1), ("_id", 1)]).limit(20)), db.case_snapshots.count_documents(
+            {"commune_code": commune, "stage": stage})), args.requests)
+        sample = random.Random(1).sample(case_ids, args.requests)
+        reads = iter(sample)
+        read_api = timed(lambda: _ok(session.get(f"{url}/api/v1/cases/{next(reads)}", timeout=60)), args.requests)
+        reads = iter(sample)
+        read_raw = timed(lambda: db.case_snapshots.find_one({"_id": next(reads)}), args.requests)
+        from services.cases.bootstrap import bootstrap
+        from shared.auth import Principal
+        service = bootstrap(settings)
+        officer = Principal("bench", ("caseworker",), "UBX", (communes[1],))
+        rows = import_rows(args.import_rows, communes[1])
+        started = time.perf_counter()
+        report = CaseloadImport(service).run(rows, officer)
+        import_rate = report.created / (time.perf_counter() - started)
+        raw_docs = [{"_id": f"raw-{i}", **row} for i, row in enumerate(rows)]
+        started = time.perf_counter()
+        client["benchcases_raw"].people.insert_many(raw_docs)
+        client["benchcases_raw"].cases.insert_many([{**d, "_id": f"c-{d['_id']}"} for d in raw_docs])
+        raw_rate = len(rows) / (time.perf_counter() - started)
+    finally:
+        if api:
+            api.terminate()
+            api.wait(10)
+        ferretdb.stop()
+    ms = lambda s: round(1000 * s, 1)  # noqa: E731
+    report = {
+        "people_and_cases": args.people, "load_seconds": round(load_seconds, 1),
+        "case_list_p95_ms": {"api": ms(p95(list_api)), "raw_pymongo": ms(p95(list_raw))},
+        "case_read_p95_ms": {"api": ms(p95(read_api)), "raw_pymongo": ms(p95(read_raw))},
+        "import_rows_per_s": {"import": round(import_rate, 1), "raw_insert_many": round(raw_rate, 1)},
+    }
+    report["ratios"] = {
+        "list_p95_api_vs_raw": round(p95(list_api) / p95(list_raw), 2),
+        "read_p95_api_vs_raw": round(p95(read_api) / p95(read_raw), 2),
+        "import_vs_raw_insert": round(import_rate / raw_rate, 4),
+    }
+    print(json.dumps(report, indent=2))
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "bench" / "cases.json").write_text(json.dumps(report, indent=2))
+    print(f"median list api {ms(statistics.median(list_api))} ms, raw {ms(statistics.median(list_raw))} ms")
+
+
+def _ok(response):
+    assert response.status_code == 200, response.text[:300]
+
+
+def _up(url):
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+if __name__ == "__main__":
+    main()
