@@ -109,7 +109,8 @@ def main() -> None:
     ferretdb.wipe()
     ferretdb.start()
     env = {**os.environ, "MONGODB_URI": ferretdb.uri, "MONGODB_DB_PREFIX": "benchcases", "DH_VAR_DIR": str(ROOT / "var"),
-           "AMQP_URL": "amqp://bench:bench@127.0.0.1:5672/none", "SERVICE_PORT": "19201", "LOG_LEVEL": "WARNING"}
+           "AMQP_URL": "amqp://bench:bench@127.0.0.1:5672/none", "SERVICE_PORT": "19201", "LOG_LEVEL": "WARNING",
+           "MONGODB_TIMEOUT_MS": "30000", "GUNICORN_TIMEOUT": "600"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     settings = Settings.from_env("cases", env)
     client = pymongo.MongoClient(ferretdb.uri)

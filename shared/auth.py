@@ -66,6 +66,8 @@ class TokenVerifier:
             raise AuthError("invalid token: roles must be a list of known roles")
         if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
             raise AuthError("invalid token: areas must be a list of area codes")
+        if claims.get("unit") is not None and not isinstance(claims["unit"], str):
+            raise AuthError("invalid token: unit must be a string")
         return Principal(subject=str(claims["sub"]), roles=tuple(roles), unit=claims.get("unit"),
                          areas=tuple(areas))
 

@@ -14,8 +14,9 @@ from kombu import Connection
 from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 from prometheus_client import Counter
+from pymongo.errors import ConnectionFailure
 
-from shared import once
+from shared import once, runtime
 from shared.bus import Subscription
 from shared.envelope import Envelope, envelope_from_message
 from shared.logs import correlated
@@ -31,6 +32,18 @@ Handler = Callable[[Envelope], None]
 
 def backoff_seconds(delivery_count: int, base: float = 0.1, cap: float = 3.0) -> float:
     return min(cap, base * 2 ** max(0, delivery_count))
+
+
+def _wait_for_database(limit_seconds: float = 300.0) -> None:
+    """An outage is not the message's fault: hold it until the database answers, so a long outage spends one
+    delivery of the queue's limit instead of all of them."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        try:
+            runtime.database_ping()
+            return
+        except ConnectionFailure:
+            time.sleep(1.0)
 
 
 class EventConsumer(ConsumerMixin):
@@ -78,6 +91,11 @@ class EventConsumer(ConsumerMixin):
             if self.fault_delay:
                 time.sleep(self.fault_delay)
             once.claim(self.handled_key(envelope.id))
+        except ConnectionFailure:
+            log.warning("database unreachable while handling %s; waiting for it before retrying", envelope.id)
+            _wait_for_database()
+            message.requeue()
+            return
         except Exception:  # noqa: BLE001 - any failure is retried, then dead-lettered by the delivery limit
             attempts = int((message.headers or {}).get("x-delivery-count") or 0)
             log.warning("handling %s %s failed (attempt %s)", envelope.type, envelope.id, attempts + 1,

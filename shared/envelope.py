@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -17,6 +17,11 @@ class Actor:
     id: str
     role: str
     unit: str | None = None
+
+    @classmethod
+    def of(cls, principal) -> "Actor":
+        """The actor recorded for an authenticated caller (shared.auth.Principal)."""
+        return cls(id=principal.subject, role=principal.roles[0] if principal.roles else "none", unit=principal.unit)
 
     @classmethod
     def system(cls, service: str) -> "Actor":
@@ -105,13 +110,10 @@ def envelope_from_message(body: dict) -> Envelope:
     if not isinstance(body, dict):
         raise ValidationError("message body must be a JSON object")
     raw = EnvelopeSchema().load(body)
-    data = data_schema(raw["type"], raw["schema_version"]).load(raw["data"])
+    contract = data_schema(raw["type"], raw["schema_version"])
+    data = contract.load(raw["data"])
     return Envelope(
         id=str(raw["id"]), type=raw["type"], schema_version=raw["schema_version"], occurred_at=raw["occurred_at"],
         producer=raw["producer"], stream=StreamRef(**raw["stream"]), area_code=raw["area_code"],
         actor=Actor(**raw["actor"]), correlation_id=raw["correlation_id"], causation_id=raw["causation_id"],
-        data=data_schema(raw["type"], raw["schema_version"]).dump(data))
-
-
-def envelope_to_dict(envelope: Envelope) -> dict:
-    return asdict(envelope)
+        data=contract.dump(data))

@@ -98,7 +98,7 @@ class EventStore:
                 if stored is not None and stored.event_id == envelope.id:
                     continue
                 for abandoned in envelopes[index:]:
-                    PendingEvent.objects(event_id=abandoned.id).delete()
+                    PendingEvent.objects(event_id=abandoned.id, key=abandoned.stream_key).delete()
                 raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:

@@ -34,10 +34,6 @@ def is_claimed(key: str) -> bool:
     return OnceMark.objects(key=key).only("key").first() is not None
 
 
-def release(key: str) -> None:
-    OnceMark.objects(key=key).delete()
-
-
 def with_prefix(prefix: str):
     """Marks whose key starts with `prefix` (a plain regex: FerretDB refuses mongoengine's `u` flag)."""
     return OnceMark.objects(__raw__={"_id": {"$regex": "^" + re.escape(prefix)}})

@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from itertools import groupby
 
+from marshmallow import ValidationError
 from prometheus_client import Counter
 from tenacity import retry, stop_after_attempt, wait_exponential
 
@@ -25,6 +26,7 @@ from shared.eventstore import EventStore, PendingEvent
 log = logging.getLogger(__name__)
 PUBLISHED = Counter("relay_published_total", "Events confirmed by the broker", ["service"])
 UNROUTED = Counter("relay_unrouted_total", "Events no queue subscribes to", ["service"])
+BROKEN = Counter("relay_contract_breaks_total", "Events held back because they break their contract", ["service"])
 FAILED = Counter("relay_publish_failures_total", "Publish attempts that failed", ["service"])
 LEASE_SECONDS = 5
 
@@ -86,7 +88,8 @@ class Relay:
         """Publish what is pending now; returns how many events were confirmed."""
         if not self.lease.held():
             return 0
-        entries = sorted(PendingEvent.objects.limit(self.batch), key=lambda p: (p.stream_id, p.version))
+        entries = sorted(PendingEvent.objects.order_by("created_at").limit(self.batch),
+                         key=lambda p: (p.stream_id, p.version))
         confirmed = 0
         for _, stream_entries in groupby(entries, key=lambda p: p.stream_id):
             for entry in stream_entries:
@@ -105,14 +108,22 @@ class Relay:
                 entry.delete()
                 return "dropped"
             return "wait"
-        self._publish(stored.to_envelope())
+        envelope = stored.to_envelope()
+        try:
+            message = public_message(envelope)
+        except ValidationError as broken:
+            BROKEN.labels(self.service).inc()
+            log.error("event %s (%s) breaks its contract and is held back: %s", envelope.id, envelope.type,
+                      broken.messages)
+            return "wait"
+        self._publish(envelope, message)
         entry.delete()
         return "published"
 
     @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
-    def _publish(self, envelope) -> None:
+    def _publish(self, envelope: Envelope, message: dict) -> None:
         try:
-            routed = self.publisher.publish(self.exchange, envelope.type, public_message(envelope), envelope.id,
+            routed = self.publisher.publish(self.exchange, envelope.type, message, envelope.id,
                                             headers={"correlation_id": envelope.correlation_id or ""})
         except Exception:
             FAILED.labels(self.service).inc()

@@ -57,6 +57,13 @@ def test_an_excel_register_imports_once_however_often_it_is_run(app, tmp_path):
     assert regimes == ["law-120-2025", "law-73-2021", "law-73-2021"]
 
 
+def test_numbers_excel_stored_without_their_leading_zero_are_read_back(app, tmp_path):
+    rows = read_register(xlsx(tmp_path / "numbers.xlsx", [["HS-09", "Ngô Văn Sơn", "1990-03-04", "Nam", 56090001009,
+                                                            "", 22366, "2026-02-01"]]))
+    report = CaseloadImport(app.extensions["service_layer"]).run(rows, OFFICER)
+    assert report.errors == {} and report.created == 1
+
+
 def test_one_bad_row_stops_the_import_with_a_report_per_row(app, tmp_path):
     bad = [*ROWS[:1], ["HS-02", "Trần Thị Thu", "1992-05-06", "Nữ", "056092001002", "", "22366", "2026-03-01"],
            ["HS-04", "Phan Văn Hải", "2031-01-01", "Nam", "", "", "99999", "2026-03-01"],

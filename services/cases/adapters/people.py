@@ -123,13 +123,14 @@ class PeopleRegister:
             query = query.filter(__raw__={"search_name": {"$regex": re.escape(normalise_name(name))}})
         return [self._record(p) for p in query.order_by("search_name").limit(limit)]
 
-    def codes_matching(self, name: str | None, national_id: str | None) -> list[str]:
-        query = Person.objects
+    def codes_matching(self, communes: list[str], name: str | None, national_id: str | None,
+                       limit: int = 500) -> list[str]:
+        query = Person.objects(residence_code__in=communes)
         if national_id:
             query = query.filter(national_id_hash=self.id_hash(national_id))
         if name:
             query = query.filter(__raw__={"search_name": {"$regex": re.escape(normalise_name(name))}})
-        return [p.person_code for p in query.only("person_code")]
+        return [p.person_code for p in query.only("person_code").limit(limit)]
 
     def is_merged(self, person_code: str) -> bool:
         person = Person.objects(person_code=person_code).only("merged_into").first()

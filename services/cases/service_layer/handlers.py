@@ -61,8 +61,6 @@ def _visible_test(test: dict, sections: set[str], cipher: FieldCipher, case_id: 
     return shown
 
 
-def actor_of(principal: Principal) -> Actor:
-    return Actor(id=principal.subject, role=principal.roles[0] if principal.roles else "none", unit=principal.unit)
 
 
 EXPORT_LIMIT = 50_000
@@ -154,7 +152,7 @@ class CaseService:
                          person_code=person.person_code, commune_code=command.commune_code,
                          opened_on=command.opened_on, stage=command.stage, regime=workflow.regime,
                          person_birth_date=person.birth_date)
-        self.cases.save(case, actor_of(principal))
+        self.cases.save(case, Actor.of(principal))
         audit.record(principal, "open", "case", case.id, sections_for(principal.roles))
         return case
 
@@ -188,7 +186,7 @@ class CaseService:
             case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, self.today())
         except DecisionInvalid as invalid:
             raise InvalidInput.field(invalid.field, invalid.message) from None
-        self.cases.save(case, actor_of(principal))
+        self.cases.save(case, Actor.of(principal))
         audit.record(principal, "record_drug_test", "case", case.id, self.sections(principal, case.id))
         return self._view(case, principal)
 
@@ -202,7 +200,7 @@ class CaseService:
         with _sharing_rules():
             case.share(uuid.uuid4().hex, command.kind, principal.subject, datetime.now(timezone.utc), command.reason,
                        self.workflows[case.regime].flags, to_unit=command.to_unit, to_commune=command.to_commune)
-        self.cases.save(case, actor_of(principal))
+        self.cases.save(case, Actor.of(principal))
         audit.record(principal, f"share:{command.kind}", "case", case.id, {LEGAL})
         return self._view(case, principal)
 
@@ -219,7 +217,7 @@ class CaseService:
         with _sharing_rules():
             case.settle_share(command.share_id, command.status, principal.subject, datetime.now(timezone.utc),
                               command.reason)
-        self.cases.save(case, actor_of(principal))
+        self.cases.save(case, Actor.of(principal))
         audit.record(principal, f"share:{command.status}", "case", case.id, {LEGAL})
         return self._view(case, principal)
 
@@ -227,10 +225,10 @@ class CaseService:
         case = self._visible(command.case_id, principal)
         try:
             grant = AccessGrant.open(uuid.uuid4().hex, case.id, case.commune_code, principal.subject,
-                                     principal.roles[0], command.section, command.reason, datetime.now(timezone.utc))
+                                     Actor.of(principal).role, command.section, command.reason, datetime.now(timezone.utc))
         except DecisionInvalid as invalid:
             raise InvalidInput.field(invalid.field, invalid.message) from None
-        self.grants.save(grant, actor_of(principal))
+        self.grants.save(grant, Actor.of(principal))
         audit.record(principal, "break_glass", "case", case.id, {command.section}, purpose=command.reason)
         return grant
 
@@ -239,7 +237,7 @@ class CaseService:
         self._may_act(principal, CASE_ROLES, case)
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         case.assign_worker(command.worker_id)
-        self.cases.save(case, actor_of(principal))
+        self.cases.save(case, Actor.of(principal))
         audit.record(principal, "assign_worker", "case", case.id, sections_for(principal.roles))
         return self._view(case, principal)
 
@@ -256,7 +254,7 @@ class CaseService:
             raise NotAuthorised(str(forbidden)) from None
         except DecisionInvalid as invalid:
             raise InvalidInput.field(invalid.field, invalid.message) from None
-        self.cases.save(case, actor_of(principal))
+        self.cases.save(case, Actor.of(principal))
         audit.record(principal, f"transition:{command.transition}", "case", case.id, sections_for(principal.roles))
         return self._view(case, principal)
 
@@ -300,6 +298,7 @@ class CaseService:
         today = self.today()
         horizon = (today + timedelta(days=within_days)).isoformat()
         work = {"overdue": [], "due_soon": []}
+        listed = []
         for snapshot in CaseSnapshot.objects(assigned_worker=principal.subject, next_due_on__lte=horizon):
             if not areas.within_any(principal.areas, snapshot.commune_code):
                 continue
@@ -307,13 +306,15 @@ class CaseService:
             item = {"case_id": snapshot.id, "case_number": snapshot.case_number, "stage": snapshot.stage,
                     "next_due_on": snapshot.next_due_on, "due": due}
             work["overdue" if snapshot.next_due_on < today.isoformat() else "due_soon"].append(item)
+            listed.append(snapshot.id)
+        audit.record_many(principal, "my_work", "case", listed, {LEGAL})
         for items in work.values():
             items.sort(key=lambda item: item["next_due_on"])
         return work
 
     def export(self, principal: Principal, **filters) -> tuple[list[str], list[list]]:
         """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow."""
-        snapshots, _ = self.list_cases(principal, first=0, limit=EXPORT_LIMIT, **filters)
+        snapshots, _ = self.list_cases(principal, first=0, limit=EXPORT_LIMIT, audited=False, **filters)
         sections = sections_for(principal.roles)
         columns = ["case_number", "commune_code", "stage", "regime", "opened_on", "next_due_on", "assigned_worker"]
         if IDENTITY in sections:
@@ -327,7 +328,7 @@ class CaseService:
                       **({k: getattr(person, k) for k in ("full_name", "birth_date", "sex", "national_id", "phone",
                                                            "address")} if person else {})}
             rows.append([values.get(column) for column in columns])
-        audit.record(principal, "export", "case_list", f"{len(rows)} cases", sections)
+        audit.record_many(principal, "export", "case", [s.id for s in snapshots], sections)
         return columns, rows
 
     def history(self, case_id: str, principal: Principal, user: str | None = None,
@@ -367,7 +368,7 @@ class CaseService:
 
     def list_cases(self, principal: Principal, *, commune_code=None, stage=None, assigned_worker=None,
                    case_number=None, q=None, national_id=None, due_from=None, due_until=None,
-                   first: int = 0, limit: int = 50) -> tuple[list[CaseSnapshot], int]:
+                   first: int = 0, limit: int = 50, audited: bool = True) -> tuple[list[CaseSnapshot], int]:
         """Cases in the caller's jurisdiction, filtered the way people search: a name typed without diacritics,
         an ID number, a case number, a stage, a worker, a range of the next due date."""
         if not principal.has_role(*READ_ROLES):
@@ -379,7 +380,8 @@ class CaseService:
         if q or national_id:
             if IDENTITY not in sections_for(principal.roles):
                 raise NotAuthorised("your role does not search by identity")
-            query = query.filter(person_code__in=self.people.register_.codes_matching(q, national_id))
+            query = query.filter(person_code__in=self.people.register_.codes_matching(sorted(communes), q,
+                                                                                      national_id))
         for name, value in (("stage", stage), ("assigned_worker", assigned_worker), ("case_number", case_number)):
             if value:
                 query = query.filter(**{name: value})
@@ -389,6 +391,7 @@ class CaseService:
             query = query.filter(next_due_on__lte=due_until.isoformat())
         query = query.order_by("-opened_on", "id")
         found = list(query.skip(first).limit(limit))
-        for snapshot in found:
-            audit.record(principal, "list", "case", snapshot.id, sections_for(principal.roles) - {IDENTITY_CONTACT})
+        if audited:
+            audit.record_many(principal, "list", "case", [s.id for s in found],
+                              sections_for(principal.roles) - {IDENTITY_CONTACT, CLINICAL})
         return found, query.count()

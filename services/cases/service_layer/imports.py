@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
@@ -30,6 +29,7 @@ HEADERS = {  # the register's Vietnamese column names, and English ones
     "ngày lập hồ sơ": "opened_on", "ngay lap ho so": "opened_on", "opened_on": "opened_on",
     "giai đoạn": "stage", "giai doan": "stage", "stage": "stage",
 }
+ZERO_PADDED = {"national_id": 12, "commune_code": 5}  # Excel drops the leading zero of a number cell
 SEXES = {"nam": "male", "nữ": "female", "nu": "female", "male": "male", "female": "female"}
 
 
@@ -53,6 +53,8 @@ class RowSchema(Schema):
                 continue
             if hasattr(value, "isoformat"):
                 value = value.date().isoformat() if hasattr(value, "date") else value.isoformat()
+            if isinstance(value, int) and key in ZERO_PADDED:
+                value = f"{value:0{ZERO_PADDED[key]}d}"
             value = str(value).strip()
             cleaned[key] = SEXES.get(value.lower(), value) if key == "sex" else value
         return cleaned
@@ -144,4 +146,3 @@ def read_register(path) -> list[dict]:
         return [row for row in csv.DictReader(handle)]
 
 
-__all__ = ["CaseloadImport", "ImportReport", "read_register", "import_ids", "date"]

@@ -43,7 +43,7 @@ class PeopleService:
         if guardian and guardian.phone:
             guardian = replace(guardian, phone=normalised_phone(f"{field_prefix}guardian.phone", guardian.phone))
         try:
-            return self.register_.add(
+            person = self.register_.add(
                 full_name=command.full_name, birth_date=command.birth_date, sex=command.sex,
                 residence_code=command.residence_code, national_id=command.national_id,
                 phone=normalised_phone(f"{field_prefix}phone", command.phone), address=command.address,
@@ -51,6 +51,8 @@ class PeopleService:
         except NationalIdTaken as taken:
             raise Conflict("a person with this national ID number is already registered",
                            duplicate_of=[taken.person_code]) from None
+        audit.record(principal, "register", "person", person.person_code, {IDENTITY, IDENTITY_CONTACT})
+        return person
 
     def check(self, command: RegisterPerson, principal: Principal, field_prefix: str = "",
               person_code: str | None = None) -> None:
@@ -98,10 +100,12 @@ class PeopleService:
 
     def view(self, person_code: str, principal: Principal) -> dict:
         person, sections = self.get(person_code, principal)
+        audit.record(principal, "read", "person", person_code, sections)
         return visible_person(person, sections)
 
     def find(self, principal: Principal, **filters) -> list[dict]:
         people, sections = self.search(principal, **filters)
+        audit.record_many(principal, "search", "person", [p.person_code for p in people], sections)
         return [visible_person(p, sections) for p in people]
 
     def get(self, person_code: str, principal: Principal) -> tuple[PersonRecord, set[str]]:

@@ -12,6 +12,15 @@ from shared.repository import EventSourcedRepository
 from services.notifications.adapters.documents import AlertSnapshot, UnitCopy
 from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, UnitEntry, recipients
 
+CASE_READERS = ("caseworker", "police_liaison", "health_worker", "admin")
+CASE_CATEGORIES = sorted({route.category for route in ROUTES.values() if route.subject_type == "case"})
+
+
+def _may_read(principal: Principal, raised) -> bool:
+    """Alerts about cases are for the roles that work cases, even within the recipient unit."""
+    return raised.category not in CASE_CATEGORIES or principal.has_role(*CASE_READERS)
+
+
 ALERT_IDS = uuid.UUID("6f1c3a52-52f4-4d47-9a55-6b8e1c0d2a10")
 
 
@@ -47,18 +56,21 @@ class NotificationService:
 
     def inbox(self, principal: Principal, unacknowledged: bool, first: int, limit: int):
         query = AlertSnapshot.objects(recipient_unit=principal.unit or "")
+        if not principal.has_role(*CASE_READERS):
+            query = query.filter(category__nin=CASE_CATEGORIES)
         if unacknowledged:
             query = query.filter(acknowledged=False)
         query = query.order_by("-raised_at", "id")
         return list(query.skip(first).limit(limit)), query.count()
 
     def acknowledge(self, alert_id: str, principal: Principal, expected_version: int | None) -> Alert:
-        alert = self.alerts.get_for_update(alert_id, expected_version)
-        if alert is None or alert.raised.recipient_unit != principal.unit:
+        alert = self.alerts.get(alert_id)
+        if alert is None or alert.raised.recipient_unit != principal.unit or not _may_read(principal, alert.raised):
             raise NotFound(f"no alert {alert_id} in your unit's inbox")
+        alert = self.alerts.get_for_update(alert_id, expected_version)
         try:
             alert.acknowledge(principal.subject)
         except AlreadyAcknowledged:
             raise Conflict("the alert is already acknowledged") from None
-        self.alerts.save(alert, Actor(principal.subject, principal.roles[0], principal.unit))
+        self.alerts.save(alert, Actor.of(principal))
         return alert

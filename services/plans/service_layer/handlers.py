@@ -25,8 +25,6 @@ def _sees(principal: Principal, area_code: str) -> bool:
     return areas.within_any(principal.areas, area_code) or any(areas.covers(area_code, a) for a in principal.areas)
 
 
-def actor_of(principal: Principal) -> Actor:
-    return Actor(id=principal.subject, role=principal.roles[0] if principal.roles else "none", unit=principal.unit)
 
 
 class PlanService:
@@ -50,7 +48,7 @@ class PlanService:
         self._coordinator(principal, command.area_code)
         unit = Unit.register(command.unit_code, command.name, command.kind, command.area_code, command.covers)
         try:
-            self.units.save(unit, actor_of(principal))
+            self.units.save(unit, Actor.of(principal))
         except ConcurrencyConflict:
             raise Conflict(f"unit {command.unit_code} is already registered") from None
         return unit
@@ -72,7 +70,7 @@ class PlanService:
         self._coordinator(principal, command.area_code)
         plan = Plan.create(uuid.uuid4().hex, command.title, command.kind, command.area_code, command.starts_on,
                            command.ends_on, command.indicators)
-        self.plans.save(plan, actor_of(principal))
+        self.plans.save(plan, Actor.of(principal))
         return plan
 
     def get_plan(self, plan_id: str, principal: Principal) -> tuple[Plan, dict[str, int]]:
@@ -104,7 +102,7 @@ class PlanService:
             raise InvalidInput.field("due_on", "is before the plan starts")
         task = Task.assign(uuid.uuid4().hex, plan.id, command.title, command.lead_unit, command.supporting_units,
                            command.due_on)
-        self.tasks.save(task, actor_of(principal))
+        self.tasks.save(task, Actor.of(principal))
         return task
 
     def list_tasks(self, plan_id: str, principal: Principal, first: int, limit: int):
@@ -120,9 +118,11 @@ class PlanService:
             else envelope.occurred_at.date()
         counted = 0
         for snapshot in PlanSnapshot.objects.only("id", "area_code", "starts_on", "ends_on"):
-            if not (areas.covers(snapshot.area_code, commune) and snapshot.starts_on <= day.isoformat() <= snapshot.ends_on):
+            if not areas.covers(snapshot.area_code, commune):
                 continue
             plan = self.plans.get(snapshot.id)
+            if not plan.counts_on(day):
+                continue
             for code in codes:
                 if any(i["code"] == code for i in plan.indicators):
                     counted += self._contribute(plan.id, code, envelope)
