@@ -28,6 +28,21 @@ class DomainEvent:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class VariantEvent(DomainEvent):
+    """One class for several event types (each workflow step, say): every instance names its own type."""
+    event_type: str
+
+    @property
+    def type(self) -> str:
+        return self.event_type
+
+    def data(self) -> dict:
+        data = super().data()
+        del data["event_type"]
+        return data
+
+
 def _json_ready(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from shared.aggregate import Aggregate, DomainEvent
+from shared.aggregate import Aggregate, DomainEvent, VariantEvent
 
 from services.cases.domain.sharing import (ACCEPTED, OPEN, REJECTED, REVOKED, CaseShared, SharingRefused,
                                            check_reason, event_type, police_notice_deadline)
@@ -38,9 +38,8 @@ class CaseWorkerAssigned(DomainEvent):
 
 
 @dataclass(frozen=True)
-class CaseTransitioned(DomainEvent):
+class CaseTransitioned(VariantEvent):
     """A step of the regime's workflow; its type is the transition's `emits` (e.g. cases.case.relapse_reported)."""
-    event_type: str
     case_id: str
     case_number: str
     person_code: str
@@ -60,20 +59,10 @@ class CaseTransitioned(DomainEvent):
     reason: str | None = None
     drugs_declared: list | None = None
 
-    @property
-    def type(self) -> str:
-        return self.event_type
-
-    def data(self) -> dict:
-        data = super().data()
-        del data["event_type"]
-        return data
-
 
 @dataclass(frozen=True)
-class CaseDueNoticed(DomainEvent):
+class CaseDueNoticed(VariantEvent):
     """A due date came near (`cases.case.due_soon`) or passed (`cases.case.overdue`); recorded once each."""
-    event_type: str
     case_id: str
     case_number: str
     commune_code: str
@@ -81,17 +70,8 @@ class CaseDueNoticed(DomainEvent):
     due_on: date
 
     @property
-    def type(self) -> str:
-        return self.event_type
-
-    @property
     def notice_key(self) -> str:
         return notice_key(self.event_type, self.due_name, self.due_on)
-
-    def data(self) -> dict:
-        data = super().data()
-        del data["event_type"]
-        return data
 
 
 @dataclass(frozen=True)

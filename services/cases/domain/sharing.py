@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.aggregate import DomainEvent
+from shared.aggregate import VariantEvent
 
 from services.cases.domain.workflow import DecisionInvalid
 
@@ -14,9 +14,8 @@ OPEN, ACCEPTED, REJECTED, REVOKED = "requested", "accepted", "rejected", "revoke
 
 
 @dataclass(frozen=True)
-class CaseShared(DomainEvent):
+class CaseShared(VariantEvent):
     """One step of a referral or transfer; the type names the step (e.g. cases.case.transfer_requested)."""
-    event_type: str
     case_id: str
     case_number: str
     commune_code: str
@@ -30,15 +29,6 @@ class CaseShared(DomainEvent):
     to_commune: str | None = None
     reason_code: str | None = None
     notify_police_by: datetime | None = None
-
-    @property
-    def type(self) -> str:
-        return self.event_type
-
-    def data(self) -> dict:
-        data = super().data()
-        del data["event_type"]
-        return data
 
 
 class SharingRefused(Exception):
