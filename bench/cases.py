@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 import pymongo
 import requests
 
+from bench.common import answers, percentile
 from shared.auth import mint
 from shared.crypto import FieldCipher
 from shared.settings import Settings
@@ -39,8 +40,7 @@ GIVEN = ["Văn An", "Văn Bình", "Thị Cúc", "Văn Dũng", "Thị Hoa", "Văn
 
 
 def p95(samples):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return percentile(samples, 95)
 
 
 def timed(call, count):
@@ -125,7 +125,7 @@ def main() -> None:
                                 "services.cases.entrypoints.app:create_app()"], cwd=ROOT, env=env,
                                stderr=subprocess.DEVNULL)
         url = "http://127.0.0.1:19201"
-        wait_for(lambda: _up(f"{url}/healthz"), 120, 0.5, "the cases API")
+        wait_for(lambda: answers(f"{url}/healthz"), 120, 0.5, "the cases API")
         headers = {"Authorization": "Bearer " + mint(PRIVATE_KEY, subject="bench", roles=["police_liaison"],
                                                      areas=["56"], ttl_seconds=7200)}
         session = requests.Session()
@@ -179,13 +179,6 @@ def main() -> None:
 
 def _ok(response):
     assert response.status_code == 200, response.text[:300]
-
-
-def _up(url):
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 if __name__ == "__main__":

@@ -25,15 +25,11 @@ import pymongo
 import requests
 from kombu import Connection, Consumer, Exchange, Queue
 
+from bench.common import answers, percentile
 from shared.auth import mint
 from tests.support import PRIVATE_KEY, ROOT, FerretDB, System, fresh_vhost, wait_for
 
 COMMUNE = "22366"
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def bearer(**claims):
@@ -150,7 +146,7 @@ def main() -> None:
                                  "bench.bare_app:create_app()"], cwd=ROOT, stderr=subprocess.DEVNULL,
                                 env={**os.environ, "MONGODB_URI": ferretdb.uri, "BARE_DB": f"{prefix}_cases",
                                      "SERVICE_PORT": "19110"})
-        wait_for(lambda: _ok(f"http://127.0.0.1:19110/bare/{case_id}"), 30, 0.2, "the bare app")
+        wait_for(lambda: answers(f"http://127.0.0.1:19110/bare/{case_id}"), 30, 0.2, "the bare app")
         ours = throughput(f"{system.urls['cases']}/api/v1/cases/{case_id}", police, args.seconds, args.concurrency)
         base = throughput(f"http://127.0.0.1:19110/bare/{case_id}", {}, args.seconds, args.concurrency)
     finally:
@@ -180,13 +176,6 @@ def main() -> None:
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "skeleton.json").write_text(json.dumps(report, indent=2))
-
-
-def _ok(url):
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 if __name__ == "__main__":

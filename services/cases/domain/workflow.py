@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
+from services.cases.domain.person import ADULT_AGE, age_on
+
 DECISION_FIELDS = ("decision_number", "decision_date", "issuing_authority", "document_ref", "reason", "term_months",
                    "drugs_declared")
-ADULT_AGE = 18
 
 
 class WorkingCalendar(Protocol):
@@ -95,8 +96,7 @@ def add_working_days(day: date, count: int, working: WorkingCalendar) -> date:
 
 
 def age_group(birth_date: date, on: date) -> str:
-    years = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-    return "adult" if years >= ADULT_AGE else "minor"
+    return "adult" if age_on(birth_date, on) >= ADULT_AGE else "minor"
 
 
 def check_decision(transition: Transition, decision: dict, age: str) -> None:

@@ -32,11 +32,16 @@ TESTERS = ("police_liaison", "health_worker")
 
 
 @contextmanager
-def _sharing_rules():
+def _domain_refusals():
+    """The domain's refusals as the service errors callers get: 409, 403 or 422 naming the field."""
     try:
         yield
+    except TransitionRefused as refused:
+        raise Conflict(str(refused), allowed=refused.allowed) from None
     except SharingRefused as refused:
         raise Conflict(str(refused)) from None
+    except TransitionForbidden as forbidden:
+        raise NotAuthorised(str(forbidden)) from None
     except DecisionInvalid as invalid:
         raise InvalidInput.field(invalid.field, invalid.message) from None
 
@@ -182,10 +187,8 @@ class CaseService:
         test_id = uuid.uuid4().hex
         sealed = self.cipher.encrypt(",".join(command.substances), f"case:{case.id}:test:{test_id}") \
             if command.substances else None
-        try:
+        with _domain_refusals():
             case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, self.today())
-        except DecisionInvalid as invalid:
-            raise InvalidInput.field(invalid.field, invalid.message) from None
         self.cases.save(case, Actor.of(principal))
         audit.record(principal, "record_drug_test", "case", case.id, self.sections(principal, case.id))
         return self._view(case, principal)
@@ -197,7 +200,7 @@ class CaseService:
                                            or not areas.is_commune(command.to_commune)):
             raise InvalidInput.field("to_commune", "must be a commune of this province; a move out of the province "
                                                    "closes the case as moved_away")
-        with _sharing_rules():
+        with _domain_refusals():
             case.share(uuid.uuid4().hex, command.kind, principal.subject, datetime.now(timezone.utc), command.reason,
                        self.workflows[case.regime].flags, to_unit=command.to_unit, to_commune=command.to_commune)
         self.cases.save(case, Actor.of(principal))
@@ -214,7 +217,7 @@ class CaseService:
         sender = principal.has_role(*WORKFLOW_ROLES) and areas.within_any(principal.areas, case.commune_code)
         if not (receiver if command.status in ("accepted", "rejected") else sender):
             raise NotAuthorised("only the receiver accepts or rejects, and only the sender revokes")
-        with _sharing_rules():
+        with _domain_refusals():
             case.settle_share(command.share_id, command.status, principal.subject, datetime.now(timezone.utc),
                               command.reason)
         self.cases.save(case, Actor.of(principal))
@@ -223,11 +226,9 @@ class CaseService:
 
     def break_glass(self, command: BreakGlass, principal: Principal) -> AccessGrant:
         case = self._visible(command.case_id, principal)
-        try:
+        with _domain_refusals():
             grant = AccessGrant.open(uuid.uuid4().hex, case.id, case.commune_code, principal.subject,
                                      Actor.of(principal).role, command.section, command.reason, datetime.now(timezone.utc))
-        except DecisionInvalid as invalid:
-            raise InvalidInput.field(invalid.field, invalid.message) from None
         self.grants.save(grant, Actor.of(principal))
         audit.record(principal, "break_glass", "case", case.id, {command.section}, purpose=command.reason)
         return grant
@@ -245,15 +246,9 @@ class CaseService:
         case = self._visible(command.case_id, principal)
         self._may_act(principal, WORKFLOW_ROLES, case)
         case = self.cases.get_for_update(command.case_id, command.expected_version)
-        try:
+        with _domain_refusals():
             case.transition(self.workflows[case.regime], command.transition, principal.roles, command.effective_on,
                             command.decision, self.working_days, self.today())
-        except TransitionRefused as refused:
-            raise Conflict(str(refused), allowed=refused.allowed) from None
-        except TransitionForbidden as forbidden:
-            raise NotAuthorised(str(forbidden)) from None
-        except DecisionInvalid as invalid:
-            raise InvalidInput.field(invalid.field, invalid.message) from None
         self.cases.save(case, Actor.of(principal))
         audit.record(principal, f"transition:{command.transition}", "case", case.id, sections_for(principal.roles))
         return self._view(case, principal)

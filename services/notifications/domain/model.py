@@ -27,6 +27,10 @@ class Route:
     urgent: bool = False
     area_field: str | None = None
 
+    def area_of(self, data: dict, event_area: str | None) -> str | None:
+        """The area the alert is about: the event's, or one named in its data (a transfer's receiving commune)."""
+        return data.get(self.area_field) if self.area_field else event_area
+
 
 ROUTES = {
     "cases.case.opened": Route(
@@ -57,7 +61,7 @@ ROUTES = {
 def recipients(route: Route, data: dict, area_code: str | None, directory: list[UnitEntry], covers) -> list[str]:
     """Units that must receive the alert, in a stable order; `covers(outer, inner)` answers area containment."""
     chosen = set()
-    area_code = data.get(route.area_field) if route.area_field else area_code
+    area_code = route.area_of(data, area_code)
     if route.kinds and area_code:
         chosen |= {u.unit_code for u in directory
                    if u.kind in route.kinds and any(covers(area, area_code) for area in u.covers)}

@@ -46,7 +46,7 @@ class NotificationService:
         raised = 0
         for unit in recipients(route, envelope.data, envelope.area_code, self.directory(), areas.covers):
             alert_id = uuid.uuid5(ALERT_IDS, f"{envelope.id}:{unit}").hex
-            area = envelope.data.get(route.area_field) if route.area_field else envelope.area_code
+            area = route.area_of(envelope.data, envelope.area_code)
             alert = Alert.raise_for(alert_id, unit, route, envelope.data, area,
                                     areas.name_of(area) if area else None, raised_at=envelope.occurred_at)
             self.alerts.save(alert, self.actor, causation_id=envelope.id,
