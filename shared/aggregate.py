@@ -9,9 +9,11 @@ from typing import ClassVar
 
 @dataclass(frozen=True)
 class DomainEvent:
-    """A fact in past tense; `type` is its routing key and `schema_version` its contract version."""
+    """A fact in past tense; `type` is its routing key and `schema_version` its contract version. An event that
+    is not `published` (clinical detail, say) stays in its service's log and never reaches the relay."""
     type: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    published: ClassVar[bool] = True
 
     def data(self) -> dict:
         """The event as stored in the log: JSON-ready, dates as ISO strings. May hold more than its contract;

@@ -98,6 +98,29 @@ class CaseSharedV1(EventData):
     notify_police_by = fields.AwareDateTime(allow_none=True, load_default=None)
 
 
+class SupportRecordedV1(EventData):
+    """Support given to a person; counted by the plans' indicators (people trained, placed; resources mobilised).
+    The details (course, employer, counselling notes) stay in the cases service."""
+    case_id = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    person_code = fields.String(required=True)
+    support_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    provided_on = fields.Date(required=True)
+    amount_vnd = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    funding_source = fields.String(allow_none=True, load_default=None)
+
+
+class OstTerminationProposedV1(EventData):
+    """A methadone termination rule is met: the clinic's doctor must decide. The ground stays in the service."""
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    commune_code = fields.String(required=True, validate=AREA_CODE)
+    proposal_id = fields.String(required=True)
+    proposed_on = fields.Date(required=True)
+    clinic_unit = fields.String(allow_none=True, load_default=None)
+
+
 CASE_SHARING_TYPES = tuple(f"cases.case.{name}" for name in (
     "referred", "referral_accepted", "referral_rejected", "referral_revoked",
     "transfer_requested", "transferred", "transfer_rejected", "transfer_revoked"))
@@ -105,7 +128,7 @@ CASE_TRANSITION_TYPES = tuple(f"cases.case.{name}" for name in (
     "management_started", "assessment_requested", "dependence_found", "no_dependence_found",
     "voluntary_rehab_started", "methadone_admitted", "violation_recorded", "compulsory_dossier_opened",
     "compulsory_rehab_ordered", "absconded", "returned", "aftercare_started", "relapse_reported", "closed",
-    "reopened"))
+    "reopened", "dossier_submitted", "methadone_terminated"))
 CASE_DUE_TYPES = ("cases.case.due_soon", "cases.case.overdue")
 
 
@@ -165,6 +188,8 @@ CONTRACTS: dict[tuple[str, int], type[EventData]] = {
     ("cases.case.drug_test_recorded", 1): DrugTestRecordedV1,
     ("cases.case.relapse_suspected", 1): RelapseSuspectedV1,
     ("cases.access.escalated", 1): AccessEscalatedV1,
+    ("cases.case.support_recorded", 1): SupportRecordedV1,
+    ("cases.ost.termination_proposed", 1): OstTerminationProposedV1,
     **{(event_type, 1): CaseTransitionedV1 for event_type in CASE_TRANSITION_TYPES},
     **{(event_type, 1): CaseDueNoticeV1 for event_type in CASE_DUE_TYPES},
     ("cases.case.opened", 1): CaseOpenedV1,

@@ -75,8 +75,9 @@ class PendingEvent(Document):
 
 
 class EventStore:
-    def append(self, envelopes: list[Envelope]) -> None:
-        """Append consecutive events of one stream; the first one's version must be the stream's next.
+    def append(self, envelopes: list[Envelope], unpublished: set[str] = frozenset()) -> None:
+        """Append consecutive events of one stream; the first one's version must be the stream's next. Events
+        whose ids are `unpublished` get no outbox entry.
 
         Appending an event whose id is already at that place in the log is a no-op, so a consumer that derives
         its events' ids from the message it handles can append again after a crash without doubling anything.
@@ -85,6 +86,8 @@ class EventStore:
             return
         now = datetime.now(timezone.utc)
         for e in envelopes:
+            if e.id in unpublished:
+                continue
             try:
                 PendingEvent(event_id=e.id, key=e.stream_key, stream_id=e.stream.id, version=e.stream.version,
                              created_at=now).save(force_insert=True)

@@ -63,7 +63,8 @@ class EventSourcedRepository:
                          event_id=event_ids[i] if event_ids else None,
                          data=event.data())
             for i, event in enumerate(aggregate.pending)]
-        self.store.append(envelopes)
+        self.store.append(envelopes, unpublished={e.id for e, event in zip(envelopes, aggregate.pending)
+                                                  if not event.published})
         aggregate.pending.clear()
         self._write_snapshot(aggregate)
         return envelopes

@@ -91,9 +91,10 @@ def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, of
 
 
 ROLES = ("caseworker", "police_liaison", "health_worker", "plan_coordinator", "unit_reporter", "auditor", "admin")
-SEES = {  # role -> (identity, contact, clinical)
-    "caseworker": (True, True, False), "police_liaison": (True, True, False), "health_worker": (True, False, True),
-    "admin": (True, False, False), "plan_coordinator": None, "unit_reporter": None, "auditor": None}
+SEES = {  # role -> (identity, contact, clinical, support)
+    "caseworker": (True, True, False, True), "police_liaison": (True, True, False, False),
+    "health_worker": (True, False, True, False), "admin": (True, False, False, False), "plan_coordinator": None,
+    "unit_reporter": None, "auditor": None}
 
 
 @pytest.fixture
@@ -101,6 +102,11 @@ def seeded(client, officer):
     case = case_in_aftercare(client, officer)
     client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
                 json={"tested_on": "2026-09-01", "result": "positive", "substances": ["cannabis"]})
+    assert client.post(f"/api/v1/cases/{case['id']}/support", headers=officer, json={
+        "kind": "vocational_training", "provided_on": "2026-09-02", "details": "Học nghề SỬA-XE-MÁY"}).status_code == 201
+    assert client.post(f"/api/v1/cases/{case['id']}/visits", headers=officer, json={
+        "visited_on": "2026-09-03", "kind": "home_visit", "outcome": "met", "notes": "Gia đình HỢP-TÁC-TỐT"}
+    ).status_code == 201
     return case
 
 
@@ -116,6 +122,7 @@ def test_access_matrix_never_leaks(client, auth, seeded, role, area):
         "person": client.get(f"/api/v1/people/{person_code}", headers=headers),
         "list": client.get("/api/v1/cases", headers=headers),
         "search": client.get("/api/v1/people?q=dang van tung", headers=headers),
+        "dose_log": client.get(f"/api/v1/cases/{case_id}/methadone/doses", headers=headers),
     }
     text = {name: r.get_data(as_text=True) for name, r in responses.items()}
     sees = SEES[role] if area == "own" else None
@@ -124,11 +131,15 @@ def test_access_matrix_never_leaks(client, auth, seeded, role, area):
             assert responses[name].status_code in (403, 404), (name, text[name])
         for name in ("list", "search"):
             assert responses[name].status_code == 403 or responses[name].get_json() == [], (name, text[name])
-        assert all("Đặng Văn Tùng" not in t and "cannabis" not in t for t in text.values())
+        assert all("Đặng Văn Tùng" not in t and "cannabis" not in t and "SỬA-XE-MÁY" not in t
+                   and "HỢP-TÁC-TỐT" not in t for t in text.values())
         return
-    identity, contact, clinical = sees
+    identity, contact, clinical, support = sees
     assert responses["case"].status_code == 200
+    assert responses["dose_log"].status_code == (200 if clinical else 403)
     everything = "".join(text.values())
     assert ("Đặng Văn Tùng" in everything) == identity
     assert ("+84905123456" in everything) == contact
     assert ("cannabis" in everything) == clinical
+    assert ("SỬA-XE-MÁY" in everything) == support and ("HỢP-TÁC-TỐT" in everything) == support
+    assert "visits" in responses["case"].get_json() and ("support" in responses["case"].get_json()) == support

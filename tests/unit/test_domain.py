@@ -74,7 +74,19 @@ def test_plan_period_and_counted_indicators():
     plan = Plan.create("p", "Tháng hành động", "action_month", "56", date(2026, 6, 1), date(2026, 6, 30),
                        [{"code": "people_newly_managed", "target": 10}])
     assert plan.counts_on(date(2026, 6, 30)) and not plan.counts_on(date(2026, 7, 1))
-    assert indicators_counting("cases.case.opened") == ["people_newly_managed"]
+    assert [d.code for d in indicators_counting("cases.case.opened", {})] == ["people_newly_managed"]
+
+
+def test_support_feeds_indicators_by_kind_person_and_amount():
+    support = "cases.case.support_recorded"
+    loan = {"kind": "loan", "person_code": "P1", "amount_vnd": 20_000_000}
+    training = {"kind": "vocational_training", "person_code": "P1"}
+    assert [d.code for d in indicators_counting(support, loan)] == ["resources_mobilised_vnd"]
+    [mobilised] = indicators_counting(support, loan)
+    assert mobilised.contribution("e1", loan) == ("e1", 20_000_000)
+    [trained] = indicators_counting(support, training)
+    assert trained.code == "vocational_training" and trained.contribution("e2", training) == ("P1", 1)
+    assert indicators_counting(support, {"kind": "schooling", "person_code": "P1"}) == []
 
 
 def test_the_operators_definitions_file_matches_the_declared_topology():

@@ -29,7 +29,7 @@ def step(c, name, on, roles=ALL_ROLES, workflow=LAW73, today=date(2027, 12, 31),
 def test_every_stage_and_actor_of_the_domain_is_in_both_regimes():
     for workflow in WORKFLOWS.values():
         assert {"tested", "user_management", "addiction_assessment", "awaiting_registration", "community_rehab",
-                "facility_rehab", "ost", "violation_recorded", "compulsory_dossier", "in_facility", "absconded",
+                "facility_rehab", "ost", "violation_recorded", "compulsory_dossier", "awaiting_court", "in_facility", "absconded",
                 "aftercare", "relapse", "closed"} <= set(workflow.stages)
         assert workflow.stages["in_facility"]["phases"] == ["intake", "detox", "education", "work_therapy",
                                                             "reintegration"]
@@ -51,6 +51,8 @@ def test_court_order_terms_depend_on_age_and_regime():
     adult = step(step(step(case(stage="user_management"), "refer_for_assessment", date(2026, 3, 1)),
                       "record_dependence", date(2026, 3, 2)), "record_violation", date(2026, 3, 3), reason="bỏ")
     step(adult, "open_compulsory_dossier", date(2026, 3, 4))
+    step(adult, "submit_dossier_to_court", date(2026, 3, 4))
+    assert adult.stage == "awaiting_court"
     with pytest.raises(DecisionInvalid) as too_long:
         step(adult, "record_court_order", date(2026, 3, 5), term_months=30)
     assert too_long.value.field == "decision.term_months"
@@ -59,7 +61,7 @@ def test_court_order_terms_depend_on_age_and_regime():
     step(adult, "record_court_order", date(2026, 3, 5), term_months=10, reason="giảm theo quyết định của tòa")
     assert adult.due["term_ends_on"] == date(2027, 1, 5)
     minor = Case.open("m", "n", "P", "22366", date(2026, 3, 1), "user_management", "law-73-2021", date(2010, 5, 1))
-    minor.stage = "compulsory_dossier"
+    minor.stage = "awaiting_court"
     with pytest.raises(DecisionInvalid):
         step(minor, "record_court_order", date(2026, 3, 5), term_months=18)
     assert LAW120.transition("record_court_order").due["term_ends_on"].term_months["adult"] == (24, 36)
@@ -67,7 +69,7 @@ def test_court_order_terms_depend_on_age_and_regime():
 
 def test_time_away_does_not_count_toward_the_term():
     c = case(stage="user_management")
-    c.stage = "compulsory_dossier"
+    c.stage = "awaiting_court"
     step(c, "record_court_order", date(2026, 3, 1), term_months=12)
     step(c, "abscond", date(2026, 4, 1))
     step(c, "return_to_facility", date(2026, 4, 21))

@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from shared.auth import ROLES
 from shared.contracts import CONTRACTS
 
+from services.cases.domain.ost import TerminationRules
 from services.cases.domain.workflow import DECISION_FIELDS, DueRule, Transition, Workflow
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "workflows"
@@ -71,6 +72,15 @@ class TransitionSchema(_Strict):
         [t for t, _ in CONTRACTS if t.startswith("cases.case.")], error="has no event contract in shared/contracts"))
 
 
+class OstTerminationSchema(_Strict):
+    breaches = fields.Integer(validate=validate.Range(min=1, max=20))
+    breach_months = fields.Integer(validate=validate.Range(min=1, max=36))
+    opioid_tests = fields.Integer(validate=validate.Range(min=1, max=20))
+    opioid_test_months = fields.Integer(validate=validate.Range(min=1, max=36))
+    other_drugs = fields.Boolean()
+    offences = fields.Boolean()
+
+
 class WorkflowSchema(_Strict):
     regime = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9-]+$"))
     title_vi = fields.String(required=True)
@@ -79,6 +89,7 @@ class WorkflowSchema(_Strict):
     opens_before = fields.Date()
     opening_stages = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     flags = fields.List(fields.String(validate=NAME), load_default=list)
+    ost_termination = fields.Nested(OstTerminationSchema, load_default=dict)
     stages = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StageSchema), required=True)
     transitions = fields.List(fields.Nested(TransitionSchema), required=True, validate=validate.Length(min=1))
 
@@ -118,7 +129,7 @@ def _to_domain(data: dict) -> Workflow:
     return Workflow(regime=data["regime"], title_vi=data["title_vi"], title_en=data["title_en"],
                     opens_from=data.get("opens_from"), opens_before=data.get("opens_before"),
                     opening_stages=tuple(data["opening_stages"]), stages=data["stages"], transitions=transitions,
-                    flags=tuple(data["flags"]))
+                    flags=tuple(data["flags"]), ost_termination=TerminationRules(**data["ost_termination"]))
 
 
 def load_workflows(directory: Path = DEFINITIONS) -> dict[str, Workflow]:

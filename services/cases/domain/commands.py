@@ -75,3 +75,59 @@ class SettleShare:
     share_id: str
     status: str
     reason: str
+
+
+@dataclass(frozen=True)
+class PlanFollowUp:
+    case_id: str
+    every_days: int
+    first_on: date
+
+
+@dataclass(frozen=True)
+class RecordVisit:
+    case_id: str
+    visited_on: date
+    kind: str
+    outcome: str
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordSupport:
+    case_id: str
+    kind: str
+    provided_on: date
+    amount_vnd: int | None = None
+    funding_source: str | None = None
+    details: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeOstPhase:
+    case_id: str
+    phase: str
+    effective_on: date
+
+
+@dataclass(frozen=True)
+class RecordDose:
+    case_id: str
+    given_on: date
+    missed: bool = False
+    dose_mg: float | None = None
+
+
+@dataclass(frozen=True)
+class RecordOstBreach:
+    case_id: str
+    kind: str
+    occurred_on: date
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class DismissTermination:
+    case_id: str
+    proposal_id: str
+    reason: str

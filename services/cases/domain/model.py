@@ -6,6 +6,11 @@ from datetime import date, datetime, timedelta
 
 from shared.aggregate import Aggregate, DomainEvent, VariantEvent
 
+from services.cases.domain.care import (CHECK_IN_DUE, CareRecords, FollowUpPlanned, SupportRecorded,
+                                        VisitRecorded)
+from services.cases.domain.ost import (MethadoneRecords, OstBreachRecorded, OstDoseRecorded, OstPhaseChanged,
+                                       OstTerminationDismissed, OstTerminationProposed, TerminationRules, Therapy,
+                                       therapy_from, therapy_state)
 from services.cases.domain.sharing import (ACCEPTED, OPEN, REJECTED, REVOKED, CaseShared, SharingRefused,
                                            check_reason, event_type, police_notice_deadline)
 from services.cases.domain.workflow import (DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar,
@@ -85,6 +90,7 @@ class DrugTestRecorded(DomainEvent):
     result: str
     tested_by: str
     substances_sealed: str | None = None
+    findings: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,12 @@ def notice_key(event_type: str, due_name: str, due_on: date) -> str:
     return f"{event_type.rsplit('.', 1)[1]}:{due_name}:{due_on.isoformat()}"
 
 
-class Case(Aggregate):
+class Case(CareRecords, MethadoneRecords, Aggregate):
     stream_type = "case"
-    event_types = {e.type: e for e in (CaseOpened, CaseWorkerAssigned, DrugTestRecorded, RelapseSuspected)}
+    event_types = {e.type: e for e in (
+        CaseOpened, CaseWorkerAssigned, DrugTestRecorded, RelapseSuspected, FollowUpPlanned, VisitRecorded,
+        SupportRecorded, OstPhaseChanged, OstDoseRecorded, OstBreachRecorded, OstTerminationProposed,
+        OstTerminationDismissed)}
 
     def __init__(self, id: str):
         super().__init__(id)
@@ -122,6 +131,10 @@ class Case(Aggregate):
         self.notices: list[str] = []
         self.drug_tests: list[dict] = []
         self.shares: dict[str, dict] = {}
+        self.follow_up: dict | None = None
+        self.visits: list[dict] = []
+        self.support: list[dict] = []
+        self.therapy: Therapy | None = None
 
     @classmethod
     def event_from(cls, event_type: str, data: dict) -> DomainEvent:
@@ -171,7 +184,8 @@ class Case(Aggregate):
             raise DecisionInvalid("effective_on", "is before the case's last recorded step")
         age = age_group(self.person_birth_date, effective_on) if self.person_birth_date else "adult"
         check_decision(step, decision, age)
-        due = {k: v for k, v in self.due.items() if k in step.keeps_due}
+        kept = (*step.keeps_due, *((CHECK_IN_DUE,) if self.follow_up and step.to != "closed" else ()))
+        due = {k: v for k, v in self.due.items() if k in kept}
         if step.extends_by_time_away and self.absconded_on and step.extends_by_time_away in due:
             due[step.extends_by_time_away] += timedelta(days=(effective_on - self.absconded_on).days)
         due.update(due_dates(step, effective_on, decision, age, working))
@@ -182,23 +196,31 @@ class Case(Aggregate):
             **{k: decision.get(k) for k in ("decision_number", "decision_date", "issuing_authority", "document_ref",
                                             "term_months", "reason_code", "reason", "drugs_declared")}))
 
+    def _check_fact_date(self, field_name: str, on: date, today: date) -> None:
+        """A fact about the person happened while the case was open, and not in the future."""
+        if on > today:
+            raise DecisionInvalid(field_name, "is in the future")
+        if on < self.opened_on:
+            raise DecisionInvalid(field_name, "is before the case was opened")
+        if self.stage == "closed" and on > self.last_effective_on:
+            raise DecisionInvalid(field_name, "is after the case was closed")
+
     def record_drug_test(self, test_id: str, tested_on: date, result: str, tested_by: str,
-                         substances_sealed: str | None, today: date) -> None:
-        """`substances_sealed` is already encrypted by the caller: the domain never sees clinical plaintext."""
-        if tested_on > today:
-            raise DecisionInvalid("tested_on", "is in the future")
-        if tested_on < self.opened_on:
-            raise DecisionInvalid("tested_on", "is before the case was opened")
-        if self.stage == "closed" and tested_on > self.last_effective_on:
-            raise DecisionInvalid("tested_on", "is after the case was closed")
+                         substances_sealed: str | None, today: date, findings=(),
+                         rules: TerminationRules = TerminationRules(), by_unit: str | None = None) -> None:
+        """`substances_sealed` is the caller's encryption of the substances; `findings` what they mean for
+        methadone therapy (ost.findings_of). A positive test may complete a termination rule of the therapy."""
+        self._check_fact_date("tested_on", tested_on, today)
         if result not in TEST_RESULTS:
             raise DecisionInvalid("result", f"must be one of {', '.join(TEST_RESULTS)}")
+        findings = tuple(findings) if result == "positive" else ()
         self.record(DrugTestRecorded(case_id=self.id, case_number=self.case_number, commune_code=self.commune_code,
                                      test_id=test_id, tested_on=tested_on, result=result, tested_by=tested_by,
-                                     substances_sealed=substances_sealed))
+                                     substances_sealed=substances_sealed, findings=findings))
         if result == "positive" and self.stage in RELAPSE_WATCH_STAGES:
             self.record(RelapseSuspected(case_id=self.id, case_number=self.case_number,
                                          commune_code=self.commune_code, stage=self.stage, tested_on=tested_on))
+        self._propose_after_test(rules, tested_on, findings, today, by_unit)
 
     @property
     def referred_units(self) -> set[str]:
@@ -273,11 +295,16 @@ class Case(Aggregate):
     def _on_CaseTransitioned(self, event: CaseTransitioned) -> None:
         self.stage, self.due, self.last_effective_on = event.to_stage, dict(event.due), event.effective_on
         self.absconded_on = event.effective_on if event.to_stage == "absconded" else None
+        self.therapy = Therapy(admitted_on=event.effective_on, phase_since=event.effective_on) \
+            if event.to_stage == "ost" else None
+        if event.to_stage == "closed":
+            self.follow_up = None
 
     def _on_DrugTestRecorded(self, event: DrugTestRecorded) -> None:
         self.drug_tests = [*self.drug_tests, {"test_id": event.test_id, "tested_on": event.tested_on.isoformat(),
                                               "result": event.result, "tested_by": event.tested_by,
-                                              "substances_sealed": event.substances_sealed}]
+                                              "substances_sealed": event.substances_sealed,
+                                              "findings": list(event.findings)}]
 
     def _on_RelapseSuspected(self, event: RelapseSuspected) -> None:
         pass
@@ -303,7 +330,9 @@ class Case(Aggregate):
                 "opened_on": iso(self.opened_on), "person_birth_date": iso(self.person_birth_date),
                 "assigned_worker": self.assigned_worker, "due": {k: iso(v) for k, v in self.due.items()},
                 "last_effective_on": iso(self.last_effective_on), "absconded_on": iso(self.absconded_on),
-                "notices": self.notices, "drug_tests": self.drug_tests, "shares": self.shares}
+                "notices": self.notices, "drug_tests": self.drug_tests, "shares": self.shares,
+                "follow_up": self.follow_up, "visits": self.visits, "support": self.support,
+                "therapy": therapy_state(self.therapy)}
 
     @classmethod
     def from_snapshot(cls, id: str, state: dict, version: int) -> "Case":
@@ -319,5 +348,9 @@ class Case(Aggregate):
         case.notices = list(state.get("notices") or [])
         case.drug_tests = list(state.get("drug_tests") or [])
         case.shares = dict(state.get("shares") or {})
+        case.follow_up = state.get("follow_up")
+        case.visits = list(state.get("visits") or [])
+        case.support = list(state.get("support") or [])
+        case.therapy = therapy_from(state.get("therapy"))
         case.version = version
         return case

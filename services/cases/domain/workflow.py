@@ -5,9 +5,12 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from services.cases.domain.person import ADULT_AGE, age_on
+
+if TYPE_CHECKING:
+    from services.cases.domain.ost import TerminationRules
 
 DECISION_FIELDS = ("decision_number", "decision_date", "issuing_authority", "document_ref", "reason", "term_months",
                    "drugs_declared")
@@ -51,6 +54,7 @@ class Workflow:
     stages: dict[str, dict]
     transitions: tuple[Transition, ...]
     flags: tuple[str, ...] = ()
+    ost_termination: TerminationRules | None = None
 
     def applies_on(self, day: date) -> bool:
         return (self.opens_from is None or day >= self.opens_from) and \

@@ -13,7 +13,9 @@ from services.cases.domain.access import PROTECTED
 from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, RecordDrugTest, RegisterPerson,
                                             SettleShare, ShareCase, TransitionCase)
 from services.cases.domain.model import TEST_RESULTS
+from services.cases.domain.ost import SUBSTANCES
 from services.cases.domain.person import Guardian
+from services.cases.entrypoints.care_schemas import FollowUpOut, SupportOut, TherapyOut, VisitOut
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
 COMMUNE = validate.Regexp(r"^\d{5}$", error="must be a 5-digit commune code")
@@ -81,7 +83,7 @@ class PeopleQuery(Schema):
 class DrugTestIn(Schema):
     tested_on = fields.Date(required=True)
     result = fields.String(required=True, validate=validate.OneOf(TEST_RESULTS))
-    substances = fields.List(fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{2,40}$")), load_default=list,
+    substances = fields.List(fields.String(validate=validate.OneOf(SUBSTANCES)), load_default=list,
                              validate=validate.Length(max=10))
 
 
@@ -91,6 +93,7 @@ class DrugTestOut(Schema):
     result = fields.String()
     tested_by = fields.String()
     substances = fields.List(fields.String())
+    findings = fields.List(fields.String())
 
 
 class BreakGlassIn(Schema):
@@ -130,6 +133,8 @@ class ShareOut(Schema):
 
 
 class CaseOut(Schema):
+    """A case; `visits` and `follow_up` need the legal section, `support` the support section and `therapy`
+    the clinical section (absent otherwise)."""
     id = fields.String()
     version = fields.Integer()
     case_number = fields.String()
@@ -143,6 +148,10 @@ class CaseOut(Schema):
     person = fields.Nested(PersonOut, allow_none=True)
     drug_tests = fields.List(fields.Nested(DrugTestOut))
     shares = fields.Dict(keys=fields.String(), values=fields.Nested(ShareOut))
+    follow_up = fields.Nested(FollowUpOut, allow_none=True)
+    visits = fields.List(fields.Nested(VisitOut))
+    support = fields.List(fields.Nested(SupportOut))
+    therapy = fields.Nested(TherapyOut, allow_none=True)
 
 
 class CaseSummaryOut(Schema):
@@ -269,7 +278,8 @@ def _out(view) -> dict:
     return {"id": case.id, "version": case.version, "case_number": case.case_number,
             "person_code": case.person_code, "commune_code": case.commune_code, "regime": case.regime,
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
-            "due": case.due, "person": view.person, "drug_tests": view.drug_tests, "shares": case.shares}
+            "due": case.due, "person": view.person, "drug_tests": view.drug_tests, "shares": case.shares,
+            **view.care}
 
 
 @blp.route("")

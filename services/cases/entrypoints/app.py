@@ -7,6 +7,7 @@ from shared.web import create_base_app
 
 from services.cases.bootstrap import bootstrap
 from services.cases.entrypoints.api import blp, people_blp, workflows_blp
+from services.cases.entrypoints.care_api import care_blp
 
 
 def create_app(settings: Settings | None = None):
@@ -16,4 +17,5 @@ def create_app(settings: Settings | None = None):
     api.register_blueprint(blp)
     api.register_blueprint(workflows_blp)
     api.register_blueprint(people_blp)
+    api.register_blueprint(care_blp)
     return app

@@ -22,8 +22,10 @@ from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, 
 from services.cases.domain.sharing import SharingRefused
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case, TransitionForbidden
+from services.cases.domain.ost import findings_of
 from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar
 from services.cases.service_layer.people import PeopleService, communes_in, visible_person
+from services.cases.service_layer.treatment import TreatmentUseCases, visible_care
 
 CASE_ROLES = ("caseworker", "police_liaison")
 READ_ROLES = (*CASE_ROLES, "health_worker", "admin")
@@ -48,10 +50,12 @@ def _domain_refusals():
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case, the fields of its person and the drug tests the caller may see (domain/access.py)."""
+    """A case, the fields of its person, the drug tests and the follow-up, support and therapy records the caller
+    may see (domain/access.py)."""
     case: Case
     person: dict | None
     drug_tests: list[dict]
+    care: dict
 
 
 def _aware(moment: datetime) -> datetime:
@@ -60,9 +64,11 @@ def _aware(moment: datetime) -> datetime:
 
 def _visible_test(test: dict, sections: set[str], cipher: FieldCipher, case_id: str) -> dict:
     shown = {k: test[k] for k in ("test_id", "tested_on", "result", "tested_by")}
-    if CLINICAL in sections and test.get("substances_sealed"):
-        shown["substances"] = cipher.decrypt(test["substances_sealed"],
-                                             f"case:{case_id}:test:{test['test_id']}").split(",")
+    if CLINICAL in sections:
+        shown["findings"] = test.get("findings") or []
+        if test.get("substances_sealed"):
+            shown["substances"] = cipher.decrypt(test["substances_sealed"],
+                                                 f"case:{case_id}:test:{test['test_id']}").split(",")
     return shown
 
 
@@ -76,7 +82,9 @@ DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "is
 NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
 
 
-class CaseService:
+class CaseService(TreatmentUseCases):
+    _refused = staticmethod(_domain_refusals)
+
     def __init__(self, cases: EventSourcedRepository, grants: EventSourcedRepository, people: PeopleService,
                  cipher: FieldCipher, province_code: str, workflows: dict[str, Workflow],
                  working_days: WorkingCalendar, today=date.today, due_soon_days: int = 14):
@@ -177,9 +185,11 @@ class CaseService:
         sections = self.sections(principal, case.id)
         tests = [_visible_test(t, sections, self.cipher, case.id) for t in case.drug_tests] \
             if LEGAL in sections else []
+        care = visible_care(case, sections, self.cipher, self.today())
         if IDENTITY not in sections:
-            return CaseView(case, None, tests)
-        return CaseView(case, visible_person(person or self.people.register_.get(case.person_code), sections), tests)
+            return CaseView(case, None, tests, care)
+        return CaseView(case, visible_person(person or self.people.register_.get(case.person_code), sections), tests,
+                        care)
 
     def record_drug_test(self, command: RecordDrugTest, principal: Principal) -> CaseView:
         case = self._visible(command.case_id, principal)
@@ -188,7 +198,9 @@ class CaseService:
         sealed = self.cipher.encrypt(",".join(command.substances), f"case:{case.id}:test:{test_id}") \
             if command.substances else None
         with _domain_refusals():
-            case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, self.today())
+            case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, self.today(),
+                                  findings=findings_of(command.substances),
+                                  rules=self.workflows[case.regime].ost_termination, by_unit=principal.unit)
         self.cases.save(case, Actor.of(principal))
         audit.record(principal, "record_drug_test", "case", case.id, self.sections(principal, case.id))
         return self._view(case, principal)

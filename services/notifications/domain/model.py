@@ -51,6 +51,30 @@ ROUTES = {
     "cases.case.referred": Route(
         category="case_referred", subject_type="case", subject_field="case_id", unit_fields=("to_unit",),
         title_vi="Hồ sơ {case_number} được chuyển gửi đến đơn vị", title_en="Case {case_number} referred to your unit"),
+    "cases.case.overdue": Route(
+        category="case_overdue", subject_type="case", subject_field="case_id",
+        kinds=("commune_committee", "commune_police"),
+        title_vi="Quá hạn {due_name} ({due_on}): hồ sơ {case_number} tại {area_name}",
+        title_en="Overdue {due_name} ({due_on}): case {case_number} in {area_name}"),
+    "cases.case.due_soon": Route(
+        category="case_due_soon", subject_type="case", subject_field="case_id", kinds=("commune_committee",),
+        title_vi="Sắp đến hạn {due_name} ({due_on}): hồ sơ {case_number} tại {area_name}",
+        title_en="{due_name} due on {due_on}: case {case_number} in {area_name}"),
+    "cases.ost.termination_proposed": Route(
+        category="methadone_termination_proposed", subject_type="case", subject_field="case_id",
+        unit_fields=("clinic_unit",),
+        title_vi="Đề xuất xem xét chấm dứt điều trị methadone: hồ sơ {case_number}",
+        title_en="Methadone termination proposed for review: case {case_number}"),
+    "cases.case.dossier_submitted": Route(
+        category="dossier_submitted", subject_type="court_dossier", subject_field="case_id", kinds=("court",),
+        title_vi="Hồ sơ đề nghị áp dụng biện pháp cai nghiện bắt buộc {case_number} ({area_name}) đã được chuyển "
+                 "đến Tòa án",
+        title_en="Compulsory rehab dossier {case_number} ({area_name}) submitted to the court"),
+    "cases.access.escalated": Route(
+        category="access_escalated", subject_type="access_grant", subject_field="grant_id",
+        kinds=("inspectorate",),
+        title_vi="Truy cập khẩn cấp: {subject} ({role}) mở phần {section} của hồ sơ tại {area_name}",
+        title_en="Break-the-glass: {subject} ({role}) opened the {section} section of a case in {area_name}"),
     "plans.task.assigned": Route(
         category="task_assigned", subject_type="task", subject_field="task_id",
         unit_fields=("lead_unit", "supporting_units"),

@@ -1,5 +1,5 @@
 """What the plans service keeps besides its event log."""
-from mongoengine import DateTimeField, Document, ListField, StringField
+from mongoengine import DateTimeField, Document, IntField, ListField, StringField
 
 from shared.repository import SnapshotDocument
 
@@ -25,11 +25,13 @@ class TaskSnapshot(SnapshotDocument):
 
 
 class IndicatorContribution(Document):
-    """One case event counted toward one plan indicator; `_id` "<plan>:<indicator>:<event id>" counts it once."""
+    """One case event counted toward one plan indicator; `_id` "<plan>:<indicator>:<event id or person code>"
+    counts it once. `amount` is 1, or the đồng it adds to a summed indicator."""
     key = StringField(primary_key=True)
     plan_id = StringField(required=True)
     indicator_code = StringField(required=True)
     source_event_id = StringField(required=True)
+    amount = IntField(required=True, default=1)
     area_code = StringField()
     counted_at = DateTimeField(required=True)
     meta = {"collection": "indicator_contributions", "auto_create_index": False,

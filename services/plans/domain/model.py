@@ -7,19 +7,35 @@ from datetime import date
 from shared.aggregate import Aggregate, DomainEvent
 
 UNIT_KINDS = ("provincial_committee", "provincial_police", "commune_police", "commune_committee", "department",
-              "school", "health_facility", "rehab_facility", "youth_union")
+              "school", "health_facility", "rehab_facility", "youth_union", "court", "inspectorate")
 PLAN_KINDS = ("action_month", "yearly")
 
 
 @dataclass(frozen=True)
 class IndicatorDefinition:
+    """An indicator of the plan; one `counted_from` a case event is computed, never reported by hand.
+
+    `kinds` narrows the event to those of these kinds (support given), `per_person` counts a person once per plan
+    (measure "người"), `sums` adds up a field of the event (đồng mobilised) instead of counting."""
     code: str
     name_vi: str
     name_en: str
     measure: str
     counted_from: str | None = None
+    kinds: tuple[str, ...] = ()
+    per_person: bool = False
+    sums: str | None = None
+
+    def counts(self, event_type: str, data: dict) -> bool:
+        return event_type == self.counted_from and (not self.kinds or data.get("kind") in self.kinds)
+
+    def contribution(self, event_id: str, data: dict) -> tuple[str, int]:
+        """What the event adds, and the key under which it is added once."""
+        key = data["person_code"] if self.per_person else event_id
+        return key, int(data.get(self.sums) or 0) if self.sums else 1
 
 
+SUPPORT = "cases.case.support_recorded"
 INDICATORS = {i.code: i for i in (
     IndicatorDefinition("outreach_sessions", "Buổi tuyên truyền", "Outreach sessions", "buổi"),
     IndicatorDefinition("participants", "Lượt người tham gia", "Participants", "lượt người"),
@@ -29,14 +45,28 @@ INDICATORS = {i.code: i for i in (
     IndicatorDefinition("hotspots_eliminated", "Điểm, tụ điểm bị triệt xóa", "Hotspots eliminated", "điểm"),
     IndicatorDefinition("people_newly_managed", "Người mới được quản lý", "People newly under case management",
                         "người", counted_from="cases.case.opened"),
-    IndicatorDefinition("vocational_training", "Người được dạy nghề", "Vocational training", "người"),
-    IndicatorDefinition("job_placements", "Người được giới thiệu việc làm", "Job placements", "người"),
+    IndicatorDefinition("compulsory_dossiers", "Hồ sơ đề nghị cai nghiện bắt buộc", "Compulsory rehab dossiers",
+                        "hồ sơ", counted_from="cases.case.compulsory_dossier_opened"),
+    IndicatorDefinition("methadone_patients", "Người được điều trị methadone", "People admitted to methadone",
+                        "người", counted_from="cases.case.methadone_admitted", per_person=True),
+    IndicatorDefinition("people_in_aftercare", "Người được quản lý sau cai nghiện", "People entering aftercare",
+                        "người", counted_from="cases.case.aftercare_started", per_person=True),
+    IndicatorDefinition("counselling_sessions", "Buổi tư vấn", "Counselling sessions", "buổi",
+                        counted_from=SUPPORT, kinds=("counselling",)),
+    IndicatorDefinition("vocational_training", "Người được dạy nghề", "Vocational training", "người",
+                        counted_from=SUPPORT, kinds=("vocational_training",), per_person=True),
+    IndicatorDefinition("job_placements", "Người được giới thiệu việc làm", "Job placements", "người",
+                        counted_from=SUPPORT, kinds=("job_placement",), per_person=True),
+    IndicatorDefinition("resources_mobilised_vnd", "Nguồn lực huy động (hỗ trợ, cho vay)",
+                        "Resources mobilised (social support and loans)", "đồng", counted_from=SUPPORT,
+                        kinds=("social_support", "loan"), sums="amount_vnd"),
     IndicatorDefinition("drug_free_communes_pct", "Xã không ma túy", "Drug-free communes", "%"),
 )}
+COUNTED_EVENT_TYPES = tuple(sorted({d.counted_from for d in INDICATORS.values() if d.counted_from}))
 
 
-def indicators_counting(event_type: str) -> list[str]:
-    return [code for code, d in INDICATORS.items() if d.counted_from == event_type]
+def indicators_counting(event_type: str, data: dict) -> list[IndicatorDefinition]:
+    return [d for d in INDICATORS.values() if d.counts(event_type, data)]
 
 
 @dataclass(frozen=True)

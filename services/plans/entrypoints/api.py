@@ -55,6 +55,9 @@ class IndicatorOut(Schema):
     target = fields.Float()
     actual = fields.Integer(allow_none=True)
     counted_from = fields.String(allow_none=True)
+    kinds = fields.List(fields.String())
+    per_person = fields.Boolean()
+    sums = fields.String(allow_none=True)
 
 
 class PlanOut(Schema):

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from shared.bus import Subscription
 
-INDICATORS = Subscription(queue="plans.indicators", bindings=(("cases", "cases.case.opened"),))
+from services.plans.domain.model import COUNTED_EVENT_TYPES
+
+INDICATORS = Subscription(queue="plans.indicators",
+                          bindings=tuple(("cases", event_type) for event_type in COUNTED_EVENT_TYPES))
 
 
 def handlers(service) -> dict:
-    return {INDICATORS: {"cases.case.opened": service.count_case_event}}
+    return {INDICATORS: {event_type: service.count_case_event for event_type in COUNTED_EVENT_TYPES}}

@@ -15,9 +15,10 @@ from shared.repository import EventSourcedRepository
 
 from services.plans.adapters.documents import IndicatorContribution, PlanSnapshot, TaskSnapshot, UnitSnapshot
 from services.plans.domain.commands import AssignTask, CreatePlan, RegisterUnit
-from services.plans.domain.model import INDICATORS, Plan, Task, Unit, indicators_counting
+from services.plans.domain.model import INDICATORS, IndicatorDefinition, Plan, Task, Unit, indicators_counting
 
 COORDINATORS = ("plan_coordinator", "admin")
+EVENT_DAY_FIELDS = ("opened_on", "effective_on", "provided_on")
 
 
 def _sees(principal: Principal, area_code: str) -> bool:
@@ -86,8 +87,8 @@ class PlanService:
 
     def indicator_counts(self, plan_id: str) -> dict[str, int]:
         rows = IndicatorContribution.objects(plan_id=plan_id).aggregate(
-            [{"$group": {"_id": "$indicator_code", "count": {"$sum": 1}}}])
-        return {row["_id"]: row["count"] for row in rows}
+            [{"$group": {"_id": "$indicator_code", "total": {"$sum": "$amount"}}}])
+        return {row["_id"]: row["total"] for row in rows}
 
     def assign_task(self, command: AssignTask, principal: Principal) -> Task:
         plan = self.plans.get(command.plan_id)
@@ -112,10 +113,12 @@ class PlanService:
 
     def count_case_event(self, envelope: Envelope) -> int:
         """Count a case event toward every indicator of every plan whose area and period cover it."""
-        codes = indicators_counting(envelope.type)
+        definitions = indicators_counting(envelope.type, envelope.data)
+        if not definitions:
+            return 0
         commune = envelope.data.get("commune_code") or envelope.area_code
-        day = date.fromisoformat(envelope.data["opened_on"]) if "opened_on" in envelope.data \
-            else envelope.occurred_at.date()
+        day = next((date.fromisoformat(envelope.data[name]) for name in EVENT_DAY_FIELDS if envelope.data.get(name)),
+                   envelope.occurred_at.date())
         counted = 0
         for snapshot in PlanSnapshot.objects.only("id", "area_code", "starts_on", "ends_on"):
             if not areas.covers(snapshot.area_code, commune):
@@ -123,16 +126,19 @@ class PlanService:
             plan = self.plans.get(snapshot.id)
             if not plan.counts_on(day):
                 continue
-            for code in codes:
-                if any(i["code"] == code for i in plan.indicators):
-                    counted += self._contribute(plan.id, code, envelope)
+            for definition in definitions:
+                if any(i["code"] == definition.code for i in plan.indicators):
+                    counted += self._contribute(plan.id, definition, envelope)
         return counted
 
     @staticmethod
-    def _contribute(plan_id: str, code: str, envelope: Envelope) -> int:
+    def _contribute(plan_id: str, definition: IndicatorDefinition, envelope: Envelope) -> int:
+        """Add the event's contribution once: a redelivered event, or a person counted per person, adds nothing."""
+        key, amount = definition.contribution(envelope.id, envelope.data)
         try:
-            IndicatorContribution(key=f"{plan_id}:{code}:{envelope.id}", plan_id=plan_id, indicator_code=code,
-                                  source_event_id=envelope.id, area_code=envelope.area_code,
+            IndicatorContribution(key=f"{plan_id}:{definition.code}:{key}", plan_id=plan_id,
+                                  indicator_code=definition.code, source_event_id=envelope.id, amount=amount,
+                                  area_code=envelope.area_code,
                                   counted_at=datetime.now(timezone.utc)).save(force_insert=True)
             return 1
         except NotUniqueError:
