@@ -45,12 +45,38 @@ def wait_ready(timeout=90):
             time.sleep(0.5)
 
 
-def post(service, path, body, bearer, key):
-    response = requests.post(f"{URLS[service]}{path}", json=body, timeout=10,
-                             headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": key})
+def post(service, path, body, bearer, key, method="POST"):
+    """A 409 means a re-run: the unit, referral or step is already there."""
+    response = requests.request(method, f"{URLS[service]}{path}", json=body, timeout=10,
+                                headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": key})
     if response.status_code not in (200, 201, 409):
-        sys.exit(f"POST {path} answered {response.status_code}: {response.text}")
+        sys.exit(f"{method} {path} answered {response.status_code}: {response.text}")
     return response.json()
+
+
+def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
+    """Follow-up and support for a demo case; the first one is also referred to the clinic for methadone."""
+    code, today = case["commune_code"], date.today().isoformat()
+    worker = token(f"demo-caseworker-{code}", "caseworker", f"UBX-{code}", [code])
+    path = f"/api/v1/cases/{case['id']}"
+    post("cases", f"{path}/follow-up", {"every_days": 30, "first_on": today}, worker, "-", method="PUT")
+    post("cases", f"{path}/support", {"kind": "vocational_training", "provided_on": today,
+                                      "details": "Khóa đào tạo nghề sửa chữa xe máy, 3 tháng"}, worker,
+         f"demo-training-{index}")
+    post("cases", f"{path}/support", {"kind": "loan", "provided_on": today, "amount_vnd": 20_000_000,
+                                      "funding_source": "social_policy_bank"}, worker, f"demo-loan-{index}")
+    if index:
+        return
+    post("cases", f"{path}/referrals", {"to_unit": clinic, "reason": "Đăng ký điều trị methadone"}, worker,
+         "demo-referral")
+    shares = requests.get(f"{URLS['cases']}{path}", headers={"Authorization": f"Bearer {doctor}"}, timeout=10)
+    share_id = next(k for k, v in shares.json()["shares"].items() if v["to_unit"] == clinic)
+    post("cases", f"{path}/shares/{share_id}/decision", {"decision": "accepted", "reason": "Tiếp nhận điều trị"},
+         doctor, "-", method="PUT")
+    post("cases", f"{path}/transitions", {"transition": "admit_to_methadone", "effective_on": today, "decision": {
+        "decision_number": "12/QĐ-TTYT", "decision_date": today, "issuing_authority": "Trung tâm Y tế"}}, doctor,
+        "demo-admission")
+    post("cases", f"{path}/methadone/doses", {"given_on": today, "dose_mg": 30}, doctor, "demo-dose")
 
 
 def main() -> None:
@@ -59,7 +85,10 @@ def main() -> None:
     coordinator = token("demo-coordinator", "plan_coordinator", "UBND-T56")
     units = [("UBND-T56", f"Ban Chỉ đạo phòng, chống ma túy {areas.name_of(PROVINCE)}", "provincial_committee",
               PROVINCE), ("CA-T56-PC04", "Phòng Cảnh sát điều tra tội phạm về ma túy (PC04)", "provincial_police",
-                          PROVINCE)]
+                          PROVINCE),
+             ("PKMT-T56", "Cơ sở điều trị nghiện chất dạng thuốc phiện bằng thuốc thay thế tỉnh", "health_facility",
+              PROVINCE), ("TAND-KV1-T56", "Tòa án nhân dân khu vực 1", "court", PROVINCE),
+             ("TTR-T56", "Thanh tra tỉnh", "inspectorate", PROVINCE)]
     for code, name in communes:
         units += [(f"CAX-{code}", f"Công an {name}", "commune_police", code),
                   (f"UBX-{code}", f"Ủy ban nhân dân {name}", "commune_committee", code)]
@@ -76,7 +105,9 @@ def main() -> None:
     yearly = post("plans", "/api/v1/plans", {
         "title": f"Kế hoạch phòng, chống ma túy năm {year}", "kind": "yearly", "area_code": PROVINCE,
         "starts_on": f"{year}-01-01", "ends_on": f"{year}-12-31",
-        "indicators": [{"code": "people_newly_managed", "target": 300}, {"code": "job_placements", "target": 80}]},
+        "indicators": [{"code": "people_newly_managed", "target": 300}, {"code": "job_placements", "target": 80},
+                       {"code": "vocational_training", "target": 60}, {"code": "methadone_patients", "target": 50},
+                       {"code": "resources_mobilised_vnd", "target": 500_000_000}]},
         coordinator, f"demo-plan-year-{year}")
     tasks = [("Tổ chức tuyên truyền tại trường học và khu công nghiệp", "CA-T56-PC04", [f"UBX-{communes[0][0]}"]),
              ("Rà soát, triệt xóa điểm, tụ điểm phức tạp về ma túy", "CA-T56-PC04", [f"CAX-{communes[1][0]}"]),
@@ -92,10 +123,12 @@ def main() -> None:
         officer = token(f"demo-police-{code}", "police_liaison", f"CAX-{code}", [code])
         birth = date(rng.randint(1975, 2006), rng.randint(1, 12), rng.randint(1, 28))
         opened = date(year, 6, 1) + timedelta(days=rng.randint(0, 150))
-        post("cases", "/api/v1/cases", {
+        case = post("cases", "/api/v1/cases", {
             "person": {"full_name": fake.name(), "birth_date": birth.isoformat(), "sex": rng.choice(["male", "female"])},
             "commune_code": code, "opened_on": min(opened, date.today()).isoformat()},
             officer, f"demo-case-{index}")
+        if index < 3:
+            care_for(case, index, "PKMT-T56", token("demo-doctor", "health_worker", "PKMT-T56", [PROVINCE]))
     commune, commune_name = communes[0]
     print(f"\nĐồng Hành is running with demo data for {areas.name_of(PROVINCE)}")
     for name, url in URLS.items():

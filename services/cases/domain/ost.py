@@ -22,7 +22,6 @@ SUBSTANCES = tuple(sorted(OPIOIDS | SUBSTITUTES | {
     "benzodiazepines", "other"}))
 OPIOID, OTHER_DRUG = "opioid", "other_drug"
 PROPOSAL_IDS = uuid.UUID("6a0f3c52-0d3e-4f0b-9a57-1b0c5e3d7f11")
-GROUNDS = ("protocol_breaches", "opioid_positive_tests", "other_drugs", "offence")
 
 
 @dataclass(frozen=True)
@@ -228,13 +227,15 @@ class MethadoneRecords:
             self._propose(test_grounds(self.therapy, rules, self.drug_tests, tested_on, findings), today, by_unit)
 
     def _propose(self, grounds: list[tuple[str, list]], today: date, by_unit: str | None) -> None:
+        """One open proposal per ground; its id derives from case, ground and newest evidence, and so tells the bus
+        nothing about them."""
         for ground, evidence in grounds:
             if ground in self.therapy.open_grounds():
                 continue
+            proposal_id = uuid.uuid5(PROPOSAL_IDS, f"{self.id}:{ground}:{evidence[-1]}").hex
             self.record(OstTerminationProposed(
                 case_id=self.id, case_number=self.case_number, commune_code=self.commune_code,
-                proposal_id=uuid.uuid5(PROPOSAL_IDS, f"{self.id}:{ground}:{evidence[-1]}").hex, ground=ground, evidence=evidence, proposed_on=today,
-                clinic_unit=by_unit))
+                proposal_id=proposal_id, ground=ground, evidence=evidence, proposed_on=today, clinic_unit=by_unit))
 
     def dismiss_termination(self, proposal_id: str, by: str, reason: str) -> None:
         therapy = self._therapy()

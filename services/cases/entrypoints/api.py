@@ -369,10 +369,12 @@ class Transitions(MethodView):
 
 @blp.route("/<string:case_id>/drug-tests")
 class DrugTests(MethodView):
+    @idempotent
     @blp.arguments(DrugTestIn)
     @blp.response(201, CaseOut)
     def post(self, body, case_id):
-        """Record a drug test; a positive one during aftercare or methadone raises relapse_suspected"""
+        """Record a drug test (accepts Idempotency-Key); a positive one during aftercare or methadone raises
+        relapse_suspected"""
         view = service_layer().record_drug_test(
             RecordDrugTest(case_id=case_id, tested_on=body["tested_on"], result=body["result"],
                            substances=tuple(body["substances"])), principal())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from shared.idempotency import idempotent
 from shared.web import Blueprint, etag, principal, service_layer
 
 from services.cases.domain.commands import (ChangeOstPhase, DismissTermination, PlanFollowUp, RecordDose,
@@ -30,19 +31,25 @@ class FollowUp(MethodView):
 
 @care_blp.route("/<string:case_id>/visits")
 class Visits(MethodView):
+    @idempotent
     @care_blp.arguments(VisitIn)
     @care_blp.response(201, CaseOut)
     def post(self, body, case_id):
-        """Record a visit or check-in and its outcome; meeting the person moves the next check-in"""
+        """Record a visit or check-in and its outcome (accepts Idempotency-Key)
+
+        Meeting the person moves the next check-in `every_days` after the visit."""
         return _answer(service_layer().record_visit(RecordVisit(case_id=case_id, **body), principal()))
 
 
 @care_blp.route("/<string:case_id>/support")
 class Support(MethodView):
+    @idempotent
     @care_blp.arguments(SupportIn)
     @care_blp.response(201, CaseOut)
     def post(self, body, case_id):
-        """Record counselling, vocational training, a job placement, schooling, social support or a loan"""
+        """Record support given to the person (accepts Idempotency-Key)
+
+        Counselling, vocational training, a job placement, schooling, social support or a loan."""
         return _answer(service_layer().record_support(RecordSupport(case_id=case_id, **body), principal()))
 
 
@@ -62,19 +69,23 @@ class Doses(MethodView):
         """The dose log: every dose given or missed (health workers of the treating clinic)"""
         return service_layer().dose_log(case_id, principal())
 
+    @idempotent
     @care_blp.arguments(DoseIn)
     @care_blp.response(201, CaseOut)
     def post(self, body, case_id):
-        """Record a dose given (`dose_mg`) or missed (`missed: true`)"""
+        """Record a dose given (`dose_mg`) or missed (`missed: true`) (accepts Idempotency-Key)"""
         return _answer(service_layer().record_dose(RecordDose(case_id=case_id, **body), principal()))
 
 
 @care_blp.route("/<string:case_id>/methadone/breaches")
 class Breaches(MethodView):
+    @idempotent
     @care_blp.arguments(BreachIn)
     @care_blp.response(201, CaseOut)
     def post(self, body, case_id):
-        """Record a protocol breach (clinic) or an offence (clinic or police); may propose termination"""
+        """Record a protocol breach or an offence (accepts Idempotency-Key)
+
+        Breaches are recorded by the clinic, offences by the clinic or the police; either may propose termination."""
         return _answer(service_layer().record_ost_breach(RecordOstBreach(case_id=case_id, **body), principal()))
 
 
