@@ -46,9 +46,13 @@ def wait_ready(timeout=90):
 
 
 def post(service, path, body, bearer, key, method="POST"):
-    """A 409 means a re-run: the unit, referral or step is already there."""
+    """A 409 means a re-run: the unit, referral or step is already there. None: an earlier edition of this script
+    created the item with other data under the same Idempotency-Key; it is kept as it is."""
     response = requests.request(method, f"{URLS[service]}{path}", json=body, timeout=10,
                                 headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": key})
+    if response.status_code == 422 and "Idempotency-Key" in response.json().get("errors", {}):
+        print(f"kept from an earlier demo run: {path} ({key})", file=sys.stderr)
+        return None
     if response.status_code not in (200, 201, 409):
         sys.exit(f"{method} {path} answered {response.status_code}: {response.text}")
     return response.json()
@@ -56,14 +60,16 @@ def post(service, path, body, bearer, key, method="POST"):
 
 def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
     """Follow-up and support for a demo case; the first one is also referred to the clinic for methadone."""
-    code, today = case["commune_code"], date.today().isoformat()
+    code, opened_on = case["commune_code"], date.fromisoformat(case["opened_on"])
+    day = opened_on.isoformat()
     worker = token(f"demo-caseworker-{code}", "caseworker", f"UBX-{code}", [code])
     path = f"/api/v1/cases/{case['id']}"
-    post("cases", f"{path}/follow-up", {"every_days": 30, "first_on": today}, worker, "-", method="PUT")
-    post("cases", f"{path}/support", {"kind": "vocational_training", "provided_on": today,
+    post("cases", f"{path}/follow-up", {"every_days": 30, "first_on": (opened_on + timedelta(days=30)).isoformat()},
+         worker, "-", method="PUT")
+    post("cases", f"{path}/support", {"kind": "vocational_training", "provided_on": day,
                                       "details": "Khóa đào tạo nghề sửa chữa xe máy, 3 tháng"}, worker,
          f"demo-training-{index}")
-    post("cases", f"{path}/support", {"kind": "loan", "provided_on": today, "amount_vnd": 20_000_000,
+    post("cases", f"{path}/support", {"kind": "loan", "provided_on": day, "amount_vnd": 20_000_000,
                                       "funding_source": "social_policy_bank"}, worker, f"demo-loan-{index}")
     if index:
         return
@@ -73,10 +79,10 @@ def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
     share_id = next(k for k, v in shares.json()["shares"].items() if v["to_unit"] == clinic)
     post("cases", f"{path}/shares/{share_id}/decision", {"decision": "accepted", "reason": "Tiếp nhận điều trị"},
          doctor, "-", method="PUT")
-    post("cases", f"{path}/transitions", {"transition": "admit_to_methadone", "effective_on": today, "decision": {
-        "decision_number": "12/QĐ-TTYT", "decision_date": today, "issuing_authority": "Trung tâm Y tế"}}, doctor,
+    post("cases", f"{path}/transitions", {"transition": "admit_to_methadone", "effective_on": day, "decision": {
+        "decision_number": "12/QĐ-TTYT", "decision_date": day, "issuing_authority": "Trung tâm Y tế"}}, doctor,
         "demo-admission")
-    post("cases", f"{path}/methadone/doses", {"given_on": today, "dose_mg": 30}, doctor, "demo-dose")
+    post("cases", f"{path}/methadone/doses", {"given_on": day, "dose_mg": 30}, doctor, "demo-dose")
 
 
 def main() -> None:
@@ -112,7 +118,7 @@ def main() -> None:
     tasks = [("Tổ chức tuyên truyền tại trường học và khu công nghiệp", "CA-T56-PC04", [f"UBX-{communes[0][0]}"]),
              ("Rà soát, triệt xóa điểm, tụ điểm phức tạp về ma túy", "CA-T56-PC04", [f"CAX-{communes[1][0]}"]),
              ("Vận động người nghiện đi cai nghiện", f"UBX-{communes[0][0]}", [f"CAX-{communes[0][0]}"])]
-    for index, (title, lead, supporting) in enumerate(tasks):
+    for index, (title, lead, supporting) in enumerate(tasks if month else []):
         post("plans", f"/api/v1/plans/{month['id']}/tasks", {"title": title, "lead_unit": lead,
              "supporting_units": supporting, "due_on": f"{year}-06-30"}, coordinator, f"demo-task-{year}-{index}")
     fake = Faker("vi_VN")
@@ -127,14 +133,15 @@ def main() -> None:
             "person": {"full_name": fake.name(), "birth_date": birth.isoformat(), "sex": rng.choice(["male", "female"])},
             "commune_code": code, "opened_on": min(opened, date.today()).isoformat()},
             officer, f"demo-case-{index}")
-        if index < 3:
+        if case and index < 3:
             care_for(case, index, "PKMT-T56", token("demo-doctor", "health_worker", "PKMT-T56", [PROVINCE]))
     commune, commune_name = communes[0]
     print(f"\nĐồng Hành is running with demo data for {areas.name_of(PROVINCE)}")
     for name, url in URLS.items():
         print(f"  {name:<14} API {url}/api/v1   docs {url}/api/v1/docs   openapi {url}/api/v1/openapi.json")
-    print(f"\nAction Month plan: {URLS['plans']}/api/v1/plans/{month['id']}")
-    print(f"Yearly plan:       {URLS['plans']}/api/v1/plans/{yearly['id']}")
+    for title, plan in (("Action Month plan:", month), ("Yearly plan:      ", yearly)):
+        if plan:
+            print(f"{title} {URLS['plans']}/api/v1/plans/{plan['id']}")
     print("\nTokens (8 h) — send as 'Authorization: Bearer <token>':")
     print(f"  plan coordinator:\n{coordinator}")
     print(f"  police liaison, {commune_name} (inbox of CAX-{commune}):\n"
