@@ -7,6 +7,7 @@ skips those it has seen.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -48,12 +49,23 @@ def _wait_for_database(limit_seconds: float = 300.0) -> None:
 
 class EventConsumer(ConsumerMixin):
     def __init__(self, connection: Connection, subscription: Subscription, handlers: dict[str, Handler],
-                 prefetch: int = 20, fault_delay_after_effect_ms: int = 0):
+                 prefetch: int = 20, fault_delay_after_effect_ms: int = 0, stop: threading.Event | None = None):
         self.connection = connection
         self.subscription = subscription
         self.handlers = handlers
         self.prefetch = prefetch
         self.fault_delay = fault_delay_after_effect_ms / 1000
+        self.stop = stop or threading.Event()
+
+    @property
+    def should_stop(self) -> bool:
+        """ConsumerMixin's loops poll this; the worker's stop event ends them."""
+        return self.stop.is_set()
+
+    @should_stop.setter
+    def should_stop(self, value: bool) -> None:
+        if value:
+            self.stop.set()
 
     def get_consumers(self, consumer_cls, channel):
         return [consumer_cls(queues=[self.subscription.kombu_queue()], callbacks=[self.on_message], accept=["json"],

@@ -1,14 +1,15 @@
 """`Idempotency-Key` on POST: a retried request from an office on a bad line creates nothing twice.
 
 The first request with a key claims it by unique insert and, on success, stores its response; a retry with the
-same key and body gets that response again, a retry with another body gets 422, one still running gets 409.
+same key and body gets that response again, a retry with another body gets 422, one still running gets 409. A claim
+left unfinished longer than `ABANDONED_AFTER` (its process was killed mid-request) is taken over by the retry.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, request
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
@@ -18,6 +19,7 @@ from shared.errors import Conflict, InvalidInput
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class IdempotencyRecord(Document):
@@ -30,15 +32,42 @@ class IdempotencyRecord(Document):
     meta = {"collection": "idempotency", "auto_create_index": False, "indexes": ["created_at"]}
 
 
-def _fingerprint() -> str:
-    return hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(),
-                                      request.get_data() or b""])).hexdigest()
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body or b""])).hexdigest()
+
+
+def record_key(subject: str, path: str, raw_key: str) -> str:
+    """Keys are per caller and path: two offices may both send "1"."""
+    return hashlib.sha256(json.dumps([subject, path, raw_key]).encode()).hexdigest()
 
 
 def _replay(record: IdempotencyRecord):
     response = current_app.response_class(record.body, status=record.status, headers=dict(record.headers))
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _claim(key: str, request_fingerprint: str) -> IdempotencyRecord | None:
+    """Claim the key for this request (None), or return the finished record of the same request to replay."""
+    for _ in range(2):
+        try:
+            IdempotencyRecord(key=key, fingerprint=request_fingerprint, created_at=datetime.now(timezone.utc)).save(
+                force_insert=True)
+            return None
+        except NotUniqueError:
+            record = IdempotencyRecord.objects(key=key).first()
+        if record is None:
+            continue
+        if record.fingerprint != request_fingerprint:
+            raise InvalidInput.field(HEADER, "was already used with a different request")
+        if record.status is not None:
+            return record
+        started = record.created_at.replace(tzinfo=timezone.utc) if record.created_at.tzinfo is None \
+            else record.created_at
+        if datetime.now(timezone.utc) - started < ABANDONED_AFTER:
+            break
+        IdempotencyRecord.objects(key=key, status=None, created_at=record.created_at).delete()
+    raise Conflict("a request with this Idempotency-Key is still being processed")
 
 
 def idempotent(view):
@@ -50,17 +79,9 @@ def idempotent(view):
         if not 1 <= len(raw_key) <= 255 or not raw_key.isprintable():
             raise InvalidInput.field(HEADER, "must be 1 to 255 printable characters")
         subject = g.principal.subject if getattr(g, "principal", None) else "anonymous"
-        key = hashlib.sha256(json.dumps([subject, request.path, raw_key]).encode()).hexdigest()
-        fingerprint = _fingerprint()
-        try:
-            IdempotencyRecord(key=key, fingerprint=fingerprint, created_at=datetime.now(timezone.utc)).save(
-                force_insert=True)
-        except NotUniqueError:
-            record = IdempotencyRecord.objects(key=key).first()
-            if record is None or record.fingerprint != fingerprint:
-                raise InvalidInput.field(HEADER, "was already used with a different request") from None
-            if record.status is None:
-                raise Conflict("a request with this Idempotency-Key is still being processed") from None
+        key = record_key(subject, request.path, raw_key)
+        record = _claim(key, fingerprint(request.method, request.path, request.get_data()))
+        if record is not None:
             return _replay(record)
         try:
             response = current_app.make_response(view(*args, **kwargs))

@@ -73,17 +73,13 @@ class EventSourcedRepository:
         return self.aggregate_cls.event_from(envelope.type, envelope.data)
 
     def _write_snapshot(self, aggregate: Aggregate) -> None:
-        """Never moves a snapshot backwards on purpose; a lost race is repaired by the next reader's replay.
-
-        Both the read and the write filter on `_id` alone: the one filter FerretDB pushes down to SQLite.
-        """
-        collection = self.snapshot_document._get_collection()
-        current = collection.find_one({"_id": aggregate.id}, {"version": 1})
-        if current is not None and current["version"] >= aggregate.version:
-            return
+        """Replaces only an older snapshot: where a newer one is stored, the upsert's insert hits its `_id` and
+        nothing changes. Atomic on MongoDB; FerretDB v1 reads then writes, so a lost race there leaves an older
+        snapshot, which the next reader's replay repairs."""
         document = self.snapshot_document(id=aggregate.id, version=aggregate.version, state=aggregate.snapshot(),
                                           **self.list_fields(aggregate))
         try:
-            collection.replace_one({"_id": aggregate.id}, document.to_mongo(), upsert=True)
+            self.snapshot_document._get_collection().replace_one(
+                {"_id": aggregate.id, "version": {"$lt": aggregate.version}}, document.to_mongo(), upsert=True)
         except DuplicateKeyError:
             pass

@@ -36,11 +36,8 @@ def _consume(spec: WorkerSpec, subscription: Subscription, handlers, stop: threa
     while not stop.is_set():
         try:
             with runtime.broker_connection(settings) as connection:
-                consumer = EventConsumer(connection, subscription, handlers, prefetch=settings.consumer_prefetch,
-                                         fault_delay_after_effect_ms=settings.fault_delay_after_effect_ms)
-                threading.Thread(target=lambda: (stop.wait(), setattr(consumer, "should_stop", True)),
-                                 daemon=True).start()
-                consumer.run()
+                EventConsumer(connection, subscription, handlers, prefetch=settings.consumer_prefetch,
+                              fault_delay_after_effect_ms=settings.fault_delay_after_effect_ms, stop=stop).run()
         except Exception:  # noqa: BLE001 - reconnect after any broker failure
             log.warning("consumer %s stopped; reconnecting", subscription.queue, exc_info=True)
             stop.wait(1.0)

@@ -1,7 +1,11 @@
 """HTTP conventions, exercised on the cases API in-process against the real FerretDB."""
+import json
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from shared.eventstore import PendingEvent, StoredEvent
+from shared.idempotency import IdempotencyRecord, fingerprint, record_key
 from services.cases.adapters.documents import CaseSnapshot, Person
 from services.cases.entrypoints.app import create_app
 
@@ -132,3 +136,19 @@ def test_the_correlation_id_of_a_request_travels_in_its_events(client, worker):
     response = client.post("/api/v1/cases", json=BODY, headers={**worker, "X-Correlation-ID": "req-abc-123"})
     assert response.headers["X-Correlation-ID"] == "req-abc-123"
     assert StoredEvent.objects.get(stream_id=f"case-{response.get_json()['id']}").correlation_id == "req-abc-123"
+
+
+def test_an_idempotency_key_left_unfinished_is_busy_then_taken_over(client, worker):
+    """A claim whose request died before any effect: a retry waits (409), then takes it over after a while."""
+    body = json.dumps(BODY)
+    IdempotencyRecord(key=record_key("cw1", "/api/v1/cases", "office-9-crashed"),
+                      fingerprint=fingerprint("POST", "/api/v1/cases", body.encode()),
+                      created_at=datetime.now(timezone.utc)).save(force_insert=True)
+    headers = {**worker, "Idempotency-Key": "office-9-crashed", "Content-Type": "application/json"}
+    assert_problem(client.post("/api/v1/cases", data=body, headers=headers), 409)
+    assert CaseSnapshot.objects.count() == 0
+    IdempotencyRecord.objects.update(set__created_at=datetime.now(timezone.utc) - timedelta(minutes=6))
+    retried = client.post("/api/v1/cases", data=body, headers=headers)
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    assert client.post("/api/v1/cases", data=body, headers=headers).headers["Idempotent-Replayed"] == "true"
+    assert CaseSnapshot.objects.count() == 1

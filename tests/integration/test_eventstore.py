@@ -83,3 +83,22 @@ def test_a_stale_snapshot_is_replayed_forward_and_repaired(store):
     loaded = repo.get("c9")
     assert loaded.version == 2 and loaded.assigned_worker == "w7"
     assert CaseSnapshot.objects.get(id="c9").version == 2
+
+
+def test_a_snapshot_never_moves_back_to_an_older_version(store):
+    repo = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields)
+    case = Case.open("c10", "n", "P", "22366", date(2026, 8, 1), "tested", "law-120-2025")
+    repo.save(case, Actor("u", "caseworker"))
+    older = repo.get("c10")
+    case.assign_worker("w8")
+    repo.save(case, Actor("u", "caseworker"))
+    repo._write_snapshot(older)
+    snapshot = CaseSnapshot.objects.get(id="c10")
+    assert snapshot.version == 2 and snapshot.assigned_worker == "w8"
+
+
+def test_unpublished_events_are_stored_without_an_outbox_entry(store):
+    first, second = envelope("s5", 1), envelope("s5", 2)
+    store.append([first, second], unpublished={second.id})
+    assert [e.stream.version for e in store.load("s5")] == [1, 2]
+    assert [p.event_id for p in PendingEvent.objects(stream_id="s5")] == [first.id]
