@@ -200,3 +200,16 @@ def test_support_is_for_caseworkers_and_its_details_are_sealed(client, officer, 
     [stored] = events(case["id"], "cases.case.support_recorded")
     assert stored.data["amount_vnd"] == 30_000_000 and "NUÔI-BÒ" not in str(stored.data)
     assert "support" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()
+
+
+def test_the_history_leaves_out_steps_of_sections_the_caller_may_not_see(client, officer, doctor, on_methadone):
+    case_id = on_methadone["id"]
+    client.post(f"/api/v1/cases/{case_id}/methadone/doses", headers=doctor, json={"given_on": "2026-08-11",
+                                                                                 "missed": True})
+    client.post(f"/api/v1/cases/{case_id}/support", headers=officer, json={"kind": "counselling",
+                                                                          "provided_on": "2026-08-12"})
+    police_types = [e["type"] for e in client.get(f"/api/v1/cases/{case_id}/history", headers=officer).get_json()]
+    doctor_types = [e["type"] for e in client.get(f"/api/v1/cases/{case_id}/history", headers=doctor).get_json()]
+    assert "cases.case.methadone_admitted" in police_types and "cases.case.support_recorded" in police_types
+    assert not [t for t in police_types if t.startswith("cases.ost.")]
+    assert "cases.ost.dose_recorded" in doctor_types and "cases.case.support_recorded" not in doctor_types

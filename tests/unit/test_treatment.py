@@ -198,3 +198,19 @@ def test_support_is_recorded_with_its_amount_and_source():
     case.record_support("s2", "job_placement", date(2026, 9, 2), "worker", None, None, None, TODAY)
     assert [(s["kind"], s["amount_vnd"]) for s in case.support] == [("loan", 20_000_000), ("job_placement", None)]
     assert case.pending[-1].person_code == "P"
+
+
+def test_methadone_under_16_needs_a_guardians_consent():
+    young = Case.open("y", "n", "P", "22366", date(2026, 8, 1), "user_management", LAW120.regime, date(2010, 9, 1))
+    admission = {k: v for k, v in DECISION.items() if k != "guardian_consent_ref"}
+    with pytest.raises(DecisionInvalid) as refused:
+        young.transition(LAW120, "admit_to_methadone", ("health_worker",), date(2026, 8, 31), admission,
+                         VietnameseWorkingDays(), TODAY)
+    assert refused.value.field == "decision.guardian_consent_ref"
+    young.transition(LAW120, "admit_to_methadone", ("health_worker",), date(2026, 9, 1), admission,
+                     VietnameseWorkingDays(), TODAY)
+    assert young.stage == "ost"
+    minor = Case.open("m", "n", "P", "22366", date(2026, 8, 1), "user_management", LAW120.regime, date(2012, 1, 1))
+    minor.transition(LAW120, "admit_to_methadone", ("health_worker",), date(2026, 9, 1),
+                     {**admission, "guardian_consent_ref": "giay-dong-y-12"}, VietnameseWorkingDays(), TODAY)
+    assert minor.stage == "ost" and minor.pending[-1].guardian_consent_ref == "giay-dong-y-12"

@@ -68,6 +68,7 @@ class TransitionSchema(_Strict):
     keeps_due = fields.List(fields.String(validate=NAME), load_default=list)
     reasons = fields.List(fields.String(validate=NAME), load_default=list)
     extends_by_time_away = fields.String(validate=NAME)
+    consent_under_age = fields.Integer(validate=validate.Range(min=1, max=18))
     emits = fields.String(required=True, validate=validate.OneOf(
         [t for t, _ in CONTRACTS if t.startswith("cases.case.")], error="has no event contract in shared/contracts"))
 
@@ -120,7 +121,7 @@ def _to_domain(data: dict) -> Workflow:
     transitions = tuple(Transition(
         name=t["name"], from_stages=tuple(t["from_"]), to=t["to"], roles=tuple(t["roles"]), emits=t["emits"],
         requires=tuple(t["requires"]), keeps_due=tuple(t["keeps_due"]), reasons=tuple(t["reasons"]),
-        extends_by_time_away=t.get("extends_by_time_away"),
+        extends_by_time_away=t.get("extends_by_time_away"), consent_under_age=t.get("consent_under_age"),
         due={name: DueRule(months=r.get("months"), working_days=r.get("working_days"),
                            term_months={k: tuple(v) for k, v in r["term_months"].items()} if "term_months" in r
                            else None,

@@ -14,7 +14,7 @@ from services.cases.domain.ost import (MethadoneRecords, OstBreachRecorded, OstD
 from services.cases.domain.sharing import (ACCEPTED, OPEN, REJECTED, REVOKED, CaseShared, SharingRefused,
                                            check_reason, event_type, police_notice_deadline)
 from services.cases.domain.workflow import (DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar,
-                                            age_group, check_decision, due_dates)
+                                            age_group, check_consent, check_decision, due_dates)
 
 
 class TransitionForbidden(Exception):
@@ -63,6 +63,7 @@ class CaseTransitioned(VariantEvent):
     reason_code: str | None = None
     reason: str | None = None
     drugs_declared: list | None = None
+    guardian_consent_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
             raise DecisionInvalid("effective_on", "is before the case's last recorded step")
         age = age_group(self.person_birth_date, effective_on) if self.person_birth_date else "adult"
         check_decision(step, decision, age)
+        check_consent(step, decision, self.person_birth_date, effective_on)
         kept = (*step.keeps_due, *((CHECK_IN_DUE,) if self.follow_up and step.to != "closed" else ()))
         due = {k: v for k, v in self.due.items() if k in kept}
         if step.extends_by_time_away and self.absconded_on and step.extends_by_time_away in due:
@@ -194,7 +196,8 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
             commune_code=self.commune_code, regime=self.regime, transition=step.name, from_stage=self.stage,
             to_stage=step.to, effective_on=effective_on, due=due,
             **{k: decision.get(k) for k in ("decision_number", "decision_date", "issuing_authority", "document_ref",
-                                            "term_months", "reason_code", "reason", "drugs_declared")}))
+                                            "term_months", "reason_code", "reason", "drugs_declared",
+                                            "guardian_consent_ref")}))
 
     def _check_fact_date(self, field_name: str, on: date, today: date) -> None:
         """A fact about the person happened while the case was open, and not in the future."""

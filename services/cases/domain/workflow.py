@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from services.cases.domain.ost import TerminationRules
 
 DECISION_FIELDS = ("decision_number", "decision_date", "issuing_authority", "document_ref", "reason", "term_months",
-                   "drugs_declared")
+                   "drugs_declared", "guardian_consent_ref")
 
 
 class WorkingCalendar(Protocol):
@@ -41,6 +41,8 @@ class Transition:
     keeps_due: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     extends_by_time_away: str | None = None
+    consent_under_age: int | None = None
+    """A person younger than this on the effective date needs a parent's or guardian's consent (its reference)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,13 @@ def add_working_days(day: date, count: int, working: WorkingCalendar) -> date:
 
 def age_group(birth_date: date, on: date) -> str:
     return "adult" if age_on(birth_date, on) >= ADULT_AGE else "minor"
+
+
+def check_consent(transition: Transition, decision: dict, birth_date: date | None, on: date) -> None:
+    if transition.consent_under_age and birth_date and age_on(birth_date, on) < transition.consent_under_age \
+            and not decision.get("guardian_consent_ref"):
+        raise DecisionInvalid("decision.guardian_consent_ref",
+                              f"is required: the person is under {transition.consent_under_age}")
 
 
 def check_decision(transition: Transition, decision: dict, age: str) -> None:

@@ -174,6 +174,8 @@ class DecisionIn(Schema):
     reason = fields.String(validate=validate.Length(min=1, max=2000))
     drugs_declared = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                                  validate=validate.Length(min=1, max=20))
+    guardian_consent_ref = fields.String(validate=validate.Length(min=1, max=300),
+                                         metadata={"description": "the parent's or guardian's written consent"})
 
 
 class TransitionIn(Schema):
@@ -200,6 +202,7 @@ class StageOut(Schema):
 class WorkflowTransitionOut(TransitionOut):
     from_stages = fields.List(fields.String(), data_key="from")
     roles = fields.List(fields.String())
+    consent_under_age = fields.Integer(allow_none=True)
 
 
 class WorkflowOut(Schema):

@@ -16,7 +16,7 @@ from shared.repository import EventSourcedRepository
 
 from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot
 from services.cases.adapters.people import PersonRecord
-from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, sections_for
+from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, sections_for
 from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, RecordDrugTest, SettleShare,
                                             ShareCase, TransitionCase)
 from services.cases.domain.sharing import SharingRefused
@@ -79,6 +79,15 @@ VISIBLE_HISTORY_FIELDS = ("stage", "regime", "commune_code", "assigned_worker", 
                           "absconded_on", "opened_on", "case_number")
 DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "issuing_authority", "document_ref",
                            "term_months", "reason_code")
+EVENT_SECTIONS = (("cases.ost.", CLINICAL), ("cases.case.support_recorded", SUPPORT))
+
+
+def section_of(event_type: str) -> str:
+    """The section a case event belongs to: methadone events are clinical, support records support, the rest
+    legal."""
+    return next((section for prefix, section in EVENT_SECTIONS if event_type.startswith(prefix)), LEGAL)
+
+
 NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
 
 
@@ -340,15 +349,19 @@ class CaseService(TreatmentUseCases):
 
     def history(self, case_id: str, principal: Principal, user: str | None = None,
                 field: str | None = None) -> list[dict]:
-        """The case's stream as a timeline: who did what, when, and which fields changed from what to what."""
+        """The case's stream as a timeline: who did what, when, and which fields changed from what to what. Steps
+        of a section the caller may not see (a dose, a loan) are left out, not only their details."""
         self._visible(case_id, principal)
-        audit.record(principal, "read_history", "case", case_id, sections_for(principal.roles))
+        sections = self.sections(principal, case_id)
+        audit.record(principal, "read_history", "case", case_id, sections)
         replayed = Case(case_id)
         timeline = []
         for envelope in self.cases.store.load(self.cases.stream_id(case_id)):
             before = replayed.snapshot() if replayed.version else {}
             replayed.apply(Case.event_from(envelope.type, envelope.data))
             replayed.version = envelope.stream.version
+            if section_of(envelope.type) not in sections:
+                continue
             after = replayed.snapshot()
             changes = {k: [before.get(k), v] for k, v in after.items()
                        if before.get(k) != v and k in VISIBLE_HISTORY_FIELDS}
