@@ -28,7 +28,8 @@ install_os_packages() {
   fi
 }
 
-FERRETDB_BUILD="$FERRETDB_VERSION+sqlite-index-pushdown"
+# The build's stamp names the patch's content, so a changed patch rebuilds the binary on the next setup.
+FERRETDB_BUILD="$FERRETDB_VERSION+sqlite-indexes-$(sha256sum "$ROOT/deploy/ferretdb-sqlite-indexes.patch" | cut -c1-12)"
 
 install_ferretdb() {
   if [ -x "$BIN/ferretdb" ] && [ "$(cat "$BIN/ferretdb.build" 2>/dev/null)" = "$FERRETDB_BUILD" ]; then

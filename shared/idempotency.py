@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, request
@@ -25,6 +26,7 @@ ABANDONED_AFTER = timedelta(minutes=5)
 class IdempotencyRecord(Document):
     key = StringField(primary_key=True)
     fingerprint = StringField(required=True)
+    claim = StringField()
     status = IntField()
     body = StringField()
     headers = DictField()
@@ -47,13 +49,16 @@ def _replay(record: IdempotencyRecord):
     return response
 
 
-def _claim(key: str, request_fingerprint: str) -> IdempotencyRecord | None:
-    """Claim the key for this request (None), or return the finished record of the same request to replay."""
+def _claim(key: str, request_fingerprint: str) -> tuple[IdempotencyRecord | None, str | None]:
+    """Claim the key for this request (None and the claim's token), or return the finished record of the same
+    request to replay. The token makes sure a request whose claim was taken over cannot finish or drop the new
+    one."""
     for _ in range(2):
+        token = uuid.uuid4().hex
         try:
-            IdempotencyRecord(key=key, fingerprint=request_fingerprint, created_at=datetime.now(timezone.utc)).save(
-                force_insert=True)
-            return None
+            IdempotencyRecord(key=key, fingerprint=request_fingerprint, claim=token,
+                              created_at=datetime.now(timezone.utc)).save(force_insert=True)
+            return None, token
         except NotUniqueError:
             record = IdempotencyRecord.objects(key=key).first()
         if record is None:
@@ -61,12 +66,12 @@ def _claim(key: str, request_fingerprint: str) -> IdempotencyRecord | None:
         if record.fingerprint != request_fingerprint:
             raise InvalidInput.field(HEADER, "was already used with a different request")
         if record.status is not None:
-            return record
+            return record, None
         started = record.created_at.replace(tzinfo=timezone.utc) if record.created_at.tzinfo is None \
             else record.created_at
         if datetime.now(timezone.utc) - started < ABANDONED_AFTER:
             break
-        IdempotencyRecord.objects(key=key, status=None, created_at=record.created_at).delete()
+        IdempotencyRecord.objects(key=key, status=None, claim=record.claim).delete()
     raise Conflict("a request with this Idempotency-Key is still being processed")
 
 
@@ -80,18 +85,18 @@ def idempotent(view):
             raise InvalidInput.field(HEADER, "must be 1 to 255 printable characters")
         subject = g.principal.subject if getattr(g, "principal", None) else "anonymous"
         key = record_key(subject, request.path, raw_key)
-        record = _claim(key, fingerprint(request.method, request.path, request.get_data()))
+        record, token = _claim(key, fingerprint(request.method, request.path, request.get_data()))
         if record is not None:
             return _replay(record)
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
-            IdempotencyRecord.objects(key=key).delete()
+            IdempotencyRecord.objects(key=key, claim=token).delete()
             raise
         if response.status_code >= 300:
-            IdempotencyRecord.objects(key=key).delete()
+            IdempotencyRecord.objects(key=key, claim=token).delete()
             return response
-        IdempotencyRecord.objects(key=key).update_one(
+        IdempotencyRecord.objects(key=key, claim=token).update_one(
             set__status=response.status_code, set__body=response.get_data(as_text=True),
             set__headers={h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers})
         return response

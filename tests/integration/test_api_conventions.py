@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.eventstore import PendingEvent, StoredEvent
-from shared.idempotency import IdempotencyRecord, fingerprint, record_key
+from shared.idempotency import IdempotencyRecord, _claim, fingerprint, record_key
 from services.cases.adapters.documents import CaseSnapshot, Person
 from services.cases.entrypoints.app import create_app
 
@@ -152,3 +152,13 @@ def test_an_idempotency_key_left_unfinished_is_busy_then_taken_over(client, work
     assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
     assert client.post("/api/v1/cases", data=body, headers=headers).headers["Idempotent-Replayed"] == "true"
     assert CaseSnapshot.objects.count() == 1
+
+
+def test_a_request_whose_claim_was_taken_over_cannot_finish_or_drop_it(client):
+    _, first = _claim("k-race", "same request")
+    IdempotencyRecord.objects(key="k-race").update(set__created_at=datetime.now(timezone.utc) - timedelta(minutes=6))
+    _, second = _claim("k-race", "same request")
+    assert second and second != first
+    assert IdempotencyRecord.objects(key="k-race", claim=first).update_one(set__status=201) == 0
+    assert IdempotencyRecord.objects(key="k-race", claim=first).delete() == 0
+    assert IdempotencyRecord.objects.get(key="k-race").claim == second

@@ -71,9 +71,9 @@ def treat_with_methadone(case, workflow, day):
     case.record_dose("d1", day, False, 60.0, "sealed-dose", "doctor", day)
     case.record_dose("d2", day, True, None, None, "doctor", day)
     for breach in ("b1", "b2"):
-        case.record_breach(breach, "protocol", day, "sealed-breach", "doctor", "PKMT", workflow.ost_termination, day)
+        case.record_breach(breach, "protocol", day, "sealed-breach", "doctor", workflow.ost_termination, day)
     case.record_drug_test("t2", day, "positive", "doctor", "sealed-substances", day, findings=("other_drug",),
-                          rules=workflow.ost_termination, by_unit="PKMT")
+                          rules=workflow.ost_termination)
     other_drugs = next(pid for pid, p in case.therapy.proposals.items() if p["ground"] == "other_drugs")
     case.dismiss_termination(other_drugs, "doctor", "tiếp tục điều trị riêng")
     case.plan_follow_up(30, day, "officer", day)

@@ -56,6 +56,14 @@ def test_an_array_field_still_matches_its_element(collection):
     assert ids(collection.find({"f": {"$in": ["a"]}})) == {"scalar", "array"}
 
 
+@pytest.mark.parametrize("name", ["[0]", "[ab]", "a-b", "x y", "_ferretdb_x", "ý"])
+def test_odd_field_names_find_what_the_full_scan_finds(collection, name):
+    collection.delete_many({})
+    collection.insert_many([{"_id": "1", name: "a"}, {"_id": "2", name: ["a"]}, {"_id": "3", name: "b"}])
+    assert ids(collection.find({name: "a"})) == ids(collection.find({"$and": [{name: "a"}]})) == {"1", "2"}
+    assert ids(collection.find({name: {"$in": ["a", "b"]}})) == {"1", "2", "3"}
+
+
 def test_equality_on_an_indexed_field_is_an_index_search(collection):
     plan = " ".join(collection.find({"f": {"$in": ["a", "b"]}}).explain()["queryPlanner"]["Plan"])
     assert "SCAN" not in plan

@@ -213,3 +213,16 @@ def test_the_history_leaves_out_steps_of_sections_the_caller_may_not_see(client,
     assert "cases.case.methadone_admitted" in police_types and "cases.case.support_recorded" in police_types
     assert not [t for t in police_types if t.startswith("cases.ost.")]
     assert "cases.ost.dose_recorded" in doctor_types and "cases.case.support_recorded" not in doctor_types
+
+
+def test_only_the_treating_clinic_keeps_the_records_and_gets_the_proposals(client, officer, auth, on_methadone):
+    case_id = on_methadone["id"]
+    other_clinic = auth(subject="bs-khac", roles=["health_worker"], unit="PKMT-KHAC", areas=[COMMUNE])
+    refused = client.post(f"/api/v1/cases/{case_id}/methadone/doses", headers=other_clinic,
+                          json={"given_on": "2026-08-11", "dose_mg": 30})
+    assert refused.status_code == 403 and events(case_id, "cases.ost.dose_recorded") == []
+    offence = client.post(f"/api/v1/cases/{case_id}/methadone/breaches", headers=officer, json={
+        "kind": "offence", "occurred_on": "2026-09-01"})
+    assert offence.status_code == 201, offence.get_json()
+    [proposed] = events(case_id, "cases.ost.termination_proposed")
+    assert proposed.data["clinic_unit"] == CLINIC

@@ -16,14 +16,14 @@ DECISION = {"decision_number": "3/QĐ", "decision_date": date(2026, 8, 1), "issu
             "document_ref": "d", "reason": "lý do đầy đủ", "drugs_declared": ["heroin"], "reason_code": "completed"}
 
 
-def step(case, name, on, roles=("police_liaison", "caseworker", "health_worker")):
-    case.transition(LAW120, name, roles, on, DECISION, VietnameseWorkingDays(), TODAY)
+def step(case, name, on, roles=("police_liaison", "caseworker", "health_worker"), by_unit=None):
+    case.transition(LAW120, name, roles, on, DECISION, VietnameseWorkingDays(), TODAY, by_unit=by_unit)
     return case
 
 
 def on_methadone(admitted=date(2026, 8, 3)) -> Case:
     case = Case.open("c", "n", "P", "22366", date(2026, 8, 1), "user_management", LAW120.regime, date(1990, 1, 1))
-    return step(case, "admit_to_methadone", admitted)
+    return step(case, "admit_to_methadone", admitted, by_unit="PKMT")
 
 
 def proposals(case, ground=None):
@@ -82,21 +82,22 @@ def test_doses_need_the_case_in_methadone_treatment():
 
 def test_two_protocol_breaches_within_six_months_propose_termination_once():
     case = on_methadone()
-    case.record_breach("b1", "protocol", date(2026, 9, 1), None, "doctor", "PKMT", RULES, TODAY)
-    case.record_breach("b2", "protocol", date(2027, 3, 2), None, "doctor", "PKMT", RULES, TODAY)
+    case.record_breach("b1", "protocol", date(2026, 9, 1), None, "doctor", RULES, TODAY)
+    case.record_breach("b2", "protocol", date(2027, 3, 2), None, "doctor", RULES, TODAY)
     assert proposals(case) == []
-    case.record_breach("b3", "protocol", date(2027, 4, 1), None, "doctor", "PKMT", RULES, TODAY)
+    case.record_breach("b3", "protocol", date(2027, 4, 1), None, "doctor", RULES, TODAY)
     [proposal] = proposals(case)
     assert proposal["ground"] == "protocol_breaches" and proposal["evidence"] == ["b2", "b3"]
     assert proposal["clinic_unit"] == "PKMT" and proposal["status"] == "open"
-    case.record_breach("b4", "protocol", date(2027, 4, 2), None, "doctor", "PKMT", RULES, TODAY)
+    case.record_breach("b4", "protocol", date(2027, 4, 2), None, "doctor", RULES, TODAY)
     assert len(proposals(case)) == 1
 
 
 def test_an_offence_proposes_termination_and_a_dismissal_needs_a_reason():
     case = on_methadone()
-    case.record_breach("b1", "offence", date(2026, 9, 1), None, "officer", "CAX", RULES, TODAY)
+    case.record_breach("b1", "offence", date(2026, 9, 1), None, "officer", RULES, TODAY)
     [proposal_id] = case.therapy.proposals
+    assert case.therapy.proposals[proposal_id]["clinic_unit"] == "PKMT"
     with pytest.raises(DecisionInvalid) as no_reason:
         case.dismiss_termination(proposal_id, "doctor", "")
     assert no_reason.value.field == "reason"
@@ -104,36 +105,36 @@ def test_an_offence_proposes_termination_and_a_dismissal_needs_a_reason():
     assert case.therapy.proposals[proposal_id]["status"] == "dismissed"
     with pytest.raises(DecisionInvalid):
         case.dismiss_termination(proposal_id, "doctor", "lần nữa đã xử lý")
-    case.record_breach("b2", "offence", date(2026, 9, 2), None, "officer", "CAX", RULES, TODAY)
+    case.record_breach("b2", "offence", date(2026, 9, 2), None, "officer", RULES, TODAY)
     assert len(proposals(case, "offence")) == 2
 
 
 def test_opioid_positive_tests_count_only_once_on_maintenance():
     case = on_methadone()
-    case.record_drug_test("t1", date(2026, 8, 20), "positive", "doctor", None, TODAY, (OPIOID,), RULES, "PKMT")
+    case.record_drug_test("t1", date(2026, 8, 20), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
     case.change_ost_phase("titration", date(2026, 8, 25), "doctor", TODAY)
     case.change_ost_phase("maintenance", date(2026, 9, 1), "doctor", TODAY)
-    case.record_drug_test("t2", date(2026, 10, 1), "positive", "doctor", None, TODAY, (OPIOID,), RULES, "PKMT")
+    case.record_drug_test("t2", date(2026, 10, 1), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
     assert proposals(case) == []
-    case.record_drug_test("t3", date(2026, 11, 1), "negative", "doctor", None, TODAY, (OPIOID,), RULES, "PKMT")
+    case.record_drug_test("t3", date(2026, 11, 1), "negative", "doctor", None, TODAY, (OPIOID,), RULES)
     assert proposals(case) == [] and case.drug_tests[-1]["findings"] == []
-    case.record_drug_test("t4", date(2027, 10, 2), "positive", "doctor", None, TODAY, (OPIOID,), RULES, "PKMT")
+    case.record_drug_test("t4", date(2027, 10, 2), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
     assert proposals(case) == []
-    case.record_drug_test("t5", date(2027, 10, 3), "positive", "doctor", None, TODAY, (OPIOID,), RULES, "PKMT")
+    case.record_drug_test("t5", date(2027, 10, 3), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
     [proposal] = proposals(case)
     assert proposal["ground"] == "opioid_positive_tests" and proposal["evidence"] == ["t4", "t5"]
 
 
 def test_another_drug_during_therapy_proposes_termination_and_raises_relapse_suspected():
     case = on_methadone()
-    case.record_drug_test("t1", date(2026, 8, 20), "positive", "doctor", None, TODAY, (OTHER_DRUG,), RULES, "PKMT")
+    case.record_drug_test("t1", date(2026, 8, 20), "positive", "doctor", None, TODAY, (OTHER_DRUG,), RULES)
     assert [p["ground"] for p in proposals(case)] == ["other_drugs"]
     assert [e.type for e in case.pending[-2:]] == ["cases.case.relapse_suspected", "cases.ost.termination_proposed"]
 
 
 def test_leaving_methadone_ends_the_therapy_record():
     case = on_methadone()
-    case.record_breach("b1", "offence", date(2026, 9, 1), None, "officer", "CAX", RULES, TODAY)
+    case.record_breach("b1", "offence", date(2026, 9, 1), None, "officer", RULES, TODAY)
     step(case, "terminate_methadone", date(2026, 9, 2), roles=("health_worker",))
     assert case.stage == "violation_recorded" and case.therapy is None
     assert Case.from_snapshot(case.id, case.snapshot(), case.version).therapy is None
@@ -143,7 +144,7 @@ def test_the_therapy_survives_a_snapshot():
     case = on_methadone()
     case.change_ost_phase("titration", date(2026, 8, 25), "doctor", TODAY)
     case.record_dose("d1", date(2026, 8, 26), True, None, None, "doctor", TODAY)
-    case.record_breach("b1", "offence", date(2026, 9, 1), "sealed", "officer", "CAX", RULES, TODAY)
+    case.record_breach("b1", "offence", date(2026, 9, 1), "sealed", "officer", RULES, TODAY)
     restored = Case.from_snapshot(case.id, case.snapshot(), case.version)
     assert restored.therapy == case.therapy
 
@@ -214,3 +215,25 @@ def test_methadone_under_16_needs_a_guardians_consent():
     minor.transition(LAW120, "admit_to_methadone", ("health_worker",), date(2026, 9, 1),
                      {**admission, "guardian_consent_ref": "giay-dong-y-12"}, VietnameseWorkingDays(), TODAY)
     assert minor.stage == "ost" and minor.pending[-1].guardian_consent_ref == "giay-dong-y-12"
+
+
+def test_a_breach_recorded_late_still_completes_the_rule():
+    case = on_methadone()
+    case.record_breach("later", "protocol", date(2026, 10, 1), None, "doctor", RULES, TODAY)
+    case.record_breach("earlier", "protocol", date(2026, 9, 1), None, "doctor", RULES, TODAY)
+    [proposal] = proposals(case)
+    assert proposal["ground"] == "protocol_breaches" and proposal["evidence"] == ["earlier", "later"]
+
+
+def test_a_test_from_before_the_admission_does_not_count():
+    case = on_methadone()
+    case.record_drug_test("t0", date(2026, 8, 2), "positive", "doctor", None, TODAY, (OTHER_DRUG,), RULES)
+    assert proposals(case) == []
+
+
+def test_a_snapshot_from_before_therapy_records_still_allows_them():
+    case = on_methadone()
+    state = {**case.snapshot(), "therapy": None}
+    restored = Case.from_snapshot(case.id, state, case.version)
+    assert restored.therapy.admitted_on == date(2026, 8, 3)
+    restored.record_dose("d1", date(2026, 8, 4), False, 40.0, "sealed", "doctor", TODAY)

@@ -64,6 +64,7 @@ class CaseTransitioned(VariantEvent):
     reason: str | None = None
     drugs_declared: list | None = None
     guardian_consent_ref: str | None = None
+    by_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,8 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         return [t.name for t in workflow.from_stage(self.stage) if set(roles) & set(t.roles)]
 
     def transition(self, workflow: Workflow, name: str, roles, effective_on: date, decision: dict,
-                   working: WorkingCalendar, today: date) -> None:
+                   working: WorkingCalendar, today: date, by_unit: str | None = None) -> None:
+        """`by_unit` is the deciding unit: on admission to methadone, the treating clinic."""
         allowed = self.allowed_transitions(workflow, roles)
         step = workflow.transition(name)
         if step is None or self.stage not in step.from_stages:
@@ -194,7 +196,7 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         self.record(CaseTransitioned(
             event_type=step.emits, case_id=self.id, case_number=self.case_number, person_code=self.person_code,
             commune_code=self.commune_code, regime=self.regime, transition=step.name, from_stage=self.stage,
-            to_stage=step.to, effective_on=effective_on, due=due,
+            to_stage=step.to, effective_on=effective_on, due=due, by_unit=by_unit,
             **{k: decision.get(k) for k in ("decision_number", "decision_date", "issuing_authority", "document_ref",
                                             "term_months", "reason_code", "reason", "drugs_declared",
                                             "guardian_consent_ref")}))
@@ -210,7 +212,7 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
 
     def record_drug_test(self, test_id: str, tested_on: date, result: str, tested_by: str,
                          substances_sealed: str | None, today: date, findings=(),
-                         rules: TerminationRules = TerminationRules(), by_unit: str | None = None) -> None:
+                         rules: TerminationRules = TerminationRules()) -> None:
         """`substances_sealed` is the caller's encryption of the substances; `findings` what they mean for
         methadone therapy (ost.findings_of). A positive test may complete a termination rule of the therapy."""
         self._check_fact_date("tested_on", tested_on, today)
@@ -223,7 +225,7 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         if result == "positive" and self.stage in RELAPSE_WATCH_STAGES:
             self.record(RelapseSuspected(case_id=self.id, case_number=self.case_number,
                                          commune_code=self.commune_code, stage=self.stage, tested_on=tested_on))
-        self._propose_after_test(rules, tested_on, findings, today, by_unit)
+        self._propose_after_test(rules, tested_on, findings, today)
 
     @property
     def referred_units(self) -> set[str]:
@@ -298,8 +300,8 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
     def _on_CaseTransitioned(self, event: CaseTransitioned) -> None:
         self.stage, self.due, self.last_effective_on = event.to_stage, dict(event.due), event.effective_on
         self.absconded_on = event.effective_on if event.to_stage == "absconded" else None
-        self.therapy = Therapy(admitted_on=event.effective_on, phase_since=event.effective_on) \
-            if event.to_stage == "ost" else None
+        self.therapy = Therapy(admitted_on=event.effective_on, clinic_unit=event.by_unit,
+                               phase_since=event.effective_on) if event.to_stage == "ost" else None
         if event.to_stage == "closed":
             self.follow_up = None
 
@@ -355,5 +357,7 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         case.visits = list(state.get("visits") or [])
         case.support = list(state.get("support") or [])
         case.therapy = therapy_from(state.get("therapy"))
+        if case.stage == "ost" and case.therapy is None:
+            case.therapy = Therapy(admitted_on=case.last_effective_on, phase_since=case.last_effective_on)
         case.version = version
         return case

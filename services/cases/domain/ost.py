@@ -106,6 +106,7 @@ class OstTerminationDismissed(DomainEvent):
 class Therapy:
     """The case's methadone treatment as the rules need it; the dose log itself stays in the event stream."""
     admitted_on: date
+    clinic_unit: str | None = None
     phase: str = "induction"
     phase_since: date | None = None
     maintenance_since: date | None = None
@@ -137,30 +138,45 @@ def check_dose(therapy: Therapy, given_on: date, missed: bool, dose_mg: float | 
         raise DecisionInvalid("dose_mg", f"is required: above 0 and at most {MAX_DOSE_MG} mg")
 
 
+def window_with(facts: list[tuple[date, str]], new_on: date, months: int, count: int) -> list[str]:
+    """The ids of `count` or more facts within `months` of each other, among them one dated `new_on`; [] if none.
+
+    Facts may be recorded late, so the window may lie before or after `new_on`: any window that holds such a
+    group can start at one of its facts, so trying each fact on or before `new_on` as the start finds it."""
+    for start, _ in sorted(facts):
+        end = add_months(start, months)
+        if start <= new_on < end:
+            inside = [fact_id for on, fact_id in sorted(facts) if start <= on < end]
+            if len(inside) >= count:
+                return inside
+    return []
+
+
 def breach_grounds(therapy: Therapy, rules: TerminationRules, breach: dict) -> list[tuple[str, list]]:
     """Grounds a newly recorded breach completes, each with the breaches it rests on."""
     if breach["kind"] == "offence":
         return [("offence", [breach["breach_id"]])] if rules.offences else []
-    occurred_on = date.fromisoformat(breach["occurred_on"])
-    since = add_months(occurred_on, -rules.breach_months)
-    recent = [b["breach_id"] for b in therapy.breaches
-              if b["kind"] == "protocol" and since < date.fromisoformat(b["occurred_on"]) <= occurred_on]
-    return [("protocol_breaches", recent)] if len(recent) >= rules.breaches else []
+    protocol = [(date.fromisoformat(b["occurred_on"]), b["breach_id"]) for b in therapy.breaches
+                if b["kind"] == "protocol"]
+    group = window_with(protocol, date.fromisoformat(breach["occurred_on"]), rules.breach_months, rules.breaches)
+    return [("protocol_breaches", group)] if group else []
 
 
 def test_grounds(therapy: Therapy, rules: TerminationRules, tests: list[dict], tested_on: date,
                  findings) -> list[tuple[str, list]]:
-    """Grounds a newly recorded positive test completes, each with the tests it rests on."""
+    """Grounds a newly recorded positive test completes, each with the tests it rests on. Tests dated before the
+    admission (or, for opioids, before maintenance began) do not count."""
     grounds = []
-    latest = tests[-1]["test_id"]
+    if tested_on < therapy.admitted_on:
+        return grounds
     if OTHER_DRUG in findings and rules.other_drugs:
-        grounds.append(("other_drugs", [latest]))
+        grounds.append(("other_drugs", [tests[-1]["test_id"]]))
     if OPIOID in findings and therapy.maintenance_since and tested_on >= therapy.maintenance_since:
-        since = max(add_months(tested_on, -rules.opioid_test_months), therapy.maintenance_since)
-        counted = [t["test_id"] for t in tests if OPIOID in t.get("findings", ())
-                   and since <= date.fromisoformat(t["tested_on"]) <= tested_on]
-        if len(counted) >= rules.opioid_tests:
-            grounds.append(("opioid_positive_tests", counted))
+        opioid = [(date.fromisoformat(t["tested_on"]), t["test_id"]) for t in tests
+                  if OPIOID in t.get("findings", ()) and date.fromisoformat(t["tested_on"]) >= therapy.maintenance_since]
+        group = window_with(opioid, tested_on, rules.opioid_test_months, rules.opioid_tests)
+        if group:
+            grounds.append(("opioid_positive_tests", group))
     return grounds
 
 
@@ -168,7 +184,7 @@ def therapy_state(therapy: Therapy | None) -> dict | None:
     if therapy is None:
         return None
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
-    return {"admitted_on": iso(therapy.admitted_on), "phase": therapy.phase, "phase_since": iso(therapy.phase_since),
+    return {"admitted_on": iso(therapy.admitted_on), "clinic_unit": therapy.clinic_unit, "phase": therapy.phase, "phase_since": iso(therapy.phase_since),
             "maintenance_since": iso(therapy.maintenance_since), "last_dose_on": iso(therapy.last_dose_on),
             "missed_on": [iso(d) for d in therapy.missed_on], "breaches": therapy.breaches,
             "proposals": therapy.proposals}
@@ -178,7 +194,7 @@ def therapy_from(state: dict | None) -> Therapy | None:
     if not state:
         return None
     parse = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
-    return Therapy(admitted_on=parse(state["admitted_on"]), phase=state["phase"],
+    return Therapy(admitted_on=parse(state["admitted_on"]), clinic_unit=state.get("clinic_unit"), phase=state["phase"],
                    phase_since=parse(state.get("phase_since")), maintenance_since=parse(state.get("maintenance_since")),
                    last_dose_on=parse(state.get("last_dose_on")),
                    missed_on=[parse(d) for d in state.get("missed_on") or []],
@@ -210,7 +226,7 @@ class MethadoneRecords:
                                     recorded_by=by, dose_sealed=None if missed else dose_sealed))
 
     def record_breach(self, breach_id: str, kind: str, occurred_on: date, description_sealed: str | None, by: str,
-                      by_unit: str | None, rules: TerminationRules, today: date) -> None:
+                      rules: TerminationRules, today: date) -> None:
         therapy = self._therapy()
         if kind not in BREACH_KINDS:
             raise DecisionInvalid("kind", f"must be one of {', '.join(BREACH_KINDS)}")
@@ -219,23 +235,23 @@ class MethadoneRecords:
             raise DecisionInvalid("occurred_on", "is before the admission to methadone")
         self.record(OstBreachRecorded(case_id=self.id, breach_id=breach_id, kind=kind, occurred_on=occurred_on,
                                       recorded_by=by, description_sealed=description_sealed))
-        self._propose(breach_grounds(self.therapy, rules, self.therapy.breaches[-1]), today, by_unit)
+        self._propose(breach_grounds(self.therapy, rules, self.therapy.breaches[-1]), today)
 
-    def _propose_after_test(self, rules: TerminationRules, tested_on: date, findings, today: date,
-                            by_unit: str | None) -> None:
+    def _propose_after_test(self, rules: TerminationRules, tested_on: date, findings, today: date) -> None:
         if self.stage == "ost" and self.therapy is not None and findings:
-            self._propose(test_grounds(self.therapy, rules, self.drug_tests, tested_on, findings), today, by_unit)
+            self._propose(test_grounds(self.therapy, rules, self.drug_tests, tested_on, findings), today)
 
-    def _propose(self, grounds: list[tuple[str, list]], today: date, by_unit: str | None) -> None:
-        """One open proposal per ground; its id derives from case, ground and newest evidence, and so tells the bus
-        nothing about them."""
+    def _propose(self, grounds: list[tuple[str, list]], today: date) -> None:
+        """One open proposal per ground, to the treating clinic; its id derives from case, ground and newest
+        evidence, and so tells the bus nothing about them."""
         for ground, evidence in grounds:
             if ground in self.therapy.open_grounds():
                 continue
             proposal_id = uuid.uuid5(PROPOSAL_IDS, f"{self.id}:{ground}:{evidence[-1]}").hex
             self.record(OstTerminationProposed(
                 case_id=self.id, case_number=self.case_number, commune_code=self.commune_code,
-                proposal_id=proposal_id, ground=ground, evidence=evidence, proposed_on=today, clinic_unit=by_unit))
+                proposal_id=proposal_id, ground=ground, evidence=evidence, proposed_on=today,
+                clinic_unit=self.therapy.clinic_unit))
 
     def dismiss_termination(self, proposal_id: str, by: str, reason: str) -> None:
         therapy = self._therapy()

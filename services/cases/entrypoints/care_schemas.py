@@ -99,6 +99,7 @@ class ProposalOut(Schema):
 
 class TherapyOut(Schema):
     admitted_on = fields.Date()
+    clinic_unit = fields.String(allow_none=True)
     phase = fields.String()
     phase_since = fields.Date(allow_none=True)
     maintenance_since = fields.Date(allow_none=True)

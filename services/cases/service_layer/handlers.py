@@ -209,7 +209,7 @@ class CaseService(TreatmentUseCases):
         with _domain_refusals():
             case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, self.today(),
                                   findings=findings_of(command.substances),
-                                  rules=self.workflows[case.regime].ost_termination, by_unit=principal.unit)
+                                  rules=self.workflows[case.regime].ost_termination)
         self.cases.save(case, Actor.of(principal))
         audit.record(principal, "record_drug_test", "case", case.id, self.sections(principal, case.id))
         return self._view(case, principal)
@@ -269,7 +269,7 @@ class CaseService(TreatmentUseCases):
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         with _domain_refusals():
             case.transition(self.workflows[case.regime], command.transition, principal.roles, command.effective_on,
-                            command.decision, self.working_days, self.today())
+                            command.decision, self.working_days, self.today(), by_unit=principal.unit)
         self.cases.save(case, Actor.of(principal))
         audit.record(principal, f"transition:{command.transition}", "case", case.id, sections_for(principal.roles))
         return self._view(case, principal)

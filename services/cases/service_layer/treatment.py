@@ -48,7 +48,7 @@ def visible_care(case: Case, sections: set[str], cipher: FieldCipher, today: dat
         therapy = case.therapy
         window = today - timedelta(days=MISSED_DOSE_WINDOW_DAYS)
         care["therapy"] = {
-            "admitted_on": therapy.admitted_on, "phase": therapy.phase, "phase_since": therapy.phase_since,
+            "admitted_on": therapy.admitted_on, "clinic_unit": therapy.clinic_unit, "phase": therapy.phase, "phase_since": therapy.phase_since,
             "maintenance_since": therapy.maintenance_since, "last_dose_on": therapy.last_dose_on,
             "missed_doses_last_30_days": sum(1 for d in therapy.missed_on if d > window),
             "breaches": [{**{k: v for k, v in b.items() if k != "description_sealed"},
@@ -65,6 +65,15 @@ class TreatmentUseCases:
     def _act(self, case_id: str, principal: Principal, roles) -> Case:
         case = self._visible(case_id, principal)
         self._may_act(principal, roles, case)
+        return case
+
+    def _act_on_therapy(self, case_id: str, principal: Principal, roles) -> Case:
+        """Methadone records are kept by the treating clinic (the unit that admitted the person); the police may
+        add an offence."""
+        case = self._act(case_id, principal, roles)
+        clinic = case.therapy.clinic_unit if case.therapy else None
+        if clinic and principal.unit != clinic and not principal.has_role("police_liaison"):
+            raise NotAuthorised(f"methadone records of this case are kept by {clinic}")
         return case
 
     def _saved(self, case: Case, principal: Principal, action: str, sections: set[str]):
@@ -98,13 +107,13 @@ class TreatmentUseCases:
         return self._saved(case, principal, f"record_support:{command.kind}", {SUPPORT})
 
     def change_ost_phase(self, command: ChangeOstPhase, principal: Principal):
-        case = self._act(command.case_id, principal, CLINICIANS)
+        case = self._act_on_therapy(command.case_id, principal, CLINICIANS)
         with self._refused():
             case.change_ost_phase(command.phase, command.effective_on, principal.subject, self.today())
         return self._saved(case, principal, "ost_phase", {CLINICAL})
 
     def record_dose(self, command: RecordDose, principal: Principal):
-        case = self._act(command.case_id, principal, CLINICIANS)
+        case = self._act_on_therapy(command.case_id, principal, CLINICIANS)
         dose_id = uuid.uuid4().hex
         sealed = self.cipher.encrypt(f"{command.dose_mg:g}", f"case:{case.id}:dose:{dose_id}") \
             if command.dose_mg is not None else None
@@ -114,17 +123,18 @@ class TreatmentUseCases:
         return self._saved(case, principal, "ost_dose", {CLINICAL})
 
     def record_ost_breach(self, command: RecordOstBreach, principal: Principal):
-        case = self._act(command.case_id, principal, CLINICIANS if command.kind == "protocol" else OFFENCE_REPORTERS)
+        case = self._act_on_therapy(command.case_id, principal,
+                                    CLINICIANS if command.kind == "protocol" else OFFENCE_REPORTERS)
         breach_id = uuid.uuid4().hex
         sealed = self.cipher.encrypt(command.description, f"case:{case.id}:breach:{breach_id}") \
             if command.description else None
         with self._refused():
             case.record_breach(breach_id, command.kind, command.occurred_on, sealed, principal.subject,
-                               principal.unit, self.workflows[case.regime].ost_termination, self.today())
+                               self.workflows[case.regime].ost_termination, self.today())
         return self._saved(case, principal, f"ost_breach:{command.kind}", {CLINICAL})
 
     def dismiss_termination(self, command: DismissTermination, principal: Principal):
-        case = self._act(command.case_id, principal, CLINICIANS)
+        case = self._act_on_therapy(command.case_id, principal, CLINICIANS)
         with self._refused():
             case.dismiss_termination(command.proposal_id, principal.subject, command.reason)
         return self._saved(case, principal, "ost_termination_dismissed", {CLINICAL})

@@ -86,9 +86,12 @@ class PlanService:
         return visible[first:first + limit], len(visible)
 
     def indicator_counts(self, plan_id: str) -> dict[str, int]:
-        rows = IndicatorContribution.objects(plan_id=plan_id).aggregate(
-            [{"$group": {"_id": "$indicator_code", "total": {"$sum": "$amount"}}}])
-        return {row["_id"]: row["total"] for row in rows}
+        """Each indicator's total; a contribution stored before amounts existed counts 1."""
+        totals: dict[str, int] = {}
+        for row in IndicatorContribution._get_collection().find({"plan_id": plan_id},
+                                                                {"indicator_code": 1, "amount": 1}):
+            totals[row["indicator_code"]] = totals.get(row["indicator_code"], 0) + row.get("amount", 1)
+        return totals
 
     def assign_task(self, command: AssignTask, principal: Principal) -> Task:
         plan = self.plans.get(command.plan_id)
