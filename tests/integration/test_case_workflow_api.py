@@ -164,3 +164,30 @@ def test_my_work_lists_assigned_cases_by_due_date(app, client, police):
     assert [w["case_id"] for w in work["overdue"]] == [mine["id"]]
     service.today = lambda: date(2027, 1, 1)
     assert client.get("/api/v1/cases/my-work", headers=police).get_json() == {"overdue": [], "due_soon": []}
+
+
+def test_a_facility_resident_moves_through_phases_and_a_term_cut_needs_half_served(client, auth):
+    officer = auth(subject="ca-cb", roles=["police_liaison", "caseworker"], unit=f"CAX-{COMMUNE}", areas=[COMMUNE])
+    case = client.post("/api/v1/cases", headers=officer, json={**BODY, "opened_on": "2025-06-02",
+                                                              "stage": "user_management"}).get_json()
+    decision = {**DECISION, "reason": "Không đăng ký cai nghiện", "document_ref": "qd-tand-7", "term_months": 12,
+                "decision_date": "2025-06-03"}
+    for name in ("register_community_rehab", "record_violation",
+                 "open_compulsory_dossier", "submit_dossier_to_court", "record_court_order"):
+        response = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer, json={
+            "transition": name, "effective_on": "2025-06-03", "decision": decision})
+        assert response.status_code == 200, (name, response.get_json())
+    assert response.get_json()["phase"] == "intake"
+    moved = client.put(f"/api/v1/cases/{case['id']}/phase", headers=officer,
+                       json={"phase": "detox", "effective_on": "2025-06-20"})
+    assert moved.status_code == 200 and moved.get_json()["phase"] == "detox"
+    skipped = client.put(f"/api/v1/cases/{case['id']}/phase", headers=officer,
+                         json={"phase": "reintegration", "effective_on": "2025-06-21"})
+    assert skipped.status_code == 422 and "phase" in skipped.get_json()["errors"]
+    early = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer, json={
+        "transition": "reduce_term", "effective_on": "2025-10-01", "decision": {**decision, "term_reduction_months": 3}})
+    assert early.status_code == 422 and "effective_on" in early.get_json()["errors"]
+    cut = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer, json={
+        "transition": "reduce_term", "effective_on": "2025-12-15", "decision": {**decision, "term_reduction_months": 3}})
+    assert cut.status_code == 200, cut.get_json()
+    assert cut.get_json()["due"]["term_ends_on"] == "2026-03-03" and cut.get_json()["phase"] == "detox"

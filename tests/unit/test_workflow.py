@@ -162,3 +162,38 @@ def test_an_invalid_definition_stops_start_up_with_a_clear_message(tmp_path, mut
     with pytest.raises(WorkflowDefinitionError, match="broken.yaml") as error:
         load_workflows(tmp_path)
     assert message in str(error.value)
+
+
+def test_facility_phases_advance_one_by_one_and_survive_absconding():
+    c = case(stage="user_management")
+    c.stage = "awaiting_court"
+    step(c, "record_court_order", date(2026, 3, 1), term_months=12)
+    assert c.phase == "intake" and c.phase_since == date(2026, 3, 1)
+    c.change_phase(LAW73, "detox", date(2026, 3, 10), "cb", date(2027, 12, 31))
+    with pytest.raises(DecisionInvalid) as skipped:
+        c.change_phase(LAW73, "work_therapy", date(2026, 4, 10), "cb", date(2027, 12, 31))
+    assert skipped.value.field == "phase" and "education" in skipped.value.message
+    step(c, "abscond", date(2026, 4, 1))
+    step(c, "return_to_facility", date(2026, 4, 11))
+    assert c.phase == "detox" and c.phase_since == date(2026, 3, 10)
+    step(c, "release_from_facility", date(2026, 5, 1))
+    assert c.phase is None
+    with pytest.raises(DecisionInvalid):
+        c.change_phase(LAW73, "intake", date(2026, 5, 2), "cb", date(2027, 12, 31))
+
+
+def test_a_term_is_cut_3_to_6_months_only_after_half_of_it():
+    c = case(stage="user_management")
+    c.stage = "awaiting_court"
+    step(c, "record_court_order", date(2026, 3, 1), term_months=12)
+    assert c.due["term_ends_on"] == date(2027, 3, 1)
+    with pytest.raises(DecisionInvalid) as early:
+        step(c, "reduce_term", date(2026, 8, 1), term_reduction_months=4)
+    assert early.value.field == "effective_on"
+    with pytest.raises(DecisionInvalid) as too_little:
+        step(c, "reduce_term", date(2026, 9, 15), term_reduction_months=2)
+    assert too_little.value.field == "decision.term_reduction_months"
+    step(c, "reduce_term", date(2026, 9, 15), term_reduction_months=4)
+    assert c.stage == "in_facility" and c.due["term_ends_on"] == date(2026, 11, 1) and c.phase == "intake"
+    restored = Case.from_snapshot(c.id, c.snapshot(), c.version)
+    assert restored.due_started == {"term_ends_on": date(2026, 3, 1)} and restored.phase == "intake"

@@ -12,7 +12,7 @@ from shared.auth import ROLES
 from shared.contracts import CONTRACTS
 
 from services.cases.domain.ost import TerminationRules
-from services.cases.domain.workflow import DECISION_FIELDS, DueRule, Transition, Workflow
+from services.cases.domain.workflow import DECISION_FIELDS, DueRule, ReduceRule, Transition, Workflow
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "workflows"
 NAME = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be snake_case")
@@ -57,6 +57,13 @@ class StageSchema(_Strict):
     phases = fields.List(fields.String(validate=NAME))
 
 
+class ReduceRuleSchema(_Strict):
+    due = fields.String(required=True, validate=NAME)
+    months = fields.List(fields.Integer(validate=validate.Range(min=1, max=60)), required=True,
+                         validate=validate.Length(equal=2))
+    after_half = fields.Boolean(load_default=True)
+
+
 class TransitionSchema(_Strict):
     name = fields.String(required=True, validate=NAME)
     from_ = fields.List(fields.String(), required=True, data_key="from", validate=validate.Length(min=1))
@@ -69,6 +76,8 @@ class TransitionSchema(_Strict):
     reasons = fields.List(fields.String(validate=NAME), load_default=list)
     extends_by_time_away = fields.String(validate=NAME)
     consent_under_age = fields.Integer(validate=validate.Range(min=1, max=18))
+    reduces = fields.Nested(ReduceRuleSchema)
+    keeps_phase = fields.Boolean(load_default=False)
     emits = fields.String(required=True, validate=validate.OneOf(
         [t for t, _ in CONTRACTS if t.startswith("cases.case.")], error="has no event contract in shared/contracts"))
 
@@ -111,6 +120,11 @@ class WorkflowSchema(_Strict):
                 errors.setdefault(f"transitions.{index}", []).append("a term due date requires term_months")
             if transition["reasons"] and "reason" not in transition["requires"]:
                 errors.setdefault(f"transitions.{index}", []).append("reasons need `reason` in requires")
+            reduces = transition.get("reduces")
+            if reduces and (reduces["due"] not in transition["keeps_due"]
+                            or "term_reduction_months" not in transition["requires"]):
+                errors.setdefault(f"transitions.{index}", []).append(
+                    "a reduction keeps the due date it reduces and requires term_reduction_months")
         if len(set(names)) != len(names):
             errors["transitions"] = ["transition names must be unique"]
         if errors:
@@ -122,6 +136,9 @@ def _to_domain(data: dict) -> Workflow:
         name=t["name"], from_stages=tuple(t["from_"]), to=t["to"], roles=tuple(t["roles"]), emits=t["emits"],
         requires=tuple(t["requires"]), keeps_due=tuple(t["keeps_due"]), reasons=tuple(t["reasons"]),
         extends_by_time_away=t.get("extends_by_time_away"), consent_under_age=t.get("consent_under_age"),
+        keeps_phase=t["keeps_phase"],
+        reduces=ReduceRule(t["reduces"]["due"], tuple(t["reduces"]["months"]), t["reduces"]["after_half"])
+        if t.get("reduces") else None,
         due={name: DueRule(months=r.get("months"), working_days=r.get("working_days"),
                            term_months={k: tuple(v) for k, v in r["term_months"].items()} if "term_months" in r
                            else None,

@@ -45,6 +45,13 @@ class TransitionCase:
 
 
 @dataclass(frozen=True)
+class ChangePhase:
+    case_id: str
+    phase: str
+    effective_on: date
+
+
+@dataclass(frozen=True)
 class RecordDrugTest:
     case_id: str
     tested_on: date

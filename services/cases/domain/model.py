@@ -14,7 +14,7 @@ from services.cases.domain.ost import (MethadoneRecords, OstBreachRecorded, OstD
 from services.cases.domain.sharing import (ACCEPTED, OPEN, REJECTED, REVOKED, CaseShared, SharingRefused,
                                            check_reason, event_type, police_notice_deadline)
 from services.cases.domain.workflow import (DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar,
-                                            age_group, check_consent, check_decision, due_dates)
+                                            age_group, check_consent, check_decision, due_dates, reduced_due)
 
 
 class TransitionForbidden(Exception):
@@ -64,7 +64,22 @@ class CaseTransitioned(VariantEvent):
     reason: str | None = None
     drugs_declared: list | None = None
     guardian_consent_ref: str | None = None
+    term_reduction_months: int | None = None
     by_unit: str | None = None
+    due_started: dict = field(default_factory=dict)
+    phase: str | None = None
+
+
+@dataclass(frozen=True)
+class CasePhaseChanged(DomainEvent):
+    """The next phase of a stage that has phases (the five of a rehab facility)."""
+    type = "cases.case.phase_changed"
+    published = False
+    case_id: str
+    stage: str
+    phase: str
+    effective_on: date
+    changed_by: str
 
 
 @dataclass(frozen=True)
@@ -117,7 +132,8 @@ def notice_key(event_type: str, due_name: str, due_on: date) -> str:
 class Case(CareRecords, MethadoneRecords, Aggregate):
     stream_type = "case"
     event_types = {e.type: e for e in (
-        CaseOpened, CaseWorkerAssigned, DrugTestRecorded, RelapseSuspected, FollowUpPlanned, VisitRecorded,
+        CaseOpened, CaseWorkerAssigned, CasePhaseChanged, DrugTestRecorded, RelapseSuspected, FollowUpPlanned,
+        VisitRecorded,
         SupportRecorded, OstPhaseChanged, OstDoseRecorded, OstBreachRecorded, OstTerminationProposed,
         OstTerminationDismissed)}
 
@@ -137,6 +153,9 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         self.visits: list[dict] = []
         self.support: list[dict] = []
         self.therapy: Therapy | None = None
+        self.phase: str | None = None
+        self.phase_since: date | None = None
+        self.due_started: dict[str, date] = {}
 
     @classmethod
     def event_from(cls, event_type: str, data: dict) -> DomainEvent:
@@ -148,8 +167,9 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
             else CaseTransitioned
         event = event_cls.from_data({**data, "event_type": event_type})
         if isinstance(event, CaseTransitioned):
-            event = CaseTransitioned(**{**event.__dict__, "due": {
-                k: date.fromisoformat(v) if isinstance(v, str) else v for k, v in event.due.items()}})
+            dates = lambda d: {k: date.fromisoformat(v) if isinstance(v, str) else v for k, v in d.items()}  # noqa
+            event = CaseTransitioned(**{**event.__dict__, "due": dates(event.due),
+                                        "due_started": dates(event.due_started)})
         return event
 
     @property
@@ -190,16 +210,39 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         check_consent(step, decision, self.person_birth_date, effective_on)
         kept = (*step.keeps_due, *((CHECK_IN_DUE,) if self.follow_up and step.to != "closed" else ()))
         due = {k: v for k, v in self.due.items() if k in kept}
+        started = {k: v for k, v in self.due_started.items() if k in due}
         if step.extends_by_time_away and self.absconded_on and step.extends_by_time_away in due:
             due[step.extends_by_time_away] += timedelta(days=(effective_on - self.absconded_on).days)
-        due.update(due_dates(step, effective_on, decision, age, working))
+        new_dues = due_dates(step, effective_on, decision, age, working)
+        due.update(new_dues)
+        started.update({name: effective_on for name in new_dues})
+        if step.reduces:
+            due[step.reduces.due_name] = reduced_due(step.reduces, due, started, effective_on, decision)
+        phase = self.phase if step.keeps_phase else next(iter(workflow.phases_of(step.to)), None)
         self.record(CaseTransitioned(
             event_type=step.emits, case_id=self.id, case_number=self.case_number, person_code=self.person_code,
             commune_code=self.commune_code, regime=self.regime, transition=step.name, from_stage=self.stage,
-            to_stage=step.to, effective_on=effective_on, due=due, by_unit=by_unit,
+            to_stage=step.to, effective_on=effective_on, due=due, by_unit=by_unit, due_started=started, phase=phase,
             **{k: decision.get(k) for k in ("decision_number", "decision_date", "issuing_authority", "document_ref",
                                             "term_months", "reason_code", "reason", "drugs_declared",
-                                            "guardian_consent_ref")}))
+                                            "guardian_consent_ref", "term_reduction_months")}))
+
+    def change_phase(self, workflow: Workflow, phase: str, effective_on: date, by: str, today: date) -> None:
+        """Move to the next phase of the current stage; a case whose phase is not known yet may take any."""
+        phases = workflow.phases_of(self.stage)
+        if not phases:
+            raise DecisionInvalid("phase", f"stage {self.stage} has no phases")
+        if phase not in phases:
+            raise DecisionInvalid("phase", f"must be one of {', '.join(phases)}")
+        if self.phase in phases and phases.index(phase) != phases.index(self.phase) + 1:
+            following = phases[phases.index(self.phase) + 1:]
+            raise DecisionInvalid("phase", f"the next phase is {following[0]}" if following
+                                  else f"{self.phase} is the last phase")
+        self._check_fact_date("effective_on", effective_on, today)
+        if effective_on < (self.phase_since or self.last_effective_on or self.opened_on):
+            raise DecisionInvalid("effective_on", "is before the current phase began")
+        self.record(CasePhaseChanged(case_id=self.id, stage=self.stage, phase=phase, effective_on=effective_on,
+                                     changed_by=by))
 
     def _check_fact_date(self, field_name: str, on: date, today: date) -> None:
         """A fact about the person happened while the case was open, and not in the future."""
@@ -298,12 +341,18 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         self.assigned_worker = event.worker_id
 
     def _on_CaseTransitioned(self, event: CaseTransitioned) -> None:
+        if event.phase != self.phase:
+            self.phase, self.phase_since = event.phase, event.effective_on if event.phase else None
+        self.due_started = dict(event.due_started)
         self.stage, self.due, self.last_effective_on = event.to_stage, dict(event.due), event.effective_on
         self.absconded_on = event.effective_on if event.to_stage == "absconded" else None
         self.therapy = Therapy(admitted_on=event.effective_on, clinic_unit=event.by_unit,
                                phase_since=event.effective_on) if event.to_stage == "ost" else None
         if event.to_stage == "closed":
             self.follow_up = None
+
+    def _on_CasePhaseChanged(self, event: CasePhaseChanged) -> None:
+        self.phase, self.phase_since = event.phase, event.effective_on
 
     def _on_DrugTestRecorded(self, event: DrugTestRecorded) -> None:
         self.drug_tests = [*self.drug_tests, {"test_id": event.test_id, "tested_on": event.tested_on.isoformat(),
@@ -337,7 +386,8 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
                 "last_effective_on": iso(self.last_effective_on), "absconded_on": iso(self.absconded_on),
                 "notices": self.notices, "drug_tests": self.drug_tests, "shares": self.shares,
                 "follow_up": self.follow_up, "visits": self.visits, "support": self.support,
-                "therapy": therapy_state(self.therapy)}
+                "therapy": therapy_state(self.therapy), "phase": self.phase, "phase_since": iso(self.phase_since),
+                "due_started": {k: iso(v) for k, v in self.due_started.items()}}
 
     @classmethod
     def from_snapshot(cls, id: str, state: dict, version: int) -> "Case":
@@ -357,6 +407,8 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
         case.visits = list(state.get("visits") or [])
         case.support = list(state.get("support") or [])
         case.therapy = therapy_from(state.get("therapy"))
+        case.phase, case.phase_since = state.get("phase"), parse(state.get("phase_since"))
+        case.due_started = {k: parse(v) for k, v in (state.get("due_started") or {}).items()}
         if case.stage == "ost" and case.therapy is None:
             case.therapy = Therapy(admitted_on=case.last_effective_on, phase_since=case.last_effective_on)
         case.version = version

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from services.cases.domain.ost import TerminationRules
 
 DECISION_FIELDS = ("decision_number", "decision_date", "issuing_authority", "document_ref", "reason", "term_months",
-                   "drugs_declared", "guardian_consent_ref")
+                   "drugs_declared", "guardian_consent_ref", "term_reduction_months")
 
 
 class WorkingCalendar(Protocol):
@@ -30,6 +30,15 @@ class DueRule:
 
 
 @dataclass(frozen=True)
+class ReduceRule:
+    """A due date brought forward by a decision (a facility term cut for merit): by `months` within the range,
+    only once the period that ends on it is half over."""
+    due_name: str
+    months: tuple[int, int]
+    after_half: bool = True
+
+
+@dataclass(frozen=True)
 class Transition:
     name: str
     from_stages: tuple[str, ...]
@@ -43,6 +52,8 @@ class Transition:
     extends_by_time_away: str | None = None
     consent_under_age: int | None = None
     """A person younger than this on the effective date needs a parent's or guardian's consent (its reference)."""
+    reduces: ReduceRule | None = None
+    keeps_phase: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,9 @@ class Workflow:
 
     def from_stage(self, stage: str) -> list[Transition]:
         return [t for t in self.transitions if stage in t.from_stages]
+
+    def phases_of(self, stage: str) -> list[str]:
+        return list(self.stages.get(stage, {}).get("phases") or [])
 
 
 class TransitionRefused(Exception):
@@ -128,6 +142,24 @@ def check_decision(transition: Transition, decision: dict, age: str) -> None:
             if term < low and not decision.get("reason"):
                 raise DecisionInvalid("decision.term_months",
                                       f"is below the legal minimum of {low} months ({age}) without a reason")
+
+
+def reduced_due(rule: ReduceRule, due: dict[str, date], started: dict[str, date], effective_on: date,
+                decision: dict) -> date:
+    """The due date brought forward by the decision's `term_reduction_months`."""
+    ends_on, began_on = due.get(rule.due_name), started.get(rule.due_name)
+    if ends_on is None:
+        raise DecisionInvalid("transition", f"the case has no {rule.due_name} to bring forward")
+    low, high = rule.months
+    months = decision.get("term_reduction_months")
+    if months is None or not low <= months <= high:
+        raise DecisionInvalid("decision.term_reduction_months", f"must be between {low} and {high} months")
+    if rule.after_half and began_on and effective_on < began_on + (ends_on - began_on) / 2:
+        raise DecisionInvalid("effective_on", f"is before half of the period ending {ends_on.isoformat()}")
+    reduced = add_months(ends_on, -months)
+    if reduced <= effective_on:
+        raise DecisionInvalid("decision.term_reduction_months", "would end the term before the decision")
+    return reduced
 
 
 def due_dates(transition: Transition, effective_on: date, decision: dict, age: str,

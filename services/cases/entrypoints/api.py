@@ -10,8 +10,8 @@ from shared.spreadsheets import workbook_response
 from shared.web import Blueprint, etag, if_match_version, principal, service_layer
 
 from services.cases.domain.access import PROTECTED
-from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, RecordDrugTest, RegisterPerson,
-                                            SettleShare, ShareCase, TransitionCase)
+from services.cases.domain.commands import (AssignWorker, BreakGlass, ChangePhase, OpenCase, RecordDrugTest,
+                                            RegisterPerson, SettleShare, ShareCase, TransitionCase)
 from services.cases.domain.model import TEST_RESULTS
 from services.cases.domain.ost import SUBSTANCES
 from services.cases.domain.person import Guardian
@@ -144,6 +144,8 @@ class CaseOut(Schema):
     stage = fields.String()
     opened_on = fields.Date()
     assigned_worker = fields.String(allow_none=True)
+    phase = fields.String(allow_none=True, metadata={"description": "the phase of a stage that has phases"})
+    phase_since = fields.Date(allow_none=True)
     due = fields.Dict(keys=fields.String(), values=fields.Date())
     person = fields.Nested(PersonOut, allow_none=True)
     drug_tests = fields.List(fields.Nested(DrugTestOut))
@@ -176,6 +178,12 @@ class DecisionIn(Schema):
                                  validate=validate.Length(min=1, max=20))
     guardian_consent_ref = fields.String(validate=validate.Length(min=1, max=300),
                                          metadata={"description": "the parent's or guardian's written consent"})
+    term_reduction_months = fields.Integer(validate=validate.Range(min=1, max=60), strict=True)
+
+
+class PhaseIn(Schema):
+    phase = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    effective_on = fields.Date(required=True)
 
 
 class TransitionIn(Schema):
@@ -203,6 +211,9 @@ class WorkflowTransitionOut(TransitionOut):
     from_stages = fields.List(fields.String(), data_key="from")
     roles = fields.List(fields.String())
     consent_under_age = fields.Integer(allow_none=True)
+    keeps_phase = fields.Boolean()
+    reduces = fields.Function(lambda t: {"due": t.reduces.due_name, "months": list(t.reduces.months),
+                                         "after_half": t.reduces.after_half} if t.reduces else None)
 
 
 class WorkflowOut(Schema):
@@ -281,6 +292,7 @@ def _out(view) -> dict:
     return {"id": case.id, "version": case.version, "case_number": case.case_number,
             "person_code": case.person_code, "commune_code": case.commune_code, "regime": case.regime,
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
+            "phase": case.phase, "phase_since": case.phase_since,
             "due": case.due, "person": view.person, "drug_tests": view.drug_tests, "shares": case.shares,
             **view.care}
 
@@ -367,6 +379,16 @@ class Transitions(MethodView):
         """Take a step of the case's legal workflow (send If-Match with the case's ETag)"""
         view = service_layer().transition_case(TransitionCase(case_id=case_id, expected_version=if_match_version(),
                                                               **body), principal())
+        return _out(view), 200, etag(view.case.version)
+
+
+@blp.route("/<string:case_id>/phase")
+class Phase(MethodView):
+    @blp.arguments(PhaseIn)
+    @blp.response(200, CaseOut)
+    def put(self, body, case_id):
+        """Move the case to the next phase of its stage (a rehab facility's five phases)"""
+        view = service_layer().change_phase(ChangePhase(case_id=case_id, **body), principal())
         return _out(view), 200, etag(view.case.version)
 
 

@@ -17,8 +17,8 @@ from shared.repository import EventSourcedRepository
 from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot
 from services.cases.adapters.people import PersonRecord
 from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, sections_for
-from services.cases.domain.commands import (AssignWorker, BreakGlass, OpenCase, RecordDrugTest, SettleShare,
-                                            ShareCase, TransitionCase)
+from services.cases.domain.commands import (AssignWorker, BreakGlass, ChangePhase, OpenCase, RecordDrugTest,
+                                            SettleShare, ShareCase, TransitionCase)
 from services.cases.domain.sharing import SharingRefused
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case, TransitionForbidden
@@ -75,10 +75,10 @@ def _visible_test(test: dict, sections: set[str], cipher: FieldCipher, case_id: 
 
 
 EXPORT_LIMIT = 50_000
-VISIBLE_HISTORY_FIELDS = ("stage", "regime", "commune_code", "assigned_worker", "due", "last_effective_on",
+VISIBLE_HISTORY_FIELDS = ("stage", "phase", "regime", "commune_code", "assigned_worker", "due", "last_effective_on",
                           "absconded_on", "opened_on", "case_number")
 DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "issuing_authority", "document_ref",
-                           "term_months", "reason_code")
+                           "term_months", "term_reduction_months", "reason_code")
 EVENT_SECTIONS = (("cases.ost.", CLINICAL), ("cases.case.support_recorded", SUPPORT))
 
 
@@ -272,6 +272,16 @@ class CaseService(TreatmentUseCases):
                             command.decision, self.working_days, self.today(), by_unit=principal.unit)
         self.cases.save(case, Actor.of(principal))
         audit.record(principal, f"transition:{command.transition}", "case", case.id, sections_for(principal.roles))
+        return self._view(case, principal)
+
+    def change_phase(self, command: ChangePhase, principal: Principal) -> CaseView:
+        case = self._visible(command.case_id, principal)
+        self._may_act(principal, CASE_ROLES, case)
+        with _domain_refusals():
+            case.change_phase(self.workflows[case.regime], command.phase, command.effective_on, principal.subject,
+                              self.today())
+        self.cases.save(case, Actor.of(principal))
+        audit.record(principal, "change_phase", "case", case.id, {LEGAL})
         return self._view(case, principal)
 
     def allowed_transitions(self, case_id: str, principal: Principal) -> tuple[Case, list]:
