@@ -128,7 +128,7 @@ CASE_TRANSITION_TYPES = tuple(f"cases.case.{name}" for name in (
     "management_started", "assessment_requested", "dependence_found", "no_dependence_found",
     "voluntary_rehab_started", "methadone_admitted", "violation_recorded", "compulsory_dossier_opened",
     "compulsory_rehab_ordered", "absconded", "returned", "aftercare_started", "relapse_reported", "closed",
-    "reopened", "dossier_submitted", "methadone_terminated", "term_reduced"))
+    "reopened", "dossier_submitted", "methadone_registered", "methadone_terminated", "term_reduced"))
 CASE_DUE_TYPES = ("cases.case.due_soon", "cases.case.overdue")
 
 

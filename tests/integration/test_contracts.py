@@ -96,7 +96,8 @@ def stored_messages(settings):
     for step in ("place_under_management", "refer_for_assessment", "record_dependence", "register_community_rehab",
                  "record_violation", "open_compulsory_dossier", "submit_dossier_to_court", "record_court_order",
                  "abscond", "return_to_facility", "release_from_facility", "report_relapse", "refer_for_assessment",
-                 "record_no_dependence", "close", "reopen", "admit_to_methadone"):
+                 "record_no_dependence", "close", "reopen", "register_for_methadone",
+                 "admit_to_methadone"):
         term = {"record_court_order": 12}.get(step, 6)
         case.transition(workflows["law-73-2021"], step, ["police_liaison", "caseworker", "health_worker"], june,
                         {**decision, "term_months": term}, VietnameseWorkingDays(), june)

@@ -237,3 +237,13 @@ def test_a_snapshot_from_before_therapy_records_still_allows_them():
     restored = Case.from_snapshot(case.id, state, case.version)
     assert restored.therapy.admitted_on == date(2026, 8, 3)
     restored.record_dose("d1", date(2026, 8, 4), False, 40.0, "sealed", "doctor", TODAY)
+
+
+def test_registration_for_methadone_sets_the_ten_working_day_admission_deadline():
+    case = Case.open("r", "n", "P", "22366", date(2026, 8, 1), "user_management", LAW120.regime, date(1990, 1, 1))
+    step(case, "register_for_methadone", date(2026, 8, 28))
+    # 31 August to 2 September 2026 are National Day holidays: ten working days from 28 August end on 16 September.
+    assert case.stage == "awaiting_methadone"
+    assert case.due["methadone_admission_deadline"] == date(2026, 9, 16)
+    step(case, "admit_to_methadone", date(2026, 9, 10), by_unit="PKMT")
+    assert case.stage == "ost" and "methadone_admission_deadline" not in case.due
