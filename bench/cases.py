@@ -2,7 +2,9 @@
 
 (a) p95 of the filtered case list (GET /api/v1/cases?commune_code=..&stage=..) vs the same find + count in pymongo;
 (b) p95 of a case read (GET /api/v1/cases/<id>) vs pymongo find_one by _id;
-(c) import throughput (the register import, rows/s) vs raw insert_many of the same number of documents.
+(c) import throughput (the register import, rows/s) vs raw insert_many of the same number of documents;
+(d) one province-wide list with no filter (a provincial officer's first page) vs the same query in pymongo;
+(e) the due-date timer's query of the last 400 days' `next_notice_on` vs its first run's sweep of every due date.
 
 Usage: .venv/bin/python -m bench.cases [--people 100000] [--requests 30] [--import-rows 300]
 Loads the people and cases straight into a FerretDB of its own (port 27317) as the adapters store them
@@ -29,7 +31,9 @@ from shared.auth import mint
 from shared.crypto import FieldCipher
 from shared.settings import Settings
 from shared.areas import communes_of
-from services.cases.adapters.documents import CaseSnapshot, Person
+from services.cases.adapters.documents import CaseSnapshot, Person, case_list_fields
+from services.cases.domain.model import Case
+from services.cases.domain.workflow import add_months
 from services.cases.domain.person import normalise_name
 from services.cases.service_layer.imports import CaseloadImport
 from tests.support import PRIVATE_KEY, ROOT, FerretDB, wait_for
@@ -70,14 +74,15 @@ def seed(db, cipher, people: int, communes: list[str]) -> list[str]:
         case_id = uuid.uuid4().hex
         case_ids.append(case_id)
         opened = date(2025, 1, 1) + timedelta(days=rng.randint(0, 600))
+        stage = rng.choice(STAGES)
+        due = {"aftercare_ends_on": add_months(opened, 24).isoformat()} if stage == "aftercare" else {}
         state = {"case_number": f"{commune}-{opened.year}-{case_id[:6]}", "person_code": code,
-                 "commune_code": commune, "regime": "law-73-2021", "stage": rng.choice(STAGES),
+                 "commune_code": commune, "regime": "law-73-2021", "stage": stage,
                  "opened_on": opened.isoformat(), "person_birth_date": birth.isoformat(), "assigned_worker": None,
-                 "due": {}, "last_effective_on": None, "absconded_on": None, "notices": [], "drug_tests": [],
-                 "shares": {}}
-        batch_cases.append(CaseSnapshot(id=case_id, version=1, state=state, case_number=state["case_number"],
-                                        commune_code=commune, stage=state["stage"], opened_on=state["opened_on"],
-                                        person_code=code).to_mongo())
+                 "due": due, "last_effective_on": opened.isoformat(), "absconded_on": None, "notices": [],
+                 "drug_tests": [], "shares": {}}
+        batch_cases.append(CaseSnapshot(id=case_id, version=1, state=state,
+                                        **case_list_fields(Case.from_snapshot(case_id, state, 1))).to_mongo())
         batch_events.append({"_id": f"case-{case_id}:{1:010d}", "event_id": str(uuid.uuid4()),
                              "type": "cases.case.opened", "schema_version": 1, "occurred_at": now,
                              "producer": "cases", "stream_type": "case", "stream_id": f"case-{case_id}",
@@ -136,6 +141,10 @@ def main() -> None:
         list_raw = timed(lambda: (list(db.case_snapshots.find({"commune_code": commune, "stage": stage}).sort(
             [("opened_on", -1), ("_id", 1)]).limit(20)), db.case_snapshots.count_documents(
             {"commune_code": commune, "stage": stage})), args.requests)
+        wide_api = timed(lambda: _ok(session.get(f"{url}/api/v1/cases", params={"page_size": 20}, timeout=300)), 1)
+        wide_raw = timed(lambda: (list(db.case_snapshots.find({"commune_code": {"$in": communes}}).sort(
+            [("opened_on", -1), ("_id", 1)]).limit(20)), db.case_snapshots.count_documents(
+            {"commune_code": {"$in": communes}})), 1)
         sample = random.Random(1).sample(case_ids, args.requests)
         reads = iter(sample)
         read_api = timed(lambda: _ok(session.get(f"{url}/api/v1/cases/{next(reads)}", timeout=60)), args.requests)
@@ -154,6 +163,12 @@ def main() -> None:
         client["benchcases_raw"].people.insert_many(raw_docs)
         client["benchcases_raw"].cases.insert_many([{**d, "_id": f"c-{d['_id']}"} for d in raw_docs])
         raw_rate = len(rows) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        service.notice_due_dates()
+        sweep_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        service.notice_due_dates()
+        window_seconds = time.perf_counter() - started
     finally:
         if api:
             api.terminate()
@@ -165,11 +180,14 @@ def main() -> None:
         "case_list_p95_ms": {"api": ms(p95(list_api)), "raw_pymongo": ms(p95(list_raw))},
         "case_read_p95_ms": {"api": ms(p95(read_api)), "raw_pymongo": ms(p95(read_raw))},
         "import_rows_per_s": {"import": round(import_rate, 1), "raw_insert_many": round(raw_rate, 1)},
+        "province_wide_list_ms": {"api": ms(wide_api[0]), "raw_pymongo": ms(wide_raw[0])},
+        "due_timer_ms": {"window_of_days": ms(window_seconds), "sweep_of_due_dates": ms(sweep_seconds)},
     }
     report["ratios"] = {
         "list_p95_api_vs_raw": round(p95(list_api) / p95(list_raw), 2),
         "read_p95_api_vs_raw": round(p95(read_api) / p95(read_raw), 2),
         "import_vs_raw_insert": round(import_rate / raw_rate, 4),
+        "due_timer_window_vs_sweep": round(window_seconds / sweep_seconds, 4),
     }
     print(json.dumps(report, indent=2))
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,6 @@
 """What the cases service keeps in its database besides the event log."""
+from datetime import date
+
 from mongoengine import DateTimeField, DictField, Document, StringField
 
 from shared.repository import SnapshotDocument
@@ -12,9 +14,10 @@ class CaseSnapshot(SnapshotDocument):
     assigned_worker = StringField()
     person_code = StringField()
     next_due_on = StringField()
+    next_notice_on = StringField()
     meta = {"collection": "case_snapshots",
             "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on"),
-                        "next_due_on", "person_code"]}
+                        "next_due_on", "next_notice_on", "person_code"]}
 
 
 class Person(Document):
@@ -73,10 +76,14 @@ def grant_list_fields(grant) -> dict:
 
 
 def case_list_fields(case) -> dict:
+    """`next_notice_on` is never before the day of saving, so the due timer's window of recent days holds every
+    case that owes a notice, however old its due dates."""
+    notice_on = case.next_notice_on()
     return {"case_number": case.case_number, "commune_code": case.commune_code, "stage": case.stage,
             "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker,
             "person_code": case.person_code,
-            "next_due_on": min(case.due.values()).isoformat() if case.due else None}
+            "next_due_on": min(case.due.values()).isoformat() if case.due else None,
+            "next_notice_on": max(notice_on, date.today()).isoformat() if notice_on else None}
 
 
 DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot)

@@ -122,6 +122,7 @@ class RelapseSuspected(DomainEvent):
 
 
 RELAPSE_WATCH_STAGES = ("aftercare", "ost")
+DUE_SOON_DAYS = 14
 TEST_RESULTS = ("positive", "negative")
 
 
@@ -328,6 +329,16 @@ class Case(CareRecords, MethadoneRecords, Aggregate):
                 owed.append(CaseDueNoticed(event_type=kind, case_id=self.id, case_number=self.case_number,
                                            commune_code=self.commune_code, due_name=name, due_on=due_on))
         return owed
+
+    def next_notice_on(self, soon_days: int = DUE_SOON_DAYS) -> date | None:
+        """The first day on which `due_notices` will owe a notice not recorded yet, if any."""
+        days = []
+        for name, due_on in self.due.items():
+            if notice_key("cases.case.overdue", name, due_on) in self.notices:
+                continue
+            soon_noticed = notice_key("cases.case.due_soon", name, due_on) in self.notices
+            days.append(due_on + timedelta(days=1) if soon_noticed else due_on - timedelta(days=soon_days))
+        return min(days, default=None)
 
     def notice(self, event: CaseDueNoticed) -> None:
         self.record(event)

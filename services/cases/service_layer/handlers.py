@@ -21,7 +21,7 @@ from services.cases.domain.commands import (AssignWorker, BreakGlass, ChangePhas
                                             SettleShare, ShareCase, TransitionCase)
 from services.cases.domain.sharing import SharingRefused
 from services.cases.domain.grants import AccessGrant
-from services.cases.domain.model import Case, TransitionForbidden
+from services.cases.domain.model import DUE_SOON_DAYS, Case, TransitionForbidden
 from services.cases.domain.ost import findings_of
 from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar
 from services.cases.service_layer.people import PeopleService, communes_in, visible_person
@@ -88,6 +88,7 @@ def section_of(event_type: str) -> str:
     return next((section for prefix, section in EVENT_SECTIONS if event_type.startswith(prefix)), LEGAL)
 
 
+NOTICE_WINDOW_DAYS = 400
 NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
 
 
@@ -96,7 +97,7 @@ class CaseService(TreatmentUseCases):
 
     def __init__(self, cases: EventSourcedRepository, grants: EventSourcedRepository, people: PeopleService,
                  cipher: FieldCipher, province_code: str, workflows: dict[str, Workflow],
-                 working_days: WorkingCalendar, today=date.today, due_soon_days: int = 14):
+                 working_days: WorkingCalendar, today=date.today):
         self.cases = cases
         self.grants = grants
         self.people = people
@@ -105,7 +106,7 @@ class CaseService(TreatmentUseCases):
         self.workflows = workflows
         self.working_days = working_days
         self.today = today
-        self.due_soon_days = due_soon_days
+        self._swept = False
 
     def workflow_for(self, opened_on: date) -> Workflow:
         return next(w for w in self.workflows.values() if w.applies_on(opened_on))
@@ -295,13 +296,21 @@ class CaseService(TreatmentUseCases):
 
     def notice_due_dates(self) -> int:
         """Append the due-soon and overdue notices now owed. Safe with several workers: a notice's event id
-        derives from the case, due name and date, so a second worker's append of the same notice is a no-op."""
+        derives from the case, due name and date, so a second worker's append of the same notice is a no-op.
+
+        Cases are found by `next_notice_on` among the last `NOTICE_WINDOW_DAYS` days: an `$in` of dates the store
+        answers from an index. The first run of a process sweeps every case with a due date instead (a range the
+        store scans), which also catches snapshots written before `next_notice_on` existed."""
         today = self.today()
-        horizon = (today + timedelta(days=self.due_soon_days)).isoformat()
+        if self._swept:
+            days = [(today - timedelta(days=back)).isoformat() for back in range(NOTICE_WINDOW_DAYS)]
+            owing = CaseSnapshot.objects(next_notice_on__in=days)
+        else:
+            owing = CaseSnapshot.objects(next_due_on__lte=(today + timedelta(days=DUE_SOON_DAYS)).isoformat())
         noticed = 0
-        for snapshot in CaseSnapshot.objects(next_due_on__lte=horizon).only("id"):
+        for snapshot in list(owing.only("id")):
             case = self.cases.get(snapshot.id)
-            owed = case.due_notices(today, self.due_soon_days)
+            owed = case.due_notices(today, DUE_SOON_DAYS)
             if not owed:
                 continue
             for notice in owed:
@@ -312,6 +321,7 @@ class CaseService(TreatmentUseCases):
             except ConcurrencyConflict:
                 continue
             noticed += len(owed)
+        self._swept = True
         return noticed
 
     def get_case(self, case_id: str, principal: Principal) -> CaseView:
