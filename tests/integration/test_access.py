@@ -1,7 +1,9 @@
 """Drug tests, break-the-glass and the access matrix: roles x jurisdiction x sections, against the real FerretDB."""
+import io
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
+import openpyxl
 import pytest
 
 from shared.eventstore import StoredEvent
@@ -25,10 +27,12 @@ def officer(auth):
 
 
 def case_in_aftercare(client, officer):
+    """A new adult each time: birth dates 150 days apart from 1950, ID numbers that match them."""
     n = next(PEOPLE)
+    birth = date(1950, 1, 2) + timedelta(days=150 * n)
     case = client.post("/api/v1/cases", headers=officer, json={
-        "person": {"full_name": "Đặng Văn Tùng", "birth_date": f"19{70 + n}-01-02", "sex": "male",
-                   "national_id": f"0560{70 + n}00{4321 + n}", "phone": "0905123456"},
+        "person": {"full_name": "Đặng Văn Tùng", "birth_date": birth.isoformat(), "sex": "male",
+                   "national_id": f"0560{birth.year % 100:02d}{4321 + n:06d}", "phone": "0905123456"},
         "commune_code": COMMUNE, "opened_on": "2026-08-03", "stage": "tested"}).get_json()
     for step, on in (("place_under_management", "2026-08-04"), ("register_community_rehab", "2026-08-05"),
                      ("complete_voluntary_rehab", "2026-08-20")):
@@ -90,6 +94,13 @@ def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, of
     assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]
 
 
+def workbook_text(response) -> str:
+    if response.status_code != 200:
+        return response.get_data(as_text=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    return " ".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+
+
 ROLES = ("caseworker", "police_liaison", "health_worker", "plan_coordinator", "unit_reporter", "auditor", "admin")
 SEES = {  # role -> (identity, contact, clinical, support)
     "caseworker": (True, True, False, True), "police_liaison": (True, True, False, False),
@@ -123,8 +134,10 @@ def test_access_matrix_never_leaks(client, auth, seeded, role, area):
         "list": client.get("/api/v1/cases", headers=headers),
         "search": client.get("/api/v1/people?q=dang van tung", headers=headers),
         "dose_log": client.get(f"/api/v1/cases/{case_id}/methadone/doses", headers=headers),
+        "my_work": client.get("/api/v1/cases/my-work", headers=headers),
+        "export": client.get("/api/v1/cases/export.xlsx", headers=headers),
     }
-    text = {name: r.get_data(as_text=True) for name, r in responses.items()}
+    text = {name: workbook_text(r) if name == "export" else r.get_data(as_text=True) for name, r in responses.items()}
     sees = SEES[role] if area == "own" else None
     if sees is None:
         for name in ("case", "history", "transitions", "person"):
@@ -143,3 +156,34 @@ def test_access_matrix_never_leaks(client, auth, seeded, role, area):
     assert ("cannabis" in everything) == clinical
     assert ("SỬA-XE-MÁY" in everything) == support and ("HỢP-TÁC-TỐT" in everything) == support
     assert "visits" in responses["case"].get_json() and ("support" in responses["case"].get_json()) == support
+
+
+WRITES = {  # name -> (method, path, body, roles allowed in the case's commune, status when allowed)
+    "drug_test": ("post", "drug-tests", {"tested_on": "2026-09-05", "result": "negative"},
+                  {"police_liaison", "health_worker"}, 201),
+    "visit": ("post", "visits", {"visited_on": "2026-09-05", "kind": "home_visit", "outcome": "met"},
+              {"caseworker", "police_liaison"}, 201),
+    "follow_up": ("put", "follow-up", {"every_days": 30, "first_on": "2026-10-01"},
+                  {"caseworker", "police_liaison"}, 200),
+    "support": ("post", "support", {"kind": "counselling", "provided_on": "2026-09-05"}, {"caseworker"}, 201),
+    "dose": ("post", "methadone/doses", {"given_on": "2026-09-05", "dose_mg": 40}, {"health_worker"}, 422),
+    "breach": ("post", "methadone/breaches", {"kind": "offence", "occurred_on": "2026-09-05"},
+               {"health_worker", "police_liaison"}, 422),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("area", ["own", "other"])
+def test_write_matrix_lets_only_the_legal_roles_of_the_commune_write(client, auth, seeded, role, area):
+    """A dose or breach on a case in aftercare is refused by the domain (422: not in methadone treatment) once the
+    caller is allowed to ask; every other caller gets 403 or 404, and nothing is stored."""
+    headers = auth(subject=f"{role}-{area}", roles=[role], unit="U", areas=[COMMUNE if area == "own" else OTHER])
+    for name, (method, path, body, allowed, status) in WRITES.items():
+        before = StoredEvent.objects(stream_id=f"case-{seeded['id']}").count()
+        response = getattr(client, method)(f"/api/v1/cases/{seeded['id']}/{path}", headers=headers, json=body)
+        permitted = area == "own" and role in allowed
+        assert response.status_code == (status if permitted else response.status_code), (name, response.get_json())
+        if not permitted:
+            assert response.status_code in (403, 404), (name, role, area, response.get_json())
+        stored = StoredEvent.objects(stream_id=f"case-{seeded['id']}").count() - before
+        assert (stored > 0) == (permitted and status < 300), (name, role, area)

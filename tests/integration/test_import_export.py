@@ -118,7 +118,8 @@ def test_exports_carry_only_the_columns_a_role_may_see(app, tmp_path, auth):
 
     police = auth(subject="ca", roles=["police_liaison"], areas=["22366"])
     columns, rows = sheet(police)
-    assert "national_id" in columns and len(rows) == 3
+    assert "national_id" in columns and "person_code" in columns and len(rows) == 3
+    assert all(r[columns.index("person_code")] for r in rows)
     assert "056090001001" in [r[columns.index("national_id")] for r in rows]
     doctor_columns, _ = sheet(auth(subject="bs", roles=["health_worker"], areas=["22366"]))
     assert "full_name" in doctor_columns and "national_id" not in doctor_columns and "phone" not in doctor_columns

@@ -352,7 +352,8 @@ class CaseService(TreatmentUseCases):
         """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow."""
         snapshots, _ = self.list_cases(principal, first=0, limit=EXPORT_LIMIT, audited=False, **filters)
         sections = sections_for(principal.roles)
-        columns = ["case_number", "commune_code", "stage", "regime", "opened_on", "next_due_on", "assigned_worker"]
+        columns = ["case_number", "person_code", "commune_code", "stage", "regime", "opened_on", "next_due_on",
+                   "assigned_worker"]
         if IDENTITY in sections:
             columns += ["full_name", "birth_date", "sex"]
         if IDENTITY_CONTACT in sections:
