@@ -113,8 +113,9 @@ def seeded(client, officer):
     case = case_in_aftercare(client, officer)
     client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
                 json={"tested_on": "2026-09-01", "result": "positive", "substances": ["cannabis"]})
-    assert client.post(f"/api/v1/cases/{case['id']}/support", headers=officer, json={
-        "kind": "vocational_training", "provided_on": "2026-09-02", "details": "Học nghề SỬA-XE-MÁY"}).status_code == 201
+    trained = client.post(f"/api/v1/cases/{case['id']}/support", headers=officer, json={
+        "kind": "vocational_training", "provided_on": "2026-09-02", "details": "Học nghề SỬA-XE-MÁY"})
+    assert trained.status_code == 201
     assert client.post(f"/api/v1/cases/{case['id']}/visits", headers=officer, json={
         "visited_on": "2026-09-03", "kind": "home_visit", "outcome": "met", "notes": "Gia đình HỢP-TÁC-TỐT"}
     ).status_code == 201

@@ -184,10 +184,11 @@ def test_a_facility_resident_moves_through_phases_and_a_term_cut_needs_half_serv
     skipped = client.put(f"/api/v1/cases/{case['id']}/phase", headers=officer,
                          json={"phase": "reintegration", "effective_on": "2025-06-21"})
     assert skipped.status_code == 422 and "phase" in skipped.get_json()["errors"]
+    cut_by_3 = {**decision, "term_reduction_months": 3}
     early = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer, json={
-        "transition": "reduce_term", "effective_on": "2025-10-01", "decision": {**decision, "term_reduction_months": 3}})
+        "transition": "reduce_term", "effective_on": "2025-10-01", "decision": cut_by_3})
     assert early.status_code == 422 and "effective_on" in early.get_json()["errors"]
     cut = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer, json={
-        "transition": "reduce_term", "effective_on": "2025-12-15", "decision": {**decision, "term_reduction_months": 3}})
+        "transition": "reduce_term", "effective_on": "2025-12-15", "decision": cut_by_3})
     assert cut.status_code == 200, cut.get_json()
     assert cut.get_json()["due"]["term_ends_on"] == "2026-03-03" and cut.get_json()["phase"] == "detox"

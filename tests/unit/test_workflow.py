@@ -29,8 +29,8 @@ def step(c, name, on, roles=ALL_ROLES, workflow=LAW73, today=date(2027, 12, 31),
 def test_every_stage_and_actor_of_the_domain_is_in_both_regimes():
     for workflow in WORKFLOWS.values():
         assert {"tested", "user_management", "addiction_assessment", "awaiting_registration", "community_rehab",
-                "facility_rehab", "ost", "violation_recorded", "compulsory_dossier", "awaiting_court", "in_facility", "absconded",
-                "aftercare", "relapse", "closed"} <= set(workflow.stages)
+                "facility_rehab", "awaiting_methadone", "ost", "violation_recorded", "compulsory_dossier",
+                "awaiting_court", "in_facility", "absconded", "aftercare", "relapse", "closed"} <= set(workflow.stages)
         assert workflow.stages["in_facility"]["phases"] == ["intake", "detox", "education", "work_therapy",
                                                             "reintegration"]
 

@@ -172,8 +172,8 @@ def test_grounds(therapy: Therapy, rules: TerminationRules, tests: list[dict], t
     if OTHER_DRUG in findings and rules.other_drugs:
         grounds.append(("other_drugs", [tests[-1]["test_id"]]))
     if OPIOID in findings and therapy.maintenance_since and tested_on >= therapy.maintenance_since:
-        opioid = [(date.fromisoformat(t["tested_on"]), t["test_id"]) for t in tests
-                  if OPIOID in t.get("findings", ()) and date.fromisoformat(t["tested_on"]) >= therapy.maintenance_since]
+        opioid = [(on, t["test_id"]) for t in tests if OPIOID in t.get("findings", ())
+                  and (on := date.fromisoformat(t["tested_on"])) >= therapy.maintenance_since]
         group = window_with(opioid, tested_on, rules.opioid_test_months, rules.opioid_tests)
         if group:
             grounds.append(("opioid_positive_tests", group))
@@ -184,7 +184,8 @@ def therapy_state(therapy: Therapy | None) -> dict | None:
     if therapy is None:
         return None
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
-    return {"admitted_on": iso(therapy.admitted_on), "clinic_unit": therapy.clinic_unit, "phase": therapy.phase, "phase_since": iso(therapy.phase_since),
+    return {"admitted_on": iso(therapy.admitted_on), "clinic_unit": therapy.clinic_unit, "phase": therapy.phase,
+            "phase_since": iso(therapy.phase_since),
             "maintenance_since": iso(therapy.maintenance_since), "last_dose_on": iso(therapy.last_dose_on),
             "missed_on": [iso(d) for d in therapy.missed_on], "breaches": therapy.breaches,
             "proposals": therapy.proposals}
@@ -194,8 +195,9 @@ def therapy_from(state: dict | None) -> Therapy | None:
     if not state:
         return None
     parse = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
-    return Therapy(admitted_on=parse(state["admitted_on"]), clinic_unit=state.get("clinic_unit"), phase=state["phase"],
-                   phase_since=parse(state.get("phase_since")), maintenance_since=parse(state.get("maintenance_since")),
+    return Therapy(admitted_on=parse(state["admitted_on"]), clinic_unit=state.get("clinic_unit"),
+                   phase=state["phase"], phase_since=parse(state.get("phase_since")),
+                   maintenance_since=parse(state.get("maintenance_since")),
                    last_dose_on=parse(state.get("last_dose_on")),
                    missed_on=[parse(d) for d in state.get("missed_on") or []],
                    breaches=list(state.get("breaches") or []), proposals=dict(state.get("proposals") or {}))

@@ -48,7 +48,8 @@ def visible_care(case: Case, sections: set[str], cipher: FieldCipher, today: dat
         therapy = case.therapy
         window = today - timedelta(days=MISSED_DOSE_WINDOW_DAYS)
         care["therapy"] = {
-            "admitted_on": therapy.admitted_on, "clinic_unit": therapy.clinic_unit, "phase": therapy.phase, "phase_since": therapy.phase_since,
+            "admitted_on": therapy.admitted_on, "clinic_unit": therapy.clinic_unit, "phase": therapy.phase,
+            "phase_since": therapy.phase_since,
             "maintenance_since": therapy.maintenance_since, "last_dose_on": therapy.last_dose_on,
             "missed_doses_last_30_days": sum(1 for d in therapy.missed_on if d > window),
             "breaches": [{**{k: v for k, v in b.items() if k != "description_sealed"},
@@ -153,6 +154,6 @@ class TreatmentUseCases:
             dose = OstDoseRecorded.from_data(envelope.data)
             doses.append({"dose_id": dose.dose_id, "given_on": dose.given_on, "missed": dose.missed,
                           "recorded_by": dose.recorded_by,
-                          "dose_mg": float(_opened(self.cipher, dose.dose_sealed, f"case:{case_id}:dose:{dose.dose_id}"))
+                          "dose_mg": float(self.cipher.decrypt(dose.dose_sealed, f"case:{case_id}:dose:{dose.dose_id}"))
                           if dose.dose_sealed else None})
         return doses
