@@ -163,7 +163,8 @@ def test_my_work_lists_assigned_cases_by_due_date(app, client, police):
     work = client.get("/api/v1/cases/my-work", headers=police).get_json()
     assert [w["case_id"] for w in work["overdue"]] == [mine["id"]]
     service.today = lambda: date(2027, 1, 1)
-    assert client.get("/api/v1/cases/my-work", headers=police).get_json() == {"overdue": [], "due_soon": []}
+    assert client.get("/api/v1/cases/my-work", headers=police).get_json() == {"overdue": [], "due_soon": [],
+                                                                                "termination_proposals": []}
 
 
 def test_a_facility_resident_moves_through_phases_and_a_term_cut_needs_half_served(client, auth):

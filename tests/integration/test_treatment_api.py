@@ -106,6 +106,9 @@ def test_breaches_propose_termination_to_the_clinic_and_the_doctor_decides(clien
     [proposal] = response.get_json()["therapy"]["termination_proposals"]
     assert proposal["ground"] == "protocol_breaches" and proposal["status"] == "open"
     assert proposal["clinic_unit"] == CLINIC
+    [to_decide] = client.get("/api/v1/cases/my-work", headers=doctor).get_json()["termination_proposals"]
+    assert to_decide["case_id"] == case_id and to_decide["proposal_id"] == proposal["proposal_id"]
+    assert client.get("/api/v1/cases/my-work", headers=officer).get_json()["termination_proposals"] == []
     [proposed] = events(case_id, "cases.ost.termination_proposed")
     assert PendingEvent.objects(event_id=proposed.event_id).count() == 1
     assert "ĐEM-VỀ-NHÀ" not in str([e.data for e in events(case_id, "cases.ost.breach_recorded")])
@@ -119,6 +122,7 @@ def test_breaches_propose_termination_to_the_clinic_and_the_doctor_decides(clien
         headers=doctor, json={"reason": "Bệnh nhân đã cam kết, tiếp tục điều trị"})
     assert dismissed.status_code == 200
     assert dismissed.get_json()["therapy"]["termination_proposals"][0]["status"] == "dismissed"
+    assert client.get("/api/v1/cases/my-work", headers=doctor).get_json()["termination_proposals"] == []
     terminated = client.post(f"/api/v1/cases/{case_id}/transitions", headers=doctor, json={
         "transition": "terminate_methadone", "effective_on": "2026-10-20", "decision": DECISION})
     assert terminated.status_code == 200 and terminated.get_json()["stage"] == "violation_recorded"

@@ -15,9 +15,10 @@ class CaseSnapshot(SnapshotDocument):
     person_code = StringField()
     next_due_on = StringField()
     next_notice_on = StringField()
+    proposals_for = StringField()
     meta = {"collection": "case_snapshots",
             "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on"),
-                        "next_due_on", "next_notice_on", "person_code"]}
+                        "next_due_on", "next_notice_on", "person_code", "proposals_for"]}
 
 
 class Person(Document):
@@ -83,7 +84,8 @@ def case_list_fields(case) -> dict:
             "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker,
             "person_code": case.person_code,
             "next_due_on": min(case.due.values()).isoformat() if case.due else None,
-            "next_notice_on": max(notice_on, date.today()).isoformat() if notice_on else None}
+            "next_notice_on": max(notice_on, date.today()).isoformat() if notice_on else None,
+            "proposals_for": case.therapy.clinic_unit if case.therapy and case.therapy.open_grounds() else None}
 
 
 DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot)

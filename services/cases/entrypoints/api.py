@@ -243,9 +243,19 @@ class WorkItemOut(Schema):
     due = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class ProposalItemOut(Schema):
+    case_id = fields.String()
+    case_number = fields.String()
+    proposal_id = fields.String()
+    ground = fields.String()
+    proposed_on = fields.String()
+
+
 class MyWorkOut(Schema):
     overdue = fields.List(fields.Nested(WorkItemOut))
     due_soon = fields.List(fields.Nested(WorkItemOut))
+    termination_proposals = fields.List(fields.Nested(ProposalItemOut),
+                                        metadata={"description": "a clinic's health workers: proposals to decide"})
 
 
 class HistoryQuery(Schema):
@@ -326,7 +336,7 @@ class Cases(MethodView):
 class MyWork(MethodView):
     @blp.response(200, MyWorkOut)
     def get(self):
-        """Your assigned cases: overdue, and due within 7 days"""
+        """Your assigned cases: overdue, and due within 7 days; at a clinic, termination proposals to decide"""
         return service_layer().my_work(principal())
 
 

@@ -330,7 +330,8 @@ class CaseService(TreatmentUseCases):
         return self._view(case, principal)
 
     def my_work(self, principal: Principal, within_days: int = 7) -> dict[str, list[dict]]:
-        """The caller's assigned cases whose next due date has passed or comes within `within_days`."""
+        """The caller's assigned cases whose next due date has passed or comes within `within_days`, and for a
+        clinic's health workers the methadone termination proposals awaiting its decision."""
         today = self.today()
         horizon = (today + timedelta(days=within_days)).isoformat()
         work = {"overdue": [], "due_soon": []}
@@ -343,10 +344,22 @@ class CaseService(TreatmentUseCases):
                     "next_due_on": snapshot.next_due_on, "due": due}
             work["overdue" if snapshot.next_due_on < today.isoformat() else "due_soon"].append(item)
             listed.append(snapshot.id)
-        audit.record_many(principal, "my_work", "case", listed, {LEGAL})
         for items in work.values():
             items.sort(key=lambda item: item["next_due_on"])
+        work["termination_proposals"] = self._proposals_for(principal) if principal.unit and \
+            principal.has_role("health_worker") else []
+        audit.record_many(principal, "my_work", "case", listed, {LEGAL})
+        audit.record_many(principal, "my_work", "case", [p["case_id"] for p in work["termination_proposals"]],
+                          {CLINICAL})
         return work
+
+    @staticmethod
+    def _proposals_for(principal: Principal) -> list[dict]:
+        return sorted(({"case_id": snapshot.id, "case_number": snapshot.case_number, "proposal_id": proposal_id,
+                        "ground": proposal["ground"], "proposed_on": proposal["proposed_on"]}
+                       for snapshot in CaseSnapshot.objects(proposals_for=principal.unit)
+                       for proposal_id, proposal in snapshot.state["therapy"]["proposals"].items()
+                       if proposal["status"] == "open"), key=lambda item: item["proposed_on"])
 
     def export(self, principal: Principal, **filters) -> tuple[list[str], list[list]]:
         """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow."""
