@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 import pymongo
 import requests
 
-from bench.common import answers, percentile
+from bench.common import answers, fresh_ferretdb, percentile
 from shared.auth import mint
 from shared.crypto import FieldCipher
 from shared.settings import Settings
@@ -36,7 +36,7 @@ from services.cases.domain.model import Case
 from services.cases.domain.workflow import add_months
 from services.cases.domain.person import normalise_name
 from services.cases.service_layer.imports import CaseloadImport
-from tests.support import PRIVATE_KEY, ROOT, FerretDB, wait_for
+from tests.support import PRIVATE_KEY, ROOT, wait_for
 
 STAGES = ["user_management", "community_rehab", "aftercare", "ost", "in_facility", "closed"]
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ"]
@@ -109,10 +109,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--import-rows", type=int, default=300)
     args = parser.parse_args()
-    ferretdb = FerretDB(port=27317, debug_port=28388)
-    ferretdb.data = ROOT / "var" / "bench" / "cases-ferretdb"
-    ferretdb.wipe()
-    ferretdb.start()
+    ferretdb = fresh_ferretdb(27317, 28388, "cases-ferretdb")
     env = {**os.environ, "MONGODB_URI": ferretdb.uri, "MONGODB_DB_PREFIX": "benchcases", "DH_VAR_DIR": str(ROOT / "var"),
            "AMQP_URL": "amqp://bench:bench@127.0.0.1:5672/none", "SERVICE_PORT": "19201", "LOG_LEVEL": "WARNING",
            "MONGODB_TIMEOUT_MS": "30000", "GUNICORN_TIMEOUT": "600"}

@@ -3,10 +3,21 @@ from __future__ import annotations
 
 import requests
 
+from tests.support import ROOT, FerretDB
+
 
 def percentile(values, q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def fresh_ferretdb(port: int, debug_port: int, name: str) -> FerretDB:
+    """A FerretDB of the benchmark's own, started on an empty `var/bench/<name>`."""
+    ferretdb = FerretDB(port=port, debug_port=debug_port)
+    ferretdb.data = ROOT / "var" / "bench" / name
+    ferretdb.wipe()
+    ferretdb.start()
+    return ferretdb
 
 
 def answers(url: str) -> bool:

@@ -25,9 +25,9 @@ import pymongo
 import requests
 from kombu import Connection, Consumer, Exchange, Queue
 
-from bench.common import answers, percentile
+from bench.common import answers, fresh_ferretdb, percentile
 from shared.auth import mint
-from tests.support import PRIVATE_KEY, ROOT, FerretDB, System, fresh_vhost, wait_for
+from tests.support import PRIVATE_KEY, ROOT, System, fresh_vhost, wait_for
 
 COMMUNE = "22366"
 
@@ -127,10 +127,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    ferretdb = FerretDB(port=27217, debug_port=28288)
-    ferretdb.data = ROOT / "var" / "bench" / "ferretdb"
-    ferretdb.wipe()
-    ferretdb.start()
+    ferretdb = fresh_ferretdb(27217, 28288, "ferretdb")
     amqp_url = fresh_vhost("donghanh_bench")
     prefix = "bench"
     system = System(ferretdb.uri, amqp_url, prefix, base_port=19100, extra_env={"LOG_LEVEL": "WARNING"})

@@ -17,6 +17,15 @@ SECTIONS_BY_ROLE = {
 }
 
 
+EVENT_SECTIONS = (("cases.ost.", CLINICAL), ("cases.case.support_recorded", SUPPORT))
+
+
+def section_of(event_type: str) -> str:
+    """The section a case event belongs to: methadone events are clinical, support records support, the rest
+    legal."""
+    return next((section for prefix, section in EVENT_SECTIONS if event_type.startswith(prefix)), LEGAL)
+
+
 def sections_for(roles) -> set[str]:
     allowed: set[str] = set()
     for role in roles:

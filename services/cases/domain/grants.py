@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from shared.aggregate import Aggregate, DomainEvent
 
 from services.cases.domain.access import BREAK_GLASS_HOURS, PROTECTED
-from services.cases.domain.workflow import DecisionInvalid
+from services.cases.domain.workflow import DecisionInvalid, check_reason
 
 MIN_REASON_LENGTH = 20
 
@@ -42,8 +42,7 @@ class AccessGrant(Aggregate):
              reason: str, now: datetime) -> "AccessGrant":
         if section not in PROTECTED:
             raise DecisionInvalid("section", f"must be one of {', '.join(PROTECTED)}")
-        if len(reason.strip()) < MIN_REASON_LENGTH:
-            raise DecisionInvalid("reason", f"must say why, in at least {MIN_REASON_LENGTH} characters")
+        check_reason(reason, MIN_REASON_LENGTH)
         grant = cls(grant_id)
         grant.record(AccessEscalated(grant_id=grant_id, case_id=case_id, commune_code=commune_code, subject=subject,
                                      role=role, section=section, reason=reason.strip(),

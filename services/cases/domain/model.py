@@ -12,9 +12,10 @@ from services.cases.domain.ost import (MethadoneRecords, OstBreachRecorded, OstD
                                        OstTerminationDismissed, OstTerminationProposed, TerminationRules, Therapy,
                                        therapy_from, therapy_state)
 from services.cases.domain.sharing import (ACCEPTED, OPEN, REJECTED, REVOKED, CaseShared, SharingRefused,
-                                           check_reason, event_type, police_notice_deadline)
+                                           event_type, police_notice_deadline)
 from services.cases.domain.workflow import (DecisionInvalid, TransitionRefused, Workflow, WorkingCalendar,
-                                            age_group, check_consent, check_decision, due_dates, reduced_due)
+                                            age_group, check_consent, check_decision, check_reason, due_dates,
+                                            reduced_due)
 
 
 class TransitionForbidden(Exception):

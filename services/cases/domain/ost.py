@@ -8,7 +8,7 @@ from datetime import date
 
 from shared.aggregate import DomainEvent
 
-from services.cases.domain.workflow import DecisionInvalid, add_months
+from services.cases.domain.workflow import DecisionInvalid, add_months, check_reason
 
 PHASES = ("induction", "titration", "maintenance", "taper")
 NEXT_PHASES = {"induction": ("titration",), "titration": ("maintenance",), "maintenance": ("taper",),
@@ -260,8 +260,7 @@ class MethadoneRecords:
         proposal = therapy.proposals.get(proposal_id)
         if proposal is None or proposal["status"] != "open":
             raise DecisionInvalid("proposal_id", "is not an open termination proposal of this case")
-        if not reason or len(reason.strip()) < 5:
-            raise DecisionInvalid("reason", "say why, in at least 5 characters")
+        check_reason(reason)
         self.record(OstTerminationDismissed(case_id=self.id, proposal_id=proposal_id, dismissed_by=by,
                                             reason=reason))
 

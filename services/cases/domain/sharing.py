@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from shared.aggregate import VariantEvent
 
-from services.cases.domain.workflow import DecisionInvalid
 
 MOVING_NOTICE = timedelta(hours=24)
 OPEN, ACCEPTED, REJECTED, REVOKED = "requested", "accepted", "rejected", "revoked"
@@ -34,11 +33,6 @@ class CaseShared(VariantEvent):
 class SharingRefused(Exception):
     def __init__(self, message: str):
         super().__init__(message)
-
-
-def check_reason(reason: str) -> None:
-    if not reason or len(reason.strip()) < 5:
-        raise DecisionInvalid("reason", "say why, in at least 5 characters")
 
 
 def event_type(kind: str, status: str) -> str:

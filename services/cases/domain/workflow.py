@@ -100,6 +100,12 @@ class DecisionInvalid(Exception):
         self.message = message
 
 
+def check_reason(reason: str | None, minimum: int = 5, field_name: str = "reason") -> None:
+    """A written reason: refusals, revocations, dismissals and break-the-glass must say why."""
+    if not reason or len(reason.strip()) < minimum:
+        raise DecisionInvalid(field_name, f"say why, in at least {minimum} characters")
+
+
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1

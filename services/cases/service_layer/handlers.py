@@ -16,7 +16,7 @@ from shared.repository import EventSourcedRepository
 
 from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot
 from services.cases.adapters.people import PersonRecord
-from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, sections_for
+from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, section_of, sections_for
 from services.cases.domain.commands import (AssignWorker, BreakGlass, ChangePhase, OpenCase, RecordDrugTest,
                                             SettleShare, ShareCase, TransitionCase)
 from services.cases.domain.sharing import SharingRefused
@@ -79,15 +79,6 @@ VISIBLE_HISTORY_FIELDS = ("stage", "phase", "regime", "commune_code", "assigned_
                           "absconded_on", "opened_on", "case_number")
 DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "issuing_authority", "document_ref",
                            "term_months", "term_reduction_months", "reason_code")
-EVENT_SECTIONS = (("cases.ost.", CLINICAL), ("cases.case.support_recorded", SUPPORT))
-
-
-def section_of(event_type: str) -> str:
-    """The section a case event belongs to: methadone events are clinical, support records support, the rest
-    legal."""
-    return next((section for prefix, section in EVENT_SECTIONS if event_type.startswith(prefix)), LEGAL)
-
-
 NOTICE_WINDOW_DAYS = 400
 NOTICE_IDS = uuid.UUID("0d6b3f0e-8f7c-4a53-9a0c-3d1f0f1c5e21")
 
@@ -120,6 +111,12 @@ class CaseService(TreatmentUseCases):
         if not principal.has_role(*roles) or not (areas.within_any(principal.areas, case.commune_code)
                                                   or principal.unit in case.referred_units):
             raise NotAuthorised("this case is outside your role or jurisdiction")
+
+    def _act(self, case_id: str, principal: Principal, roles) -> Case:
+        """The case, if the caller sees it and may write to it with one of `roles`."""
+        case = self._visible(case_id, principal)
+        self._may_act(principal, roles, case)
+        return case
 
     def open_case(self, command: OpenCase, principal: Principal) -> CaseView:
         workflow = self._check_opening(command, principal)
@@ -202,8 +199,7 @@ class CaseService(TreatmentUseCases):
                         care)
 
     def record_drug_test(self, command: RecordDrugTest, principal: Principal) -> CaseView:
-        case = self._visible(command.case_id, principal)
-        self._may_act(principal, TESTERS, case)
+        case = self._act(command.case_id, principal, TESTERS)
         test_id = uuid.uuid4().hex
         sealed = self.cipher.encrypt(",".join(command.substances), f"case:{case.id}:test:{test_id}") \
             if command.substances else None
@@ -216,8 +212,7 @@ class CaseService(TreatmentUseCases):
         return self._view(case, principal)
 
     def share_case(self, command: ShareCase, principal: Principal) -> CaseView:
-        case = self._visible(command.case_id, principal)
-        self._may_act(principal, CASE_ROLES if command.kind == "transfer" else WORKFLOW_ROLES, case)
+        case = self._act(command.case_id, principal, CASE_ROLES if command.kind == "transfer" else WORKFLOW_ROLES)
         if command.kind == "transfer" and (areas.province_of(command.to_commune or "") != self.province_code
                                            or not areas.is_commune(command.to_commune)):
             raise InvalidInput.field("to_commune", "must be a commune of this province; a move out of the province "
@@ -256,8 +251,7 @@ class CaseService(TreatmentUseCases):
         return grant
 
     def assign_worker(self, command: AssignWorker, principal: Principal) -> CaseView:
-        case = self._visible(command.case_id, principal)
-        self._may_act(principal, CASE_ROLES, case)
+        case = self._act(command.case_id, principal, CASE_ROLES)
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         case.assign_worker(command.worker_id)
         self.cases.save(case, Actor.of(principal))
@@ -265,8 +259,7 @@ class CaseService(TreatmentUseCases):
         return self._view(case, principal)
 
     def transition_case(self, command: TransitionCase, principal: Principal) -> CaseView:
-        case = self._visible(command.case_id, principal)
-        self._may_act(principal, WORKFLOW_ROLES, case)
+        case = self._act(command.case_id, principal, WORKFLOW_ROLES)
         case = self.cases.get_for_update(command.case_id, command.expected_version)
         with _domain_refusals():
             case.transition(self.workflows[case.regime], command.transition, principal.roles, command.effective_on,
@@ -276,8 +269,7 @@ class CaseService(TreatmentUseCases):
         return self._view(case, principal)
 
     def change_phase(self, command: ChangePhase, principal: Principal) -> CaseView:
-        case = self._visible(command.case_id, principal)
-        self._may_act(principal, CASE_ROLES, case)
+        case = self._act(command.case_id, principal, CASE_ROLES)
         with _domain_refusals():
             case.change_phase(self.workflows[case.regime], command.phase, command.effective_on, principal.subject,
                               self.today())

@@ -61,12 +61,7 @@ def visible_care(case: Case, sections: set[str], cipher: FieldCipher, today: dat
 
 
 class TreatmentUseCases:
-    """Needs from `CaseService`: cases, cipher, workflows, today, _visible, _may_act, _refused, _view, sections."""
-
-    def _act(self, case_id: str, principal: Principal, roles) -> Case:
-        case = self._visible(case_id, principal)
-        self._may_act(principal, roles, case)
-        return case
+    """Needs from `CaseService`: cases, cipher, workflows, today, _visible, _act, _refused, _view, sections."""
 
     def _act_on_therapy(self, case_id: str, principal: Principal, roles) -> Case:
         """Methadone records are kept by the treating clinic (the unit that admitted the person); the police may
