@@ -8,9 +8,9 @@ import pytest
 
 from shared.auth import mint
 from shared.settings import Settings
-from tests.support import PRIVATE_KEY, FerretDB, broker_start, fresh_vhost, rabbitmqctl
+from tests.support import PRIVATE_KEY, SLOT, FerretDB, broker_start, fresh_vhost, rabbitmqctl
 
-TEST_VHOST = "donghanh_test"
+TEST_VHOST = "donghanh_test" if not SLOT else f"donghanh_test_{SLOT}"
 
 
 @pytest.fixture(scope="session")

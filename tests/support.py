@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 FERRETDB = ROOT / ".local" / "bin" / "ferretdb"
 PRIVATE_KEY = str(VAR / "keys" / "jwt-private.pem")
+SLOT = int(os.environ.get("DH_TEST_SLOT", "0"))
+"""Several test runs on one machine (a developer's and a helper's) each take a slot of their own: FerretDB port,
+vhost and e2e ports are offset by it. The fault tests stop the shared broker, so run them in one slot at a time."""
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1, message="condition"):
@@ -38,9 +41,9 @@ def port_open(port: int) -> bool:
 class FerretDB:
     """A FerretDB of the tests' own: own port, own data folder, wiped at the start of the session."""
 
-    def __init__(self, port=27117, debug_port=28188):
+    def __init__(self, port=27117 + 10 * SLOT, debug_port=28188 + 10 * SLOT):
         self.port, self.debug_port = port, debug_port
-        self.data = VAR / "test" / "ferretdb"
+        self.data = VAR / "test" / ("ferretdb" if not SLOT else f"ferretdb-{SLOT}")
         self.process: subprocess.Popen | None = None
         self.uri = f"mongodb://127.0.0.1:{port}/"
 
@@ -107,7 +110,7 @@ SERVICES = ("plans", "cases", "notifications")
 class System:
     """The three services as real gunicorn and worker processes, on the tests' FerretDB and vhost."""
 
-    def __init__(self, mongodb_uri: str, amqp_url: str, db_prefix: str, base_port: int = 18100, extra_env=None):
+    def __init__(self, mongodb_uri: str, amqp_url: str, db_prefix: str, base_port: int = 18100 + 100 * SLOT, extra_env=None):
         self.ports = {s: base_port + i + 1 for i, s in enumerate(SERVICES)}
         self.urls = {s: f"http://127.0.0.1:{p}" for s, p in self.ports.items()}
         self.env = {**os.environ, "MONGODB_URI": mongodb_uri, "AMQP_URL": amqp_url, "MONGODB_DB_PREFIX": db_prefix,
