@@ -1,8 +1,14 @@
-"""Event-sourced aggregates in plain Python: state changes only by applying events, which are also recorded."""
+"""Event-sourced aggregates in plain Python: state changes only by applying events, which are also recorded.
+
+An aggregate is a dataclass whose fields are its state, declared once: the snapshot stored beside the log and its
+reading back follow from the field types (dates as ISO strings, nested dataclasses as dicts).
+"""
 from __future__ import annotations
 
+import dataclasses
+import types
 import typing
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -18,16 +24,16 @@ class DomainEvent:
     def data(self) -> dict:
         """The event as stored in the log: JSON-ready, dates as ISO strings. May hold more than its contract;
         the relay publishes only the contract's fields."""
-        return {k: _json_ready(v) for k, v in asdict(self).items()}
+        return plain(self)
 
     @classmethod
     def from_data(cls, data: dict) -> "DomainEvent":
-        hints = typing.get_type_hints(cls)
-        values = {}
-        for f in fields(cls):
-            if f.name in data:
-                values[f.name] = _parse(hints[f.name], data[f.name])
-        return cls(**values)
+        return parsed(cls, data)
+
+    @classmethod
+    def stored(cls, event_type: str, data: dict) -> "DomainEvent":
+        """The event of a stored `event_type` and `data`."""
+        return cls.from_data(data)
 
 
 @dataclass(frozen=True)
@@ -44,21 +50,49 @@ class VariantEvent(DomainEvent):
         del data["event_type"]
         return data
 
+    @classmethod
+    def stored(cls, event_type: str, data: dict) -> "DomainEvent":
+        return cls.from_data({**data, "event_type": event_type})
 
-def _json_ready(value):
+
+def plain(value):
+    """`value` as JSON-ready data: dates as ISO strings, dataclasses as dicts, tuples as lists."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
+def parsed(cls, data: dict):
+    """A dataclass `cls` from plain `data`, each field read back as its declared type; absent fields keep their
+    defaults, so state stored before a field existed still loads."""
+    hints = typing.get_type_hints(cls)
+    return cls(**{f.name: _parse(hints[f.name], data[f.name]) for f in fields(cls) if f.init and f.name in data})
+
+
 def _parse(hint, value):
-    """Turn an ISO string back into the date or datetime the field is declared as."""
+    if value is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        return _parse(options[0], value) if len(options) == 1 else _parse_scalar(options, value)
+    if origin is dict and args:
+        return {k: _parse(args[1], v) for k, v in value.items()}
+    if origin is list and args:
+        return [_parse(args[0], v) for v in value]
+    if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return parsed(hint, value)
+    return _parse_scalar((hint,), value)
+
+
+def _parse_scalar(options, value):
     if isinstance(value, str):
-        options = typing.get_args(hint) or (hint,)
         if datetime in options:
             return datetime.fromisoformat(value)
         if date in options:
@@ -67,11 +101,11 @@ def _parse(hint, value):
 
 
 class Aggregate:
+    """Subclasses are dataclasses (`eq=False`: an aggregate is its identity) whose first field is `id`."""
     stream_type: ClassVar[str]
     event_types: ClassVar[dict[str, type[DomainEvent]]] = {}
 
-    def __init__(self, id: str):
-        self.id = id
+    def __post_init__(self):
         self.version = 0
         self.pending: list[DomainEvent] = []
 
@@ -84,16 +118,14 @@ class Aggregate:
         self.version += 1
         self.pending.append(event)
 
-    @classmethod
-    def event_from(cls, event_type: str, data: dict) -> DomainEvent:
-        return cls.event_types[event_type].from_data(data)
-
     def apply(self, event: DomainEvent) -> None:
         getattr(self, f"_on_{type(event).__name__}")(event)
 
     def snapshot(self) -> dict:
-        raise NotImplementedError
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if f.name != "id"}
 
     @classmethod
     def from_snapshot(cls, id: str, state: dict, version: int) -> "Aggregate":
-        raise NotImplementedError
+        aggregate = parsed(cls, {**state, "id": id})
+        aggregate.version = version
+        return aggregate

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kombu import Connection, Exchange, Producer, Queue
@@ -20,9 +21,11 @@ def events_exchange(service: str) -> Exchange:
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer's queue and the (service, routing key) pairs bound to it."""
+    """A consumer's queue, the (service, routing key) pairs bound to it, and the producers' contracts its
+    messages are validated with."""
     queue: str
     bindings: tuple[tuple[str, str], ...]
+    contracts: Mapping = field(default_factory=dict, hash=False, compare=False, repr=False)
     delivery_limit: int = 5
 
     @property

@@ -81,7 +81,7 @@ class EventConsumer(ConsumerMixin):
 
     def on_message(self, body, message):
         try:
-            envelope = envelope_from_message(body)
+            envelope = envelope_from_message(body, self.subscription.contracts)
         except ValidationError as exc:
             log.error("message on %s breaks its contract: %s", self.subscription.queue, exc.messages)
             DEAD.labels(self.subscription.queue, "contract").inc()

@@ -5,11 +5,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from shared.contracts import Contracts, data_schema
 from shared.logs import correlation_id as current_correlation_id
 
-ROUTING_KEY = validate.Regexp(r"^(plans|cases|notifications)\.[a-z_]+\.[a-z_]+$")
+ROUTING_KEY = validate.Regexp(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$", error="must be <service>.<aggregate>.<event>")
+SERVICE_NAME = validate.Regexp(r"^[a-z_]+$", error="must be a service name")
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ class EnvelopeSchema(_Strict):
     type = fields.String(required=True, validate=ROUTING_KEY)
     schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
-    producer = fields.String(required=True, validate=validate.OneOf(["plans", "cases", "notifications"]))
+    producer = fields.String(required=True, validate=SERVICE_NAME)
     stream = fields.Nested(StreamSchema, required=True)
     area_code = fields.String(allow_none=True, load_default=None)
     actor = fields.Nested(ActorSchema, required=True)
@@ -102,15 +104,20 @@ class EnvelopeSchema(_Strict):
     causation_id = fields.String(allow_none=True, load_default=None)
     data = fields.Dict(keys=fields.String(), required=True)
 
+    @validates_schema
+    def produced_by_its_service(self, data, **kwargs):
+        """An event's type names the service that produces it."""
+        if not data["type"].startswith(f"{data['producer']}."):
+            raise ValidationError(f"{data['producer']} does not produce {data['type']}", field_name="type")
 
-def envelope_from_message(body: dict) -> Envelope:
-    """Validate a received message's envelope and its data against the contract of its type and version."""
-    from shared.contracts import data_schema
 
+def envelope_from_message(body: dict, contracts: Contracts) -> Envelope:
+    """Validate a received message's envelope, and its data against `contracts`' schema of its type and
+    version (the producers' published contracts the consumer relies on)."""
     if not isinstance(body, dict):
         raise ValidationError("message body must be a JSON object")
     raw = EnvelopeSchema().load(body)
-    contract = data_schema(raw["type"], raw["schema_version"])
+    contract = data_schema(contracts, raw["type"], raw["schema_version"])
     data = contract.load(raw["data"])
     return Envelope(
         id=str(raw["id"]), type=raw["type"], schema_version=raw["schema_version"], occurred_at=raw["occurred_at"],

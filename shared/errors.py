@@ -38,6 +38,21 @@ class PreconditionFailed(ServiceError):
     status, title = 412, "Precondition failed"
 
 
+def expect_version(current: int, expected: int | None) -> None:
+    """Optimistic concurrency: a write names the version it read (`If-Match`); another version answers 412."""
+    if expected is not None and current != expected:
+        raise PreconditionFailed(f"the resource is at version {current}, not {expected}", current_version=current)
+
+
 class Unavailable(ServiceError):
     """Something the request depends on cannot be reached; retrying later may succeed."""
     status, title = 503, "Service unavailable"
+
+
+class ConcurrencyConflict(Exception):
+    """Another writer appended to the stream since the caller read it (shared/eventstore.py)."""
+
+    def __init__(self, stream_id: str, expected_version: int):
+        super().__init__(f"stream {stream_id} has moved past version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version

@@ -13,16 +13,9 @@ from datetime import datetime, timezone
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 from mongoengine.errors import NotUniqueError
 
+from shared.clock import aware
 from shared.envelope import Actor, Envelope, StreamRef, event_key
-
-
-class ConcurrencyConflict(Exception):
-    """Another writer appended to the stream since the caller read it."""
-
-    def __init__(self, stream_id: str, expected_version: int):
-        super().__init__(f"stream {stream_id} has moved past version {expected_version}")
-        self.stream_id = stream_id
-        self.expected_version = expected_version
+from shared.errors import ConcurrencyConflict
 
 
 class StoredEvent(Document):
@@ -54,11 +47,8 @@ class StoredEvent(Document):
                    data=envelope.data, recorded_at=datetime.now(timezone.utc))
 
     def to_envelope(self) -> Envelope:
-        occurred_at = self.occurred_at
-        if occurred_at.tzinfo is None:
-            occurred_at = occurred_at.replace(tzinfo=timezone.utc)
         return Envelope(id=self.event_id, type=self.type, schema_version=self.schema_version,
-                        occurred_at=occurred_at, producer=self.producer,
+                        occurred_at=aware(self.occurred_at), producer=self.producer,
                         stream=StreamRef(type=self.stream_type, id=self.stream_id, version=self.version),
                         area_code=self.area_code, actor=Actor(**self.actor), correlation_id=self.correlation_id,
                         causation_id=self.causation_id, data=dict(self.data))

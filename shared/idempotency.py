@@ -16,6 +16,7 @@ from flask import current_app, g, request
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 from mongoengine.errors import NotUniqueError
 
+from shared.clock import aware
 from shared.errors import Conflict, InvalidInput
 
 HEADER = "Idempotency-Key"
@@ -67,9 +68,7 @@ def _claim(key: str, request_fingerprint: str) -> tuple[IdempotencyRecord | None
             raise InvalidInput.field(HEADER, "was already used with a different request")
         if record.status is not None:
             return record, None
-        started = record.created_at.replace(tzinfo=timezone.utc) if record.created_at.tzinfo is None \
-            else record.created_at
-        if datetime.now(timezone.utc) - started < ABANDONED_AFTER:
+        if datetime.now(timezone.utc) - aware(record.created_at) < ABANDONED_AFTER:
             break
         IdempotencyRecord.objects(key=key, status=None, claim=record.claim).delete()
     raise Conflict("a request with this Idempotency-Key is still being processed")

@@ -19,7 +19,8 @@ from tenacity import retry, stop_after_attempt, wait_exponential
 
 from shared import once
 from shared.bus import ConfirmingPublisher, events_exchange
-from shared.contracts import data_schema
+from shared.clock import aware
+from shared.contracts import Contracts, data_schema
 from shared.envelope import Envelope
 from shared.eventstore import EventStore, PendingEvent
 
@@ -67,16 +68,17 @@ class Lease:
         return self._mine
 
 
-def public_message(envelope: Envelope) -> dict:
+def public_message(envelope: Envelope, contracts: Contracts) -> dict:
     """The message as consumers may see it: the event's data cut down to its contract's fields."""
-    contract = data_schema(envelope.type, envelope.schema_version)
+    contract = data_schema(contracts, envelope.type, envelope.schema_version)
     return {**envelope.to_message(), "data": contract.dump(contract.load(envelope.data))}
 
 
 class Relay:
-    def __init__(self, service: str, publisher: ConfirmingPublisher, store: EventStore | None = None,
-                 grace_seconds: float = 300.0, batch: int = 500):
+    def __init__(self, service: str, publisher: ConfirmingPublisher, contracts: Contracts,
+                 store: EventStore | None = None, grace_seconds: float = 300.0, batch: int = 500):
         self.service = service
+        self.contracts = contracts
         self.publisher = publisher
         self.store = store or EventStore()
         self.exchange = events_exchange(service)
@@ -102,15 +104,13 @@ class Relay:
     def _relay_entry(self, entry: PendingEvent) -> str:
         stored = self.store.get(entry.key)
         if stored is None or stored.event_id != entry.event_id:
-            created = entry.created_at.replace(tzinfo=timezone.utc) if entry.created_at.tzinfo is None \
-                else entry.created_at
-            if stored is not None or datetime.now(timezone.utc) - created > self.grace:
+            if stored is not None or datetime.now(timezone.utc) - aware(entry.created_at) > self.grace:
                 entry.delete()
                 return "dropped"
             return "wait"
         envelope = stored.to_envelope()
         try:
-            message = public_message(envelope)
+            message = public_message(envelope, self.contracts)
         except ValidationError as broken:
             BROKEN.labels(self.service).inc()
             log.error("event %s (%s) breaks its contract and is held back: %s", envelope.id, envelope.type,

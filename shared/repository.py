@@ -4,9 +4,8 @@ from __future__ import annotations
 from mongoengine import DictField, Document, IntField, StringField
 from pymongo.errors import DuplicateKeyError
 
-from shared.aggregate import Aggregate
+from shared.aggregate import Aggregate, DomainEvent
 from shared.envelope import Actor, Envelope, StreamRef, new_envelope
-from shared.errors import PreconditionFailed
 from shared.eventstore import EventStore
 
 
@@ -19,15 +18,17 @@ class SnapshotDocument(Document):
 
 
 class EventSourcedRepository:
-    """`snapshot_document` must have fields `id`, `version` and `state`, plus any it is listed by."""
+    """`snapshot_document` must have fields `id`, `version` and `state`, plus any it is listed by.
+    `event_types` maps each stored type to its event class, by default the aggregate's `event_types`."""
 
     def __init__(self, producer: str, aggregate_cls: type[Aggregate], snapshot_document: type[Document],
-                 store: EventStore | None = None, list_fields=None):
+                 store: EventStore | None = None, list_fields=None, event_types: dict | None = None):
         self.producer = producer
         self.aggregate_cls = aggregate_cls
         self.snapshot_document = snapshot_document
         self.store = store or EventStore()
         self.list_fields = list_fields or (lambda aggregate: {})
+        self.event_types = event_types or aggregate_cls.event_types
 
     def stream_id(self, aggregate_id: str) -> str:
         return f"{self.aggregate_cls.stream_type}-{aggregate_id}"
@@ -45,12 +46,12 @@ class EventSourcedRepository:
         self._write_snapshot(aggregate)
         return aggregate
 
-    def get_for_update(self, aggregate_id: str, expected_version: int | None) -> Aggregate | None:
-        aggregate = self.get(aggregate_id)
-        if aggregate is not None and expected_version is not None and aggregate.version != expected_version:
-            raise PreconditionFailed(f"the resource is at version {aggregate.version}, not {expected_version}",
-                                     current_version=aggregate.version)
-        return aggregate
+    def exists(self, aggregate_id: str) -> bool:
+        return self.store.has_version(self.stream_id(aggregate_id), 1)
+
+    def history(self, aggregate_id: str) -> list[tuple[Envelope, DomainEvent]]:
+        """The aggregate's stream, oldest first: each stored envelope with its domain event."""
+        return [(envelope, self._domain_event(envelope)) for envelope in self.store.load(self.stream_id(aggregate_id))]
 
     def save(self, aggregate: Aggregate, actor: Actor, causation_id: str | None = None,
              event_ids: list[str] | None = None) -> list[Envelope]:
@@ -69,8 +70,12 @@ class EventSourcedRepository:
         self._write_snapshot(aggregate)
         return envelopes
 
-    def _domain_event(self, envelope: Envelope):
-        return self.aggregate_cls.event_from(envelope.type, envelope.data)
+    def _domain_event(self, envelope: Envelope) -> DomainEvent:
+        try:
+            event_cls = self.event_types[envelope.type]
+        except KeyError:
+            raise LookupError(f"{envelope.stream.id} holds {envelope.type}, which no event class reads") from None
+        return event_cls.stored(envelope.type, envelope.data)
 
     def _write_snapshot(self, aggregate: Aggregate) -> None:
         """Replaces only an older snapshot: where a newer one is stored, the upsert's insert hits its `_id` and

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from shared import bus, runtime
 from shared.bus import ConfirmingPublisher, Subscription
 from shared.consumer import EventConsumer, Handler
+from shared.contracts import Contracts
 from shared.relay import Relay
 from shared.settings import Settings
 
@@ -26,7 +27,9 @@ class Timer:
 
 @dataclass
 class WorkerSpec:
+    """`contracts` are the service's own: its relay publishes only their fields."""
     settings: Settings
+    contracts: Contracts
     subscriptions: dict[Subscription, dict[str, Handler]] = field(default_factory=dict)
     timers: list[Timer] = field(default_factory=list)
 
@@ -70,7 +73,7 @@ def run(spec: WorkerSpec) -> None:
     _declare(spec, stop)
     publisher = ConfirmingPublisher(runtime.broker_connection(settings, confirm=True),
                                     confirm_timeout=settings.confirm_timeout_seconds)
-    relay = Relay(settings.service, publisher, grace_seconds=settings.relay_grace_seconds)
+    relay = Relay(settings.service, publisher, spec.contracts, grace_seconds=settings.relay_grace_seconds)
     threads = [threading.Thread(target=relay.run_forever, args=(stop, settings.relay_poll_seconds), name="relay")]
     threads += [threading.Thread(target=_consume, args=(spec, s, h, stop), name=s.queue)
                 for s, h in spec.subscriptions.items()]
@@ -85,12 +88,13 @@ def run(spec: WorkerSpec) -> None:
     publisher.reset()
 
 
-def main(service: str, bootstrap, subscriptions=lambda service_layer: {}, timers=lambda service_layer, s: []) -> None:
+def main(service: str, bootstrap, contracts: Contracts, subscriptions=lambda service_layer: {},
+         timers=lambda service_layer, s: []) -> None:
     """Entry point of `python -m services.<service>.entrypoints.worker`."""
     from shared.logs import configure_logging
 
     settings = Settings.from_env(service)
     configure_logging(f"{service}-worker", settings.log_level)
     service_layer = bootstrap(settings)
-    run(WorkerSpec(settings=settings, subscriptions=subscriptions(service_layer),
+    run(WorkerSpec(settings=settings, contracts=contracts, subscriptions=subscriptions(service_layer),
                    timers=timers(service_layer, settings)))

@@ -1,10 +1,12 @@
-"""The one place that wires the cases service's adapters to its service layer."""
+"""The one place that wires the cases service: adapters, the read model and the handlers, into a message bus."""
 from __future__ import annotations
 
 from datetime import date
 
-from shared import runtime
+from shared import audit, runtime
+from shared.clock import Clock
 from shared.crypto import FieldCipher
+from shared.messagebus import MessageBus, merged
 from shared.repository import EventSourcedRepository
 from shared.settings import Settings
 
@@ -14,16 +16,33 @@ from services.cases.adapters.people import PeopleRegister
 from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
-from services.cases.service_layer.handlers import CaseService
-from services.cases.service_layer.people import PeopleService
+from services.cases.service_layer import cases, care, lists, people, reads, sharing, timers, treatment
+from services.cases.service_layer.cases import CaseOpening
+from services.cases.service_layer.people import Registration
+from services.cases.service_layer.presenting import Presenter
+from services.cases.service_layer.sealing import CaseSeal
+from services.cases.service_layer.unit_of_work import CaseUnitOfWork
+from services.cases.views import CaseViews
+
+HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HANDLERS, people.HANDLERS,
+                  reads.HANDLERS, lists.HANDLERS, timers.HANDLERS)
 
 
-def bootstrap(settings: Settings, today=date.today) -> CaseService:
+def bootstrap(settings: Settings, today=date.today) -> MessageBus:
     workflows = load_workflows()
     runtime.connect_database(settings, DOCUMENTS)
-    cases = EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields)
-    cipher = FieldCipher(settings.data_key)
+    cipher, clock = FieldCipher(settings.data_key), Clock(today)
+    case_repository = EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields,
+                                             event_types=Case.event_types_with(workflows.values()))
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
-    people = PeopleService(PeopleRegister(cipher), today)
-    return CaseService(cases, grants, people, cipher, settings.province_code, workflows, VietnameseWorkingDays(),
-                       today)
+    uow = CaseUnitOfWork(case_repository, grants, audit)
+    register = PeopleRegister(cipher)
+    views = CaseViews(case_repository, cipher)
+    seal = CaseSeal(cipher)
+    registration = Registration(register, audit, clock)
+    return MessageBus(HANDLERS, dependencies={
+        "uow": uow, "views": views, "people": register, "registration": registration, "audit": audit,
+        "seal": seal, "clock": clock, "workflows": workflows, "working_days": VietnameseWorkingDays(),
+        "province_code": settings.province_code, "timer_state": timers.TimerState(),
+        "present": Presenter(views, register, seal, clock),
+        "opening": CaseOpening(registration, workflows, clock, settings.province_code, uow)})

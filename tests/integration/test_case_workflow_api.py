@@ -6,6 +6,7 @@ import pytest
 
 from shared.eventstore import StoredEvent
 from services.cases.entrypoints.app import create_app
+from services.cases.domain.commands import NoticeDueDates
 
 COMMUNE = "22366"
 BODY = {"person": {"full_name": "Phạm Văn Dũng", "birth_date": "1988-02-03", "sex": "male"},
@@ -95,23 +96,24 @@ def test_due_notices_are_appended_exactly_once_even_with_two_workers(app, client
     case = opened(client, police)
     client.post(f"/api/v1/cases/{case['id']}/transitions", headers=police, json={
         "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
-    service = app.extensions["service_layer"]
-    service.today = lambda: date(2027, 7, 30)
+    bus = app.extensions["service_layer"]
+    clock = bus.dependencies["clock"]
+    clock.today = lambda: date(2027, 7, 30)
     barrier = threading.Barrier(2)
 
     def worker():
         barrier.wait()
-        service.notice_due_dates()
+        bus.handle(NoticeDueDates())
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    service.notice_due_dates()
+    bus.handle(NoticeDueDates())
     types = [e.type for e in StoredEvent.objects(stream_id=f"case-{case['id']}").order_by("version")]
     assert types.count("cases.case.due_soon") == 1
-    service.today = lambda: date(2027, 8, 5)
-    service.notice_due_dates()
-    service.notice_due_dates()
+    clock.today = lambda: date(2027, 8, 5)
+    bus.handle(NoticeDueDates())
+    bus.handle(NoticeDueDates())
     types = [e.type for e in StoredEvent.objects(stream_id=f"case-{case['id']}").order_by("version")]
     assert types.count("cases.case.overdue") == 1 and types.count("cases.case.due_soon") == 1
 
@@ -155,14 +157,14 @@ def test_my_work_lists_assigned_cases_by_due_date(app, client, police):
     client.post(f"/api/v1/cases/{mine['id']}/transitions", headers=police, json={
         "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
     client.put(f"/api/v1/cases/{mine['id']}/assigned-worker", headers=police, json={"worker_id": "ca-22366"})
-    service = app.extensions["service_layer"]
-    service.today = lambda: date(2027, 7, 30)
+    clock = app.extensions["service_layer"].dependencies["clock"]
+    clock.today = lambda: date(2027, 7, 30)
     work = client.get("/api/v1/cases/my-work", headers=police).get_json()
     assert [w["case_id"] for w in work["due_soon"]] == [mine["id"]] and work["overdue"] == []
-    service.today = lambda: date(2027, 8, 10)
+    clock.today = lambda: date(2027, 8, 10)
     work = client.get("/api/v1/cases/my-work", headers=police).get_json()
     assert [w["case_id"] for w in work["overdue"]] == [mine["id"]]
-    service.today = lambda: date(2027, 1, 1)
+    clock.today = lambda: date(2027, 1, 1)
     assert client.get("/api/v1/cases/my-work", headers=police).get_json() == {"overdue": [], "due_soon": [],
                                                                                 "termination_proposals": []}
 

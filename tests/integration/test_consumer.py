@@ -8,6 +8,7 @@ from shared import runtime
 from shared.bus import Subscription, events_exchange
 from shared.once import claim, with_prefix
 from services.cases.adapters.documents import DOCUMENTS
+from services.cases.contracts import CONTRACTS
 from tests.integration.busutil import RunningConsumer, collect
 from tests.integration.test_eventstore import envelope
 from tests.support import wait_for
@@ -17,7 +18,7 @@ from tests.support import wait_for
 def subscription(settings):
     runtime.connect_database(settings("cases"), DOCUMENTS)
     return Subscription(queue=f"test.{uuid.uuid4().hex[:8]}", bindings=(("cases", "cases.case.worker_assigned"),),
-                        delivery_limit=3)
+                        contracts=CONTRACTS, delivery_limit=3)
 
 
 def publish(amqp_url, body, content_type="application/json", raw=False):

@@ -5,34 +5,41 @@ from datetime import date, datetime, timezone
 import pytest
 
 from shared import runtime
-from shared.contracts import CASE_SHARING_TYPES, CONTRACTS
+from shared.contracts import combined
 from shared.envelope import Actor, envelope_from_message
 from shared.relay import public_message
 from shared.eventstore import PendingEvent, StoredEvent
 from shared.repository import EventSourcedRepository
 from services.cases.adapters.documents import DOCUMENTS as CASES_DOCUMENTS, CaseSnapshot, GrantSnapshot, \
     case_list_fields, grant_list_fields
+from services.cases import contracts as cases_contracts
 from services.cases.domain.grants import AccessGrant
 from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
-from services.cases.domain.model import Case, CaseDueNoticed, CaseTransitioned
-from services.cases.domain.sharing import CaseShared
+from services.cases.domain.events import CaseDueNoticed, CaseTransitioned
+from services.cases.domain.model import Case
+from services.cases.domain.sharing import SHARING_TYPES, CaseShared
+from services.cases.domain.workflow import Decision
 from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS_DOCUMENTS, AlertSnapshot, \
     alert_list_fields
+from services.notifications import contracts as notifications_contracts
 from services.notifications.domain.model import ROUTES, Alert
 from services.notifications.entrypoints import consumers as notifications_consumers
 from services.plans.adapters.documents import DOCUMENTS as PLANS_DOCUMENTS, PlanSnapshot, TaskSnapshot, \
     UnitSnapshot, plan_list_fields, task_list_fields, unit_list_fields
+from services.plans import contracts as plans_contracts
 from services.plans.domain.model import Plan, Task, Unit
 from services.plans.entrypoints import consumers as plans_consumers
 
 AGGREGATES = {"cases": [Case, AccessGrant], "plans": [Unit, Plan, Task], "notifications": [Alert]}
 SUBSCRIPTIONS = [plans_consumers.INDICATORS, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
 ACTOR = Actor("contract-test", "admin")
+PUBLISHED = {"cases": cases_contracts.CONTRACTS, "plans": plans_contracts.CONTRACTS,
+             "notifications": notifications_contracts.CONTRACTS}
 
 
 WORKFLOW_TYPES = {t.emits: CaseTransitioned for w in load_workflows().values() for t in w.transitions}
 DUE_TYPES = {"cases.case.due_soon": CaseDueNoticed, "cases.case.overdue": CaseDueNoticed,
-             **{t: CaseShared for t in CASE_SHARING_TYPES}}
+             **{t: CaseShared for t in SHARING_TYPES}}
 
 
 def produced_types():
@@ -46,15 +53,22 @@ def produced_types():
 def test_every_produced_event_has_a_contract_whose_fields_it_carries():
     for event_type, (service, event_cls) in produced_types().items():
         assert event_type.startswith(f"{service}."), event_type
-        contract = CONTRACTS[(event_type, event_cls.schema_version)]
+        contract = PUBLISHED[service][(event_type, event_cls.schema_version)]
         assert set(contract().fields) <= {f.name for f in dataclasses.fields(event_cls)}, event_type
 
 
-def test_every_consumed_type_is_produced_by_the_service_bound_to():
+def test_every_consumed_type_is_produced_by_the_service_bound_to_and_checked_with_its_contract():
     produced = produced_types()
     for subscription in SUBSCRIPTIONS:
         for service, event_type in subscription.bindings:
             assert produced[event_type][0] == service, (subscription.queue, event_type)
+            key = (event_type, produced[event_type][1].schema_version)
+            assert subscription.contracts[key] is PUBLISHED[service][key], (subscription.queue, event_type)
+
+
+def test_no_service_publishes_without_a_contract():
+    for service, contracts in PUBLISHED.items():
+        assert {t for t, _ in contracts} == {t for t, (s, _) in produced_types().items() if s == service}, service
 
 
 def save_all(settings, service, documents, saves):
@@ -62,7 +76,8 @@ def save_all(settings, service, documents, saves):
     for repository, aggregate in saves:
         repository.save(aggregate, ACTOR)
     outbox = {pending.event_id for pending in PendingEvent.objects}
-    return [public_message(stored.to_envelope()) for stored in StoredEvent.objects if stored.event_id in outbox]
+    return [public_message(stored.to_envelope(), PUBLISHED[service]) for stored in StoredEvent.objects
+            if stored.event_id in outbox]
 
 
 def treat_with_methadone(case, workflow, day):
@@ -81,8 +96,8 @@ def treat_with_methadone(case, workflow, day):
     case.record_support("s1", "loan", day, "officer", 20_000_000, "social_policy_bank", "sealed-support", day)
     case.record_support("s2", "vocational_training", day, "officer", None, None, None, day)
     case.transition(workflow, "terminate_methadone", ["health_worker"], day,
-                    {"decision_number": "7/QĐ-TTYT", "decision_date": day, "issuing_authority": "Trung tâm Y tế",
-                     "reason": "vi phạm phác đồ"}, VietnameseWorkingDays(), day)
+                    Decision(decision_number="7/QĐ-TTYT", decision_date=day, issuing_authority="Trung tâm Y tế",
+                             reason="vi phạm phác đồ"), VietnameseWorkingDays(), day)
 
 
 @pytest.fixture
@@ -100,7 +115,7 @@ def stored_messages(settings):
                  "admit_to_methadone"):
         term = {"record_court_order": 12}.get(step, 6)
         case.transition(workflows["law-73-2021"], step, ["police_liaison", "caseworker", "health_worker"], june,
-                        {**decision, "term_months": term}, VietnameseWorkingDays(), june)
+                        Decision(**{**decision, "term_months": term}), VietnameseWorkingDays(), june)
         if step == "release_from_facility":
             case.record_drug_test("t1", june, "positive", "officer", "sealed-substances", june)
     treat_with_methadone(case, workflows["law-73-2021"], june)
@@ -138,7 +153,7 @@ def test_published_events_validate_against_the_consumers_contracts(stored_messag
     # due_soon has the contract of overdue, term_reduced that of every workflow step (it needs half a term served)
     assert missing <= {"cases.case.due_soon", "cases.case.term_reduced"}, missing
     for message in stored_messages:
-        envelope = envelope_from_message(message)
+        envelope = envelope_from_message(message, combined(*PUBLISHED.values()))
         assert envelope.data == message["data"], message["type"]
 
 

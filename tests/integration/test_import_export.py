@@ -13,7 +13,9 @@ from shared.auth import Principal
 from shared.eventstore import StoredEvent
 from services.cases.adapters.documents import CaseSnapshot, Person
 from services.cases.entrypoints.app import create_app
-from services.cases.service_layer.imports import CaseloadImport, read_register
+from services.cases.domain.commands import ImportCase
+from services.cases.entrypoints.registers import read_register
+from services.cases.service_layer.imports import CaseloadImport
 from tests.support import ROOT
 
 HEADER = ["Số hồ sơ", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Điện thoại", "Mã xã", "Ngày lập hồ sơ"]
@@ -76,9 +78,9 @@ def test_one_bad_row_stops_the_import_with_a_report_per_row(app, tmp_path):
 
 
 def test_an_interrupted_import_finishes_without_doubles(app, tmp_path, monkeypatch):
-    service = app.extensions["service_layer"]
+    bus = app.extensions["service_layer"]
     rows = read_register(xlsx(tmp_path / "r.xlsx", ROWS))
-    real, calls = service.import_case, []
+    real, calls = bus.handlers[ImportCase], []
 
     def crash_after_two(*args, **kwargs):
         if len(calls) == 2:
@@ -86,11 +88,11 @@ def test_an_interrupted_import_finishes_without_doubles(app, tmp_path, monkeypat
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "import_case", crash_after_two)
+    monkeypatch.setitem(bus.handlers, ImportCase, crash_after_two)
     with pytest.raises(RuntimeError):
-        CaseloadImport(service).run(rows, OFFICER)
-    monkeypatch.setattr(service, "import_case", real)
-    report = CaseloadImport(service).run(rows, OFFICER)
+        CaseloadImport(bus).run(rows, OFFICER)
+    monkeypatch.setitem(bus.handlers, ImportCase, real)
+    report = CaseloadImport(bus).run(rows, OFFICER)
     assert (report.created, report.already_imported) == (1, 2) and CaseSnapshot.objects.count() == 3
 
 

@@ -7,6 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.auth import AuthError, TokenVerifier
+from services.roles import ROLES
 
 
 @pytest.fixture
@@ -29,14 +30,14 @@ def claims(**changes):
 
 def test_tokens_signed_by_the_provider_are_accepted(provider):
     key, discovery = provider
-    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery)
+    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery, roles=ROLES)
     token = jwt.encode(claims(), key, algorithm="RS256", headers={"kid": "k1"})
     assert verifier.verify(token).unit == "CAX-22366"
 
 
 def test_tokens_from_another_issuer_or_key_are_refused(provider):
     key, discovery = provider
-    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery)
+    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery, roles=ROLES)
     with pytest.raises(AuthError):
         verifier.verify(jwt.encode(claims(iss="https://evil"), key, algorithm="RS256", headers={"kid": "k1"}))
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -8,6 +8,7 @@ from shared.bus import ConfirmingPublisher, connect
 from shared.eventstore import EventStore, PendingEvent
 from shared.relay import Lease, Relay
 from services.cases.adapters.documents import DOCUMENTS
+from services.cases.contracts import CONTRACTS
 from tests.integration.busutil import bind_probe, queue_messages
 from tests.integration.test_eventstore import envelope
 
@@ -19,7 +20,8 @@ def store(settings):
 
 
 def relay_for(amqp_url, **kwargs):
-    return Relay("cases", ConfirmingPublisher(connect(amqp_url, confirm=True), confirm_timeout=5), **kwargs)
+    return Relay("cases", ConfirmingPublisher(connect(amqp_url, confirm=True), confirm_timeout=5), CONTRACTS,
+                 **kwargs)
 
 
 def test_pending_events_are_published_in_stream_order_then_unlisted(store, amqp_url):
@@ -44,7 +46,8 @@ def test_an_event_nobody_subscribes_to_is_confirmed_and_unlisted(store, amqp_url
 
 def test_with_the_broker_unreachable_events_stay_pending(store):
     store.append([envelope("c", 1)])
-    relay = Relay("cases", ConfirmingPublisher(connect("amqp://donghanh:x@127.0.0.1:5999/none", confirm=True)))
+    relay = Relay("cases", ConfirmingPublisher(connect("amqp://donghanh:x@127.0.0.1:5999/none", confirm=True)),
+                  CONTRACTS)
     with pytest.raises(Exception):
         relay.run_once()
     assert PendingEvent.objects.count() == 1

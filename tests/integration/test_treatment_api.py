@@ -5,6 +5,7 @@ import pytest
 
 from shared.eventstore import PendingEvent, StoredEvent
 from services.cases.entrypoints.app import create_app
+from services.cases.domain.commands import NoticeDueDates
 
 COMMUNE, OTHER = "22366", "22333"
 CLINIC = "PKMT-NT"
@@ -161,8 +162,8 @@ def test_overdue_check_ins_are_listed_and_noticed_once(app, client, officer):
     assert planned.status_code == 200 and planned.get_json()["due"]["check_in_on"] == first_on.isoformat()
     [item] = client.get("/api/v1/cases/my-work", headers=officer).get_json()["overdue"]
     assert item["case_id"] == case_id and item["due"] == {"check_in_on": first_on.isoformat()}
-    service = app.extensions["service_layer"]
-    assert service.notice_due_dates() == 1 and service.notice_due_dates() == 0
+    bus = app.extensions["service_layer"]
+    assert bus.handle(NoticeDueDates()) == 1 and bus.handle(NoticeDueDates()) == 0
     [notice] = events(case_id, "cases.case.overdue")
     assert notice.data["due_name"] == "check_in_on"
     visited_on = date.today() - timedelta(days=1)

@@ -4,6 +4,7 @@ import jwt
 import pytest
 
 from shared.auth import AuthError, TokenVerifier, generate_keys, mint
+from services.roles import ROLES
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def keys(tmp_path):
 
 @pytest.fixture
 def verifier(keys):
-    return TokenVerifier("donghanh", "donghanh-local", str(keys[1]))
+    return TokenVerifier("donghanh", "donghanh-local", str(keys[1]), roles=ROLES)
 
 
 def test_a_valid_token_gives_subject_roles_unit_and_areas(keys, verifier):

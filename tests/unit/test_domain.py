@@ -4,7 +4,8 @@ import pytest
 
 from shared import areas
 from services.cases.adapters.workflow_files import load_workflows
-from services.cases.domain.model import Case, CaseOpened, CaseWorkerAssigned
+from services.cases.domain.events import CaseOpened, CaseWorkerAssigned
+from services.cases.domain.model import Case
 from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, UnitEntry, recipients
 from services.plans.domain.model import Plan, indicators_counting
 

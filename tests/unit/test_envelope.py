@@ -4,6 +4,7 @@ import pytest
 from marshmallow import ValidationError
 
 from shared.envelope import Actor, StreamRef, envelope_from_message, new_envelope
+from services.cases.contracts import CONTRACTS
 
 
 def message(**changes):
@@ -16,7 +17,7 @@ def message(**changes):
 
 
 def test_a_valid_message_loads_with_its_contract():
-    envelope = envelope_from_message(message())
+    envelope = envelope_from_message(message(), CONTRACTS)
     assert envelope.data["opened_on"] == "2026-08-01" and envelope.stream.version == 1
 
 
@@ -26,12 +27,12 @@ def test_a_valid_message_loads_with_its_contract():
 ])
 def test_messages_breaking_the_contract_are_refused(changes):
     with pytest.raises(ValidationError):
-        envelope_from_message(message(**changes))
+        envelope_from_message(message(**changes), CONTRACTS)
 
 
 def test_non_object_bodies_are_refused():
     with pytest.raises(ValidationError):
-        envelope_from_message(["a"])
+        envelope_from_message(["a"], CONTRACTS)
 
 
 def test_dates_travel_as_iso_strings():

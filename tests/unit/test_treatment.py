@@ -7,7 +7,8 @@ from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_w
 from services.cases.domain.care import CHECK_IN_DUE
 from services.cases.domain.model import Case
 from services.cases.domain.ost import OPIOID, OTHER_DRUG, TerminationRules, findings_of
-from services.cases.domain.workflow import DecisionInvalid
+from services.cases.domain.rules import DecisionInvalid
+from services.cases.domain.workflow import Decision
 
 LAW120 = load_workflows()["law-120-2025"]
 RULES = LAW120.ost_termination
@@ -17,7 +18,7 @@ DECISION = {"decision_number": "3/QĐ", "decision_date": date(2026, 8, 1), "issu
 
 
 def step(case, name, on, roles=("police_liaison", "caseworker", "health_worker"), by_unit=None):
-    case.transition(LAW120, name, roles, on, DECISION, VietnameseWorkingDays(), TODAY, by_unit=by_unit)
+    case.transition(LAW120, name, roles, on, Decision(**DECISION), VietnameseWorkingDays(), TODAY, by_unit=by_unit)
     return case
 
 
@@ -203,7 +204,7 @@ def test_support_is_recorded_with_its_amount_and_source():
 
 def test_methadone_under_16_needs_a_guardians_consent():
     young = Case.open("y", "n", "P", "22366", date(2026, 8, 1), "user_management", LAW120.regime, date(2010, 9, 1))
-    admission = {k: v for k, v in DECISION.items() if k != "guardian_consent_ref"}
+    admission = Decision(**{k: v for k, v in DECISION.items() if k != "guardian_consent_ref"})
     with pytest.raises(DecisionInvalid) as refused:
         young.transition(LAW120, "admit_to_methadone", ("health_worker",), date(2026, 8, 31), admission,
                          VietnameseWorkingDays(), TODAY)
@@ -213,7 +214,8 @@ def test_methadone_under_16_needs_a_guardians_consent():
     assert young.stage == "ost"
     minor = Case.open("m", "n", "P", "22366", date(2026, 8, 1), "user_management", LAW120.regime, date(2012, 1, 1))
     minor.transition(LAW120, "admit_to_methadone", ("health_worker",), date(2026, 9, 1),
-                     {**admission, "guardian_consent_ref": "giay-dong-y-12"}, VietnameseWorkingDays(), TODAY)
+                     Decision(**{**vars(admission), "guardian_consent_ref": "giay-dong-y-12"}),
+                     VietnameseWorkingDays(), TODAY)
     assert minor.stage == "ost" and minor.pending[-1].guardian_consent_ref == "giay-dong-y-12"
 
 

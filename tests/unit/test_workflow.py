@@ -6,8 +6,10 @@ import yaml
 
 from services.cases.adapters.workflow_files import (DEFINITIONS, VietnameseWorkingDays, WorkflowDefinitionError,
                                                     load_workflows)
-from services.cases.domain.model import Case, TransitionForbidden
-from services.cases.domain.workflow import DecisionInvalid, TransitionRefused, add_months, add_working_days
+from services.cases.domain.model import Case
+from services.cases.domain.rules import (DecisionInvalid, TransitionForbidden, TransitionRefused, add_months,
+                                         add_working_days)
+from services.cases.domain.workflow import Decision
 
 WORKFLOWS = load_workflows()
 LAW73, LAW120 = WORKFLOWS["law-73-2021"], WORKFLOWS["law-120-2025"]
@@ -22,7 +24,7 @@ def case(stage="tested", workflow=LAW73, birth=date(1990, 1, 1), opened=date(202
 
 
 def step(c, name, on, roles=ALL_ROLES, workflow=LAW73, today=date(2027, 12, 31), **decision):
-    c.transition(workflow, name, roles, on, {**DECISION, **decision}, WORKING, today)
+    c.transition(workflow, name, roles, on, Decision(**{**DECISION, **decision}), WORKING, today)
     return c
 
 
@@ -149,7 +151,8 @@ def test_add_months_clamps_to_the_end_of_the_month():
 @pytest.mark.parametrize("mutate,message", [
     (lambda d: d["transitions"][0].update({"to": "nowhere"}), "unknown stage"),
     (lambda d: d["transitions"][0].update({"roles": ["mayor"]}), "roles"),
-    (lambda d: d["transitions"][0].update({"emits": "cases.case.teleported"}), "no event contract"),
+    (lambda d: d["transitions"][0].update({"emits": "cases.case.opened"}), "another event"),
+    (lambda d: d["transitions"][0].update({"emits": "plans.task.teleported"}), "cases.case."),
     (lambda d: d["transitions"][0].update({"requires": ["shoe_size"]}), "requires"),
     (lambda d: d["transitions"][0].update({"due": {"x": {"months": 1, "working_days": 2}}}), "exactly one"),
     (lambda d: d["transitions"][4].update({"requires": []}), "term_months"),

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import itertools
-import re
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from mongoengine.errors import NotUniqueError
@@ -12,39 +10,38 @@ from mongoengine.errors import NotUniqueError
 from shared.crypto import FieldCipher
 
 from services.cases.adapters.documents import NameBirthClaim, NationalIdClaim, Person
-from services.cases.domain.person import Guardian, normalise_name
+from services.cases.domain.person import Guardian, PersonRecord, normalise_name
+from services.cases.service_layer.ports import NationalIdTaken
 
 
-@dataclass(frozen=True)
-class PersonRecord:
-    """A person as the service layer sees it, decrypted."""
-    person_code: str
-    full_name: str
-    birth_date: date
-    sex: str
-    residence_code: str
-    national_id: str | None
-    phone: str | None
-    address: str | None
-    guardian: Guardian | None
-    merged_into: str | None
+def _context(person_code: str, field: str) -> str:
+    return f"person:{person_code}:{field}"
 
 
-class NationalIdTaken(Exception):
-    def __init__(self, person_code: str):
-        super().__init__(person_code)
-        self.person_code = person_code
+def id_hash(cipher: FieldCipher, national_id: str) -> str:
+    return cipher.lookup_hash(national_id, "national_id")
+
+
+def person_record(person: Person, cipher: FieldCipher) -> PersonRecord:
+    """A stored person, decrypted."""
+    dec = lambda token, field: cipher.decrypt(token, _context(person.person_code, field))  # noqa: E731
+    guardian = None
+    if person.guardian:
+        guardian = Guardian(full_name=person.guardian["full_name"], relation=person.guardian["relation"],
+                            phone=dec(person.guardian.get("phone_enc"), "guardian_phone"))
+    return PersonRecord(person_code=person.person_code, full_name=person.full_name,
+                        birth_date=date.fromisoformat(person.birth_date), sex=person.sex,
+                        residence_code=person.residence_code, national_id=dec(person.national_id_enc, "national_id"),
+                        phone=dec(person.phone_enc, "phone"), address=dec(person.address_enc, "address"),
+                        guardian=guardian, merged_into=person.merged_into)
 
 
 class PeopleRegister:
     def __init__(self, cipher: FieldCipher):
         self.cipher = cipher
 
-    def _context(self, person_code: str, field: str) -> str:
-        return f"person:{person_code}:{field}"
-
     def id_hash(self, national_id: str) -> str:
-        return self.cipher.lookup_hash(national_id, "national_id")
+        return id_hash(self.cipher, national_id)
 
     def holder_of(self, national_id: str) -> str | None:
         claim = NationalIdClaim.objects(national_id_hash=self.id_hash(national_id)).first()
@@ -80,7 +77,7 @@ class PeopleRegister:
         code = person_code or f"P{secrets.token_hex(6).upper()}"
         if person_code and (existing := self.get(person_code)) is not None:
             return existing
-        enc = lambda value, field: self.cipher.encrypt(value, self._context(code, field))  # noqa: E731
+        enc = lambda value, field: self.cipher.encrypt(value, _context(code, field))  # noqa: E731
         id_hash = self.id_hash(national_id) if national_id else None
         if id_hash:
             try:
@@ -100,37 +97,7 @@ class PeopleRegister:
 
     def get(self, person_code: str) -> PersonRecord | None:
         person = Person.objects(person_code=person_code).first()
-        return self._record(person) if person else None
-
-    def _record(self, person: Person) -> PersonRecord:
-        dec = lambda token, field: self.cipher.decrypt(token, self._context(person.person_code, field))  # noqa: E731
-        guardian = None
-        if person.guardian:
-            guardian = Guardian(full_name=person.guardian["full_name"], relation=person.guardian["relation"],
-                                phone=dec(person.guardian.get("phone_enc"), "guardian_phone"))
-        return PersonRecord(person_code=person.person_code, full_name=person.full_name,
-                            birth_date=date.fromisoformat(person.birth_date), sex=person.sex,
-                            residence_code=person.residence_code, national_id=dec(person.national_id_enc, "national_id"),
-                            phone=dec(person.phone_enc, "phone"), address=dec(person.address_enc, "address"),
-                            guardian=guardian, merged_into=person.merged_into)
-
-    def search(self, communes: list[str], name: str | None = None, national_id: str | None = None,
-               limit: int = 50) -> list[PersonRecord]:
-        query = Person.objects(residence_code__in=communes)
-        if national_id:
-            query = query.filter(national_id_hash=self.id_hash(national_id))
-        if name:
-            query = query.filter(__raw__={"search_name": {"$regex": re.escape(normalise_name(name))}})
-        return [self._record(p) for p in query.order_by("search_name").limit(limit)]
-
-    def codes_matching(self, communes: list[str], name: str | None, national_id: str | None,
-                       limit: int = 500) -> list[str]:
-        query = Person.objects(residence_code__in=communes)
-        if national_id:
-            query = query.filter(national_id_hash=self.id_hash(national_id))
-        if name:
-            query = query.filter(__raw__={"search_name": {"$regex": re.escape(normalise_name(name))}})
-        return [p.person_code for p in query.only("person_code").limit(limit)]
+        return person_record(person, self.cipher) if person else None
 
     def is_merged(self, person_code: str) -> bool:
         person = Person.objects(person_code=person_code).only("merged_into").first()

@@ -8,10 +8,9 @@ import holidays
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from shared.auth import ROLES
-from shared.contracts import CONTRACTS
-
+from services.cases.domain.model import Case
 from services.cases.domain.ost import TerminationRules
+from services.roles import ROLES
 from services.cases.domain.workflow import DECISION_FIELDS, DueRule, ReduceRule, Transition, Workflow
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "workflows"
@@ -78,8 +77,9 @@ class TransitionSchema(_Strict):
     consent_under_age = fields.Integer(validate=validate.Range(min=1, max=18))
     reduces = fields.Nested(ReduceRuleSchema)
     keeps_phase = fields.Boolean(load_default=False)
-    emits = fields.String(required=True, validate=validate.OneOf(
-        [t for t, _ in CONTRACTS if t.startswith("cases.case.")], error="has no event contract in shared/contracts"))
+    emits = fields.String(required=True, validate=[
+        validate.Regexp(r"^cases\.case\.[a-z_]+$", error="must be cases.case.<what happened>"),
+        validate.NoneOf(list(Case.event_types), error="is the type of another event of the case")])
 
 
 class OstTerminationSchema(_Strict):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from shared.aggregate import DomainEvent
 
-from services.cases.domain.workflow import DecisionInvalid
+from services.cases.domain.rules import DecisionInvalid
 
 CHECK_IN_DUE = "check_in_on"
 VISIT_KINDS = ("home_visit", "office_check_in", "phone_call")
@@ -98,7 +98,8 @@ def check_support(kind: str, amount_vnd: int | None, funding_source: str | None)
 
 
 class CareRecords:
-    """Follow-up and support records of a case (mixed into `Case`)."""
+    """Follow-up and support records of a case (mixed into `Case`); uses the case's public state and `record` /
+    `check_fact_date`."""
 
     def plan_follow_up(self, every_days: int, first_on: date, by: str, today: date) -> None:
         if self.stage == "closed":
@@ -112,7 +113,7 @@ class CareRecords:
     def record_visit(self, visit_id: str, visited_on: date, kind: str, outcome: str, by: str,
                      notes_sealed: str | None, today: date) -> None:
         check_visit(kind, outcome)
-        self._check_fact_date("visited_on", visited_on, today)
+        self.check_fact_date("visited_on", visited_on, today)
         next_on = self.due.get(CHECK_IN_DUE)
         if self.follow_up and outcome == "met":
             later = visited_on + timedelta(days=self.follow_up["every_days"])
@@ -124,7 +125,7 @@ class CareRecords:
     def record_support(self, support_id: str, kind: str, provided_on: date, by: str, amount_vnd: int | None,
                        funding_source: str | None, details_sealed: str | None, today: date) -> None:
         check_support(kind, amount_vnd, funding_source)
-        self._check_fact_date("provided_on", provided_on, today)
+        self.check_fact_date("provided_on", provided_on, today)
         self.record(SupportRecorded(case_id=self.id, case_number=self.case_number, commune_code=self.commune_code,
                                     person_code=self.person_code, support_id=support_id, kind=kind,
                                     provided_on=provided_on, recorded_by=by, amount_vnd=amount_vnd,

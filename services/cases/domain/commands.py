@@ -1,9 +1,12 @@
+"""What callers ask the cases service to do. A command that changes an existing case carries the version the
+caller last read (`If-Match`), or None to change whatever is current."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from services.cases.domain.person import Guardian
+from services.cases.domain.workflow import Decision
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class OpenCase:
 class AssignWorker:
     case_id: str
     worker_id: str
-    expected_version: int | None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,8 @@ class TransitionCase:
     case_id: str
     transition: str
     effective_on: date
-    decision: dict
-    expected_version: int | None
+    decision: Decision = field(default_factory=Decision)
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class ChangePhase:
     case_id: str
     phase: str
     effective_on: date
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class RecordDrugTest:
     tested_on: date
     result: str
     substances: tuple[str, ...] = ()
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class ShareCase:
     reason: str
     to_unit: str | None = None
     to_commune: str | None = None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class SettleShare:
     share_id: str
     status: str
     reason: str
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class PlanFollowUp:
     case_id: str
     every_days: int
     first_on: date
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class RecordVisit:
     kind: str
     outcome: str
     notes: str | None = None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ class RecordSupport:
     amount_vnd: int | None = None
     funding_source: str | None = None
     details: str | None = None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class ChangeOstPhase:
     case_id: str
     phase: str
     effective_on: date
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class RecordDose:
     given_on: date
     missed: bool = False
     dose_mg: float | None = None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,7 @@ class RecordOstBreach:
     kind: str
     occurred_on: date
     description: str | None = None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,3 +151,31 @@ class DismissTermination:
     case_id: str
     proposal_id: str
     reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class MergePeople:
+    """Two records of one person: `person_code` is the duplicate, `into` the record that stays."""
+    person_code: str
+    into: str
+
+
+@dataclass(frozen=True)
+class CheckCaseImport:
+    """Check one register row before anything of the import is written; the ids derive from the row."""
+    opening: OpenCase
+    case_id: str
+    person_code: str
+
+
+@dataclass(frozen=True)
+class ImportCase:
+    opening: OpenCase
+    case_id: str
+    person_code: str
+
+
+@dataclass(frozen=True)
+class NoticeDueDates:
+    """The timer's tick: append the due-soon and overdue notices now owed."""

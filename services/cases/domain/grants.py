@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from shared.aggregate import Aggregate, DomainEvent
 
 from services.cases.domain.access import BREAK_GLASS_HOURS, PROTECTED
-from services.cases.domain.workflow import DecisionInvalid, check_reason
+from services.cases.domain.rules import DecisionInvalid, check_reason
 
 MIN_REASON_LENGTH = 20
 
@@ -25,13 +25,12 @@ class AccessEscalated(DomainEvent):
     expires_at: datetime
 
 
+@dataclass(eq=False)
 class AccessGrant(Aggregate):
     stream_type = "grant"
     event_types = {AccessEscalated.type: AccessEscalated}
-
-    def __init__(self, id: str):
-        super().__init__(id)
-        self.escalated: AccessEscalated | None = None
+    id: str
+    escalated: AccessEscalated | None = None
 
     @property
     def area_code(self):
@@ -51,13 +50,3 @@ class AccessGrant(Aggregate):
 
     def _on_AccessEscalated(self, event: AccessEscalated) -> None:
         self.escalated = event
-
-    def snapshot(self) -> dict:
-        return {"escalated": self.escalated.data()}
-
-    @classmethod
-    def from_snapshot(cls, id, state, version) -> "AccessGrant":
-        grant = cls(id)
-        grant.escalated = AccessEscalated.from_data(state["escalated"])
-        grant.version = version
-        return grant

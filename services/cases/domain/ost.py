@@ -8,7 +8,7 @@ from datetime import date
 
 from shared.aggregate import DomainEvent
 
-from services.cases.domain.workflow import DecisionInvalid, add_months, check_reason
+from services.cases.domain.rules import DecisionInvalid, add_months, check_reason
 
 PHASES = ("induction", "titration", "maintenance", "taper")
 NEXT_PHASES = {"induction": ("titration",), "titration": ("maintenance",), "maintenance": ("taper",),
@@ -180,31 +180,9 @@ def test_grounds(therapy: Therapy, rules: TerminationRules, tests: list[dict], t
     return grounds
 
 
-def therapy_state(therapy: Therapy | None) -> dict | None:
-    if therapy is None:
-        return None
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
-    return {"admitted_on": iso(therapy.admitted_on), "clinic_unit": therapy.clinic_unit, "phase": therapy.phase,
-            "phase_since": iso(therapy.phase_since),
-            "maintenance_since": iso(therapy.maintenance_since), "last_dose_on": iso(therapy.last_dose_on),
-            "missed_on": [iso(d) for d in therapy.missed_on], "breaches": therapy.breaches,
-            "proposals": therapy.proposals}
-
-
-def therapy_from(state: dict | None) -> Therapy | None:
-    if not state:
-        return None
-    parse = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
-    return Therapy(admitted_on=parse(state["admitted_on"]), clinic_unit=state.get("clinic_unit"),
-                   phase=state["phase"], phase_since=parse(state.get("phase_since")),
-                   maintenance_since=parse(state.get("maintenance_since")),
-                   last_dose_on=parse(state.get("last_dose_on")),
-                   missed_on=[parse(d) for d in state.get("missed_on") or []],
-                   breaches=list(state.get("breaches") or []), proposals=dict(state.get("proposals") or {}))
-
-
 class MethadoneRecords:
-    """The methadone part of a case (mixed into `Case`): only while the case is in the `ost` stage."""
+    """The methadone part of a case (mixed into `Case`): only while the case is in the `ost` stage. Uses the
+    case's public state and `record` / `check_fact_date`."""
     MISSED_DOSES_KEPT_DAYS = 90
 
     def _therapy(self) -> Therapy:
@@ -214,7 +192,7 @@ class MethadoneRecords:
 
     def change_ost_phase(self, phase: str, effective_on: date, by: str, today: date) -> None:
         therapy = self._therapy()
-        self._check_fact_date("effective_on", effective_on, today)
+        self.check_fact_date("effective_on", effective_on, today)
         check_phase(therapy, phase, effective_on)
         self.record(OstPhaseChanged(case_id=self.id, phase=phase, effective_on=effective_on, changed_by=by))
 
@@ -222,7 +200,7 @@ class MethadoneRecords:
                     dose_sealed: str | None, by: str, today: date) -> None:
         """`dose_mg` is checked here; only `dose_sealed` (its encryption) is recorded."""
         therapy = self._therapy()
-        self._check_fact_date("given_on", given_on, today)
+        self.check_fact_date("given_on", given_on, today)
         check_dose(therapy, given_on, missed, dose_mg)
         self.record(OstDoseRecorded(case_id=self.id, dose_id=dose_id, given_on=given_on, missed=missed,
                                     recorded_by=by, dose_sealed=None if missed else dose_sealed))
@@ -232,14 +210,14 @@ class MethadoneRecords:
         therapy = self._therapy()
         if kind not in BREACH_KINDS:
             raise DecisionInvalid("kind", f"must be one of {', '.join(BREACH_KINDS)}")
-        self._check_fact_date("occurred_on", occurred_on, today)
+        self.check_fact_date("occurred_on", occurred_on, today)
         if occurred_on < therapy.admitted_on:
             raise DecisionInvalid("occurred_on", "is before the admission to methadone")
         self.record(OstBreachRecorded(case_id=self.id, breach_id=breach_id, kind=kind, occurred_on=occurred_on,
                                       recorded_by=by, description_sealed=description_sealed))
         self._propose(breach_grounds(self.therapy, rules, self.therapy.breaches[-1]), today)
 
-    def _propose_after_test(self, rules: TerminationRules, tested_on: date, findings, today: date) -> None:
+    def propose_after_test(self, rules: TerminationRules, tested_on: date, findings, today: date) -> None:
         if self.stage == "ost" and self.therapy is not None and findings:
             self._propose(test_grounds(self.therapy, rules, self.drug_tests, tested_on, findings), today)
 

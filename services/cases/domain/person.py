@@ -19,12 +19,21 @@ CENTURY_BY_DIGIT = {0: (1900, "male"), 1: (1900, "female"), 2: (2000, "male"), 3
                     8: (1800, "male"), 9: (1800, "female")}
 
 
-def national_id_problem(number: str, birth_date: date, sex: str) -> str | None:
-    """Why `number` cannot be this person's citizen identity number, or None if it can."""
+def national_id_shape_problem(number: str) -> str | None:
+    """Why `number` cannot be a citizen identity number of anyone, or None if it can: every schema and the
+    register import check this; `national_id_problem` checks it against the person."""
     if not re.fullmatch(r"\d{12}", number):
         return "must be 12 digits"
     if number[:3] not in ID_PROVINCE_CODES:
         return f"{number[:3]} is not a province code of birth registration"
+    return None
+
+
+def national_id_problem(number: str, birth_date: date, sex: str) -> str | None:
+    """Why `number` cannot be this person's citizen identity number, or None if it can."""
+    shape = national_id_shape_problem(number)
+    if shape:
+        return shape
     century, coded_sex = CENTURY_BY_DIGIT[int(number[3])]
     if century + int(number[4:6]) != birth_date.year:
         return "does not match the year of birth"
@@ -59,3 +68,18 @@ def guardian_problem(birth_date: date, on: date, guardian: Guardian | None) -> t
     if age < ADULT_AGE and guardian is None:
         return "person.guardian", f"a person aged {age} needs a guardian"
     return None
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person as the service layer sees them, decrypted; the register keeps them encrypted."""
+    person_code: str
+    full_name: str
+    birth_date: date
+    sex: str
+    residence_code: str
+    national_id: str | None
+    phone: str | None
+    address: str | None
+    guardian: Guardian | None
+    merged_into: str | None

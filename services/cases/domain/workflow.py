@@ -2,22 +2,33 @@
 dates they set. One `Workflow` per legal regime, loaded from services/cases/workflows/*.yaml."""
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field, fields
+from datetime import date
 
+from services.cases.domain.ost import TerminationRules
 from services.cases.domain.person import ADULT_AGE, age_on
-
-if TYPE_CHECKING:
-    from services.cases.domain.ost import TerminationRules
-
-DECISION_FIELDS = ("decision_number", "decision_date", "issuing_authority", "document_ref", "reason", "term_months",
-                   "drugs_declared", "guardian_consent_ref", "term_reduction_months")
+from services.cases.domain.rules import DecisionInvalid, WorkingCalendar, add_months, add_working_days
 
 
-class WorkingCalendar(Protocol):
-    def is_working_day(self, day: date) -> bool: ...
+@dataclass(frozen=True)
+class Decision:
+    """What a workflow step records of the decision behind it; each regime's step names the fields it requires
+    (`requires` in the workflow files). The API's schema and the step's event are made from these fields.
+    `max_length`/`max_items`/`range` bound what a caller may send."""
+    decision_number: str | None = field(default=None, metadata={"max_length": 100})
+    decision_date: date | None = None
+    issuing_authority: str | None = field(default=None, metadata={"max_length": 300})
+    document_ref: str | None = field(default=None, metadata={"max_length": 300})
+    term_months: int | None = field(default=None, metadata={"range": (1, 60)})
+    reason_code: str | None = field(default=None, metadata={"max_length": 50})
+    reason: str | None = field(default=None, metadata={"max_length": 2000})
+    drugs_declared: list[str] | None = field(default=None, metadata={"max_length": 100, "max_items": 20})
+    guardian_consent_ref: str | None = field(default=None, metadata={
+        "max_length": 300, "description": "the parent's or guardian's written consent"})
+    term_reduction_months: int | None = field(default=None, metadata={"range": (1, 60)})
+
+
+DECISION_FIELDS = tuple(f.name for f in fields(Decision))
 
 
 @dataclass(frozen=True)
@@ -83,81 +94,47 @@ class Workflow:
         return list(self.stages.get(stage, {}).get("phases") or [])
 
 
-class TransitionRefused(Exception):
-    """Not allowed now: `allowed` names what is allowed from the current stage."""
-
-    def __init__(self, message: str, allowed: list[str]):
-        super().__init__(message)
-        self.allowed = allowed
-
-
-class DecisionInvalid(Exception):
-    """A decision field is missing or breaks the regime's rule; `field` names it."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-        self.message = message
-
-
-def check_reason(reason: str | None, minimum: int = 5, field_name: str = "reason") -> None:
-    """A written reason: refusals, revocations, dismissals and break-the-glass must say why."""
-    if not reason or len(reason.strip()) < minimum:
-        raise DecisionInvalid(field_name, f"say why, in at least {minimum} characters")
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def add_working_days(day: date, count: int, working: WorkingCalendar) -> date:
-    current = day
-    while count > 0:
-        current += timedelta(days=1)
-        if working.is_working_day(current):
-            count -= 1
-    return current
+def workflow_on(workflows: dict[str, Workflow], day: date) -> Workflow:
+    """The regime a case opened on `day` is under, for its whole life."""
+    return next(w for w in workflows.values() if w.applies_on(day))
 
 
 def age_group(birth_date: date, on: date) -> str:
     return "adult" if age_on(birth_date, on) >= ADULT_AGE else "minor"
 
 
-def check_consent(transition: Transition, decision: dict, birth_date: date | None, on: date) -> None:
+def check_consent(transition: Transition, decision: Decision, birth_date: date | None, on: date) -> None:
     if transition.consent_under_age and birth_date and age_on(birth_date, on) < transition.consent_under_age \
-            and not decision.get("guardian_consent_ref"):
+            and not decision.guardian_consent_ref:
         raise DecisionInvalid("decision.guardian_consent_ref",
                               f"is required: the person is under {transition.consent_under_age}")
 
 
-def check_decision(transition: Transition, decision: dict, age: str) -> None:
+def check_decision(transition: Transition, decision: Decision, age: str) -> None:
     for name in transition.requires:
-        value = decision.get(name)
-        if value is None or value == "" or (name == "drugs_declared" and not value):
+        if getattr(decision, name) in (None, "", []):
             raise DecisionInvalid(f"decision.{name}", f"is required for {transition.name}")
-    if transition.reasons and decision.get("reason_code") not in transition.reasons:
+    if transition.reasons and decision.reason_code not in transition.reasons:
         raise DecisionInvalid("decision.reason_code", f"must be one of {', '.join(transition.reasons)}")
     for rule in transition.due.values():
         if rule.term_months:
             low, high = rule.term_months[age]
-            term = decision.get("term_months")
+            term = decision.term_months
             if term > high:
                 raise DecisionInvalid("decision.term_months", f"exceeds the legal maximum of {high} months ({age})")
-            if term < low and not decision.get("reason"):
+            if term < low and not decision.reason:
                 raise DecisionInvalid("decision.term_months",
                                       f"is below the legal minimum of {low} months ({age}) without a reason")
 
 
 def reduced_due(rule: ReduceRule, due: dict[str, date], started: dict[str, date], effective_on: date,
-                decision: dict) -> date:
+                decision: Decision) -> date:
     """The due date brought forward by the decision's `term_reduction_months`."""
     ends_on, began_on = due.get(rule.due_name), started.get(rule.due_name)
     if ends_on is None:
         raise DecisionInvalid("transition", f"the case has no {rule.due_name} to bring forward")
     low, high = rule.months
-    months = decision.get("term_reduction_months")
+    months = decision.term_reduction_months
     if months is None or not low <= months <= high:
         raise DecisionInvalid("decision.term_reduction_months", f"must be between {low} and {high} months")
     if rule.after_half and began_on and effective_on < began_on + (ends_on - began_on) / 2:
@@ -168,7 +145,7 @@ def reduced_due(rule: ReduceRule, due: dict[str, date], started: dict[str, date]
     return reduced
 
 
-def due_dates(transition: Transition, effective_on: date, decision: dict, age: str,
+def due_dates(transition: Transition, effective_on: date, decision: Decision, age: str,
               working: WorkingCalendar) -> dict[str, date]:
     dues = {}
     for name, rule in transition.due.items():
@@ -177,7 +154,7 @@ def due_dates(transition: Transition, effective_on: date, decision: dict, age: s
         elif rule.working_days is not None:
             dues[name] = add_working_days(effective_on, rule.working_days, working)
         elif rule.term_months is not None:
-            dues[name] = add_months(effective_on, int(decision["term_months"]))
+            dues[name] = add_months(effective_on, decision.term_months)
         elif rule.months_by_age is not None:
             dues[name] = add_months(effective_on, rule.months_by_age[age])
     return dues

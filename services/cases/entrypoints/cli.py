@@ -8,12 +8,14 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from shared.auth import ROLES, Principal
+from shared.auth import Principal
 from shared.logs import configure_logging
 from shared.settings import Settings, SettingsError
 
 from services.cases.bootstrap import bootstrap
-from services.cases.service_layer.imports import CaseloadImport, read_register
+from services.cases.entrypoints.registers import read_register
+from services.cases.service_layer.imports import CaseloadImport
+from services.roles import ROLES
 
 
 def main(argv=None) -> int:

@@ -2,11 +2,13 @@
 from shared import worker
 
 from services.cases.bootstrap import bootstrap
+from services.cases.contracts import CONTRACTS
+from services.cases.domain.commands import NoticeDueDates
 
 
-def timers(service, settings):
-    return [worker.Timer("due-dates", settings.timer_interval_seconds, service.notice_due_dates)]
+def timers(bus, settings):
+    return [worker.Timer("due-dates", settings.timer_interval_seconds, lambda: bus.handle(NoticeDueDates()))]
 
 
 if __name__ == "__main__":
-    worker.main("cases", bootstrap, timers=timers)
+    worker.main("cases", bootstrap, CONTRACTS, timers=timers)

@@ -122,14 +122,13 @@ class AlreadyAcknowledged(Exception):
     pass
 
 
+@dataclass(eq=False)
 class Alert(Aggregate):
     stream_type = "alert"
     event_types = {e.type: e for e in (AlertRaised, AlertAcknowledged)}
-
-    def __init__(self, id: str):
-        super().__init__(id)
-        self.raised: AlertRaised | None = None
-        self.acknowledged_by: str | None = None
+    id: str
+    raised: AlertRaised | None = None
+    acknowledged_by: str | None = None
 
     @property
     def area_code(self):
@@ -142,8 +141,8 @@ class Alert(Aggregate):
         fields = {**data, "area_name": area_name or area_code or ""}
         alert.record(AlertRaised(alert_id=alert_id, recipient_unit=recipient_unit, category=route.category,
                                  subject_type=route.subject_type, subject_id=str(data[route.subject_field]),
-                                 urgent=route.urgent, area_code=area_code,
-                                 title_vi=route.title_vi.format(**fields), title_en=route.title_en.format(**fields), raised_at=raised_at))
+                                 urgent=route.urgent, area_code=area_code, title_vi=route.title_vi.format(**fields),
+                                 title_en=route.title_en.format(**fields), raised_at=raised_at))
         return alert
 
     def acknowledge(self, by: str) -> None:
@@ -157,14 +156,3 @@ class Alert(Aggregate):
 
     def _on_AlertAcknowledged(self, event: AlertAcknowledged) -> None:
         self.acknowledged_by = event.acknowledged_by
-
-    def snapshot(self) -> dict:
-        return {"raised": self.raised.data(), "acknowledged_by": self.acknowledged_by}
-
-    @classmethod
-    def from_snapshot(cls, id, state, version) -> "Alert":
-        alert = cls(id)
-        alert.raised = AlertRaised.from_data(state["raised"])
-        alert.acknowledged_by = state["acknowledged_by"]
-        alert.version = version
-        return alert

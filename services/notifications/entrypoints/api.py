@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from shared.web import Blueprint, etag, if_match_version, principal, service_layer
+from shared.endpoints import ETAG, ask, takes_if_match
+from shared.web import Blueprint, etag, if_match_version
 
-from services.notifications.domain.model import AlertRaised
+from services.notifications.domain.commands import AcknowledgeAlert
+from services.notifications.domain import queries
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Alerts and inboxes")
 
@@ -30,8 +32,8 @@ class AlertOut(Schema):
     acknowledged_by = fields.String(allow_none=True)
 
 
-def _alert_out(alert_id: str, version: int, raised: dict, acknowledged_by) -> dict:
-    return {**raised, "id": alert_id, "version": version, "acknowledged_by": acknowledged_by}
+def _alert_out(alert) -> dict:
+    return {**vars(alert.raised), "id": alert.id, "version": alert.version, "acknowledged_by": alert.acknowledged_by}
 
 
 @blp.route("/inbox")
@@ -41,20 +43,18 @@ class Inbox(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Alerts for your unit, newest first"""
-        items, total = service_layer().inbox(principal(), query["unacknowledged"],
-                                             pagination_parameters.first_item, pagination_parameters.page_size)
+        items, total = ask(queries.Inbox(query["unacknowledged"], pagination_parameters.first_item,
+                                 pagination_parameters.page_size))
         pagination_parameters.item_count = total
-        return [_alert_out(s.id, s.version, vars(AlertRaised.from_data(s.state["raised"])), s.state["acknowledged_by"])
-                for s in items]
+        return items
 
 
 @blp.route("/inbox/<string:alert_id>/acknowledgement")
 class Acknowledgement(MethodView):
-    @blp.response(200, AlertOut)
+    @takes_if_match
+    @blp.response(200, AlertOut, headers=ETAG)
     @blp.alt_response(409, description="Already acknowledged")
-    @blp.alt_response(412, description="If-Match names an older version")
     def put(self, alert_id):
-        """Acknowledge an alert (send If-Match with its ETag)"""
-        alert = service_layer().acknowledge(alert_id, principal(), if_match_version())
-        return (_alert_out(alert.id, alert.version, vars(alert.raised), alert.acknowledged_by), 200,
-                etag(alert.version))
+        """Acknowledge an alert"""
+        alert = ask(AcknowledgeAlert(alert_id, if_match_version()))
+        return _alert_out(alert), 200, etag(alert.version)

@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 from shared.bus import Subscription
+from shared.contracts import combined
 
+from services.cases import contracts as cases_contracts
+from services.notifications.domain.commands import RecordUnit, RouteEvent
 from services.notifications.domain.model import ROUTES
+from services.plans import contracts as plans_contracts
 
 ALERTS = Subscription(queue="notifications.alerts",
-                      bindings=tuple((event_type.split(".")[0], event_type) for event_type in ROUTES))
-DIRECTORY = Subscription(queue="notifications.directory", bindings=(("plans", "plans.unit.registered"),))
+                      bindings=tuple((event_type.split(".")[0], event_type) for event_type in ROUTES),
+                      contracts=combined(cases_contracts.CONTRACTS, plans_contracts.CONTRACTS))
+DIRECTORY = Subscription(queue="notifications.directory", bindings=(("plans", "plans.unit.registered"),),
+                         contracts=plans_contracts.CONTRACTS)
 
 
-def handlers(service) -> dict:
-    return {ALERTS: {event_type: service.route_event for event_type in ROUTES},
-            DIRECTORY: {"plans.unit.registered": service.record_unit}}
+def handlers(bus) -> dict:
+    route = lambda event: bus.handle(RouteEvent(event))  # noqa: E731
+    return {ALERTS: {event_type: route for event_type in ROUTES},
+            DIRECTORY: {"plans.unit.registered": lambda event: bus.handle(RecordUnit(event))}}

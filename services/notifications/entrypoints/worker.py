@@ -2,7 +2,8 @@
 from shared import worker
 
 from services.notifications.bootstrap import bootstrap
+from services.notifications.contracts import CONTRACTS
 from services.notifications.entrypoints.consumers import handlers
 
 if __name__ == "__main__":
-    worker.main("notifications", bootstrap, handlers)
+    worker.main("notifications", bootstrap, CONTRACTS, handlers)

@@ -1,7 +1,10 @@
+"""What callers ask the plans service to do."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from shared.envelope import Envelope
 
 
 @dataclass(frozen=True)
@@ -30,3 +33,9 @@ class AssignTask:
     lead_unit: str
     supporting_units: list[str]
     due_on: date
+
+
+@dataclass(frozen=True)
+class CountCaseEvent:
+    """A case event some indicators count, as the cases service published it."""
+    event: Envelope

@@ -102,18 +102,15 @@ class TaskAssigned(DomainEvent):
     due_on: date
 
 
+@dataclass(eq=False)
 class Unit(Aggregate):
     stream_type = "unit"
     event_types = {UnitRegistered.type: UnitRegistered}
-
-    def __init__(self, id: str):
-        super().__init__(id)
-        self.name = self.kind = self._area_code = None
-        self.covers: list[str] = []
-
-    @property
-    def area_code(self):
-        return self._area_code
+    id: str
+    name: str | None = None
+    kind: str | None = None
+    area_code: str | None = None
+    covers: list[str] = field(default_factory=list)
 
     @classmethod
     def register(cls, unit_code, name, kind, area_code, covers) -> "Unit":
@@ -123,34 +120,20 @@ class Unit(Aggregate):
         return unit
 
     def _on_UnitRegistered(self, event: UnitRegistered) -> None:
-        self.name, self.kind, self._area_code, self.covers = event.name, event.kind, event.area_code, event.covers
-
-    def snapshot(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "area_code": self._area_code, "covers": self.covers}
-
-    @classmethod
-    def from_snapshot(cls, id, state, version) -> "Unit":
-        unit = cls(id)
-        unit.name, unit.kind, unit._area_code, unit.covers = (state["name"], state["kind"], state["area_code"],
-                                                              state["covers"])
-        unit.version = version
-        return unit
+        self.name, self.kind, self.area_code, self.covers = event.name, event.kind, event.area_code, event.covers
 
 
+@dataclass(eq=False)
 class Plan(Aggregate):
     stream_type = "plan"
     event_types = {PlanCreated.type: PlanCreated}
-
-    def __init__(self, id: str):
-        super().__init__(id)
-        self.title = self.kind = self._area_code = None
-        self.starts_on: date | None = None
-        self.ends_on: date | None = None
-        self.indicators: list[dict] = []
-
-    @property
-    def area_code(self):
-        return self._area_code
+    id: str
+    title: str | None = None
+    kind: str | None = None
+    area_code: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    indicators: list[dict] = field(default_factory=list)
 
     @classmethod
     def create(cls, plan_id, title, kind, area_code, starts_on, ends_on, indicators) -> "Plan":
@@ -164,34 +147,21 @@ class Plan(Aggregate):
         return self.starts_on <= day <= self.ends_on
 
     def _on_PlanCreated(self, event: PlanCreated) -> None:
-        self.title, self.kind, self._area_code = event.title, event.kind, event.area_code
+        self.title, self.kind, self.area_code = event.title, event.kind, event.area_code
         self.starts_on, self.ends_on = event.starts_on, event.ends_on
         self.indicators = [dict(i) for i in event.indicators]
 
-    def snapshot(self) -> dict:
-        return {"title": self.title, "kind": self.kind, "area_code": self._area_code,
-                "starts_on": self.starts_on.isoformat(), "ends_on": self.ends_on.isoformat(),
-                "indicators": self.indicators}
 
-    @classmethod
-    def from_snapshot(cls, id, state, version) -> "Plan":
-        plan = cls(id)
-        plan.title, plan.kind, plan._area_code = state["title"], state["kind"], state["area_code"]
-        plan.starts_on, plan.ends_on = date.fromisoformat(state["starts_on"]), date.fromisoformat(state["ends_on"])
-        plan.indicators = state["indicators"]
-        plan.version = version
-        return plan
-
-
+@dataclass(eq=False)
 class Task(Aggregate):
     stream_type = "task"
     event_types = {TaskAssigned.type: TaskAssigned}
-
-    def __init__(self, id: str):
-        super().__init__(id)
-        self.plan_id = self.title = self.lead_unit = None
-        self.supporting_units: list[str] = []
-        self.due_on: date | None = None
+    id: str
+    plan_id: str | None = None
+    title: str | None = None
+    lead_unit: str | None = None
+    supporting_units: list[str] = field(default_factory=list)
+    due_on: date | None = None
 
     @classmethod
     def assign(cls, task_id, plan_id, title, lead_unit, supporting_units, due_on) -> "Task":
@@ -203,15 +173,3 @@ class Task(Aggregate):
     def _on_TaskAssigned(self, event: TaskAssigned) -> None:
         self.plan_id, self.title, self.lead_unit = event.plan_id, event.title, event.lead_unit
         self.supporting_units, self.due_on = event.supporting_units, event.due_on
-
-    def snapshot(self) -> dict:
-        return {"plan_id": self.plan_id, "title": self.title, "lead_unit": self.lead_unit,
-                "supporting_units": self.supporting_units, "due_on": self.due_on.isoformat()}
-
-    @classmethod
-    def from_snapshot(cls, id, state, version) -> "Task":
-        task = cls(id)
-        task.plan_id, task.title, task.lead_unit = state["plan_id"], state["title"], state["lead_unit"]
-        task.supporting_units, task.due_on = state["supporting_units"], date.fromisoformat(state["due_on"])
-        task.version = version
-        return task

@@ -5,10 +5,12 @@ from flask import url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from shared.endpoints import ETAG, ask
 from shared.idempotency import idempotent
-from shared.web import Blueprint, etag, principal, service_layer
+from shared.web import Blueprint, etag
 
 from services.plans.domain.commands import AssignTask, CreatePlan, RegisterUnit
+from services.plans.domain.queries import ListPlans, ListTasks, ListUnits, ReadPlan
 from services.plans.domain.model import INDICATORS, PLAN_KINDS, UNIT_KINDS
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1", description="Action plans, tasks, indicators and units")
@@ -74,10 +76,10 @@ class PlanOut(Schema):
 class PlanSummaryOut(Schema):
     id = fields.String()
     version = fields.Integer()
-    title = fields.String(attribute="state.title")
+    title = fields.String()
     area_code = fields.String()
-    starts_on = fields.String()
-    ends_on = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
 
 
 class TaskIn(Schema):
@@ -120,16 +122,16 @@ class Units(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """The directory of units"""
-        items, total = service_layer().list_units(pagination_parameters.first_item, pagination_parameters.page_size)
+        items, total = ask(ListUnits(pagination_parameters.first_item, pagination_parameters.page_size))
         pagination_parameters.item_count = total
-        return [{"id": s.id, "version": s.version, **s.state} for s in items]
+        return items
 
     @idempotent
     @blp.arguments(UnitIn)
-    @blp.response(201, UnitOut)
+    @blp.response(201, UnitOut, headers=ETAG)
     def post(self, body):
         """Register a unit (agency or commune office)"""
-        unit = service_layer().register_unit(RegisterUnit(**body), principal())
+        unit = ask(RegisterUnit(**body))
         return _unit_out(unit), 201, etag(unit.version)
 
 
@@ -139,26 +141,25 @@ class Plans(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """Plans covering your areas"""
-        items, total = service_layer().list_plans(principal(), pagination_parameters.first_item,
-                                                  pagination_parameters.page_size)
+        items, total = ask(ListPlans(pagination_parameters.first_item, pagination_parameters.page_size))
         pagination_parameters.item_count = total
         return items
 
     @idempotent
     @blp.arguments(PlanIn)
-    @blp.response(201, PlanOut)
+    @blp.response(201, PlanOut, headers=ETAG)
     def post(self, body):
         """Create a plan with its indicators and targets"""
-        plan = service_layer().create_plan(CreatePlan(**body), principal())
+        plan = ask(CreatePlan(**body))
         return _plan_out(plan, {}), 201, {**etag(plan.version), "Location": url_for("plans.Plan", plan_id=plan.id)}
 
 
 @blp.route("/plans/<string:plan_id>")
 class Plan(MethodView):
-    @blp.response(200, PlanOut)
+    @blp.response(200, PlanOut, headers=ETAG)
     def get(self, plan_id):
         """A plan with its indicators' targets and counted results"""
-        plan, counts = service_layer().get_plan(plan_id, principal())
+        plan, counts = ask(ReadPlan(plan_id))
         return _plan_out(plan, counts), 200, etag(plan.version)
 
 
@@ -168,15 +169,14 @@ class Tasks(MethodView):
     @blp.paginate()
     def get(self, plan_id, pagination_parameters):
         """The plan's tasks"""
-        items, total = service_layer().list_tasks(plan_id, principal(), pagination_parameters.first_item,
-                                                  pagination_parameters.page_size)
+        items, total = ask(ListTasks(plan_id, pagination_parameters.first_item, pagination_parameters.page_size))
         pagination_parameters.item_count = total
-        return [{"id": s.id, "version": s.version, **s.state} for s in items]
+        return items
 
     @idempotent
     @blp.arguments(TaskIn)
-    @blp.response(201, TaskOut)
+    @blp.response(201, TaskOut, headers=ETAG)
     def post(self, body, plan_id):
         """Assign a task to a lead unit and supporting units"""
-        task = service_layer().assign_task(AssignTask(plan_id=plan_id, **body), principal())
+        task = ask(AssignTask(plan_id=plan_id, **body))
         return vars(task) | {"id": task.id, "version": task.version}, 201, etag(task.version)

@@ -1,17 +1,20 @@
 """gunicorn entry: `services.plans.entrypoints.app:create_app()`."""
 from __future__ import annotations
 
+from shared.auth import verifier_from
 from shared.logs import configure_logging
 from shared.settings import Settings
 from shared.web import create_base_app
 
 from services.plans.bootstrap import bootstrap
 from services.plans.entrypoints.api import blp
+from services.roles import ROLES
 
 
 def create_app(settings: Settings | None = None):
     settings = settings or Settings.from_env("plans")
     configure_logging("plans", settings.log_level)
-    app, api = create_base_app(settings, "Đồng Hành: plans", bootstrap(settings))
+    app, api = create_base_app(settings, "Đồng Hành: plans", bootstrap(settings),
+                               verifier=verifier_from(settings, ROLES))
     api.register_blueprint(blp)
     return app

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from shared.bus import Subscription
 
+from services.cases import contracts as cases_contracts
+from services.plans.domain.commands import CountCaseEvent
 from services.plans.domain.model import COUNTED_EVENT_TYPES
 
 INDICATORS = Subscription(queue="plans.indicators",
-                          bindings=tuple(("cases", event_type) for event_type in COUNTED_EVENT_TYPES))
+                          bindings=tuple(("cases", event_type) for event_type in COUNTED_EVENT_TYPES),
+                          contracts=cases_contracts.CONTRACTS)
 
 
-def handlers(service) -> dict:
-    return {INDICATORS: {event_type: service.count_case_event for event_type in COUNTED_EVENT_TYPES}}
+def handlers(bus) -> dict:
+    count = lambda event: bus.handle(CountCaseEvent(event))  # noqa: E731
+    return {INDICATORS: {event_type: count for event_type in COUNTED_EVENT_TYPES}}

@@ -1,0 +1,76 @@
+"""What callers ask to read; service_layer/reads.py and people.py answer, through the read model (views.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class ReadCase:
+    case_id: str
+
+
+@dataclass(frozen=True)
+class AllowedTransitions:
+    """The workflow steps the caller may take on the case now."""
+    case_id: str
+
+
+@dataclass(frozen=True)
+class ListWorkflows:
+    pass
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """How people look for cases: a name typed with or without diacritics, an ID number, a case number, a stage,
+    a worker, a range of the next due date."""
+    commune_code: str | None = None
+    stage: str | None = None
+    assigned_worker: str | None = None
+    case_number: str | None = None
+    q: str | None = None
+    national_id: str | None = None
+    due_from: date | None = None
+    due_until: date | None = None
+
+
+@dataclass(frozen=True)
+class ListCases:
+    filters: CaseFilters = CaseFilters()
+    first: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ExportCases:
+    filters: CaseFilters = CaseFilters()
+
+
+@dataclass(frozen=True)
+class MyWork:
+    within_days: int = 7
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    case_id: str
+    user: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class DoseLog:
+    case_id: str
+
+
+@dataclass(frozen=True)
+class ReadPerson:
+    person_code: str
+
+
+@dataclass(frozen=True)
+class FindPeople:
+    name: str | None = None
+    national_id: str | None = None
+    commune_code: str | None = None

@@ -1,0 +1,89 @@
+"""Lists of cases: the caller's jurisdiction filtered as people search, the caller's own work by due date, and
+the list as a spreadsheet with the columns the caller's role may see. Every case listed is audited."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from shared import areas
+from shared.auth import Principal
+from shared.clock import Clock
+from shared.errors import NotAuthorised
+from shared.ports import AuditTrail
+
+from services.cases.domain.access import (CASE_READERS, CLINICAL, CLINICIANS, IDENTITY, IDENTITY_CONTACT, LEGAL, UNLISTED,
+                                          sections_for)
+from services.cases.domain.queries import CaseFilters, ExportCases, ListCases, MyWork
+from services.cases.service_layer.people import communes_in
+from services.cases.service_layer.ports import CaseRow, CaseViews, PeopleRegister
+
+EXPORT_LIMIT = 50_000
+CASE_COLUMNS = ("case_number", "person_code", "commune_code", "stage", "regime", "opened_on", "next_due_on",
+                "assigned_worker")
+IDENTITY_COLUMNS = ("full_name", "birth_date", "sex")
+CONTACT_COLUMNS = ("national_id", "phone", "address")
+
+
+def _matching(filters: CaseFilters, principal: Principal, views: CaseViews, first: int,
+              limit: int) -> tuple[list[CaseRow], int]:
+    if not principal.has_role(*CASE_READERS):
+        raise NotAuthorised("your role does not list cases")
+    communes = communes_in(principal.areas)
+    if filters.commune_code is not None:
+        communes &= {filters.commune_code}
+    person_codes = None
+    if filters.q or filters.national_id:
+        if IDENTITY not in sections_for(principal.roles):
+            raise NotAuthorised("your role does not search by identity")
+        person_codes = views.person_codes(sorted(communes), filters.q, filters.national_id)
+    return views.page(sorted(communes), filters, person_codes, first, limit)
+
+
+def list_cases(query: ListCases, principal: Principal, views: CaseViews,
+               audit: AuditTrail) -> tuple[list[CaseRow], int]:
+    """Cases in the caller's jurisdiction, newest first, and how many match."""
+    rows, total = _matching(query.filters, principal, views, query.first, query.limit)
+    audit.record_many(principal, "list", "case", [r.id for r in rows], sections_for(principal.roles) - UNLISTED)
+    return rows, total
+
+
+def export_cases(query: ExportCases, principal: Principal, views: CaseViews, people: PeopleRegister,
+                 audit: AuditTrail) -> tuple[list[str], list[list]]:
+    """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow."""
+    rows, _ = _matching(query.filters, principal, views, 0, EXPORT_LIMIT)
+    sections = sections_for(principal.roles)
+    person_columns = (IDENTITY_COLUMNS if IDENTITY in sections else ()) + \
+        (CONTACT_COLUMNS if IDENTITY_CONTACT in sections else ())
+    table = [_export_row(row, people if IDENTITY in sections else None, person_columns) for row in rows]
+    audit.record_many(principal, "export", "case", [r.id for r in rows], sections)
+    return [*CASE_COLUMNS, *person_columns], table
+
+
+def _export_row(row: CaseRow, people: PeopleRegister | None, person_columns) -> list:
+    person = people.get(row.person_code) if people else None
+    return [getattr(row, c) for c in CASE_COLUMNS] + [getattr(person, c) if person else None for c in person_columns]
+
+
+def my_work(query: MyWork, principal: Principal, views: CaseViews, clock: Clock,
+            audit: AuditTrail) -> dict[str, list]:
+    """The caller's assigned cases whose next due date has passed or comes within `within_days`, and for a
+    clinic's health workers the methadone termination proposals awaiting its decision."""
+    horizon = clock.today() + timedelta(days=query.within_days)
+    assigned = sorted((r for r in views.assigned_due(principal.subject, horizon)
+                       if areas.within_any(principal.areas, r.commune_code)), key=lambda r: r.next_due_on)
+    clinic = principal.unit if principal.unit and principal.has_role(*CLINICIANS) else None
+    proposals = sorted((vars(p) for p in views.open_proposals(clinic)), key=lambda p: p["proposed_on"]) \
+        if clinic else []
+    audit.record_many(principal, "my_work", "case", [r.id for r in assigned], {LEGAL})
+    audit.record_many(principal, "my_work", "case", [p["case_id"] for p in proposals], {CLINICAL})
+    overdue = [r for r in assigned if r.next_due_on < clock.today().isoformat()]
+    return {"overdue": [_work_item(r, horizon) for r in overdue],
+            "due_soon": [_work_item(r, horizon) for r in assigned if r not in overdue],
+            "termination_proposals": proposals}
+
+
+def _work_item(row: CaseRow, horizon: date) -> dict:
+    return {"case_id": row.id, "case_number": row.case_number, "stage": row.stage, "next_due_on": row.next_due_on,
+            "due": {name: on for name, on in row.due.items() if on <= horizon.isoformat()}}
+
+
+HANDLERS = {ListCases: list_cases, ExportCases: export_cases, MyWork: my_work}

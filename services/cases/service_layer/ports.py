@@ -1,0 +1,89 @@
+"""What the use cases need from storage and the read model, as protocols: bootstrap.py wires the mongoengine
+adapters in, and tests may pass their own."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from shared.envelope import Envelope
+
+from services.cases.domain.person import Guardian, PersonRecord
+
+
+class NationalIdTaken(Exception):
+    """The register already holds another person under this national ID number."""
+
+    def __init__(self, person_code: str):
+        super().__init__(person_code)
+        self.person_code = person_code
+
+
+class PeopleRegister(Protocol):
+    def get(self, person_code: str) -> PersonRecord | None: ...
+
+    def add(self, *, full_name: str, birth_date: date, sex: str, residence_code: str, national_id: str | None,
+            phone: str | None, address: str | None, guardian: Guardian | None,
+            person_code: str | None = None) -> PersonRecord:
+        """Raises NationalIdTaken; with a given `person_code` (an import), adding the same person again returns
+        them."""
+
+    def holder_of(self, national_id: str) -> str | None: ...
+
+    def same_name_and_birth(self, full_name: str, birth_date: date) -> list[str]: ...
+
+    def is_merged(self, person_code: str) -> bool: ...
+
+    def merge(self, duplicate: str, survivor: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case as lists show it, from the snapshot the read model keeps."""
+    id: str
+    version: int
+    case_number: str
+    person_code: str
+    commune_code: str
+    stage: str
+    regime: str
+    opened_on: str
+    assigned_worker: str | None
+    next_due_on: str | None
+    due: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpenProposal:
+    """A methadone termination proposal awaiting the treating clinic's decision."""
+    case_id: str
+    case_number: str
+    proposal_id: str
+    ground: str
+    proposed_on: str
+
+
+class CaseViews(Protocol):
+    """The read model (services/cases/views.py): every list, search and stream query of the service."""
+
+    def page(self, communes: list[str], filters, person_codes: list[str] | None, first: int,
+             limit: int) -> tuple[list[CaseRow], int]: ...
+
+    def assigned_due(self, worker: str, horizon: date) -> list[CaseRow]: ...
+
+    def open_proposals(self, clinic_unit: str) -> list[OpenProposal]: ...
+
+    def owing_notices(self, days: list[date]) -> list[str]: ...
+
+    def with_due_until(self, day: date) -> list[str]: ...
+
+    def open_grants(self, subject: str, case_id: str, now: datetime) -> set[str]: ...
+
+    def steps(self, case_id: str) -> list[tuple[Envelope, object]]:
+        """The case's stream, oldest first, each stored envelope with its domain event."""
+
+    def people(self, communes: list[str], name: str | None, national_id: str | None,
+               limit: int = 50) -> list[PersonRecord]: ...
+
+    def person_codes(self, communes: list[str], name: str | None, national_id: str | None,
+                     limit: int = 500) -> list[str]: ...

@@ -1,0 +1,99 @@
+"""A case as one caller may see it: the sections of the caller's roles plus any opened by break-the-glass, the
+person's fields, drug tests, follow-up, support and therapy cut down to those sections, sealed text opened."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from shared.auth import Principal
+from shared.clock import Clock
+
+from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, sections_for
+from services.cases.domain.model import Case
+from services.cases.domain.person import PersonRecord
+from services.cases.service_layer.ports import CaseViews, PeopleRegister
+from services.cases.service_layer.sealing import CaseSeal
+
+MISSED_DOSE_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    person: dict | None
+    drug_tests: list[dict]
+    care: dict
+
+
+def visible_person(person: PersonRecord | None, sections: set[str]) -> dict | None:
+    """The person's fields the caller's sections allow; nothing at all without IDENTITY."""
+    if person is None or IDENTITY not in sections:
+        return None
+    shown = {"person_code": person.person_code, "full_name": person.full_name, "birth_date": person.birth_date,
+             "sex": person.sex, "residence_code": person.residence_code, "merged_into": person.merged_into}
+    if IDENTITY_CONTACT in sections:
+        shown.update(national_id=person.national_id, phone=person.phone, address=person.address,
+                     guardian=vars(person.guardian) if person.guardian else None)
+    return shown
+
+
+class Presenter:
+    def __init__(self, views: CaseViews, people: PeopleRegister, seal: CaseSeal, clock: Clock):
+        self.views, self.people, self.seal, self.clock = views, people, seal, clock
+
+    def sections(self, principal: Principal, case_id: str) -> set[str]:
+        """The caller's role sections plus any section opened by break-the-glass and not yet expired."""
+        return sections_for(principal.roles) | self.views.open_grants(principal.subject, case_id, self.clock.now())
+
+    def __call__(self, case: Case, principal: Principal, person: PersonRecord | None = None,
+                 sections: set[str] | None = None) -> CaseView:
+        sections = self.sections(principal, case.id) if sections is None else sections
+        tests = [self._test(case.id, t, sections) for t in case.drug_tests] if LEGAL in sections else []
+        if IDENTITY in sections and person is None:
+            person = self.people.get(case.person_code)
+        return CaseView(case, visible_person(person, sections), tests, self._care(case, sections))
+
+    def _test(self, case_id: str, test: dict, sections: set[str]) -> dict:
+        shown = {k: test[k] for k in ("test_id", "tested_on", "result", "tested_by")}
+        if CLINICAL in sections:
+            shown["findings"] = test.get("findings") or []
+            substances = self.seal.open(case_id, "test", test["test_id"], test.get("substances_sealed"))
+            if substances:
+                shown["substances"] = substances.split(",")
+        return shown
+
+    def _care(self, case: Case, sections: set[str]) -> dict:
+        """Follow-up and visits for the legal section (notes only with support), support records for the support
+        section, the methadone therapy for the clinical section."""
+        care: dict = {}
+        if LEGAL in sections:
+            care["follow_up"] = case.follow_up
+            care["visits"] = [self._opened(case.id, "visit", v, "visit_id", "notes_sealed", "notes", SUPPORT in sections)
+                              for v in case.visits]
+        if SUPPORT in sections:
+            care["support"] = [self._opened(case.id, "support", s, "support_id", "details_sealed", "details")
+                               for s in case.support]
+        if CLINICAL in sections and case.therapy is not None:
+            care["therapy"] = self._therapy(case)
+        return care
+
+    def _opened(self, case_id: str, kind: str, record: dict, id_key: str, sealed_key: str, shown_key: str,
+                show: bool = True) -> dict:
+        """`record` without its sealed text, and with it opened under `shown_key` when `show`."""
+        opened = {k: v for k, v in record.items() if k != sealed_key}
+        if show:
+            opened[shown_key] = self.seal.open(case_id, kind, record[id_key], record.get(sealed_key))
+        return opened
+
+    def _therapy(self, case: Case) -> dict:
+        therapy = case.therapy
+        window = self.clock.today() - timedelta(days=MISSED_DOSE_WINDOW_DAYS)
+        return {"admitted_on": therapy.admitted_on, "clinic_unit": therapy.clinic_unit, "phase": therapy.phase,
+                "phase_since": therapy.phase_since, "maintenance_since": therapy.maintenance_since,
+                "last_dose_on": therapy.last_dose_on,
+                "missed_doses_last_30_days": sum(1 for d in therapy.missed_on if d > window),
+                "breaches": [self._opened(case.id, "breach", b, "breach_id", "description_sealed", "description")
+                             for b in therapy.breaches],
+                "termination_proposals": [{"proposal_id": pid, **p} for pid, p in therapy.proposals.items()]}
+
+

@@ -1,0 +1,85 @@
+"""Reading one case: the case, the steps the caller may take, its history and its dose log. Every read is
+audited before anything is answered."""
+from __future__ import annotations
+
+from shared.auth import Principal
+from shared.errors import NotAuthorised
+from shared.ports import AuditTrail
+
+from services.cases.domain.access import CLINICAL, LEGAL, section_of
+from services.cases.domain.model import Case
+from services.cases.domain.ost import OstDoseRecorded
+from services.cases.domain.queries import AllowedTransitions, CaseHistory, DoseLog, ListWorkflows, ReadCase
+from services.cases.domain.workflow import Transition, Workflow
+from services.cases.service_layer.ports import CaseViews
+from services.cases.service_layer.presenting import CaseView, Presenter
+from services.cases.service_layer.sealing import CaseSeal
+from services.cases.service_layer.unit_of_work import CaseUnitOfWork
+
+HISTORY_FIELDS = ("stage", "phase", "regime", "commune_code", "assigned_worker", "due", "last_effective_on",
+                  "absconded_on", "opened_on", "case_number")
+DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "issuing_authority", "document_ref",
+                           "term_months", "term_reduction_months", "reason_code")
+
+
+def read_case(query: ReadCase, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
+              audit: AuditTrail) -> CaseView:
+    case = uow.visible(query.case_id, principal)
+    sections = present.sections(principal, case.id)
+    audit.record(principal, "read", "case", case.id, sections)
+    return present(case, principal, sections=sections)
+
+
+def allowed_transitions(query: AllowedTransitions, principal: Principal, uow: CaseUnitOfWork,
+                        workflows: dict[str, Workflow], audit: AuditTrail) -> tuple[Case, list[Transition]]:
+    case = uow.visible(query.case_id, principal)
+    audit.record(principal, "read_transitions", "case", case.id, {LEGAL})
+    workflow = workflows[case.regime]
+    return case, [workflow.transition(name) for name in case.allowed_transitions(workflow, principal.roles)]
+
+
+def list_workflows(query: ListWorkflows, principal: Principal, workflows: dict[str, Workflow]) -> list[Workflow]:
+    return list(workflows.values())
+
+
+def case_history(query: CaseHistory, principal: Principal, uow: CaseUnitOfWork, views: CaseViews,
+                 present: Presenter, audit: AuditTrail) -> list[dict]:
+    """The case's stream as a timeline: who did what, when, and which fields changed from what to what. Steps
+    of a section the caller may not see (a dose, a loan) are left out, not only their details."""
+    uow.visible(query.case_id, principal)
+    sections = present.sections(principal, query.case_id)
+    audit.record(principal, "read_history", "case", query.case_id, sections)
+    replayed, timeline = Case(query.case_id), []
+    for envelope, event in views.steps(query.case_id):
+        before = replayed.snapshot() if replayed.version else {}
+        replayed.apply(event)
+        replayed.version = envelope.stream.version
+        if section_of(envelope.type) in sections:
+            timeline.append(_history_entry(envelope, before, replayed.snapshot()))
+    return [e for e in timeline if (query.user is None or e["actor"]["id"] == query.user)
+            and (query.field is None or query.field in e["changes"])]
+
+
+def _history_entry(envelope, before: dict, after: dict) -> dict:
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k in HISTORY_FIELDS}
+    return {"version": envelope.stream.version, "type": envelope.type, "occurred_at": envelope.occurred_at,
+            "actor": vars(envelope.actor), "changes": changes,
+            "decision": {k: envelope.data.get(k) for k in DECISION_HISTORY_FIELDS if envelope.data.get(k)}}
+
+
+def dose_log(query: DoseLog, principal: Principal, uow: CaseUnitOfWork, views: CaseViews, present: Presenter,
+             seal: CaseSeal, audit: AuditTrail) -> list[dict]:
+    """Every dose given or missed, oldest first, read from the case's log (the snapshot keeps no doses)."""
+    uow.visible(query.case_id, principal)
+    if CLINICAL not in present.sections(principal, query.case_id):
+        audit.record(principal, "read_dose_log", "case", query.case_id, {CLINICAL}, outcome="denied")
+        raise NotAuthorised("the dose log is clinical: health workers of the treating clinic only")
+    audit.record(principal, "read_dose_log", "case", query.case_id, {CLINICAL})
+    return [{"dose_id": dose.dose_id, "given_on": dose.given_on, "missed": dose.missed, "recorded_by": dose.recorded_by,
+             "dose_mg": float(seal.open(query.case_id, "dose", dose.dose_id, dose.dose_sealed))
+             if dose.dose_sealed else None}
+            for _, dose in views.steps(query.case_id) if isinstance(dose, OstDoseRecorded)]
+
+
+HANDLERS = {ReadCase: read_case, AllowedTransitions: allowed_transitions, ListWorkflows: list_workflows,
+            CaseHistory: case_history, DoseLog: dose_log}

@@ -1,0 +1,67 @@
+"""The one routine of every change to a case: load it once, check that the caller may see it and act on it and
+that it is still at the version the caller read, let the domain decide (its refusals become the service errors
+callers get), save, audit. A handler writes only what is its own, inside `changing`."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from shared.auth import Principal
+from shared.envelope import Actor
+from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound, expect_version
+from shared.ports import AuditTrail, Repository
+
+from services.cases.domain.access import may_act, may_see, sections_for
+from services.cases.domain.model import Case
+from services.cases.domain.rules import DecisionInvalid, NotAllowedNow, TransitionForbidden
+
+
+@contextmanager
+def domain_refusals() -> Iterator[None]:
+    """An invalid decision or fact answers 422 naming the field, a step not possible now 409 (with the steps
+    that are, where known), a role that may not take the step 403."""
+    try:
+        yield
+    except DecisionInvalid as invalid:
+        raise InvalidInput.field(invalid.field, invalid.message) from None
+    except NotAllowedNow as refused:
+        raise Conflict(str(refused), **({} if refused.allowed is None else {"allowed": refused.allowed})) from None
+    except TransitionForbidden as forbidden:
+        raise NotAuthorised(str(forbidden)) from None
+
+
+class CaseUnitOfWork:
+    def __init__(self, cases: Repository, grants: Repository, audit: AuditTrail):
+        self.cases, self.grants, self.audit = cases, grants, audit
+
+    def visible(self, case_id: str, principal: Principal) -> Case:
+        """The case, if the caller may see it; a refusal is audited and answers as if there were no case."""
+        case = self.cases.get(case_id)
+        if case is None or not may_see(principal, case):
+            if case is not None:
+                self.audit.record(principal, "read", "case", case_id, outcome="denied")
+            raise NotFound(f"no case {case_id} in your jurisdiction")
+        return case
+
+    @contextmanager
+    def changing(self, command, principal: Principal, roles: tuple[str, ...] | None, action: str,
+                 sections: set[str] | None = None) -> Iterator[Case]:
+        """The case `command` names, to change inside the block; saved and audited as `action` (on `sections`,
+        by default all the caller's) when the block ends without an error. `roles` None lets in whoever sees the
+        case, for a handler that decides by the case itself (who receives a referral, say)."""
+        case = self.visible(command.case_id, principal)
+        if roles is not None and not may_act(principal, roles, case):
+            raise NotAuthorised("this case is outside your role or jurisdiction")
+        expect_version(case.version, getattr(command, "expected_version", None))
+        with domain_refusals():
+            yield case
+        self.cases.save(case, Actor.of(principal))
+        self.audit.record(principal, action, "case", case.id, sections_for(principal.roles) if sections is None
+                          else sections)
+
+    def add(self, aggregate, principal: Principal, action: str, sections: set[str], case_id: str,
+            purpose: str | None = None) -> None:
+        """Save a new case or break-the-glass grant, audited against its case."""
+        repository = self.grants if aggregate.stream_type == "grant" else self.cases
+        repository.save(aggregate, Actor.of(principal))
+        self.audit.record(principal, action, "case", case_id, sections, purpose=purpose)

@@ -1,0 +1,28 @@
+"""What every service's use cases need from the mechanisms in shared/, as protocols: the service layers depend on
+these, and bootstrap.py wires the implementations (shared/repository.py, shared/audit.py)."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from shared.envelope import Actor, Envelope
+
+
+class Repository(Protocol):
+    """Event-sourced aggregates by id."""
+
+    def get(self, aggregate_id: str): ...
+
+    def save(self, aggregate, actor: Actor, causation_id: str | None = None,
+             event_ids: list[str] | None = None) -> list[Envelope]:
+        """Raises shared.errors.ConcurrencyConflict if another writer appended first."""
+
+    def exists(self, aggregate_id: str) -> bool: ...
+
+
+class AuditTrail(Protocol):
+    """Who read or changed what, written before the answer leaves."""
+
+    def record(self, principal, action: str, resource_type: str, resource_id: str, sections=(),
+               outcome: str = "allowed", purpose: str | None = None) -> None: ...
+
+    def record_many(self, principal, action: str, resource_type: str, resource_ids, sections=()) -> None: ...
