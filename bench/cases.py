@@ -33,8 +33,10 @@ from shared.settings import Settings
 from shared.areas import communes_of
 from services.cases.adapters.documents import CaseSnapshot, Person, case_list_fields
 from services.cases.domain.model import Case
-from services.cases.domain.workflow import add_months
+from services.cases.domain.rules import add_months
 from services.cases.domain.person import normalise_name
+from services.cases.domain.commands import NoticeDueDates
+from services.cases.entrypoints.registers import checked_rows
 from services.cases.service_layer.imports import CaseloadImport
 from tests.support import PRIVATE_KEY, ROOT, wait_for
 
@@ -149,11 +151,11 @@ def main() -> None:
         read_raw = timed(lambda: db.case_snapshots.find_one({"_id": next(reads)}), args.requests)
         from services.cases.bootstrap import bootstrap
         from shared.auth import Principal
-        service = bootstrap(settings)
+        bus = bootstrap(settings)
         officer = Principal("bench", ("caseworker",), "UBX", (communes[1],))
         rows = import_rows(args.import_rows, communes[1])
         started = time.perf_counter()
-        report = CaseloadImport(service).run(rows, officer)
+        report = CaseloadImport(bus).run(checked_rows(rows), officer)
         import_rate = report.created / (time.perf_counter() - started)
         raw_docs = [{"_id": f"raw-{i}", **row} for i, row in enumerate(rows)]
         started = time.perf_counter()
@@ -161,10 +163,10 @@ def main() -> None:
         client["benchcases_raw"].cases.insert_many([{**d, "_id": f"c-{d['_id']}"} for d in raw_docs])
         raw_rate = len(rows) / (time.perf_counter() - started)
         started = time.perf_counter()
-        service.notice_due_dates()
+        bus.handle(NoticeDueDates())
         sweep_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        service.notice_due_dates()
+        bus.handle(NoticeDueDates())
         window_seconds = time.perf_counter() - started
     finally:
         if api:

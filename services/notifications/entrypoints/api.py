@@ -46,7 +46,7 @@ class Inbox(MethodView):
         items, total = ask(queries.Inbox(query["unacknowledged"], pagination_parameters.first_item,
                                  pagination_parameters.page_size))
         pagination_parameters.item_count = total
-        return items
+        return [_alert_out(alert) for alert in items]
 
 
 @blp.route("/inbox/<string:alert_id>/acknowledgement")

@@ -14,7 +14,7 @@ from services.notifications.domain.access import hidden_categories
 from services.notifications.domain.commands import AcknowledgeAlert, RouteEvent
 from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, recipients
 from services.notifications.domain.queries import Inbox
-from services.notifications.service_layer.ports import AlertRow, AlertViews, UnitDirectory
+from services.notifications.service_layer.ports import AlertViews, UnitDirectory
 from services.notifications.service_layer.unit_of_work import AlertsUnitOfWork
 
 ALERT_IDS = uuid.UUID("6f1c3a52-52f4-4d47-9a55-6b8e1c0d2a10")
@@ -43,7 +43,7 @@ def acknowledge_alert(command: AcknowledgeAlert, principal: Principal, uow: Aler
     return alert
 
 
-def inbox(query: Inbox, principal: Principal, views: AlertViews) -> tuple[list[AlertRow], int]:
+def inbox(query: Inbox, principal: Principal, views: AlertViews) -> tuple[list[Alert], int]:
     return views.inbox(principal.unit or "", hidden_categories(principal), query.unacknowledged, query.first,
                        query.limit)
 

@@ -2,34 +2,16 @@
 wires the mongoengine adapters in)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-from services.notifications.domain.model import UnitEntry
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    id: str
-    version: int
-    recipient_unit: str
-    category: str
-    subject_type: str
-    subject_id: str
-    urgent: bool
-    area_code: str | None
-    title_vi: str
-    title_en: str
-    raised_at: datetime
-    acknowledged_by: str | None
+from services.notifications.domain.model import Alert, UnitEntry
 
 
 class AlertViews(Protocol):
     """The read model (services/notifications/views.py)."""
 
     def inbox(self, unit: str, hidden_categories: tuple[str, ...], unacknowledged: bool, first: int,
-              limit: int) -> tuple[list[AlertRow], int]: ...
+              limit: int) -> tuple[list[Alert], int]: ...
 
 
 class UnitDirectory(Protocol):

@@ -1,0 +1,83 @@
+"""The shape every service keeps (docs/architecture.md): the domain and the service layer are plain Python that
+never reaches the database, broker or web framework, their modules import one another without circles, and
+every command and query has exactly one handler."""
+import ast
+import dataclasses
+import importlib
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT
+
+SERVICES = ("cases", "plans", "notifications")
+INNER_LAYERS = ("domain", "service_layer")
+FRAMEWORKS = ("mongoengine", "pymongo", "kombu", "flask", "flask_smorest", "werkzeug", "gunicorn")
+
+
+def modules(service: str, layer: str) -> list[str]:
+    return [f"services.{service}.{layer}.{p.stem}" for p in sorted((ROOT / "services" / service / layer).glob("*.py"))]
+
+
+def test_the_domain_and_service_layers_import_no_framework_even_indirectly():
+    inner = [m for s in SERVICES for layer in INNER_LAYERS for m in modules(s, layer)]
+    script = ("import importlib, sys\n"
+              f"for name in {inner!r}: importlib.import_module(name)\n"
+              f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({FRAMEWORKS!r})))")
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
+def imports_within(package: str) -> dict[str, set[str]]:
+    graph = {}
+    for path in (ROOT / package.replace(".", "/")).glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        graph[f"{package}.{path.stem}"] = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                                          and node.module and node.module.startswith(package + ".")}
+    return graph
+
+
+def circle_in(graph: dict[str, set[str]]) -> list[str] | None:
+    def visit(module, path):
+        if module in path:
+            return path[path.index(module):] + [module]
+        for imported in graph.get(module, ()):
+            found = visit(imported, path + [module])
+            if found:
+                return found
+        return None
+    return next((found for module in graph if (found := visit(module, []))), None)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("layer", INNER_LAYERS)
+def test_no_import_circle_within_a_layer(service, layer):
+    assert circle_in(imports_within(f"services.{service}.{layer}")) is None
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert circle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def messages_of(service: str) -> set[type]:
+    found = set()
+    for name in ("commands", "queries"):
+        module = importlib.import_module(f"services.{service}.domain.{name}")
+        found |= {cls for _, cls in inspect.getmembers(module, dataclasses.is_dataclass)
+                  if cls.__module__ == module.__name__ and not cls.__name__.endswith("Filters")}
+    return found
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_command_and_query_has_one_handler(service):
+    handlers = importlib.import_module(f"services.{service}.bootstrap").HANDLERS
+    assert set(handlers) == messages_of(service)
+
+
+def test_a_message_type_handled_twice_stops_start_up():
+    from shared.messagebus import merged
+    with pytest.raises(LookupError, match="handled twice"):
+        merged({int: print}, {int: repr})
