@@ -14,21 +14,25 @@ from services.cases.domain.rules import DecisionInvalid, WorkingCalendar, add_mo
 class Decision:
     """What a workflow step records of the decision behind it; each regime's step names the fields it requires
     (`requires` in the workflow files). The API's schema and the step's event are made from these fields.
-    `max_length`/`max_items`/`range` bound what a caller may send."""
+    `max_length`/`max_items`/`range` bound what a caller may send; a `private` field (free text, the drugs a person
+    declared, a guardian's consent) stays in the case's log: never published, never in the history timeline."""
     decision_number: str | None = field(default=None, metadata={"max_length": 100})
     decision_date: date | None = None
     issuing_authority: str | None = field(default=None, metadata={"max_length": 300})
     document_ref: str | None = field(default=None, metadata={"max_length": 300})
     term_months: int | None = field(default=None, metadata={"range": (1, 60)})
     reason_code: str | None = field(default=None, metadata={"max_length": 50})
-    reason: str | None = field(default=None, metadata={"max_length": 2000})
-    drugs_declared: list[str] | None = field(default=None, metadata={"max_length": 100, "max_items": 20})
+    reason: str | None = field(default=None, metadata={"max_length": 2000, "private": True})
+    drugs_declared: list[str] | None = field(default=None, metadata={"max_length": 100, "max_items": 20,
+                                                                     "private": True})
     guardian_consent_ref: str | None = field(default=None, metadata={
-        "max_length": 300, "description": "the parent's or guardian's written consent"})
+        "max_length": 300, "description": "the parent's or guardian's written consent", "private": True})
     term_reduction_months: int | None = field(default=None, metadata={"range": (1, 60)})
 
 
 DECISION_FIELDS = tuple(f.name for f in fields(Decision))
+RECORD_FIELDS = tuple(f.name for f in fields(Decision) if not f.metadata.get("private"))
+"""The decision fields shown in a case's history."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from services.cases.domain.access import CLINICAL, LEGAL, section_of
 from services.cases.domain.model import Case
 from services.cases.domain.ost import OstDoseRecorded
 from services.cases.domain.queries import AllowedTransitions, CaseHistory, DoseLog, ListWorkflows, ReadCase
-from services.cases.domain.workflow import Transition, Workflow
+from services.cases.domain.workflow import RECORD_FIELDS, Transition, Workflow
 from services.cases.service_layer.ports import CaseViews
 from services.cases.service_layer.presenting import CaseView, Presenter
 from services.cases.service_layer.sealing import CaseSeal
@@ -18,8 +18,7 @@ from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
 HISTORY_FIELDS = ("stage", "phase", "regime", "commune_code", "assigned_worker", "due", "last_effective_on",
                   "absconded_on", "opened_on", "case_number")
-DECISION_HISTORY_FIELDS = ("transition", "decision_number", "decision_date", "issuing_authority", "document_ref",
-                           "term_months", "term_reduction_months", "reason_code")
+DECISION_HISTORY_FIELDS = ("transition", *RECORD_FIELDS)
 
 
 def read_case(query: ReadCase, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
