@@ -75,9 +75,9 @@ def my_work(query: MyWork, principal: Principal, views: CaseViews, clock: Clock,
         if clinic else []
     audit.record_many(principal, "my_work", "case", [r.id for r in assigned], {LEGAL})
     audit.record_many(principal, "my_work", "case", [p["case_id"] for p in proposals], {CLINICAL})
-    overdue = [r for r in assigned if r.next_due_on < clock.today().isoformat()]
-    return {"overdue": [_work_item(r, horizon) for r in overdue],
-            "due_soon": [_work_item(r, horizon) for r in assigned if r not in overdue],
+    today = clock.today().isoformat()
+    return {"overdue": [_work_item(r, horizon) for r in assigned if r.next_due_on < today],
+            "due_soon": [_work_item(r, horizon) for r in assigned if r.next_due_on >= today],
             "termination_proposals": proposals}
 
 

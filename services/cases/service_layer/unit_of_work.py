@@ -62,6 +62,5 @@ class CaseUnitOfWork:
     def add(self, aggregate, principal: Principal, action: str, sections: set[str], case_id: str,
             purpose: str | None = None) -> None:
         """Save a new case or break-the-glass grant, audited against its case."""
-        repository = self.grants if aggregate.stream_type == "grant" else self.cases
-        repository.save(aggregate, Actor.of(principal))
+        {"case": self.cases, "grant": self.grants}[aggregate.stream_type].save(aggregate, Actor.of(principal))
         self.audit.record(principal, action, "case", case_id, sections, purpose=purpose)
