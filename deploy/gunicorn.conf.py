@@ -2,11 +2,15 @@
 import os
 
 bind = f"127.0.0.1:{os.environ.get('SERVICE_PORT', '8000')}"
-worker_class = "gthread"
+# gthread, answering the errors gunicorn raises itself (request line or headers too large...) as problem+json.
+worker_class = "shared.gunicorn_worker.ProblemThreadWorker"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
+# gunicorn's ceiling (its default is 4094): the longest query a list documents, every filter at its maximum length in
+# percent-encoded UTF-8 (up to 12 bytes a character), fits; anything longer is answered 414 as a problem.
+limit_request_line = 8190
 keepalive = 5
 accesslog = None
 errorlog = "-"

@@ -20,11 +20,16 @@ amqp_password() {  # user
   cat "$file"
 }
 
+# Debian's chromium is the browser the docs test (tests/e2e/test_docs_browser.py) drives headless through Playwright,
+# whose Python package brings its own driver; Playwright never downloads a browser here.
 install_os_packages() {
-  if ! command -v rabbitmq-server >/dev/null 2>&1; then
-    log "installing rabbitmq-server from Debian packages"
+  local missing=()
+  command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]} from Debian packages"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 }
 

@@ -1,20 +1,25 @@
 """The HTTP conventions every service follows (DESIGN.md section 6), in one app factory helper.
 
-problem+json errors naming fields, rejection of operator-looking keys and NUL characters before anything is read,
-JWT on every API except health and docs, correlation ids, Prometheus metrics, /healthz and /readyz, ETags.
+problem+json errors naming fields, rejection of operator-looking keys, NUL characters and bodies nested too deep
+before anything is read, JWT on every API except health and docs, correlation ids, Prometheus metrics, /healthz and
+/readyz, ETags. What the OpenAPI documents say about errors is in shared/openapi.py.
 """
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import re
 import time
 from collections.abc import Callable
+from http import HTTPStatus
+from itertools import accumulate
 
 from flask import Flask, current_app, g, jsonify, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import fields, validate
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
 from pymongo.errors import ConnectionFailure
@@ -25,10 +30,12 @@ from shared.auth import AuthError, TokenVerifier, verifier_from
 from shared.eventstore import ConcurrencyConflict
 from shared.errors import InvalidInput, PreconditionFailed, ServiceError
 from shared.logs import correlation_id, new_correlation_id
+from shared.openapi import (IF_MATCH_PATTERN, PROBLEM_SCHEMA_NAME, SWAGGER_UI_ASSETS, ProblemResponses,
+                            exclusive_bounds, install_swagger_ui_assets, pagination_header)
+from shared.problems import PROBLEM, ProblemSchema, problem_document
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
-PROBLEM = "application/problem+json"
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/docs")
 CORRELATION_HEADER = "X-Correlation-ID"
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"])
@@ -37,13 +44,7 @@ _CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
 def problem(status: int, title: str, detail: str | None = None, errors: dict | None = None, **extra):
-    body = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    body.update(extra)
-    response = jsonify(body)
+    response = jsonify(problem_document(status, title, detail, errors, **extra))
     response.status_code = status
     response.mimetype = PROBLEM
     return response
@@ -67,24 +68,52 @@ def _flatten(messages, prefix="") -> dict[str, list[str]]:
     return flat
 
 
+def http_problem(error: HTTPException):
+    """werkzeug's and webargs' errors as problems, keeping the headers they carry (a 405's `Allow`)."""
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    errors = None
+    if messages:
+        errors = {}
+        for _location, fields_ in messages.items():
+            errors.update(_flatten(fields_))
+    detail = data.get("message") or error.description
+    if errors:
+        detail = "invalid fields: " + ", ".join(sorted(errors))
+    response = problem(error.code or 500, error.name, detail, errors)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api answering every HTTP error as problem+json with the fields named."""
+    """flask-smorest's Api answering every HTTP error as problem+json with the fields named, and documenting them
+    so (shared/openapi.py): the Problem schema under application/problem+json, no catch-all `default`."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app: Flask):
+        super().__init__(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
+        self.ma_plugin.converter.add_attribute_function(exclusive_bounds)
 
     def handle_http_exception(self, error: HTTPException):
-        data = getattr(error, "data", None) or {}
-        messages = data.get("messages")
-        errors = None
-        if messages:
-            errors = {}
-            for _location, fields_ in messages.items():
-                errors.update(_flatten(fields_))
-        detail = data.get("message") or error.description
-        if errors:
-            detail = "invalid fields: " + ", ".join(sorted(errors))
-        response = problem(error.code or 500, error.name, detail, errors)
-        for name, value in (data.get("headers") or {}).items():
-            response.headers[name] = value
-        return response
+        return http_problem(error)
+
+    def _register_responses(self):
+        """flask-smorest's lazy response per status (`UNPROCESSABLE_ENTITY`...), errors as problems."""
+        self.spec.components.schema(PROBLEM_SCHEMA_NAME, schema=ProblemSchema)
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM: {"schema": ProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+
+    def _register_pagination_header(self):
+        self.spec.components.header("PAGINATION", pagination_header(), lazy=True)
 
 
 def _bad_key(value, path="") -> tuple[str, str] | None:
@@ -106,24 +135,62 @@ def _bad_key(value, path="") -> tuple[str, str] | None:
     return None
 
 
+MAX_BODY_DEPTH = 32
+"""Deeper than any body this API takes (a few levels), shallow enough that no parser or validator recursing through
+the body (json, this module's key check, webargs, marshmallow) comes near Python's recursion limit."""
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest, counted on the text before parsing, so parsing never recurses deeper."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def _body_problem(raw: bytes):
+    """The body is refused, naming it (`_body`), unless it is JSON in UTF-8, nested at most MAX_BODY_DEPTH deep,
+    with no operator-looking keys or NUL characters."""
+    if not request.is_json:
+        return problem(415, "Unsupported media type", "send application/json")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return problem(400, "Bad request", "the body is not UTF-8", {"_body": ["not UTF-8"]})
+    if _nesting_depth(text) > MAX_BODY_DEPTH:
+        message = f"nested deeper than {MAX_BODY_DEPTH} levels"
+        return problem(400, "Bad request", f"the body is {message}", {"_body": [message]})
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return problem(400, "Bad request", "the body is not valid JSON", {"_body": ["not valid JSON"]})
+    found = _bad_key(body)
+    if found:
+        return problem(400, "Bad request", f"{found[0]}: {found[1]}", {found[0]: [found[1]]})
+    return None
+
+
 def _check_input():
     for key, value in request.args.items(multi=True):
         if "$" in key or "." in key or "\x00" in key or "\x00" in value:
             return problem(400, "Bad request", f"query parameter {key!r} is not allowed",
                            {key: ["operator-looking keys and NUL characters are not allowed"]})
-    if request.method in ("POST", "PUT", "PATCH") and request.content_length:
-        if not request.is_json:
-            return problem(415, "Unsupported media type", "send application/json")
-        body = request.get_json(silent=True)
-        if body is None:
-            return problem(400, "Bad request", "the body is not valid JSON", {"_body": ["not valid JSON"]})
-        found = _bad_key(body)
-        if found:
-            return problem(400, "Bad request", f"{found[0]}: {found[1]}", {found[0]: [found[1]]})
+    if request.method in ("POST", "PUT", "PATCH"):
+        raw = request.get_data(cache=True)
+        if raw:
+            return _body_problem(raw)
     return None
 
 
 MAX_PAGE = 100_000
+
+
+def _documented_with_ceiling(parameters_schema):
+    """flask-smorest's pagination parameters as the document shows them: `page` with the ceiling enforced."""
+    page = parameters_schema._declared_fields["page"]
+    ceiling = fields.Integer(load_default=page.load_default, validate=validate.Range(min=1, max=MAX_PAGE))
+    return type(parameters_schema.__name__, (parameters_schema,), {"page": ceiling})
 
 
 class Blueprint(SmorestBlueprint):
@@ -134,6 +201,8 @@ class Blueprint(SmorestBlueprint):
 
         def guarded(view):
             paginated = decorator(view)
+            documented = paginated._apidoc["pagination"]["parameters"]
+            documented["schema"] = _documented_with_ceiling(documented["schema"])
 
             @functools.wraps(paginated)
             def wrapper(*args, **kwargs):
@@ -146,15 +215,16 @@ class Blueprint(SmorestBlueprint):
 
 
 def if_match_version() -> int | None:
-    """The aggregate version a write expects, from `If-Match: "<version>"`; None when the header is absent."""
+    """The aggregate version a write expects, from `If-Match: "<version>"`; None when the header is absent or `*`.
+    The OpenAPI documents show the same IF_MATCH_PATTERN (shared/openapi.py)."""
     header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
+    if header is None:
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"(\d+)"\s*', header)
+    match = re.fullmatch(IF_MATCH_PATTERN, header)
     if not match:
         raise PreconditionFailed("If-Match must be an ETag this API issued, like \"3\"",
                                  errors={"If-Match": ["not an ETag of this API"]})
-    return int(match.group(1))
+    return int(match.group(3)) if match.group(3) else None
 
 
 def service_layer():
@@ -179,7 +249,7 @@ def create_base_app(settings: Settings, title: str, service_layer,
     app.config.update(
         API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ASSETS,
         API_SPEC_OPTIONS={"components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
             "security": [{"bearer": []}]},
@@ -189,6 +259,7 @@ def create_base_app(settings: Settings, title: str, service_layer,
     _install_hooks(app, settings, verifier)
     _install_error_handlers(app)
     _install_ops_routes(app, readiness)
+    install_swagger_ui_assets(app)
     return app, api
 
 
@@ -252,7 +323,7 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc):
         if isinstance(exc, HTTPException):
-            return problem(exc.code or 500, exc.name, exc.description)
+            return http_problem(exc)
         log.exception("unhandled error")
         return problem(500, "Internal server error", "an unexpected error was logged with the correlation id")
 
