@@ -44,7 +44,10 @@ class TransitionForbidden(Refusal):
     """The caller's role may not take this workflow step."""
 
 
-def check_reason(reason: str | None, minimum: int = 5, field_name: str = "reason") -> None:
+REASON_MIN_LENGTH = 5
+
+
+def check_reason(reason: str | None, minimum: int = REASON_MIN_LENGTH, field_name: str = "reason") -> None:
     """A written reason: refusals, revocations, dismissals and break-the-glass must say why."""
     if not reason or len(reason.strip()) < minimum:
         raise DecisionInvalid(field_name, f"say why, in at least {minimum} characters")

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from services.cases.domain.care import (FOLLOW_UP_DAYS, FUNDING_SOURCES, MAX_AMOUNT_VND, SUPPORT_KINDS, VISIT_KINDS,
                                         VISIT_OUTCOMES)
 from services.cases.domain.ost import BREACH_KINDS, MAX_DOSE_MG, PHASES
+from services.cases.entrypoints.fields import written_reason
 
 NOTES = validate.Length(min=1, max=4000)
 
@@ -52,7 +53,7 @@ class BreachIn(Schema):
 
 
 class DismissIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = written_reason()
 
 
 class FollowUpOut(Schema):

@@ -12,7 +12,8 @@ from services.cases.domain.model import TEST_RESULTS
 from services.cases.domain.ost import SUBSTANCES
 from services.cases.domain.workflow import Decision
 from services.cases.entrypoints.care_schemas import FollowUpOut, SupportOut, TherapyOut, VisitOut
-from services.cases.entrypoints.fields import COMMUNE, REASON, UNIT, NationalId
+from services.cases.domain.grants import MIN_REASON_LENGTH
+from services.cases.entrypoints.fields import COMMUNE, UNIT, NationalId, written_reason
 
 
 class GuardianIn(Schema):
@@ -92,7 +93,7 @@ class DrugTestOut(Schema):
 
 class BreakGlassIn(Schema):
     section = fields.String(required=True, validate=validate.OneOf(PROTECTED))
-    reason = fields.String(required=True, validate=REASON)
+    reason = written_reason(MIN_REASON_LENGTH)
 
 
 class GrantOut(Schema):
@@ -104,17 +105,17 @@ class GrantOut(Schema):
 
 class ReferralIn(Schema):
     to_unit = fields.String(required=True, validate=UNIT)
-    reason = fields.String(required=True, validate=REASON)
+    reason = written_reason()
 
 
 class TransferIn(Schema):
     to_commune = fields.String(required=True, validate=COMMUNE)
-    reason = fields.String(required=True, validate=REASON)
+    reason = written_reason()
 
 
 class SettleIn(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["accepted", "rejected", "revoked"]))
-    reason = fields.String(required=True, validate=REASON)
+    reason = written_reason()
 
 
 class ShareOut(Schema):

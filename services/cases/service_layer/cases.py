@@ -55,7 +55,7 @@ class CaseOpening:
 
     def _birth_date(self, command: OpenCase, principal: Principal, person_code: str | None):
         if command.person is None:
-            return self.registration.visible(command.person_code, principal)[0].birth_date
+            return self.registration.named(command.person_code, principal, "person_code").birth_date
         self.registration.check(command.person, principal, "person.", person_code)
         return command.person.birth_date
 
@@ -63,7 +63,7 @@ class CaseOpening:
              person_code: str | None = None) -> tuple[Case, PersonRecord]:
         workflow = self.check(command, principal, person_code)
         person = self.registration.store(command.person, principal, "person.", person_code) if command.person \
-            else self.registration.visible(command.person_code, principal)[0]
+            else self.registration.named(command.person_code, principal, "person_code")
         case = Case.open(case_id=case_id,
                          case_number=f"{command.commune_code}-{command.opened_on.year}-{case_id[:6].upper()}",
                          person_code=person.person_code, commune_code=command.commune_code,

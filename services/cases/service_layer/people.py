@@ -103,6 +103,14 @@ class Registration:
         self.audit.record(principal, "register", "person", person.person_code, PERSON_SECTIONS)
         return person
 
+    def named(self, person_code: str, principal: Principal, field: str) -> PersonRecord:
+        """The person a request's `field` names: one the caller may not see is an invalid field (422), not a
+        missing resource."""
+        try:
+            return self.visible(person_code, principal)[0]
+        except NotFound:
+            raise InvalidInput.field(field, f"no person {person_code} in your jurisdiction") from None
+
     def visible(self, person_code: str, principal: Principal) -> tuple[PersonRecord, set[str]]:
         person = self.register.get(person_code)
         sections = sections_for(principal.roles) & PERSON_SECTIONS
@@ -125,7 +133,7 @@ def merge_people(command: MergePeople, principal: Principal, registration: Regis
     if command.person_code == command.into:
         raise InvalidInput.field("into", "is the record being merged")
     duplicate, sections = registration.visible(command.person_code, principal)
-    survivor, _ = registration.visible(command.into, principal)
+    survivor = registration.named(command.into, principal, "into")
     if not principal.has_role(*CASE_OFFICERS):
         raise NotAuthorised("only caseworkers and police liaison officers merge records")
     if duplicate.merged_into:

@@ -1,0 +1,128 @@
+"""The cases service layer against fakes of the ports it owns (service_layer/ports.py, shared/ports.py): no
+database, no broker. The same handlers run against the real adapters in tests/integration."""
+from datetime import date
+
+import pytest
+
+from shared.auth import Principal
+from shared.clock import Clock
+from shared.errors import NotAuthorised, NotFound, PreconditionFailed
+
+from services.cases.domain.commands import AssignWorker
+from services.cases.domain.model import Case
+from services.cases.domain.queries import CaseFilters, ListCases, MyWork
+from services.cases.service_layer.lists import list_cases, my_work
+from services.cases.service_layer.ports import CaseRow, OpenProposal
+from services.cases.service_layer.unit_of_work import CaseUnitOfWork
+
+OFFICER = Principal("cw", ("caseworker",), "UBX-22366", ("22366",))
+CLINIC = Principal("bs", ("health_worker",), "PKMT", ("22366",))
+
+
+class FakeRepository:
+    def __init__(self, *aggregates):
+        self.stored = {a.id: a for a in aggregates}
+        self.saved = []
+
+    def get(self, aggregate_id):
+        return self.stored.get(aggregate_id)
+
+    def save(self, aggregate, actor, causation_id=None, event_ids=None):
+        self.saved.append((aggregate.id, [e.type for e in aggregate.pending], actor.id))
+        aggregate.pending.clear()
+
+    def exists(self, aggregate_id):
+        return aggregate_id in self.stored
+
+
+class FakeAudit:
+    def __init__(self):
+        self.entries = []
+
+    def record(self, principal, action, resource_type, resource_id, sections=(), outcome="allowed", purpose=None):
+        self.entries.append((action, resource_id, outcome))
+
+    def record_many(self, principal, action, resource_type, resource_ids, sections=()):
+        self.entries += [(action, resource_id, "allowed") for resource_id in resource_ids]
+
+
+def row(case_id, commune, next_due_on, due=None):
+    return CaseRow(id=case_id, version=3, case_number=f"N-{case_id}", person_code="P", commune_code=commune,
+                   stage="user_management", regime="law-120-2025", opened_on="2026-08-01", assigned_worker="cw",
+                   next_due_on=next_due_on, due=due or {"management_ends_on": next_due_on})
+
+
+class FakeViews:
+    def __init__(self, rows=(), proposals=()):
+        self.rows, self.proposals, self.asked = list(rows), list(proposals), []
+
+    def assigned_due(self, worker, horizon):
+        self.asked.append(("assigned_due", worker, horizon))
+        return [r for r in self.rows if r.next_due_on <= horizon.isoformat()]
+
+    def open_proposals(self, clinic_unit):
+        return [p for p in self.proposals if clinic_unit == "PKMT"]
+
+    def page(self, communes, filters, person_codes, first, limit):
+        self.asked.append(("page", tuple(communes), person_codes))
+        return self.rows[first:first + limit], len(self.rows)
+
+    def person_codes(self, communes, name, national_id, limit=500):
+        return ["P1"]
+
+
+def opened_case(case_id="c1"):
+    case = Case.open(case_id, "n", "P", "22366", date(2026, 8, 1), "user_management", "law-120-2025")
+    case.pending.clear()
+    return case
+
+
+def test_my_work_splits_overdue_from_due_soon_within_the_callers_areas_and_audits_each():
+    views = FakeViews([row("late", "22366", "2026-09-01"), row("soon", "22366", "2026-09-12"),
+                       row("elsewhere", "22333", "2026-09-02")])
+    audit = FakeAudit()
+    work = my_work(MyWork(within_days=7), OFFICER, views, Clock(lambda: date(2026, 9, 10)), audit)
+    assert [w["case_id"] for w in work["overdue"]] == ["late"]
+    assert [w["case_id"] for w in work["due_soon"]] == ["soon"] and work["termination_proposals"] == []
+    assert views.asked == [("assigned_due", "cw", date(2026, 9, 17))]
+    assert audit.entries == [("my_work", "late", "allowed"), ("my_work", "soon", "allowed")]
+
+
+def test_my_work_shows_a_clinic_its_open_termination_proposals():
+    proposal = OpenProposal("c1", "N-c1", "p1", "protocol_breaches", "2026-09-02")
+    work = my_work(MyWork(), CLINIC, FakeViews(proposals=[proposal]), Clock(lambda: date(2026, 9, 10)),
+                   FakeAudit())
+    assert work["termination_proposals"] == [vars(proposal)]
+
+
+def test_a_name_search_is_narrowed_to_the_people_found_and_refused_to_roles_without_identity():
+    views = FakeViews([row("c1", "22366", "2026-09-01")])
+    rows, total = list_cases(ListCases(CaseFilters(q="nguyen")), OFFICER, views, FakeAudit())
+    assert total == 1 and views.asked[-1][2] == ["P1"] and "22366" in views.asked[-1][1]
+    with pytest.raises(NotAuthorised):
+        list_cases(ListCases(), Principal("pc", ("plan_coordinator",), None, ("56",)), views, FakeAudit())
+
+
+def test_a_change_at_a_stale_version_is_refused_and_nothing_is_saved_or_audited():
+    cases, audit = FakeRepository(opened_case()), FakeAudit()
+    uow = CaseUnitOfWork(cases, FakeRepository(), audit)
+    with pytest.raises(PreconditionFailed):
+        with uow.changing(AssignWorker("c1", "w", expected_version=0), OFFICER, ("caseworker",), "assign") as case:
+            case.assign_worker("w")
+    assert cases.saved == [] and audit.entries == []
+    with uow.changing(AssignWorker("c1", "w", expected_version=1), OFFICER, ("caseworker",), "assign") as case:
+        case.assign_worker("w")
+    assert cases.saved == [("c1", ["cases.case.worker_assigned"], "cw")] and audit.entries == [
+        ("assign", "c1", "allowed")]
+
+
+def test_a_case_outside_the_callers_jurisdiction_is_not_found_and_the_refusal_is_audited():
+    audit = FakeAudit()
+    uow = CaseUnitOfWork(FakeRepository(opened_case()), FakeRepository(), audit)
+    elsewhere = Principal("cw2", ("caseworker",), "UBX-22333", ("22333",))
+    with pytest.raises(NotFound):
+        uow.visible("c1", elsewhere)
+    assert audit.entries == [("read", "c1", "denied")]
+    with pytest.raises(NotAuthorised):
+        with uow.changing(AssignWorker("c1", "w"), CLINIC, ("caseworker",), "assign"):
+            pass
