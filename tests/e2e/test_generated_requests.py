@@ -1,11 +1,11 @@
 """Generated requests against every service's OpenAPI document, from a real gunicorn, with every schemathesis check.
 
 schemathesis' engine runs what `schemathesis run --checks all` runs (the coverage, fuzzing and stateful phases, and
-explicit examples where a document has some; positive and negative data, NUL characters included) and every check: no 500, documented statuses,
-content types and headers, responses matching their schemas, invalid data refused, valid data accepted, missing
-required headers refused, unsupported methods answered 405 with `Allow`, authentication enforced, no use after
-delete. `object_level_authorization` is inert: it needs several identities configured for schemathesis' WFC auth;
-tests/integration/test_access.py covers who sees what.
+explicit examples where a document has some; positive and negative data, NUL characters included) and every
+check: no 500, documented statuses, content types and headers, responses matching their schemas, invalid data
+refused, valid data accepted, missing required headers refused, unsupported methods answered 405 with `Allow`,
+authentication enforced, no use after delete. `object_level_authorization` is inert: it needs several identities
+configured for schemathesis' WFC auth; tests/integration/test_access.py covers who sees what.
 
 Path parameters name records that exist (a plan, a case, a person, a referral, an alert), so operations on
 sub-resources are exercised past their 404. tests/integration/test_generated_input.py fuzzes in-process for 500s.
@@ -16,6 +16,7 @@ import json
 import re
 from collections import defaultdict
 
+import jsonschema_rs
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
@@ -38,9 +39,10 @@ DOMAIN_RULES = {
     "GET /api/v1/cases": {"national_id"},
     "GET /api/v1/cases/export.xlsx": {"national_id"},
     "POST /api/v1/cases": {"commune_code", "person", "person_code", "person.birth_date", "person.national_id",
-                           "person.phone", "person.guardian", "person.guardian.phone", "stage"},
+                           "person.phone", "person.guardian", "person.guardian.phone", "stage", "opened_on"},
     "GET /api/v1/people": {"national_id"},
     "POST /api/v1/people": {"birth_date", "national_id", "phone", "guardian", "guardian.phone"},
+    "POST /api/v1/people/{person_code}/merge": {"into"},
     "POST /api/v1/cases/{case_id}/drug-tests": {"tested_on"},
     "POST /api/v1/cases/{case_id}/transfers": {"to_commune"},
     "PUT /api/v1/cases/{case_id}/phase": {"phase"},
@@ -51,36 +53,12 @@ DOMAIN_RULES = {
 }
 """Fields whose rules a JSON Schema cannot state, so a schema-valid request may break them (422 naming the field):
 codes that must be in reference data (`area_code`, `commune_code`, `to_commune`, a national ID's province of birth
-registration, a phone number's numbering plan), records that must exist (`lead_unit`, `person_code`), dates
-relative to other fields or to the case (`ends_on` after `starts_on`, a task due within its plan, a test or visit
-not before the case was opened), ages on a date (a minor needs a guardian), an indicator listed twice (unique by
-its code), fields one kind requires and another forbids (`amount_vnd` for a loan), what the case's stage or regime
-allows (`phase`, `stage`). A static rule the schema could state (a minimum length) is not listed: refusing what the
-document allows is a documentation bug."""
-
-POSITIVE = "valid_data_is_accepted_unless_a_domain_rule_refuses_it"
-WRITTEN_REASON = ("services/cases/entrypoints/fields.py: REASON documents {field} as 1 to 2000 characters; the "
-                  "domain (services/cases/domain/rules.py check_reason) wants at least {minimum} once trimmed, so a "
-                  "documented-valid reason is refused with 422")
-KNOWN_PROBLEMS = {
-    ("cases", "POST /api/v1/cases/{case_id}/referrals", POSITIVE):
-        WRITTEN_REASON.format(field="ReferralIn.reason", minimum=5),
-    ("cases", "PUT /api/v1/cases/{case_id}/shares/{share_id}/decision", POSITIVE):
-        WRITTEN_REASON.format(field="SettleIn.reason", minimum=5),
-    ("cases", "POST /api/v1/cases/{case_id}/break-glass", POSITIVE):
-        WRITTEN_REASON.format(field="BreakGlassIn.reason", minimum=20),
-}
-"""Endpoint-specific problems the coverage phase finds on every run, left to services/*/entrypoints (each test is
-xfail(strict=True): once the endpoint is fixed it passes, fails as XPASS, and its entry is removed)."""
-
-UNKNOWN_REFERENCE = ("a body field naming a record that does not exist answers 404, as if the record in the path "
-                     "were missing; answer 422 naming the field, as plans does for an unknown lead_unit")
-FOUND_BY_CHANCE = {
-    ("cases", "POST /api/v1/cases", "status_code_conformance"): f"person_code: {UNKNOWN_REFERENCE}",
-    ("cases", "POST /api/v1/people", "ensure_resource_availability"): f"merge's into: {UNKNOWN_REFERENCE}",
-}
-"""Endpoint-specific problems generated requests find on some runs only (random fuzzing, stateful sequences): left
-out of the run's verdict, each pinned by a request of its own below (test_a_body_field_naming_no_record_...)."""
+registration, a phone number's numbering plan), records that must exist (`lead_unit`, `person_code`, `into`),
+dates relative to other fields or records (`ends_on` after `starts_on`, a task due within its plan, a case not
+opened before the person's birth, a test or visit not before the case was opened), ages on a date (a minor needs a
+guardian), an indicator listed twice (unique by its code), fields one kind requires and another forbids
+(`amount_vnd` for a loan), what the case's stage or regime allows (`phase`, `stage`). A static rule the schema
+could state (a minimum length) is not listed: refusing what the document allows is a documentation bug."""
 
 
 def _field_pattern(path: str) -> str:
@@ -226,9 +204,7 @@ def _report(failures: dict) -> str:
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_operation_passes_every_check(findings, service):
     assert findings[service].phases >= {"coverage", "fuzzing", "stateful"}, findings[service].phases
-    unexpected = {key: messages for key, messages in findings[service].failures.items()
-                  if (service, *key) not in KNOWN_PROBLEMS and (service, *key) not in FOUND_BY_CHANCE}
-    assert not unexpected, _report(unexpected)
+    assert not findings[service].failures, _report(findings[service].failures)
 
 
 UNEXERCISED = {"PUT /api/v1/cases/{case_id}/methadone/termination-proposals/{proposal_id}/dismissal":
@@ -243,36 +219,22 @@ def test_every_operation_reached_an_existing_record(findings, service):
     assert findings[service].statuses and not only_404, only_404
 
 
-@pytest.mark.parametrize("service,label,check", [
-    pytest.param(service, label, check, marks=pytest.mark.xfail(strict=True, reason=reason),
-                 id=f"{service}-{label}-{check}")
-    for (service, label, check), reason in KNOWN_PROBLEMS.items()])
-def test_known_endpoint_problem(findings, service, label, check):
-    assert not findings[service].failures.get((label, check)), _report(
-        {(label, check): findings[service].failures[(label, check)]})
+def test_a_body_naming_no_person_is_a_422_naming_the_field(fuzzer, records):
+    """Found by generated requests on some runs only (a 404, as if the record in the path were missing)."""
+    opened = fuzzer("POST", "cases", "/cases",
+                    json={"person_code": "P000000000000", "commune_code": COMMUNE, "opened_on": "2026-08-02"})
+    assert opened.status_code == 422 and "person_code" in opened.json()["errors"], opened.text
+    merged = fuzzer("POST", "cases", f"/people/{records['cases']['person_code']}/merge",
+                    json={"into": "P000000000000"})
+    assert merged.status_code == 422 and "into" in merged.json()["errors"], merged.text
 
 
-@pytest.mark.xfail(strict=True, reason=f"services/cases/entrypoints/cases_api.py, POST /cases: person_code: "
-                                       f"{UNKNOWN_REFERENCE}")
-def test_a_body_field_naming_no_record_is_a_422_naming_it_when_opening_a_case(fuzzer, records):
-    response = fuzzer("POST", "cases", "/cases",
-                      json={"person_code": "P000000000000", "commune_code": COMMUNE, "opened_on": "2026-08-02"})
-    assert response.status_code == 422 and "person_code" in response.json()["errors"], response.text
-
-
-@pytest.mark.xfail(strict=True, reason=f"services/cases/entrypoints/people_api.py, POST /people/{{person_code}}/merge: "
-                                       f"into: {UNKNOWN_REFERENCE}")
-def test_a_body_field_naming_no_record_is_a_422_naming_it_when_merging_people(fuzzer, records):
-    response = fuzzer("POST", "cases", f"/people/{records['cases']['person_code']}/merge",
-                      json={"into": "P000000000000"})
-    assert response.status_code == 422 and "into" in response.json()["errors"], response.text
-
-
-@pytest.mark.xfail(strict=True, reason=WRITTEN_REASON.format(field="TransferIn.reason", minimum=5) + "; generated "
-                   "requests seldom reach it (to_commune must be a commune of the province first)")
-def test_a_transfer_reason_as_short_as_documented_is_not_refused_for_its_length(fuzzer, records):
+def test_a_transfer_reason_is_refused_for_its_length_exactly_when_the_document_says(fuzzer, records):
+    """Generated requests seldom reach the reason of a transfer: to_commune must be a commune of the province."""
     document = fuzzer("GET", "cases", "/openapi.json").json()
-    shortest = document["components"]["schemas"]["TransferIn"]["properties"]["reason"]["minLength"]
-    response = fuzzer("POST", "cases", f"/cases/{records['cases']['case_id']}/transfers",
-                      json={"to_commune": "22333", "reason": "x" * shortest})
-    assert "reason" not in response.json().get("errors", {}), response.text
+    reason = jsonschema_rs.validator_for(document["components"]["schemas"]["TransferIn"]["properties"]["reason"])
+    path = f"/cases/{records['cases']['case_id']}/transfers"
+    for text in ("x" * 4, "x" * 5):
+        answer = fuzzer("POST", "cases", path, json={"to_commune": "22333", "reason": text})
+        refused = "reason" in answer.json().get("errors", {})
+        assert refused is not reason.is_valid(text), (text, answer.text)
