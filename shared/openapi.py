@@ -31,7 +31,6 @@ WRITES = frozenset({"post", "put", "patch", "delete"})
 OPERATIONS = WRITES | {"get", "head", "options", "trace"}
 EVERY_OPERATION = (400, 401, 403, 503)
 SWAGGER_UI_ASSETS = "/api/v1/docs/assets/"
-IF_MATCH_PATTERN = r'^[ \t]*(\*|(W/)?"([0-9]+)")[ \t]*$'
 """What `If-Match` may hold (shared.web.if_match_version parses it): `*` or an ETag this API issued, like "3"."""
 
 
@@ -70,18 +69,6 @@ class ProblemResponses(BasePlugin):
             for status, response in responses.items():
                 if str(status)[0] in "45" and isinstance(response, dict) and "content" not in response:
                     response["content"] = problem_content()
-            for parameter in operation.get("parameters", []):
-                _document_if_match(parameter)
-
-
-def _document_if_match(parameter) -> None:
-    """An `If-Match` parameter documented as any string gets the pattern the API parses, so a client (or a
-    fuzzer) knows a malformed one is refused with 412. A new schema dict: endpoints may share theirs."""
-    if not isinstance(parameter, dict) or parameter.get("in") != "header" or parameter.get("name") != "If-Match":
-        return
-    schema = parameter.get("schema")
-    if isinstance(schema, dict) and schema.get("type") == "string" and "pattern" not in schema:
-        parameter["schema"] = {**schema, "pattern": IF_MATCH_PATTERN}
 
 
 def exclusive_bounds(self, field, ret, **kwargs) -> dict:

@@ -1,12 +1,14 @@
 """The one shape of every error answer: RFC 9457 `application/problem+json`.
 
-Built here without Flask, so the gunicorn worker (shared/gunicorn_worker.py) answers the errors it raises itself
-exactly as the applications do, and documented here, so the OpenAPI documents describe what is really sent.
+The document is built without Flask, so the gunicorn worker (shared/gunicorn_worker.py) answers the errors it raises
+itself exactly as the applications do (`problem` wraps it in a Flask response), and documented here, so the OpenAPI
+documents describe what is really sent.
 """
 from __future__ import annotations
 
 import json
 
+from flask import jsonify
 from marshmallow import INCLUDE, Schema, fields
 
 PROBLEM = "application/problem+json"
@@ -22,6 +24,14 @@ def problem_document(status: int, title: str, detail: str | None = None, errors:
         body["errors"] = errors
     body.update(extra)
     return body
+
+
+def problem(status: int, title: str, detail: str | None = None, errors: dict | None = None, **extra):
+    """The problem as the answer of a Flask request."""
+    response = jsonify(problem_document(status, title, detail, errors, **extra))
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
 
 
 def problem_bytes(status: int, title: str, detail: str | None = None) -> bytes:

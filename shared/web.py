@@ -2,21 +2,20 @@
 
 problem+json errors naming fields, rejection of operator-looking keys, NUL characters and bodies nested too deep
 before anything is read, JWT on every API except health and docs, correlation ids, Prometheus metrics, /healthz and
-/readyz, ETags. What the OpenAPI documents say about errors is in shared/openapi.py.
+/readyz. What a request may bring is checked in shared/request_checks.py, what the OpenAPI documents say about
+errors is in shared/openapi.py, optimistic concurrency (If-Match, ETag) is in shared/endpoints.py.
 """
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import re
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from itertools import accumulate
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import fields, validate
@@ -26,13 +25,13 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from shared import runtime
-from shared.auth import AuthError, TokenVerifier, verifier_from
-from shared.eventstore import ConcurrencyConflict
-from shared.errors import InvalidInput, PreconditionFailed, ServiceError
+from shared.auth import AuthError, TokenVerifier
+from shared.errors import ConcurrencyConflict, InvalidInput, ServiceError
 from shared.logs import correlation_id, new_correlation_id
-from shared.openapi import (IF_MATCH_PATTERN, PROBLEM_SCHEMA_NAME, SWAGGER_UI_ASSETS, ProblemResponses,
+from shared.openapi import (PROBLEM_SCHEMA_NAME, SWAGGER_UI_ASSETS, ProblemResponses,
                             exclusive_bounds, install_swagger_ui_assets, pagination_header)
-from shared.problems import PROBLEM, ProblemSchema, problem_document
+from shared.problems import PROBLEM, ProblemSchema, problem
+from shared.request_checks import check_input
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,13 +40,6 @@ CORRELATION_HEADER = "X-Correlation-ID"
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"])
 LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["service", "method", "endpoint"])
 _CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
-
-
-def problem(status: int, title: str, detail: str | None = None, errors: dict | None = None, **extra):
-    response = jsonify(problem_document(status, title, detail, errors, **extra))
-    response.status_code = status
-    response.mimetype = PROBLEM
-    return response
 
 
 def _flatten(messages, prefix="") -> dict[str, list[str]]:
@@ -116,73 +108,6 @@ class ProblemApi(Api):
         self.spec.components.header("PAGINATION", pagination_header(), lazy=True)
 
 
-def _bad_key(value, path="") -> tuple[str, str] | None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
-            if not isinstance(key, str) or "$" in key or "." in key or "\x00" in key:
-                return name, "keys may not contain '$', '.' or NUL"
-            found = _bad_key(item, name)
-            if found:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _bad_key(item, f"{path}.{index}" if path else str(index))
-            if found:
-                return found
-    elif isinstance(value, str) and "\x00" in value:
-        return path or "_body", "NUL characters are not allowed"
-    return None
-
-
-MAX_BODY_DEPTH = 32
-"""Deeper than any body this API takes (a few levels), shallow enough that no parser or validator recursing through
-the body (json, this module's key check, webargs, marshmallow) comes near Python's recursion limit."""
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-
-
-def _nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest, counted on the text before parsing, so parsing never recurses deeper."""
-    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
-
-
-def _body_problem(raw: bytes):
-    """The body is refused, naming it (`_body`), unless it is JSON in UTF-8, nested at most MAX_BODY_DEPTH deep,
-    with no operator-looking keys or NUL characters."""
-    if not request.is_json:
-        return problem(415, "Unsupported media type", "send application/json")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return problem(400, "Bad request", "the body is not UTF-8", {"_body": ["not UTF-8"]})
-    if _nesting_depth(text) > MAX_BODY_DEPTH:
-        message = f"nested deeper than {MAX_BODY_DEPTH} levels"
-        return problem(400, "Bad request", f"the body is {message}", {"_body": [message]})
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return problem(400, "Bad request", "the body is not valid JSON", {"_body": ["not valid JSON"]})
-    found = _bad_key(body)
-    if found:
-        return problem(400, "Bad request", f"{found[0]}: {found[1]}", {found[0]: [found[1]]})
-    return None
-
-
-def _check_input():
-    for key, value in request.args.items(multi=True):
-        if "$" in key or "." in key or "\x00" in key or "\x00" in value:
-            return problem(400, "Bad request", f"query parameter {key!r} is not allowed",
-                           {key: ["operator-looking keys and NUL characters are not allowed"]})
-    if request.method in ("POST", "PUT", "PATCH"):
-        raw = request.get_data(cache=True)
-        if raw:
-            return _body_problem(raw)
-    return None
-
-
 MAX_PAGE = 100_000
 
 
@@ -214,35 +139,9 @@ class Blueprint(SmorestBlueprint):
         return guarded
 
 
-def if_match_version() -> int | None:
-    """The aggregate version a write expects, from `If-Match: "<version>"`; None when the header is absent or `*`.
-    The OpenAPI documents show the same IF_MATCH_PATTERN (shared/openapi.py)."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return None
-    match = re.fullmatch(IF_MATCH_PATTERN, header)
-    if not match:
-        raise PreconditionFailed("If-Match must be an ETag this API issued, like \"3\"",
-                                 errors={"If-Match": ["not an ETag of this API"]})
-    return int(match.group(3)) if match.group(3) else None
-
-
-def service_layer():
-    return current_app.extensions["service_layer"]
-
-
-def principal():
-    return g.principal
-
-
-def etag(version: int) -> dict[str, str]:
-    return {"ETag": f'"{version}"'}
-
-
-def create_base_app(settings: Settings, title: str, service_layer,
-                    verifier: TokenVerifier | None = None) -> tuple[Flask, ProblemApi]:
-    """A Flask app with the conventions installed; views reach the service layer through `service_layer()`."""
-    verifier = verifier or verifier_from(settings)
+def create_base_app(settings: Settings, title: str, service_layer, verifier: TokenVerifier) -> tuple[Flask, ProblemApi]:
+    """A Flask app with the conventions installed; views ask the service layer through `shared.endpoints.ask`.
+    `verifier` knows the roles the identity provider issues (the caller's list)."""
     readiness = {"database": runtime.database_ping, "broker": functools.partial(runtime.broker_ping, settings)}
     app = Flask(f"donghanh.{settings.service}")
     app.extensions["service_layer"] = service_layer
@@ -269,7 +168,7 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier) -> N
         g.started = time.perf_counter()
         incoming = request.headers.get(CORRELATION_HEADER, "")
         g.correlation_token = correlation_id.set(incoming if _CORRELATION.match(incoming) else new_correlation_id())
-        rejected = _check_input()
+        rejected = check_input()
         if rejected is not None:
             return rejected
         if request.path in PUBLIC_PATHS or request.path.startswith("/api/v1/docs"):

@@ -23,7 +23,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.engine import Status, events, from_schema
 
-from shared.openapi import IF_MATCH_PATTERN
+from shared.endpoints import IF_MATCH_PATTERN
 from tests.e2e.conftest import COMMUNE, inbox_for, open_case
 from tests.support import SERVICES, wait_for
 

@@ -7,7 +7,7 @@ import pytest
 from services.cases.entrypoints.app import create_app as cases_app
 from services.notifications.entrypoints.app import create_app as notifications_app
 from services.plans.entrypoints.app import create_app as plans_app
-from shared.openapi import IF_MATCH_PATTERN
+from shared.endpoints import IF_MATCH_PATTERN
 
 APPS = {"cases": cases_app, "plans": plans_app, "notifications": notifications_app}
 METHODS = {"get", "put", "post", "delete", "patch"}

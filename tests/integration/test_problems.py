@@ -8,7 +8,7 @@ import pytest
 from services.cases.entrypoints.app import create_app as cases_app
 from services.notifications.entrypoints.app import create_app as notifications_app
 from services.plans.entrypoints.app import create_app as plans_app
-from shared.web import MAX_BODY_DEPTH
+from shared.request_checks import MAX_BODY_DEPTH
 from tests.problem import check_problem
 
 APPS = {"cases": cases_app, "plans": plans_app, "notifications": notifications_app}

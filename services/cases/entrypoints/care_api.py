@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from shared.endpoints import ETAG, ask, takes_if_match
+from shared.endpoints import ETAG, ask, if_match_version, takes_if_match
 from shared.idempotency import idempotent
-from shared.web import Blueprint, if_match_version
+from shared.web import Blueprint
 
 from services.cases.domain.commands import (ChangeOstPhase, DismissTermination, PlanFollowUp, RecordDose,
                                             RecordOstBreach, RecordSupport, RecordVisit)

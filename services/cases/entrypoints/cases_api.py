@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 
-from shared.endpoints import ETAG, ask, takes_if_match
+from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
 from shared.idempotency import idempotent
 from shared.spreadsheets import workbook_response
-from shared.web import Blueprint, etag, if_match_version
+from shared.web import Blueprint
 
 from services.cases.domain.commands import AssignWorker, ChangePhase, OpenCase, RecordDrugTest, TransitionCase
 from services.cases.domain.queries import (AllowedTransitions, CaseFilters, CaseHistory, ExportCases, ListCases,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from shared.endpoints import ETAG, ask, takes_if_match
-from shared.web import Blueprint, if_match_version
+from shared.endpoints import ETAG, ask, if_match_version, takes_if_match
+from shared.web import Blueprint
 
 from services.cases.domain.commands import BreakGlass, SettleShare, ShareCase
 from services.cases.entrypoints.schemas import (BreakGlassIn, CaseOut, GrantOut, ReferralIn, SettleIn, TransferIn,

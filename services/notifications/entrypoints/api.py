@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from shared.endpoints import ETAG, ask, takes_if_match
-from shared.web import Blueprint, etag, if_match_version
+from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
+from shared.web import Blueprint
 
 from services.notifications.domain.commands import AcknowledgeAlert
 from services.notifications.domain import queries

@@ -5,9 +5,9 @@ from flask import url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from shared.endpoints import ETAG, ask
+from shared.endpoints import ETAG, ask, etag
 from shared.idempotency import idempotent
-from shared.web import Blueprint, etag
+from shared.web import Blueprint
 
 from services.plans.domain.commands import AssignTask, CreatePlan, RegisterUnit
 from services.plans.domain.queries import ListPlans, ListTasks, ListUnits, ReadPlan
