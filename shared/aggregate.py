@@ -6,6 +6,7 @@ reading back follow from the field types (dates as ISO strings, nested dataclass
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, fields
@@ -71,8 +72,14 @@ def plain(value):
 def parsed(cls, data: dict):
     """A dataclass `cls` from plain `data`, each field read back as its declared type; absent fields keep their
     defaults, so state stored before a field existed still loads."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     return cls(**{f.name: _parse(hints[f.name], data[f.name]) for f in fields(cls) if f.init and f.name in data})
+
+
+@functools.cache
+def _type_hints(cls) -> dict:
+    """Resolving a class's annotations costs more than reading a whole snapshot: once per class."""
+    return typing.get_type_hints(cls)
 
 
 def _parse(hint, value):

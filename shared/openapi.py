@@ -31,7 +31,6 @@ WRITES = frozenset({"post", "put", "patch", "delete"})
 OPERATIONS = WRITES | {"get", "head", "options", "trace"}
 EVERY_OPERATION = (400, 401, 403, 503)
 SWAGGER_UI_ASSETS = "/api/v1/docs/assets/"
-"""What `If-Match` may hold (shared.web.if_match_version parses it): `*` or an ETag this API issued, like "3"."""
 
 
 def generic_statuses(path: str, method: str, operation: dict) -> list[int]:

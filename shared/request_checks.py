@@ -3,8 +3,6 @@ characters in the query or the body, and a body of JSON in UTF-8, nested no deep
 from __future__ import annotations
 
 import json
-import re
-from itertools import accumulate
 
 from flask import request
 
@@ -31,17 +29,21 @@ def _bad_key(value, path="") -> tuple[str, str] | None:
 
 
 MAX_BODY_DEPTH = 32
-"""Deeper than any body this API takes (a few levels), shallow enough that no parser or validator recursing through
-the body (json, this module's key check, webargs, marshmallow) comes near Python's recursion limit."""
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+"""Deeper than any body this API takes (a few levels), shallow enough that nothing recursing through a body (this
+module's key check, webargs, marshmallow) comes near Python's recursion limit. A body deeper than that limit stops
+the json parser itself (RecursionError), which is refused the same way."""
 
 
-def _nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest, counted on the text before parsing, so parsing never recurses deeper."""
-    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+def _nesting_depth(body) -> int:
+    """How deep arrays and objects nest in a parsed body, counted without recursing (in time linear in its size:
+    a check that any request reaches before its token is read must not be a way to tie up a worker)."""
+    deepest, pending = 0, [(body, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            pending.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def _body_problem(raw: bytes):
@@ -53,13 +55,15 @@ def _body_problem(raw: bytes):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return problem(400, "Bad request", "the body is not UTF-8", {"_body": ["not UTF-8"]})
-    if _nesting_depth(text) > MAX_BODY_DEPTH:
-        message = f"nested deeper than {MAX_BODY_DEPTH} levels"
-        return problem(400, "Bad request", f"the body is {message}", {"_body": [message]})
+    too_deep = f"nested deeper than {MAX_BODY_DEPTH} levels"
     try:
         body = json.loads(text)
+    except RecursionError:
+        return problem(400, "Bad request", f"the body is {too_deep}", {"_body": [too_deep]})
     except ValueError:
         return problem(400, "Bad request", "the body is not valid JSON", {"_body": ["not valid JSON"]})
+    if _nesting_depth(body) > MAX_BODY_DEPTH:
+        return problem(400, "Bad request", f"the body is {too_deep}", {"_body": [too_deep]})
     found = _bad_key(body)
     if found:
         return problem(400, "Bad request", f"{found[0]}: {found[1]}", {found[0]: [found[1]]})

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 import openpyxl
 import pytest
 
+from shared.audit import AuditEntry
 from shared.eventstore import StoredEvent
 from services.cases.adapters.documents import GrantSnapshot
 from services.cases.entrypoints.app import create_app
@@ -90,6 +91,11 @@ def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, of
     assert client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]["substances"] \
         == ["methamphetamine"]
     assert StoredEvent.objects(type="cases.access.escalated").count() == 1
+    tested = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=police,
+                         json={"tested_on": "2026-09-02", "result": "positive", "substances": ["heroin"]})
+    assert tested.get_json()["drug_tests"][-1]["substances"] == ["heroin"]
+    [written] = AuditEntry.objects(subject="ca2", action="record_drug_test")
+    assert "clinical" in written.sections, "the audit names the section the answer showed"
     GrantSnapshot.objects.update(set__expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
     assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]
 

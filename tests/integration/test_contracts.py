@@ -66,6 +66,21 @@ def test_every_consumed_type_is_produced_by_the_service_bound_to_and_checked_wit
             assert subscription.contracts[key] is PUBLISHED[service][key], (subscription.queue, event_type)
 
 
+STEP_TYPES_PUBLISHED_SO_FAR = tuple(f"cases.case.{step}" for step in (
+    "management_started", "assessment_requested", "dependence_found", "no_dependence_found",
+    "voluntary_rehab_started", "methadone_admitted", "violation_recorded", "compulsory_dossier_opened",
+    "compulsory_rehab_ordered", "absconded", "returned", "aftercare_started", "relapse_reported", "closed",
+    "reopened", "dossier_submitted", "methadone_registered", "methadone_terminated", "term_reduced"))
+
+
+def test_no_step_type_ever_published_loses_its_contract_or_its_reader():
+    """Step types come from the workflow files; one renamed or removed there would leave stored events without a
+    contract for the relay and consumers. Extend this list when a step is added; never shorten it."""
+    readers = Case.event_types_with(load_workflows().values())
+    for step_type in STEP_TYPES_PUBLISHED_SO_FAR:
+        assert (step_type, 1) in cases_contracts.CONTRACTS and readers[step_type] is CaseTransitioned, step_type
+
+
 def test_no_service_publishes_without_a_contract():
     for service, contracts in PUBLISHED.items():
         assert {t for t, _ in contracts} == {t for t, (s, _) in produced_types().items() if s == service}, service

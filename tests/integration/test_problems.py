@@ -50,6 +50,16 @@ def test_a_body_nested_too_deep_is_a_400_naming_the_body_and_nothing_is_stored(s
     assert documents(db_prefix) == before
 
 
+@pytest.mark.timeout(60)
+def test_checking_a_large_body_takes_time_in_proportion_to_it_even_without_a_token(settings):
+    """A megabyte of escaped quotes in a string never closed (the worst case of a check by regular expressions: it
+    took hours) is refused as not JSON without delay; the timeout is what fails here if the check is slow again."""
+    client = APPS["plans"](settings("plans")).test_client()
+    body = '"' + '\\"' * 500_000
+    response = client.post("/api/v1/units", data=body, headers={"Content-Type": "application/json"})
+    assert problem_of(response, 400)["errors"] == {"_body": ["not valid JSON"]}
+
+
 @pytest.mark.parametrize("service", sorted(APPS))
 def test_a_body_not_in_utf_8_is_a_400_naming_the_body(service, settings, caller, db_prefix):
     client = APPS[service](settings(service)).test_client()

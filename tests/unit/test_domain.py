@@ -4,7 +4,7 @@ import pytest
 
 from shared import areas
 from services.cases.adapters.workflow_files import load_workflows
-from services.cases.domain.events import CaseOpened, CaseWorkerAssigned
+from services.cases.domain.events import CaseOpened, CaseTransitioned, CaseWorkerAssigned
 from services.cases.domain.model import Case
 from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, UnitEntry, recipients
 from services.plans.domain.model import Plan, indicators_counting
@@ -97,3 +97,11 @@ def test_the_operators_definitions_file_matches_the_declared_topology():
     from services.topology import definitions
     exported = json.loads((Path(__file__).resolve().parents[2] / "deploy" / "rabbitmq-definitions.json").read_text())
     assert exported == definitions(), "run: python -m services.topology export > deploy/rabbitmq-definitions.json"
+
+
+def test_a_stored_step_no_workflow_file_emits_any_more_still_reads_as_a_step():
+    types = Case.event_types_with(load_workflows().values())
+    assert types["cases.case.management_started"] is CaseTransitioned
+    assert types["cases.case.step_renamed_since"] is CaseTransitioned
+    with pytest.raises(KeyError):
+        types["plans.task.assigned"]

@@ -6,11 +6,12 @@ import pytest
 
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.errors import NotAuthorised, NotFound, PreconditionFailed
+from shared.errors import InvalidInput, NotAuthorised, NotFound, PreconditionFailed
 
 from services.cases.domain.commands import AssignWorker
 from services.cases.domain.model import Case
 from services.cases.domain.queries import CaseFilters, ListCases, MyWork
+from services.cases.domain.rules import DecisionInvalid
 from services.cases.service_layer.lists import list_cases, my_work
 from services.cases.service_layer.ports import CaseRow, OpenProposal
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork
@@ -37,10 +38,11 @@ class FakeRepository:
 
 class FakeAudit:
     def __init__(self):
-        self.entries = []
+        self.entries, self.sections = [], []
 
     def record(self, principal, action, resource_type, resource_id, sections=(), outcome="allowed", purpose=None):
         self.entries.append((action, resource_id, outcome))
+        self.sections.append(set(sections))
 
     def record_many(self, principal, action, resource_type, resource_ids, sections=()):
         self.entries += [(action, resource_id, "allowed") for resource_id in resource_ids]
@@ -114,6 +116,7 @@ def test_a_change_at_a_stale_version_is_refused_and_nothing_is_saved_or_audited(
         case.assign_worker("w")
     assert cases.saved == [("c1", ["cases.case.worker_assigned"], "cw")] and audit.entries == [
         ("assign", "c1", "allowed")]
+    assert audit.sections == [{"identity", "contact", "legal", "support"}], "by default the caller's sections"
 
 
 def test_a_case_outside_the_callers_jurisdiction_is_not_found_and_the_refusal_is_audited():
@@ -125,4 +128,26 @@ def test_a_case_outside_the_callers_jurisdiction_is_not_found_and_the_refusal_is
     assert audit.entries == [("read", "c1", "denied")]
     with pytest.raises(NotAuthorised):
         with uow.changing(AssignWorker("c1", "w"), CLINIC, ("caseworker",), "assign"):
+            pass
+
+
+def test_a_refusal_inside_the_block_saves_and_audits_nothing_and_names_the_field():
+    cases, audit = FakeRepository(opened_case()), FakeAudit()
+    uow = CaseUnitOfWork(cases, FakeRepository(), audit)
+    with pytest.raises(InvalidInput) as invalid:
+        with uow.changing(AssignWorker("c1", "w"), OFFICER, ("caseworker",), "assign") as case:
+            case.assign_worker("w")
+            raise DecisionInvalid("worker_id", "is on leave")
+    assert invalid.value.errors == {"worker_id": ["is on leave"]}
+    assert cases.saved == [] and audit.entries == []
+
+
+def test_a_handlers_own_check_comes_before_the_version():
+    uow = CaseUnitOfWork(FakeRepository(opened_case()), FakeRepository(), FakeAudit())
+
+    def clinic_only(case):
+        raise NotAuthorised("kept by the clinic")
+    with pytest.raises(NotAuthorised):
+        with uow.changing(AssignWorker("c1", "w", expected_version=0), OFFICER, ("caseworker",), "assign",
+                          also=clinic_only):
             pass

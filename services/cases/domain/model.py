@@ -22,6 +22,17 @@ DUE_SOON_DAYS = 14
 TEST_RESULTS = ("positive", "negative")
 
 
+class CaseEventTypes(dict):
+    """The event class of each stored type. A step's type is its transition's `emits` in today's workflow files; a
+    step recorded under a type no file emits any more (a regime's file was changed) still reads as a step, so the
+    cases holding it stay readable."""
+
+    def __missing__(self, event_type: str):
+        if event_type.startswith("cases.case."):
+            return CaseTransitioned
+        raise KeyError(event_type)
+
+
 @dataclass(eq=False)
 class Case(SharingRecords, CareRecords, MethadoneRecords, Aggregate):
     """The case's state is its fields; `event_types` are the events whose type is fixed, `event_types_with` adds
@@ -56,9 +67,10 @@ class Case(SharingRecords, CareRecords, MethadoneRecords, Aggregate):
     therapy: Therapy | None = None
 
     @classmethod
-    def event_types_with(cls, workflows) -> dict:
+    def event_types_with(cls, workflows) -> "CaseEventTypes":
         """Every event type a case may hold under `workflows`, with its class."""
-        return {**cls.event_types, **{t.emits: CaseTransitioned for w in workflows for t in w.transitions}}
+        return CaseEventTypes({**cls.event_types, **{t.emits: CaseTransitioned for w in workflows
+                                                     for t in w.transitions}})
 
     @classmethod
     def from_snapshot(cls, id: str, state: dict, version: int) -> "Case":

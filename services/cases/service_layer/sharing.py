@@ -32,15 +32,22 @@ def share_case(command: ShareCase, principal: Principal, uow: CaseUnitOfWork, pr
     return present(case, principal)
 
 
-def settle_share(command: SettleShare, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
-                 clock: Clock) -> CaseView:
-    """The receiver accepts or rejects, the sender revokes; whoever sees the case gets this far."""
-    with uow.changing(command, principal, None, f"share:{command.status}", {LEGAL}) as case:
+def _settling(command: SettleShare, principal: Principal):
+    """The check that the share exists and the caller may settle it so: whoever sees the case gets this far."""
+    def check(case) -> None:
         share = case.shares.get(command.share_id)
         if share is None:
             raise NotFound(f"no referral or transfer {command.share_id} on this case")
         if not may_settle(principal, case, share, command.status):
             raise NotAuthorised("only the receiver accepts or rejects, and only the sender revokes")
+    return check
+
+
+def settle_share(command: SettleShare, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
+                 clock: Clock) -> CaseView:
+    """The receiver accepts or rejects, the sender revokes."""
+    with uow.changing(command, principal, None, f"share:{command.status}", {LEGAL},
+                      also=_settling(command, principal)) as case:
         case.settle_share(command.share_id, command.status, principal.subject, clock.now(), command.reason)
     return present(case, principal)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from shared.auth import Principal
 from shared.clock import Clock
@@ -38,14 +38,14 @@ def notice_due_dates(command: NoticeDueDates, principal: Principal | None, uow: 
         case_ids = views.owing_notices([today - timedelta(days=back) for back in range(NOTICE_WINDOW_DAYS)])
     else:
         case_ids = views.with_due_until(today + timedelta(days=DUE_SOON_DAYS))
-    noticed = sum(_notice(case_id, uow, clock) for case_id in case_ids)
+    noticed = sum(_notice(case_id, uow, today) for case_id in case_ids)
     timer_state.swept = True
     return noticed
 
 
-def _notice(case_id: str, uow: CaseUnitOfWork, clock: Clock) -> int:
+def _notice(case_id: str, uow: CaseUnitOfWork, today: date) -> int:
     case = uow.cases.get(case_id)
-    owed = case.due_notices(clock.today(), DUE_SOON_DAYS)
+    owed = case.due_notices(today, DUE_SOON_DAYS)
     if not owed:
         return 0
     for notice in owed:

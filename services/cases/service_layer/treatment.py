@@ -17,15 +17,18 @@ from services.cases.service_layer.sealing import CaseSeal
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
 
-def _check_clinic(case: Case, principal: Principal) -> None:
-    if not keeps_therapy_records(principal, case):
-        raise NotAuthorised(f"methadone records of this case are kept by {case.therapy.clinic_unit}")
+def _clinic_of(principal: Principal):
+    """The check that the caller keeps the case's methadone records."""
+    def check(case: Case) -> None:
+        if not keeps_therapy_records(principal, case):
+            raise NotAuthorised(f"methadone records of this case are kept by {case.therapy.clinic_unit}")
+    return check
 
 
 def change_ost_phase(command: ChangeOstPhase, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
                      clock: Clock) -> CaseView:
-    with uow.changing(command, principal, CLINICIANS, "ost_phase", {CLINICAL}) as case:
-        _check_clinic(case, principal)
+    with uow.changing(command, principal, CLINICIANS, "ost_phase", {CLINICAL},
+                      also=_clinic_of(principal)) as case:
         case.change_ost_phase(command.phase, command.effective_on, principal.subject, clock.today())
     return present(case, principal)
 
@@ -33,8 +36,8 @@ def change_ost_phase(command: ChangeOstPhase, principal: Principal, uow: CaseUni
 def record_dose(command: RecordDose, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
                 seal: CaseSeal, clock: Clock) -> CaseView:
     """The amount is checked by the domain and recorded only sealed."""
-    with uow.changing(command, principal, CLINICIANS, "ost_dose", {CLINICAL}) as case:
-        _check_clinic(case, principal)
+    with uow.changing(command, principal, CLINICIANS, "ost_dose", {CLINICAL},
+                      also=_clinic_of(principal)) as case:
         dose_id = uuid.uuid4().hex
         amount = f"{command.dose_mg:g}" if command.dose_mg is not None else None
         case.record_dose(dose_id, command.given_on, command.missed, command.dose_mg,
@@ -45,8 +48,8 @@ def record_dose(command: RecordDose, principal: Principal, uow: CaseUnitOfWork, 
 def record_ost_breach(command: RecordOstBreach, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
                       seal: CaseSeal, workflows: dict[str, Workflow], clock: Clock) -> CaseView:
     roles = CLINICIANS if command.kind == "protocol" else OFFENCE_REPORTERS
-    with uow.changing(command, principal, roles, f"ost_breach:{command.kind}", {CLINICAL}) as case:
-        _check_clinic(case, principal)
+    with uow.changing(command, principal, roles, f"ost_breach:{command.kind}", {CLINICAL},
+                      also=_clinic_of(principal)) as case:
         breach_id = uuid.uuid4().hex
         case.record_breach(breach_id, command.kind, command.occurred_on,
                            seal.seal(case.id, "breach", breach_id, command.description), principal.subject,
@@ -56,8 +59,8 @@ def record_ost_breach(command: RecordOstBreach, principal: Principal, uow: CaseU
 
 def dismiss_termination(command: DismissTermination, principal: Principal, uow: CaseUnitOfWork,
                         present: Presenter) -> CaseView:
-    with uow.changing(command, principal, CLINICIANS, "ost_termination_dismissed", {CLINICAL}) as case:
-        _check_clinic(case, principal)
+    with uow.changing(command, principal, CLINICIANS, "ost_termination_dismissed", {CLINICAL},
+                      also=_clinic_of(principal)) as case:
         case.dismiss_termination(command.proposal_id, principal.subject, command.reason)
     return present(case, principal)
 

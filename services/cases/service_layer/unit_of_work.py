@@ -3,7 +3,7 @@ that it is still at the version the caller read, let the domain decide (its refu
 callers get), save, audit. A handler writes only what is its own, inside `changing`."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from shared.auth import Principal
@@ -45,13 +45,17 @@ class CaseUnitOfWork:
 
     @contextmanager
     def changing(self, command, principal: Principal, roles: tuple[str, ...] | None, action: str,
-                 sections: set[str] | None = None) -> Iterator[Case]:
+                 sections: set[str] | None = None,
+                 also: Callable[[Case], None] | None = None) -> Iterator[Case]:
         """The case `command` names, to change inside the block; saved and audited as `action` (on `sections`,
         by default all the caller's) when the block ends without an error. `roles` None lets in whoever sees the
-        case, for a handler that decides by the case itself (who receives a referral, say)."""
+        case; `also` is a handler's own check of the caller against the case (the treating clinic, the receiver
+        of a referral), made before the version is compared."""
         case = self.visible(command.case_id, principal)
         if roles is not None and not may_act(principal, roles, case):
             raise NotAuthorised("this case is outside your role or jurisdiction")
+        if also is not None:
+            also(case)
         expect_version(case.version, getattr(command, "expected_version", None))
         with domain_refusals():
             yield case
