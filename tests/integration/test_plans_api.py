@@ -40,3 +40,13 @@ def test_a_unit_registered_twice_answers_409(client, coordinator):
     assert client.post("/api/v1/units", headers=coordinator, json=body).status_code == 201
     again = client.post("/api/v1/units", headers=coordinator, json=body)
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
+
+
+def test_a_unit_may_cover_only_areas_of_its_registrant_and_nothing_is_stored_otherwise(client, coordinator, auth):
+    commune_coordinator = auth(subject="pc-22366", roles=["plan_coordinator"], unit="UBX-22366", areas=["22366"])
+    body = {"unit_code": "YT-22366", "name": "Trạm y tế", "kind": "health_facility", "area_code": "22366",
+            "covers": ["22366", "22333"]}
+    refused = client.post("/api/v1/units", headers=commune_coordinator, json=body)
+    assert refused.status_code == 403 and refused.get_json()["errors"] == {"covers.1": ["is outside your areas"]}
+    assert client.get("/api/v1/units", headers=coordinator).get_json() == []
+    assert client.post("/api/v1/units", headers=coordinator, json=body).status_code == 201
