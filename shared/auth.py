@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import jwt
 import requests
@@ -37,6 +38,22 @@ class Principal:
         return any(role in self.roles for role in roles)
 
 
+class DiscoveryRefused(ValueError):
+    """The identity provider cannot be trusted as configured: the services refuse to start."""
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _trusted_url(url: str) -> str:
+    """Keys and the provider's description travel over https; plain http only to this machine (tests, a local
+    provider behind the same host)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and parsed.hostname in LOOPBACK):
+        raise DiscoveryRefused(f"{url!r} is not https (plain http is for loopback only)")
+    return url
+
+
 class TokenVerifier:
     """`roles` are those the identity provider issues (services/roles.py): a token naming another is refused."""
 
@@ -46,9 +63,11 @@ class TokenVerifier:
         self._key = Path(public_key_file).read_bytes() if public_key_file else None
         self._jwks = None
         if discovery_url:
-            config = requests.get(discovery_url, timeout=5).json()
-            self.issuer = config.get("issuer", issuer)
-            self._jwks = jwt.PyJWKClient(config["jwks_uri"], cache_keys=True, lifespan=3600)
+            config = requests.get(_trusted_url(discovery_url), timeout=5).json()
+            if config.get("issuer") != issuer:
+                raise DiscoveryRefused(f"the provider names itself {config.get('issuer')!r}, not the configured "
+                                       f"issuer {issuer!r}")
+            self._jwks = jwt.PyJWKClient(_trusted_url(config.get("jwks_uri") or ""), cache_keys=True, lifespan=3600)
 
     def _signing_key(self, token: str):
         if self._jwks is not None:

@@ -6,7 +6,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.auth import AuthError, TokenVerifier
+from shared.auth import AuthError, DiscoveryRefused, TokenVerifier
 from services.roles import ROLES
 
 
@@ -21,6 +21,9 @@ def provider(httpserver):
     return key, httpserver.url_for("/.well-known/openid-configuration")
 
 
+ISSUER = "https://sso.khanhhoa.gov.vn"
+
+
 def claims(**changes):
     now = int(time.time())
     return {"sub": "officer", "roles": ["police_liaison"], "unit": "CAX-22366", "areas": ["22366"],
@@ -30,16 +33,37 @@ def claims(**changes):
 
 def test_tokens_signed_by_the_provider_are_accepted(provider):
     key, discovery = provider
-    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery, roles=ROLES)
+    verifier = TokenVerifier("donghanh", ISSUER, discovery_url=discovery, roles=ROLES)
     token = jwt.encode(claims(), key, algorithm="RS256", headers={"kid": "k1"})
     assert verifier.verify(token).unit == "CAX-22366"
 
 
 def test_tokens_from_another_issuer_or_key_are_refused(provider):
     key, discovery = provider
-    verifier = TokenVerifier("donghanh", "ignored", discovery_url=discovery, roles=ROLES)
+    verifier = TokenVerifier("donghanh", ISSUER, discovery_url=discovery, roles=ROLES)
     with pytest.raises(AuthError):
         verifier.verify(jwt.encode(claims(iss="https://evil"), key, algorithm="RS256", headers={"kid": "k1"}))
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with pytest.raises(AuthError):
         verifier.verify(jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "k1"}))
+
+
+def test_a_provider_naming_another_issuer_than_configured_is_refused_at_start(provider):
+    _, discovery = provider
+    with pytest.raises(DiscoveryRefused, match="configured issuer"):
+        TokenVerifier("donghanh", "https://sso.other.gov.vn", discovery_url=discovery, roles=ROLES)
+
+
+@pytest.mark.parametrize("url", ["http://sso.khanhhoa.gov.vn/.well-known/openid-configuration",
+                                 "ftp://127.0.0.1/openid-configuration"])
+def test_discovery_over_plain_http_beyond_this_machine_is_refused(url):
+    with pytest.raises(DiscoveryRefused, match="not https"):
+        TokenVerifier("donghanh", ISSUER, discovery_url=url, roles=ROLES)
+
+
+def test_keys_offered_over_plain_http_beyond_this_machine_are_refused(httpserver):
+    httpserver.expect_request("/.well-known/openid-configuration").respond_with_json(
+        {"issuer": ISSUER, "jwks_uri": "http://sso.khanhhoa.gov.vn/jwks"})
+    with pytest.raises(DiscoveryRefused, match="not https"):
+        TokenVerifier("donghanh", ISSUER, discovery_url=httpserver.url_for("/.well-known/openid-configuration"),
+                      roles=ROLES)
