@@ -9,11 +9,12 @@ from shared.crypto import FieldCipher
 from shared.messagebus import MessageBus, merged
 from shared.repository import EventSourcedRepository
 from shared.settings import Settings
+from shared.working_days import VietnameseWorkingDays
 
 from services.cases.adapters.documents import (DOCUMENTS, CaseSnapshot, GrantSnapshot, case_list_fields,
                                                grant_list_fields)
 from services.cases.adapters.people import PeopleRegister
-from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
+from services.cases.adapters.workflow_files import load_workflows
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
 from services.cases.service_layer import cases, care, lists, people, reads, sharing, timers, treatment

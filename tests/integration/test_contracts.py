@@ -14,7 +14,8 @@ from services.cases.adapters.documents import DOCUMENTS as CASES_DOCUMENTS, Case
     case_list_fields, grant_list_fields
 from services.cases import contracts as cases_contracts
 from services.cases.domain.grants import AccessGrant
-from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
+from services.cases.adapters.workflow_files import load_workflows
+from shared.working_days import VietnameseWorkingDays
 from services.cases.domain.events import CaseDueNoticed, CaseTransitioned
 from services.cases.domain.model import Case
 from services.cases.domain.sharing import SHARING_TYPES, CaseShared

@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from services.cases.adapters.workflow_files import VietnameseWorkingDays, load_workflows
+from services.cases.adapters.workflow_files import load_workflows
+from shared.working_days import VietnameseWorkingDays
 from services.cases.domain.care import CHECK_IN_DUE
 from services.cases.domain.model import Case
 from services.cases.domain.ost import OPIOID, OTHER_DRUG, TerminationRules, findings_of

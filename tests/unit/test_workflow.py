@@ -4,12 +4,12 @@ from datetime import date
 import pytest
 import yaml
 
-from services.cases.adapters.workflow_files import (DEFINITIONS, VietnameseWorkingDays, WorkflowDefinitionError,
-                                                    load_workflows)
+from services.cases.adapters.workflow_files import DEFINITIONS, WorkflowDefinitionError, load_workflows
 from services.cases.domain.model import Case
 from services.cases.domain.rules import (DecisionInvalid, TransitionForbidden, TransitionRefused, add_months,
                                          add_working_days)
 from services.cases.domain.workflow import Decision
+from shared.working_days import VietnameseWorkingDays
 
 WORKFLOWS = load_workflows()
 LAW73, LAW120 = WORKFLOWS["law-73-2021"], WORKFLOWS["law-120-2025"]

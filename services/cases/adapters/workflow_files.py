@@ -1,10 +1,8 @@
 """Reading and validating the workflow definitions; an invalid one stops start-up with a message naming it."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-import holidays
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -164,13 +162,3 @@ def load_workflows(directory: Path = DEFINITIONS) -> dict[str, Workflow]:
     if not workflows:
         raise WorkflowDefinitionError(f"no workflow definitions in {directory}")
     return workflows
-
-
-class VietnameseWorkingDays:
-    """Working days: Monday to Friday, except Vietnamese public holidays (the `holidays` package)."""
-
-    def __init__(self):
-        self._holidays = holidays.country_holidays("VN")
-
-    def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays

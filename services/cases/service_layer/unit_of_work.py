@@ -8,26 +8,12 @@ from contextlib import contextmanager
 
 from shared.auth import Principal
 from shared.envelope import Actor
-from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound, expect_version
+from shared.errors import NotAuthorised, NotFound, expect_version
 from shared.ports import AuditTrail, Repository
 
 from services.cases.domain.access import may_act, may_see, sections_for
 from services.cases.domain.model import Case
-from services.cases.domain.rules import DecisionInvalid, NotAllowedNow, TransitionForbidden
-
-
-@contextmanager
-def domain_refusals() -> Iterator[None]:
-    """An invalid decision or fact answers 422 naming the field, a step not possible now 409 (with the steps
-    that are, where known), a role that may not take the step 403."""
-    try:
-        yield
-    except DecisionInvalid as invalid:
-        raise InvalidInput.field(invalid.field, invalid.message) from None
-    except NotAllowedNow as refused:
-        raise Conflict(str(refused), **({} if refused.allowed is None else {"allowed": refused.allowed})) from None
-    except TransitionForbidden as forbidden:
-        raise NotAuthorised(str(forbidden)) from None
+from shared.refusals import domain_refusals
 
 
 class CaseUnitOfWork:
