@@ -17,11 +17,29 @@ def _cell(sheet, value):
     written as text, shown with Excel's quote prefix."""
     if not (isinstance(value, (str, int, float, date)) or value is None):
         value = str(value)
-    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+    if not looks_like_formula(value):
         return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type, cell.quotePrefix = "s", True
     return cell
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def put_text(cell, value: str) -> None:
+    """Text into a cell of a workbook built in memory (not write-only), kept as text even if it looks like a
+    formula, as `_cell` does for write-only sheets."""
+    cell.value = value
+    if looks_like_formula(value):
+        cell.data_type, cell.quotePrefix = "s", True
+
+
+def csv_text(value: str) -> str:
+    """Text for a CSV that Excel opens: one that looks like a formula gets a leading apostrophe, which Excel shows
+    as text instead of running it."""
+    return f"'{value}" if looks_like_formula(value) else value
 
 
 def workbook_bytes(columns: list[str], rows: list[list]) -> bytes:

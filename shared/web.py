@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from http import HTTPStatus
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import fields, validate
@@ -36,6 +36,7 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/docs")
+OWN_CREDENTIAL_METHODS = ("GET", "HEAD")
 CORRELATION_HEADER = "X-Correlation-ID"
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"])
 LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["service", "method", "endpoint"])
@@ -171,7 +172,7 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier) -> N
         rejected = check_input()
         if rejected is not None:
             return rejected
-        if request.path in PUBLIC_PATHS or request.path.startswith("/api/v1/docs"):
+        if request.path in PUBLIC_PATHS or request.path.startswith("/api/v1/docs") or _checks_own_credential():
             return None
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
@@ -195,6 +196,20 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier) -> N
         token = g.pop("correlation_token", None)
         if token is not None:
             correlation_id.reset(token)
+
+
+def checks_own_credential(view_class):
+    """Exempt a MethodView's reads from the bearer check: for a client that cannot send a bearer token (a calendar
+    subscribed to by URL), the view checks a credential of its own and answers 404 to a wrong one. Only the marked
+    class's GET and HEAD are exempt; document its operations with `security=[]`."""
+    view_class.checks_own_credential = True
+    return view_class
+
+
+def _checks_own_credential() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return (request.method in OWN_CREDENTIAL_METHODS
+            and getattr(getattr(view, "view_class", None), "checks_own_credential", False) is True)
 
 
 def _unauthorised(detail: str):
