@@ -15,7 +15,8 @@ from shared.settings import SERVICES
 from services.notifications.entrypoints import consumers as notifications_consumers
 from services.plans.entrypoints import consumers as plans_consumers
 
-SUBSCRIPTIONS = [plans_consumers.INDICATORS, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
+SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, notifications_consumers.ALERTS,
+                 notifications_consumers.DIRECTORY]
 
 
 def definitions(vhost: str = "donghanh") -> dict:

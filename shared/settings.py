@@ -84,6 +84,9 @@ class Settings:
     log_level: str
     var_dir: Path
     data_key: bytes = field(repr=False, default=b"")
+    cases_mongodb_db: str = ""
+    """The cases service's database, which the plans' recount reads (never writes): CASES_MONGODB_DB, by default
+    the cases database under the same prefix."""
 
     @classmethod
     def from_env(cls, service: str, env=None) -> "Settings":
@@ -131,4 +134,5 @@ class Settings:
             log_level=log_level,
             var_dir=var_dir,
             data_key=data_key,
+            cases_mongodb_db=_text(env, "CASES_MONGODB_DB", f"{prefix}_cases"),
         )

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from services.plans.adapters.documents import IndicatorContribution, PlanSnapshot, TaskSnapshot, UnitSnapshot
-from services.plans.service_layer.ports import PlanRow, TaskRow, UnitRow
+from services.plans.adapters.ledger import counted_on
+from services.plans.service_layer.ports import ComputedFigure, PlanRow, TaskRow, UnitRow
 
 
 class PlanViews:
@@ -36,3 +37,11 @@ class PlanViews:
                                                                 {"indicator_code": 1, "amount": 1}):
             totals[row["indicator_code"]] = totals.get(row["indicator_code"], 0) + row.get("amount", 1)
         return totals
+
+    def computed_figures(self, plan_id: str) -> list[ComputedFigure]:
+        """Every contribution with its commune and the day its fact happened (a row stored before `counted_on`
+        existed counts on the day it was counted)."""
+        fields = {"indicator_code": 1, "area_code": 1, "counted_on": 1, "counted_at": 1, "amount": 1}
+        return [ComputedFigure(indicator_code=row["indicator_code"], area_code=row.get("area_code"),
+                               counted_on=counted_on(row), amount=row.get("amount", 1))
+                for row in IndicatorContribution._get_collection().find({"plan_id": plan_id}, fields)]

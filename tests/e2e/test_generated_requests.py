@@ -36,6 +36,7 @@ DOMAIN_RULES = {
     "POST /api/v1/units": {"area_code", "covers.*"},
     "POST /api/v1/plans": {"area_code", "ends_on", "indicators"},
     "POST /api/v1/plans/{plan_id}/tasks": {"lead_unit", "supporting_units.*", "due_on"},
+    "GET /api/v1/direction": {"area_code", "from", "to"},
     "GET /api/v1/cases": {"national_id"},
     "GET /api/v1/cases/export.xlsx": {"national_id"},
     "POST /api/v1/cases": {"commune_code", "person", "person_code", "person.birth_date", "person.national_id",

@@ -32,7 +32,8 @@ from services.plans.domain.model import Plan, Task, Unit
 from services.plans.entrypoints import consumers as plans_consumers
 
 AGGREGATES = {"cases": [Case, AccessGrant], "plans": [Unit, Plan, Task], "notifications": [Alert]}
-SUBSCRIPTIONS = [plans_consumers.INDICATORS, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
+SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, notifications_consumers.ALERTS,
+                 notifications_consumers.DIRECTORY]
 ACTOR = Actor("contract-test", "admin")
 PUBLISHED = {"cases": cases_contracts.CONTRACTS, "plans": plans_contracts.CONTRACTS,
              "notifications": notifications_contracts.CONTRACTS}

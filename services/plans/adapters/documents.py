@@ -33,9 +33,26 @@ class IndicatorContribution(Document):
     source_event_id = StringField(required=True)
     amount = IntField(required=True, default=1)
     area_code = StringField()
+    counted_on = StringField()
     counted_at = DateTimeField(required=True)
     meta = {"collection": "indicator_contributions", "auto_create_index": False,
             "indexes": [("plan_id", "indicator_code")]}
+
+
+class DirectionFactRecord(Document):
+    """A fact the direction measures count (services/plans/domain/direction.py), kept once under its key (derived
+    from the event id). `quarter` ("2026Q2") and `case_id` are what reads filter on; `day` and `ends_on` are ISO
+    dates. `person_code` is kept only on entries, to count each person once; it never leaves the service."""
+    key = StringField(primary_key=True)
+    kind = StringField(required=True)
+    quarter = StringField(required=True)
+    commune_code = StringField(required=True)
+    case_id = StringField(required=True)
+    day = StringField(required=True)
+    person_code = StringField()
+    treatment = StringField()
+    ends_on = StringField()
+    meta = {"collection": "direction_facts", "auto_create_index": False, "indexes": ["quarter", "case_id"]}
 
 
 def unit_list_fields(unit) -> dict:
@@ -50,4 +67,4 @@ def task_list_fields(task) -> dict:
     return {"plan_id": task.plan_id, "lead_unit": task.lead_unit, "units": [task.lead_unit, *task.supporting_units]}
 
 
-DOCUMENTS = (UnitSnapshot, PlanSnapshot, TaskSnapshot, IndicatorContribution)
+DOCUMENTS = (UnitSnapshot, PlanSnapshot, TaskSnapshot, IndicatorContribution, DirectionFactRecord)

@@ -39,3 +39,17 @@ class AssignTask:
 class CountCaseEvent:
     """A case event some indicators count, as the cases service published it."""
     event: Envelope
+
+
+@dataclass(frozen=True)
+class RecordDirectionEvent:
+    """A case event the direction measures count (domain/direction.py), as the cases service published it."""
+    event: Envelope
+
+
+@dataclass(frozen=True)
+class RecountIndicators:
+    """Recount the case-derived indicators from the cases event log and compare with the ledger; `fix` adds the
+    contributions the ledger misses (it never deletes: extras are listed)."""
+    plan_id: str | None = None
+    fix: bool = False

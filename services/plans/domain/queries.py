@@ -26,3 +26,11 @@ class ListTasks:
     plan_id: str
     first: int = 0
     limit: int = 50
+
+
+@dataclass(frozen=True)
+class ReadDirection:
+    """The direction measures of an area for the quarters `first` to `last` ("2026Q1"), as the caller wrote them."""
+    area_code: str
+    first: str
+    last: str

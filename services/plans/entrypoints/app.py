@@ -8,6 +8,7 @@ from shared.web import create_base_app
 
 from services.plans.bootstrap import bootstrap
 from services.plans.entrypoints.api import blp
+from services.plans.entrypoints.direction_api import direction_blp
 from services.roles import ROLES
 
 
@@ -17,4 +18,5 @@ def create_app(settings: Settings | None = None):
     app, api = create_base_app(settings, "Đồng Hành: plans", bootstrap(settings),
                                verifier=verifier_from(settings, ROLES))
     api.register_blueprint(blp)
+    api.register_blueprint(direction_blp)
     return app

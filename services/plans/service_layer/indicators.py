@@ -9,7 +9,7 @@ from shared.envelope import Envelope
 
 from services.plans.domain.commands import CountCaseEvent
 from services.plans.domain.model import IndicatorDefinition, indicators_counting
-from services.plans.service_layer.ports import IndicatorLedger, PlanViews
+from services.plans.service_layer.ports import Contribution, IndicatorLedger, PlanRow, PlanViews
 
 EVENT_DAY_FIELDS = ("opened_on", "effective_on", "provided_on")
 
@@ -20,21 +20,33 @@ def _day_of(event: Envelope) -> date:
                 event.occurred_at.date())
 
 
-def count_case_event(command: CountCaseEvent, principal, views: PlanViews, ledger: IndicatorLedger) -> int:
-    """How many contributions the event added; a redelivered event, or a person counted per person, adds none."""
-    event = command.event
+def contributions_of(event: Envelope, plans: list[PlanRow]) -> list[Contribution]:
+    """What the event adds: to each indicator counting it, of each plan whose area covers its commune and whose
+    period holds its day. The live consumer and the recount (recount.py) both count through here."""
     definitions = indicators_counting(event.type, event.data)
     if not definitions:
-        return 0
+        return []
     commune, day = event.data.get("commune_code") or event.area_code, _day_of(event)
-    plans = [p for p in views.plans() if areas.covers(p.area_code, commune) and p.starts_on <= day <= p.ends_on]
-    return sum(_contribute(plan.id, definition, event, ledger) for plan in plans for definition in definitions
-               if definition.code in plan.indicator_codes)
+    return [_contribution(plan.id, definition, event, commune, day) for plan in plans
+            if areas.covers(plan.area_code, commune) and plan.starts_on <= day <= plan.ends_on
+            for definition in definitions if definition.code in plan.indicator_codes]
 
 
-def _contribute(plan_id: str, definition: IndicatorDefinition, event: Envelope, ledger: IndicatorLedger) -> int:
+def _contribution(plan_id: str, definition: IndicatorDefinition, event: Envelope, commune: str,
+                  day: date) -> Contribution:
     key, amount = definition.contribution(event.id, event.data)
-    return int(ledger.add(plan_id, definition.code, key, amount, event.id, event.area_code))
+    return Contribution(plan_id, definition.code, key, amount, event.id, commune, day)
+
+
+def record(contribution: Contribution, ledger: IndicatorLedger) -> bool:
+    """Add the contribution to the ledger once; False if its key was counted before."""
+    return ledger.add(contribution.plan_id, contribution.indicator_code, contribution.key, contribution.amount,
+                      contribution.event_id, contribution.area_code, counted_on=contribution.counted_on)
+
+
+def count_case_event(command: CountCaseEvent, principal, views: PlanViews, ledger: IndicatorLedger) -> int:
+    """How many contributions the event added; a redelivered event, or a person counted per person, adds none."""
+    return sum(record(contribution, ledger) for contribution in contributions_of(command.event, views.plans()))
 
 
 HANDLERS = {CountCaseEvent: count_case_event}
