@@ -51,6 +51,11 @@ DOMAIN_RULES = {
     "POST /api/v1/cases/{case_id}/visits": {"visited_on"},
     "POST /api/v1/cases/{case_id}/support": {"provided_on", "amount_vnd", "funding_source"},
     "POST /api/v1/cases/{case_id}/methadone/breaches": {"stage"},
+    "POST /api/v1/hotspots": {"commune_code", "found_on", "task_ids", "task_ids.*"},
+    "POST /api/v1/hotspots/{hotspot_id}/transitions": {"effective_on"},
+    "PUT /api/v1/hotspots/{hotspot_id}/tasks": {"task_ids", "task_ids.*"},
+    "POST /api/v1/plans/{plan_id}/budget-lines": {"task_id"},
+    "POST /api/v1/budget-lines/{budget_line_id}/spending": {"spent_on"},
 }
 """Fields whose rules a JSON Schema cannot state, so a schema-valid request may break them (422 naming the field):
 codes that must be in reference data (`area_code`, `commune_code`, `to_commune`, a national ID's province of birth
@@ -125,7 +130,15 @@ def records(fuzzer, coordinator, yearly_plan):
     assert referred.status_code == 201, referred.text
     [share_id] = referred.json()["shares"]
     [alert] = wait_for(lambda: inbox_for(fuzzer, case["id"]), 30, message="the case's alert in the fuzzer's inbox")
-    return {"plans": {"plan_id": yearly_plan},
+    hotspot = fuzzer("POST", "plans", "/hotspots", json={
+        "place_name": "Điểm kiểm tra", "commune_code": COMMUNE, "kind": "point", "activity": "use", "level": "low",
+        "found_on": "2026-06-01"})
+    assert hotspot.status_code == 201, hotspot.text
+    budget_line = fuzzer("POST", "plans", f"/plans/{yearly_plan}/budget-lines", json={
+        "source": "local_budget", "purpose": "Tuyên truyền", "planned_vnd": 1_000_000})
+    assert budget_line.status_code == 201, budget_line.text
+    return {"plans": {"plan_id": yearly_plan, "hotspot_id": hotspot.json()["id"],
+                      "budget_line_id": budget_line.json()["id"]},
             "cases": {"case_id": case["id"], "person_code": case["person_code"], "share_id": share_id},
             "notifications": {"alert_id": alert["id"]}}
 

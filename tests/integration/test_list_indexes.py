@@ -56,7 +56,9 @@ def test_list_queries_lead_with_an_indexed_field(settings, recorder, auth):
     headers = auth(subject="lister", roles=["caseworker", "plan_coordinator"], unit="UBX-22366", areas=["56"])
     calls = {cases_app: ["/api/v1/cases", "/api/v1/cases?commune_code=22366", "/api/v1/cases?stage=tested",
                          "/api/v1/cases?assigned_worker=w1"],
-             plans_app: ["/api/v1/units", "/api/v1/plans"],
+             plans_app: ["/api/v1/units", "/api/v1/plans", "/api/v1/hotspots",
+                         "/api/v1/hotspots?status=identified&kind=point", "/api/v1/hotspots?task_id=t1",
+                         "/api/v1/hotspots.geojson?commune_code=22366"],
              notifications_app: ["/api/v1/inbox", "/api/v1/inbox?unacknowledged=true"]}
     service = {cases_app: "cases", plans_app: "plans", notifications_app: "notifications"}
     for factory, paths in calls.items():
