@@ -95,16 +95,19 @@ class EventStore:
                 raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
-        """Read a stream forward by point lookups on `_id`, the one filter FerretDB pushes down to SQLite."""
+        """Read a stream forward by point lookups on `_id`, the one filter FerretDB pushes down to SQLite. Most
+        reads find nothing newer than a snapshot, so the lookup goes to the collection without building a query
+        object first."""
         events = []
         version = after_version
-        while (stored := StoredEvent.objects(key=event_key(stream_id, version + 1)).first()) is not None:
-            events.append(stored.to_envelope())
+        collection = StoredEvent._get_collection()
+        while (document := collection.find_one({"_id": event_key(stream_id, version + 1)})) is not None:
+            events.append(StoredEvent._from_son(document).to_envelope())
             version += 1
         return events
 
     def has_version(self, stream_id: str, version: int) -> bool:
-        return StoredEvent.objects(key=event_key(stream_id, version)).only("key").first() is not None
+        return StoredEvent._get_collection().find_one({"_id": event_key(stream_id, version)}, {"_id": 1}) is not None
 
     def get(self, key: str) -> StoredEvent | None:
         return StoredEvent.objects(key=key).first()

@@ -12,6 +12,10 @@ class Repository(Protocol):
 
     def get(self, aggregate_id: str): ...
 
+    def read(self, aggregate_id: str):
+        """The aggregate for reading only (never to be changed or saved): a caching repository may answer with
+        its cached instance, saving the copy `get` makes."""
+
     def save(self, aggregate, actor: Actor, causation_id: str | None = None,
              event_ids: list[str] | None = None) -> list[Envelope]:
         """Raises shared.errors.ConcurrencyConflict if another writer appended first."""

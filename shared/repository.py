@@ -1,6 +1,10 @@
 """Loading and saving event-sourced aggregates: snapshot + replay forward, append under the stream's next version."""
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
+
 from mongoengine import DictField, Document, IntField, StringField
 from pymongo.errors import DuplicateKeyError
 
@@ -19,32 +23,73 @@ class SnapshotDocument(Document):
 
 class EventSourcedRepository:
     """`snapshot_document` must have fields `id`, `version` and `state`, plus any it is listed by.
-    `event_types` maps each stored type to its event class, by default the aggregate's `event_types`."""
+    `event_types` maps each stored type to its event class, by default the aggregate's `event_types`.
+
+    `cache_size` > 0 keeps that many aggregates in the process (least recently read first out): reading one that
+    has not changed is then a single lookup of its next event in the log, instead of a snapshot read and decode.
+    For aggregates read far more often than they change and costly to decode: a task with a hundred assignments is
+    a 20 ms snapshot on FerretDB, read by every report on it. The log stays the judge (a newer event is applied
+    before anything is returned), and callers of `get` always receive their own copy."""
 
     def __init__(self, producer: str, aggregate_cls: type[Aggregate], snapshot_document: type[Document],
-                 store: EventStore | None = None, list_fields=None, event_types: dict | None = None):
+                 store: EventStore | None = None, list_fields=None, event_types: dict | None = None,
+                 cache_size: int = 0):
         self.producer = producer
         self.aggregate_cls = aggregate_cls
         self.snapshot_document = snapshot_document
         self.store = store or EventStore()
         self.list_fields = list_fields or (lambda aggregate: {})
         self.event_types = event_types or aggregate_cls.event_types
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, Aggregate] = OrderedDict()
+        self._lock = threading.Lock()
 
     def stream_id(self, aggregate_id: str) -> str:
         return f"{self.aggregate_cls.stream_type}-{aggregate_id}"
 
     def get(self, aggregate_id: str) -> Aggregate | None:
-        snapshot = self.snapshot_document.objects(id=aggregate_id).first()
-        aggregate = self.aggregate_cls.from_snapshot(snapshot.id, snapshot.state, snapshot.version) if snapshot else None
+        aggregate = self.read(aggregate_id)
+        return copy.deepcopy(aggregate) if aggregate is not None and self.cache_size else aggregate
+
+    def read(self, aggregate_id: str) -> Aggregate | None:
+        """The aggregate as it is now, for reading only: from a caching repository it may be the cached instance
+        itself, which must not be changed."""
+        aggregate = self._cached(aggregate_id)
+        if aggregate is None:
+            snapshot = self.snapshot_document._get_collection().find_one({"_id": aggregate_id})
+            aggregate = (self.aggregate_cls.from_snapshot(snapshot["_id"], snapshot["state"], snapshot["version"])
+                         if snapshot else None)
         newer = self.store.load(self.stream_id(aggregate_id), after_version=aggregate.version if aggregate else 0)
-        if not newer:
-            return aggregate
-        aggregate = aggregate or self.aggregate_cls(aggregate_id)
-        for envelope in newer:
-            aggregate.apply(self._domain_event(envelope))
-            aggregate.version = envelope.stream.version
-        self._write_snapshot(aggregate)
+        if newer:
+            aggregate = copy.deepcopy(aggregate) if aggregate is not None and self.cache_size else aggregate
+            aggregate = aggregate or self.aggregate_cls(aggregate_id)
+            for envelope in newer:
+                aggregate.apply(self._domain_event(envelope))
+                aggregate.version = envelope.stream.version
+            self._write_snapshot(aggregate)
+        self._remember(aggregate)
         return aggregate
+
+    def _cached(self, aggregate_id: str) -> Aggregate | None:
+        if not self.cache_size:
+            return None
+        with self._lock:
+            aggregate = self._cache.get(aggregate_id)
+            if aggregate is not None:
+                self._cache.move_to_end(aggregate_id)
+            return aggregate
+
+    def _remember(self, aggregate: Aggregate | None, own_copy: bool = False) -> None:
+        if not self.cache_size or aggregate is None:
+            return
+        kept = copy.deepcopy(aggregate) if own_copy else aggregate
+        with self._lock:
+            current = self._cache.get(aggregate.id)
+            if current is None or current.version <= kept.version:
+                self._cache[aggregate.id] = kept
+                self._cache.move_to_end(aggregate.id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
 
     def exists(self, aggregate_id: str) -> bool:
         return self.store.has_version(self.stream_id(aggregate_id), 1)
@@ -68,6 +113,7 @@ class EventSourcedRepository:
                                                   if not event.published})
         aggregate.pending.clear()
         self._write_snapshot(aggregate)
+        self._remember(aggregate, own_copy=True)
         return envelopes
 
     def _domain_event(self, envelope: Envelope) -> DomainEvent:

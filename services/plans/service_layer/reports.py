@@ -20,8 +20,8 @@ from services.plans.service_layer.unit_of_work import PlansUnitOfWork
 
 def _assignment(uow: PlansUnitOfWork, principal: Principal, task_id: str, unit_code: str):
     """The plan and task of the unit's assignment, if the caller may see its reports; otherwise 404."""
-    task = uow.tasks.get(task_id)
-    plan = uow.plans.get(task.plan_id) if task is not None else None
+    task = uow.tasks.read(task_id)
+    plan = uow.plans.read(task.plan_id) if task is not None else None
     assignment = task.assignments.get(unit_code) if plan is not None else None
     if assignment is None or not may_see_report(principal, plan.area_code, task.lead_unit, unit_code,
                                                 assignment.area_code):
