@@ -85,6 +85,101 @@ def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
     post("cases", f"{path}/methadone/doses", {"given_on": day, "dose_mg": 30}, doctor, "demo-dose")
 
 
+def send(service, path, bearer, method="GET", body=None, headers=None):
+    return requests.request(method, f"{URLS[service]}{path}", json=body, timeout=10,
+                            headers={"Authorization": f"Bearer {bearer}", **(headers or {})})
+
+
+def action_month(year: int, coordinator: str, communes: list) -> dict | None:
+    """The Action Month plan as a standing office runs it: drafted with its tasks, shares and tags, issued under
+    its number, reported on by the communes (approved by the lead unit), with crackdown figures, hotspots and a
+    budget. Set up once: a plan already issued is left as it is."""
+    plan = post("plans", "/api/v1/plans", {
+        "title": f"Kế hoạch Tháng hành động phòng, chống ma túy năm {year}", "kind": "action_month",
+        "area_code": PROVINCE, "starts_on": f"{year}-06-01", "ends_on": f"{year}-06-30",
+        "summary_report_due_on": f"{year}-07-02", "theme": "Phòng, chống ma túy vì sức khỏe cộng đồng",
+        "slogan": "Hãy tránh xa ma túy", "goals": "Nâng cao nhận thức của toàn dân; kiềm chế gia tăng người nghiện.",
+        "indicators": [{"code": "outreach_sessions", "target": 120}, {"code": "participants", "target": 15000},
+                       {"code": "hotspots_eliminated", "target": 5}, {"code": "people_newly_managed", "target": 40},
+                       {"code": "drug_cases", "target": 30}]},
+        coordinator, f"demo-plan-month-{year}")
+    if plan is None or send("plans", f"/api/v1/plans/{plan['id']}", coordinator).json()["status"] != "draft":
+        return plan
+    first, second = communes[0][0], communes[1][0]
+    outreach = post("plans", f"/api/v1/plans/{plan['id']}/tasks", {
+        "title": "Tuyên truyền phòng, chống ma túy tại trường học, khu dân cư và khu công nghiệp",
+        "lead_unit": "UBND-T56", "supporting_units": ["CA-T56-PC04"], "due_on": f"{year}-06-28",
+        "areas": [first, second], "place_types": ["school", "residential_area", "industrial_zone"],
+        "tags": ["cultural_life_movement", "drug_free_communes"],
+        "indicators": [{"code": "outreach_sessions", "target": 40}, {"code": "participants", "target": 6000}]},
+        coordinator, f"demo-task-outreach-{year}")
+    crackdown = post("plans", f"/api/v1/plans/{plan['id']}/tasks", {
+        "title": "Cao điểm tấn công, trấn áp tội phạm ma túy; triệt xóa điểm, tụ điểm phức tạp",
+        "lead_unit": "CA-T56-PC04", "supporting_units": [f"CAX-{first}"], "due_on": f"{year}-06-30",
+        "tags": ["national_security_movement"], "indicators": [{"code": "drug_cases", "target": 30}]},
+        coordinator, f"demo-task-crackdown-{year}")
+    for task, shares in ((outreach, {f"UBX-{first}": {"outreach_sessions": 20, "participants": 3000},
+                                     f"UBX-{second}": {"outreach_sessions": 15, "participants": 2500}}),
+                         (crackdown, {f"CAX-{first}": {"drug_cases": 10}, f"CAX-{second}": {"drug_cases": 8}})):
+        for unit, share in shares.items():
+            etag = send("plans", f"/api/v1/tasks/{task['id']}", coordinator).headers["ETag"]
+            send("plans", f"/api/v1/tasks/{task['id']}/assignments/{unit}", coordinator, "PUT",
+                 {"shares": share}, {"If-Match": etag})
+    etag = send("plans", f"/api/v1/plans/{plan['id']}", coordinator).headers["ETag"]
+    issued = send("plans", f"/api/v1/plans/{plan['id']}/issue", coordinator, "POST", {
+        "issuing_authority": f"Ủy ban nhân dân {areas.name_of(PROVINCE)}", "document_number": "2057/KH-UBND",
+        "document_date": f"{year}-05-20", "signer": "Phó Chủ tịch UBND tỉnh"}, {"If-Match": etag})
+    if issued.status_code != 200:
+        sys.exit(f"issuing the demo plan answered {issued.status_code}: {issued.text}")
+    report_on(outreach, f"UBX-{first}", first, coordinator, {"outreach_sessions": 6, "participants": 900})
+    report_on(crackdown, f"CAX-{first}", first, coordinator, None,
+              {"offences": [{"offence": "trafficking", "cases": 3, "suspects": 5},
+                            {"offence": "organising_use", "cases": 1, "suspects": 4}],
+               "seizures": [{"drug": "heroin", "quantity": 12.5}, {"drug": "synthetic", "quantity": 40},
+                            {"drug": "pills", "quantity": 120}]})
+    hotspots_of(first, crackdown["id"], year)
+    for source, purpose, planned, spent in (("local_budget", "In tờ rơi, pano tuyên truyền", 80_000_000, 62_500_000),
+                                            ("socialisation", "Hỗ trợ người sau cai nghiện", 50_000_000, 0)):
+        line = post("plans", f"/api/v1/plans/{plan['id']}/budget-lines",
+                    {"source": source, "purpose": purpose, "planned_vnd": planned}, coordinator,
+                    f"demo-budget-{source}-{year}")
+        if line and spent:
+            post("plans", f"/api/v1/budget-lines/{line['id']}/spending", {
+                "amount_vnd": spent, "spent_on": f"{year}-06-15", "document_ref": "15/HĐ-UBND"}, coordinator,
+                f"demo-spending-{source}-{year}")
+    return plan
+
+
+def report_on(task: dict, unit: str, commune: str, coordinator: str, values: dict | None,
+              crackdown: dict | None = None) -> None:
+    """The unit reports the first week, submits, and the standing office approves."""
+    reporter = token(f"demo-reporter-{unit}", "unit_reporter", unit, [commune])
+    path = f"/api/v1/tasks/{task['id']}/assignments/{unit}/reports/W1"
+    body = {"values": values or {}, "narrative": "Đã triển khai theo kế hoạch.", "crackdown": crackdown}
+    saved = send("plans", path, reporter, "PUT", body)
+    if saved.status_code not in (200, 201):
+        sys.exit(f"PUT {path} answered {saved.status_code}: {saved.text}")
+    submitted = send("plans", f"{path}/submit", reporter, "POST", {}, {"If-Match": saved.headers["ETag"]})
+    send("plans", f"{path}/approve", coordinator, "POST", {"comments": "Đồng ý"},
+         {"If-Match": submitted.headers.get("ETag", "*")})
+
+
+def hotspots_of(commune: str, task_id: str, year: int) -> None:
+    police = token(f"demo-police-{commune}", "police_liaison", f"CAX-{commune}", [commune])
+    for index, (name, kind, steps) in enumerate((("Quán cà phê đầu hẻm 12", "point", ["crackdown", "eliminated"]),
+                                                 ("Khu nhà trọ ven sông", "cluster", ["under_surveillance"]))):
+        hotspot = post("plans", "/api/v1/hotspots", {
+            "place_name": name, "commune_code": commune, "kind": kind, "activity": "use_and_dealing",
+            "level": "medium", "found_on": f"{year}-05-10", "task_ids": [task_id],
+            "coordinates": {"latitude": 12.25 + index / 100, "longitude": 109.19}}, police,
+            f"demo-hotspot-{year}-{index}")
+        for day, step in enumerate(steps if hotspot else []):
+            etag = send("plans", f"/api/v1/hotspots/{hotspot['id']}", police).headers["ETag"]
+            send("plans", f"/api/v1/hotspots/{hotspot['id']}/transitions", police, "POST", {
+                "to": step, "effective_on": f"{year}-06-{10 + day:02d}", "note": "Theo kế hoạch cao điểm"},
+                {"If-Match": etag})
+
+
 def main() -> None:
     wait_ready()
     communes = areas.communes_of(PROVINCE)[:6]
@@ -102,12 +197,7 @@ def main() -> None:
         post("plans", "/api/v1/units", {"unit_code": code, "name": name, "kind": kind, "area_code": area},
              coordinator, f"demo-unit-{code}")
     year = date.today().year
-    month = post("plans", "/api/v1/plans", {
-        "title": f"Kế hoạch Tháng hành động phòng, chống ma túy năm {year}", "kind": "action_month",
-        "area_code": PROVINCE, "starts_on": f"{year}-06-01", "ends_on": f"{year}-06-30",
-        "indicators": [{"code": "outreach_sessions", "target": 120}, {"code": "participants", "target": 15000},
-                       {"code": "hotspots_eliminated", "target": 5}, {"code": "people_newly_managed", "target": 40}]},
-        coordinator, f"demo-plan-month-{year}")
+    month = action_month(year, coordinator, communes)
     yearly = post("plans", "/api/v1/plans", {
         "title": f"Kế hoạch phòng, chống ma túy năm {year}", "kind": "yearly", "area_code": PROVINCE,
         "starts_on": f"{year}-01-01", "ends_on": f"{year}-12-31",
@@ -115,12 +205,6 @@ def main() -> None:
                        {"code": "vocational_training", "target": 60}, {"code": "methadone_patients", "target": 50},
                        {"code": "resources_mobilised_vnd", "target": 500_000_000}]},
         coordinator, f"demo-plan-year-{year}")
-    tasks = [("Tổ chức tuyên truyền tại trường học và khu công nghiệp", "CA-T56-PC04", [f"UBX-{communes[0][0]}"]),
-             ("Rà soát, triệt xóa điểm, tụ điểm phức tạp về ma túy", "CA-T56-PC04", [f"CAX-{communes[1][0]}"]),
-             ("Vận động người nghiện đi cai nghiện", f"UBX-{communes[0][0]}", [f"CAX-{communes[0][0]}"])]
-    for index, (title, lead, supporting) in enumerate(tasks if month else []):
-        post("plans", f"/api/v1/plans/{month['id']}/tasks", {"title": title, "lead_unit": lead,
-             "supporting_units": supporting, "due_on": f"{year}-06-30"}, coordinator, f"demo-task-{year}-{index}")
     fake = Faker("vi_VN")
     Faker.seed(56)
     rng = random.Random(56)

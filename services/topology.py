@@ -14,9 +14,10 @@ from shared.settings import SERVICES
 
 from services.notifications.entrypoints import consumers as notifications_consumers
 from services.plans.entrypoints import consumers as plans_consumers
+from services.plans.entrypoints import rollup_consumer as plans_rollup
 
-SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, notifications_consumers.ALERTS,
-                 notifications_consumers.DIRECTORY]
+SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, plans_consumers.OWN_INDICATORS,
+                 plans_rollup.ROLLUP, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
 
 
 def definitions(vhost: str = "donghanh") -> dict:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from shared.areas import MergeTableError, read_merges
+
 SERVICES = ("plans", "cases", "notifications")
 
 
@@ -61,6 +63,24 @@ def _data_key(env, var_dir: Path) -> bytes:
     return key
 
 
+DEFAULT_AREA_MERGES_FILE = Path(__file__).resolve().parent.parent / "deploy" / "area-merges.csv"
+
+
+def _area_merges_file(env) -> Path | None:
+    """AREA_MERGES_FILE (checked now, so a broken table stops the service at start), or the default if present."""
+    raw = env.get("AREA_MERGES_FILE")
+    path = Path(raw) if raw else DEFAULT_AREA_MERGES_FILE
+    if not path.is_file():
+        if raw:
+            raise SettingsError(f"AREA_MERGES_FILE={raw!r} does not exist")
+        return None
+    try:
+        read_merges(path)
+    except (MergeTableError, UnicodeDecodeError) as error:
+        raise SettingsError(f"AREA_MERGES_FILE: {error}") from None
+    return path
+
+
 @dataclass(frozen=True)
 class Settings:
     service: str
@@ -87,6 +107,9 @@ class Settings:
     cases_mongodb_db: str = ""
     """The cases service's database, which the plans' recount reads (never writes): CASES_MONGODB_DB, by default
     the cases database under the same prefix."""
+    area_merges_file: Path | None = None
+    """The table of communes merged in 2025 (old_code,old_name,new_code): AREA_MERGES_FILE, by default
+    deploy/area-merges.csv (shared/areas.py reads it)."""
 
     @classmethod
     def from_env(cls, service: str, env=None) -> "Settings":
@@ -135,4 +158,5 @@ class Settings:
             var_dir=var_dir,
             data_key=data_key,
             cases_mongodb_db=_text(env, "CASES_MONGODB_DB", f"{prefix}_cases"),
+            area_merges_file=_area_merges_file(env),
         )

@@ -24,18 +24,35 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.engine import Status, events, from_schema
 
 from shared.endpoints import IF_MATCH_PATTERN
+from services.plans.domain.model import INDICATORS
 from tests.e2e.conftest import COMMUNE, inbox_for, open_case
 from tests.support import SERVICES, wait_for
 
 pytestmark = pytest.mark.e2e
 
-FUZZER = {"subject": "fuzzer", "roles": ["caseworker", "plan_coordinator", "police_liaison"],
+FUZZER = {"subject": "fuzzer", "roles": ["caseworker", "plan_coordinator", "police_liaison", "unit_reporter"],
           "unit": f"UBX-{COMMUNE}", "areas": ["56"]}
 
+REPORT_RULES = {"period", "unit_code", "values", *(f"values.{code}" for code in INDICATORS), "crackdown",
+                "crackdown.seizures.*.measure", "crackdown.seizures.*.quantity", "documents.*.issued_on"}
+"""A report's figures are for the task's indicators and agree with its crackdown figures; a drug's measure is its
+own; a police unit alone reports crackdown figures; the period is the plan's."""
 DOMAIN_RULES = {
     "POST /api/v1/units": {"area_code", "covers.*"},
-    "POST /api/v1/plans": {"area_code", "ends_on", "indicators"},
-    "POST /api/v1/plans/{plan_id}/tasks": {"lead_unit", "supporting_units.*", "due_on"},
+    "POST /api/v1/plans": {"area_code", "ends_on", "indicators", "summary_report_due_on"},
+    "PATCH /api/v1/plans/{plan_id}": {"starts_on", "ends_on", "indicators", "summary_report_due_on"},
+    "POST /api/v1/plans/{plan_id}/issue": {"document_date"},
+    "POST /api/v1/plans/{plan_id}/amendments": {"reason", "amended_on", "changes.ends_on",
+                                                "changes.summary_report_due_on", "changes.indicators"},
+    "POST /api/v1/plans/{plan_id}/close": {"closed_on"},
+    "POST /api/v1/plans/{plan_id}/tasks": {"lead_unit", "supporting_units", "supporting_units.*", "areas.*",
+                                           "starts_on", "due_on", "indicators"},
+    "PATCH /api/v1/tasks/{task_id}": {"reason", "document_number", "supporting_units", "supporting_units.*",
+                                      "areas.*", "starts_on", "due_on", "indicators"},
+    "PUT /api/v1/tasks/{task_id}/assignments/{unit_code}": {"unit_code", *(f"shares.{code}" for code in INDICATORS)},
+    "POST /api/v1/tasks/{task_id}/assignments/{unit_code}/waiver": {"unit_code", "reason"},
+    "PUT /api/v1/tasks/{task_id}/assignments/{unit_code}/reports/{period}": REPORT_RULES,
+    "POST /api/v1/tasks/{task_id}/assignments/{unit_code}/reports/{period}/revisions": REPORT_RULES | {"reason"},
     "GET /api/v1/direction": {"area_code", "from", "to"},
     "GET /api/v1/cases": {"national_id"},
     "GET /api/v1/cases/export.xlsx": {"national_id"},
@@ -59,7 +76,8 @@ DOMAIN_RULES = {
 }
 """Fields whose rules a JSON Schema cannot state, so a schema-valid request may break them (422 naming the field):
 codes that must be in reference data (`area_code`, `commune_code`, `to_commune`, a national ID's province of birth
-registration, a phone number's numbering plan), records that must exist (`lead_unit`, `person_code`, `into`),
+registration, a phone number's numbering plan), records that must exist (`lead_unit`, `person_code`, `into`, a
+unit's assignment), an indicator of the task (`shares.<code>`, `values.<code>`), shares that add up over a target,
 dates relative to other fields or records (`ends_on` after `starts_on`, a task due within its plan, a case not
 opened before the person's birth, a test or visit not before the case was opened), ages on a date (a minor needs a
 guardian), an indicator listed twice (unique by its code), fields one kind requires and another forbids
@@ -122,8 +140,20 @@ def fuzzer(as_user):
 def records(fuzzer, coordinator, yearly_plan):
     """One record of each kind the APIs name in their paths, visible to the fuzzer."""
     task = coordinator("POST", "plans", f"/plans/{yearly_plan}/tasks", json={
-        "title": "Kiểm tra định kỳ", "lead_unit": f"CAX-{COMMUNE}", "due_on": "2026-11-30"})
+        "title": "Kiểm tra định kỳ", "lead_unit": f"CAX-{COMMUNE}", "due_on": "2026-11-30",
+        "indicators": [{"code": "outreach_sessions", "target": 100}]})
     assert task.status_code == 201, task.text
+    assigned = coordinator("PUT", "plans", f"/tasks/{task.json()['id']}/assignments/UBX-{COMMUNE}",
+                           json={"shares": {"outreach_sessions": 10}})
+    assert assigned.status_code == 200, assigned.text
+    issued = coordinator("POST", "plans", f"/plans/{yearly_plan}/issue", json={
+        "issuing_authority": "Ủy ban nhân dân tỉnh", "document_number": "1/KH-UBND", "document_date": "2026-01-02",
+        "signer": "Chủ tịch"})
+    assert issued.status_code == 200, issued.text
+    period = "2026-06"
+    report = fuzzer("PUT", "plans", f"/tasks/{task.json()['id']}/assignments/UBX-{COMMUNE}/reports/{period}",
+                    json={"values": {"outreach_sessions": 2}})
+    assert report.status_code == 201, report.text
     case = open_case(fuzzer)
     referred = fuzzer("POST", "cases", f"/cases/{case['id']}/referrals",
                       json={"to_unit": "CAX-22333", "reason": "hỗ trợ điều trị"})
@@ -138,7 +168,8 @@ def records(fuzzer, coordinator, yearly_plan):
         "source": "local_budget", "purpose": "Tuyên truyền", "planned_vnd": 1_000_000})
     assert budget_line.status_code == 201, budget_line.text
     return {"plans": {"plan_id": yearly_plan, "hotspot_id": hotspot.json()["id"],
-                      "budget_line_id": budget_line.json()["id"]},
+                      "budget_line_id": budget_line.json()["id"], "task_id": task.json()["id"],
+                      "unit_code": f"UBX-{COMMUNE}", "period": period},
             "cases": {"case_id": case["id"], "person_code": case["person_code"], "share_id": share_id},
             "notifications": {"alert_id": alert["id"]}}
 

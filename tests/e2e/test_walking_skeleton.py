@@ -18,12 +18,16 @@ def test_an_opened_case_alerts_the_units_covering_its_commune(police, committee,
     assert "full_name" not in str(alerts) and "Lê Văn Hùng" not in str(alerts)
 
 
-def test_an_assigned_task_alerts_its_lead_unit(coordinator, police, as_user, yearly_plan):
+def test_an_assigned_task_alerts_its_lead_unit_once_its_plan_is_issued(coordinator, police, as_user, yearly_plan):
     response = coordinator("POST", "plans", f"/plans/{yearly_plan}/tasks", json={
         "title": "Tuyên truyền tại trường học", "lead_unit": "CAX-22366", "supporting_units": ["UBX-22366"],
         "due_on": "2026-12-15"})
     assert response.status_code == 201, response.text
     task = response.json()
+    issued = coordinator("POST", "plans", f"/plans/{yearly_plan}/issue", json={
+        "issuing_authority": "Ủy ban nhân dân tỉnh", "document_number": "1/KH-UBND", "document_date": "2026-01-02",
+        "signer": "Chủ tịch"})
+    assert issued.status_code == 200, issued.text
     alerts = wait_for(lambda: inbox_for(police, task["id"]), 30, message="the task alert")
     assert alerts[0]["category"] == "task_assigned" and "Tuyên truyền tại trường học" in alerts[0]["title_vi"]
     pc04 = as_user(subject="pc04", roles=["police_liaison"], unit="CA-T56-PC04", areas=["56"])

@@ -28,12 +28,23 @@ from services.notifications.entrypoints import consumers as notifications_consum
 from services.plans.adapters.documents import DOCUMENTS as PLANS_DOCUMENTS, PlanSnapshot, TaskSnapshot, \
     UnitSnapshot, plan_list_fields, task_list_fields, unit_list_fields
 from services.plans import contracts as plans_contracts
-from services.plans.domain.model import Plan, Task, Unit
+from services.plans.domain.model import Unit
+from services.plans.domain.plan import IndicatorTarget, Plan
+from services.plans.domain.notices import DEADLINE_NOTICES, Notice
+from services.plans.domain.task import Task
 from services.plans.entrypoints import consumers as plans_consumers
+from services.plans.entrypoints import rollup_consumer as plans_rollup
+from services.plans.adapters.documents import HotspotSnapshot, hotspot_list_fields
+from services.plans.domain.hotspots import Coordinates, Hotspot
+from services.plans.domain.resources import BudgetLine
+from services.plans.adapters.documents import ReportSnapshot, report_list_fields
+from services.plans.domain.periods import ReportingPeriod
+from services.plans.domain.reports import Report, report_content
 
-AGGREGATES = {"cases": [Case, AccessGrant], "plans": [Unit, Plan, Task], "notifications": [Alert]}
-SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, notifications_consumers.ALERTS,
-                 notifications_consumers.DIRECTORY]
+AGGREGATES = {"cases": [Case, AccessGrant], "plans": [Unit, Plan, Task, Hotspot, BudgetLine, Report],
+              "notifications": [Alert]}
+SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, plans_consumers.OWN_INDICATORS,
+                 plans_rollup.ROLLUP, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
 ACTOR = Actor("contract-test", "admin")
 PUBLISHED = {"cases": cases_contracts.CONTRACTS, "plans": plans_contracts.CONTRACTS,
              "notifications": notifications_contracts.CONTRACTS}
@@ -117,6 +128,15 @@ def treat_with_methadone(case, workflow, day):
                              reason="vi phạm phác đồ"), VietnameseWorkingDays(), day)
 
 
+def hotspot_through_its_life(day):
+    hotspot = Hotspot.identify("h1", "Nhà trọ bí mật", "22366", "cluster", "dealing", "high", day, day,
+                               address="Hẻm 7 bí mật", coordinates=Coordinates(12.2388, 109.1967))
+    for status in ("under_surveillance", "crackdown", "eliminated", "re_emerged"):
+        hotspot.transition(status, day, f"ghi chú riêng {status}", day)
+    hotspot.link_tasks(["t1"])
+    return hotspot
+
+
 @pytest.fixture
 def stored_messages(settings):
     june = date(2026, 6, 1)
@@ -149,20 +169,66 @@ def stored_messages(settings):
     messages = save_all(settings, "cases", CASES_DOCUMENTS, [
         (EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields), case),
         (EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields), grant)])
+    plan, task = plan_through_its_life(june)
     messages += save_all(settings, "plans", PLANS_DOCUMENTS, [
         (EventSourcedRepository("plans", Unit, UnitSnapshot, list_fields=unit_list_fields),
          Unit.register("CAX-22366", "Công an phường", "commune_police", "22366", [])),
-        (EventSourcedRepository("plans", Plan, PlanSnapshot, list_fields=plan_list_fields),
-         Plan.create("p1", "Tháng hành động", "action_month", "56", june, date(2026, 6, 30),
-                     [{"code": "people_newly_managed", "target": 5}])),
-        (EventSourcedRepository("plans", Task, TaskSnapshot, list_fields=task_list_fields),
-         Task.assign("t1", "p1", "Tuyên truyền", "CAX-22366", ["UBX-22366"], date(2026, 6, 30)))])
+        (EventSourcedRepository("plans", Plan, PlanSnapshot, list_fields=plan_list_fields), plan),
+        (EventSourcedRepository("plans", Task, TaskSnapshot, list_fields=task_list_fields), task),
+        (EventSourcedRepository("plans", Hotspot, HotspotSnapshot, list_fields=hotspot_list_fields),
+         hotspot_through_its_life(june)),
+        (EventSourcedRepository("plans", Report, ReportSnapshot, list_fields=report_list_fields),
+         report_through_its_life(june))])
     alert = Alert.raise_for("a1", "CAX-22366", ROUTES["cases.case.opened"], {"case_id": "c1", "case_number": "n"},
                             "22366", "Phường Nha Trang", datetime(2026, 6, 1, tzinfo=timezone.utc))
     alert.acknowledge("u1")
     messages += save_all(settings, "notifications", NOTIFICATIONS_DOCUMENTS, [
         (EventSourcedRepository("notifications", Alert, AlertSnapshot, list_fields=alert_list_fields), alert)])
     return messages
+
+
+def plan_through_its_life(june: date) -> tuple[Plan, Task]:
+    """A plan and a task that record every published plan and task event."""
+    plan = Plan.draft("p1", "Tháng hành động", "action_month", "56", june, date(2026, 6, 30),
+                      [IndicatorTarget("people_newly_managed", 5)], summary_report_due_on=date(2026, 7, 2))
+    task = Task.draft("t1", plan, "Tuyên truyền", "CAX-22366", ["UBX-22366"], june, date(2026, 6, 30),
+                      indicators=[IndicatorTarget("outreach_sessions", 10)])
+    task.assign("CAX-22366", "22366", {"outreach_sessions": 4}, june)
+    plan.issue("UBND tỉnh Khánh Hòa", "2057/KH-UBND", date(2026, 5, 20), "Phó Chủ tịch", june)
+    task.announce()
+    task.assign("UBX-22366", "22366", {"outreach_sessions": 6}, june)
+    plan.start(june)
+    plan.amend("2101/KH-UBND", "điều chỉnh thời hạn báo cáo", date(2026, 6, 10),
+               {"summary_report_due_on": date(2026, 7, 3)})
+    task.change(plan, {"due_on": date(2026, 6, 28)}, "điều chỉnh theo kế hoạch sửa đổi", "2101/KH-UBND")
+    for notice in DEADLINE_NOTICES:
+        task.notice(Notice(notice, "CAX-22366", date(2026, 6, 28), "W1" if "report" in notice else None))
+    task.waive("UBX-22366", "xã đã sáp nhập vào phường khác", date(2026, 6, 20))
+    plan.close(date(2026, 7, 5), [], 1, date(2026, 7, 6))
+    return plan, task
+
+
+def report_through_its_life(june: date) -> Report:
+    """A police unit's report submitted, returned, approved and revised: every report event."""
+    plan = Plan.draft("p2", "Tháng hành động", "action_month", "56", june, date(2026, 6, 30),
+                      [IndicatorTarget("drug_cases", 5)])
+    plan.issue("UBND tỉnh Khánh Hòa", "2057/KH-UBND", date(2026, 5, 20), "Phó Chủ tịch", june)
+    task = Task.draft("t2", plan, "Đấu tranh tội phạm", "CA-T56", ["CAX-22366"], june, date(2026, 6, 30),
+                      indicators=[IndicatorTarget("drug_cases", 5)])
+    task.assign("CAX-22366", "22366", {"drug_cases": 5}, june)
+    content = report_content({}, "tường thuật riêng", [], {"offences": [{"offence": "possession", "cases": 1,
+                                                                          "suspects": 1}]},
+                             ["drug_cases"], "commune_police", june)
+    week = ReportingPeriod("W1", "weekly", june, date(2026, 6, 7), date(2026, 6, 9))
+    report = Report.draft(plan, task, "CAX-22366", week, content)
+    moment = datetime(2026, 6, 8, tzinfo=timezone.utc)
+    report.submit(plan, task, date(2026, 6, 8))
+    report.return_(plan, task, "nhận xét riêng của người duyệt", "pc04", "CA-T56", moment, date(2026, 6, 8))
+    report.change(plan, task, content)
+    report.submit(plan, task, date(2026, 6, 8))
+    report.approve(plan, task, None, "pc04", "CA-T56", moment, date(2026, 6, 8))
+    report.revise(plan, task, "lý do sửa số liệu", content, date(2026, 6, 9))
+    return report
 
 
 def test_published_events_validate_against_the_consumers_contracts(stored_messages):
@@ -184,3 +250,8 @@ def test_private_fields_stay_in_the_log(stored_messages):
                                                        "cases.case.visit_recorded", "cases.ost.phase_changed"}
     assert "cần xác định" not in published and "lý do" not in published
     assert "12/QĐ-UBND" in published
+    assert "bí mật" not in published and "109.1967" not in published
+    assert "nhận xét riêng" not in published and "tường thuật riêng" not in published
+    assert {"plans.report.submitted", "plans.report.returned", "plans.report.approved"} <= {
+        m["type"] for m in stored_messages}
+    assert {"plans.hotspot.eliminated", "plans.hotspot.re_emerged"} <= {m["type"] for m in stored_messages}

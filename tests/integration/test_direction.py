@@ -54,9 +54,10 @@ def test_a_case_event_moves_the_figures_once_however_often_it_is_delivered(app, 
     first = [m for m in messages if m not in sentinel]
     with RunningConsumer(amqp_url, subscription, handlers(bus)[DIRECTION]):
         publish(amqp_url, *first)
-        wait_for(lambda: read(client, auditor)["2026Q2"]["total"]["aftercare_relapsed"] == 1, 20,
-                 message="the positive test in aftercare")
+        wait_for(lambda: all(is_claimed(f"handled:{subscription.queue}:{m['id']}") for m in first
+                             if m["type"] in DIRECTION_EVENT_TYPES), 20, message="every first event handled")
         before = read(client, auditor)
+        assert before["2026Q2"]["total"]["aftercare_relapsed"] == 1
         publish(amqp_url, *first)
         publish(amqp_url, *sentinel)
         wait_for(lambda: read(client, auditor)["2026Q2"]["total"]["entering_total"] == 1, 20, message="the sentinel")

@@ -7,7 +7,8 @@ from services.cases.adapters.workflow_files import load_workflows
 from services.cases.domain.events import CaseOpened, CaseTransitioned, CaseWorkerAssigned
 from services.cases.domain.model import Case
 from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, UnitEntry, recipients
-from services.plans.domain.model import Plan, indicators_counting
+from services.plans.domain.model import indicators_counting
+from services.plans.domain.plan import IndicatorTarget, Plan
 
 
 def test_regime_is_chosen_by_opening_date():
@@ -72,8 +73,8 @@ def test_an_alert_is_acknowledged_once():
 
 
 def test_plan_period_and_counted_indicators():
-    plan = Plan.create("p", "Tháng hành động", "action_month", "56", date(2026, 6, 1), date(2026, 6, 30),
-                       [{"code": "people_newly_managed", "target": 10}])
+    plan = Plan.draft("p", "Tháng hành động", "action_month", "56", date(2026, 6, 1), date(2026, 6, 30),
+                      [IndicatorTarget("people_newly_managed", 10)])
     assert plan.counts_on(date(2026, 6, 30)) and not plan.counts_on(date(2026, 7, 1))
     assert [d.code for d in indicators_counting("cases.case.opened", {})] == ["people_newly_managed"]
 

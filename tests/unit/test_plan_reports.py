@@ -247,8 +247,9 @@ def test_a_document_issued_in_the_future_is_refused():
 
 
 def test_an_empty_report_is_not_submitted(plan, task):
+    """Its state, not the submit request (which has no body), is at fault: a 409 naming what to do."""
     report = Report.draft(plan, task, "CAX-22366", period(plan, "W1"), content({}))
-    with pytest.raises(DecisionInvalid):
+    with pytest.raises(NotAllowedNow):
         Report.draft(plan, task, "CAX-22366", period(plan, "W2"),
                      report_content({}, None, [], None, INDICATORS, None, JUNE)).submit(plan, task, date(2026, 6, 8))
     report.submit(plan, task, date(2026, 6, 8))

@@ -77,8 +77,45 @@ ROUTES = {
         title_en="Break-the-glass: {subject} ({role}) opened the {section} section of a case in {area_name}"),
     "plans.task.assigned": Route(
         category="task_assigned", subject_type="task", subject_field="task_id",
-        unit_fields=("lead_unit", "supporting_units"),
+        unit_fields=("lead_unit", "supporting_units", "assigned_units"),
         title_vi="Nhiệm vụ mới: {title} (hạn {due_on})", title_en="New task: {title} (due {due_on})"),
+    "plans.assignment.made": Route(
+        category="assignment_made", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
+        title_vi="Đơn vị được giao thực hiện nhiệm vụ: {title} (hạn {due_on})",
+        title_en="Your unit is assigned to the task: {title} (due {due_on})"),
+    "plans.task.due_soon": Route(
+        category="task_due_soon", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
+        title_vi="Sắp đến hạn nhiệm vụ: {title} (hạn {due_on})", title_en="Task due soon: {title} (due {due_on})"),
+    "plans.task.overdue": Route(
+        category="task_overdue", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
+        urgent=True, title_vi="Quá hạn nhiệm vụ: {title} (hạn {due_on})",
+        title_en="Task overdue: {title} (due {due_on})"),
+    "plans.report.due_soon": Route(
+        category="report_due_soon", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
+        title_vi="Sắp đến hạn báo cáo kỳ {period}: {title} (hạn {due_on})",
+        title_en="Report for {period} due soon: {title} (due {due_on})"),
+    "plans.report.overdue": Route(
+        category="report_overdue", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
+        title_vi="Chưa nộp báo cáo kỳ {period}: {title} (hạn {due_on})",
+        title_en="Report for {period} not submitted: {title} (due {due_on})"),
+    "plans.report.submitted": Route(
+        category="report_submitted", subject_type="report", subject_field="report_id",
+        kinds=("provincial_committee",), area_field="plan_area_code", unit_fields=("reviewer_unit",),
+        title_vi="Báo cáo kết quả kỳ {period} của đơn vị {unit_code} (lần {revision}) chờ duyệt",
+        title_en="Progress report for {period} from {unit_code} (revision {revision}) awaits review"),
+    "plans.report.returned": Route(
+        category="report_returned", subject_type="report", subject_field="report_id", unit_fields=("unit_code",),
+        title_vi="Báo cáo kết quả kỳ {period} (lần {revision}) bị trả lại để chỉnh sửa",
+        title_en="Your progress report for {period} (revision {revision}) was returned for correction"),
+    "plans.report.approved": Route(
+        category="report_approved", subject_type="report", subject_field="report_id", unit_fields=("unit_code",),
+        title_vi="Báo cáo kết quả kỳ {period} (lần {revision}) đã được duyệt",
+        title_en="Your progress report for {period} (revision {revision}) was approved"),
+    "plans.hotspot.re_emerged": Route(
+        category="hotspot_re_emerged", subject_type="hotspot", subject_field="hotspot_id", urgent=True,
+        kinds=("commune_police", "provincial_police"),
+        title_vi="Điểm, tụ điểm ma túy đã triệt xóa hoạt động trở lại tại {area_name} từ ngày {effective_on}",
+        title_en="A drug hotspot eliminated before is active again in {area_name} since {effective_on}"),
 }
 
 

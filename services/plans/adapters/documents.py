@@ -14,7 +14,8 @@ class PlanSnapshot(SnapshotDocument):
     area_code = StringField(required=True)
     starts_on = StringField(required=True)
     ends_on = StringField(required=True)
-    meta = {"collection": "plan_snapshots", "indexes": ["area_code", "starts_on"]}
+    status = StringField()
+    meta = {"collection": "plan_snapshots", "indexes": ["area_code", "starts_on", "status"]}
 
 
 class TaskSnapshot(SnapshotDocument):
@@ -36,7 +37,7 @@ class IndicatorContribution(Document):
     counted_on = StringField()
     counted_at = DateTimeField(required=True)
     meta = {"collection": "indicator_contributions", "auto_create_index": False,
-            "indexes": [("plan_id", "indicator_code")]}
+            "indexes": [("plan_id", "indicator_code"), "area_code"]}
 
 
 class DirectionFactRecord(Document):
@@ -55,16 +56,63 @@ class DirectionFactRecord(Document):
     meta = {"collection": "direction_facts", "auto_create_index": False, "indexes": ["quarter", "case_id"]}
 
 
+class HotspotSnapshot(SnapshotDocument):
+    """Lists filter on the commune (always, by the caller's areas), status, kind and linked tasks."""
+    commune_code = StringField(required=True)
+    status = StringField(required=True)
+    kind = StringField(required=True)
+    found_on = StringField(required=True)
+    task_ids = ListField(StringField())
+    meta = {"collection": "hotspot_snapshots", "indexes": ["commune_code", "task_ids"]}
+
+
+class BudgetLineSnapshot(SnapshotDocument):
+    plan_id = StringField(required=True)
+    task_id = StringField()
+    source = StringField(required=True)
+    meta = {"collection": "budget_line_snapshots", "indexes": ["plan_id"]}
+
+
+class ReportSnapshot(SnapshotDocument):
+    """Reports are read by plan (the plan's list), by assignment (task, then unit), and by unit or area (the
+    roll-up's refresh of a unit's or an area's rows)."""
+    plan_id = StringField(required=True)
+    task_id = StringField(required=True)
+    unit_code = StringField(required=True)
+    lead_unit = StringField()
+    area_code = StringField(required=True)
+    period = StringField(required=True)
+    status = StringField(required=True)
+    meta = {"collection": "report_snapshots", "indexes": ["plan_id", "task_id", "unit_code", "area_code"]}
+
+
 def unit_list_fields(unit) -> dict:
     return {"kind": unit.kind, "area_code": unit.area_code}
 
 
 def plan_list_fields(plan) -> dict:
-    return {"area_code": plan.area_code, "starts_on": plan.starts_on.isoformat(), "ends_on": plan.ends_on.isoformat()}
+    return {"area_code": plan.area_code, "starts_on": plan.starts_on.isoformat(), "ends_on": plan.ends_on.isoformat(),
+            "status": plan.status}
 
 
 def task_list_fields(task) -> dict:
     return {"plan_id": task.plan_id, "lead_unit": task.lead_unit, "units": [task.lead_unit, *task.supporting_units]}
 
 
-DOCUMENTS = (UnitSnapshot, PlanSnapshot, TaskSnapshot, IndicatorContribution, DirectionFactRecord)
+def hotspot_list_fields(hotspot) -> dict:
+    return {"commune_code": hotspot.commune_code, "status": hotspot.status, "kind": hotspot.kind,
+            "found_on": hotspot.found_on.isoformat(), "task_ids": list(hotspot.task_ids)}
+
+
+def budget_line_list_fields(line) -> dict:
+    return {"plan_id": line.plan_id, "task_id": line.task_id, "source": line.source}
+
+
+def report_list_fields(report) -> dict:
+    return {"plan_id": report.plan_id, "task_id": report.task_id, "unit_code": report.unit_code,
+            "lead_unit": report.lead_unit, "area_code": report.area_code, "period": report.period,
+            "status": report.status}
+
+
+DOCUMENTS = (UnitSnapshot, PlanSnapshot, TaskSnapshot, IndicatorContribution, DirectionFactRecord, HotspotSnapshot,
+             BudgetLineSnapshot, ReportSnapshot)

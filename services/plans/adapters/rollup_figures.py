@@ -10,7 +10,7 @@ from __future__ import annotations
 from shared import areas
 
 from services.plans.adapters.rollup import RollupStore
-from services.plans.domain.rollup import ALL, AREA, TOTAL, UNIT, RollupRow, unit_computed
+from services.plans.domain.rollup import ALL, AREA, TOTAL, UNIT, RollupRow, computed_of_areas, unit_computed
 from services.plans.service_layer.report_model import IndicatorFigures, PlanRollup, RolledRow
 
 
@@ -23,11 +23,8 @@ class RollupReportFigures:
         by_area = {row.code: row for row in rows if row.kind == AREA}
         total = next((row for row in rows if row.kind == TOTAL), None)
 
-        def computed_in(area_code: str) -> dict[str, dict[str, float]]:
-            source = total if total is not None and (area_code == total.code or areas.is_province(area_code)) \
-                else by_area.get(area_code)
-            return {ALL: {code: f.computed for code, f in _whole(source).indicators.items()}} if source else {}
-
+        computed_in = computed_of_areas(total, by_area.values(), lambda area: (
+            total is not None and area == total.code) or areas.is_province(area))
         return PlanRollup(
             units=[_rolled(row, unit_computed(row, computed_in, areas.covers).get(ALL, {}))
                    for row in rows if row.kind == UNIT],

@@ -34,6 +34,10 @@ latitude and longitude, a missing minus sign, another datum's figures)."""
 NOTE_MIN_LENGTH = 5
 
 
+BLANKS = " \t\n\r"
+"""What a name made only of is blank: the API document's pattern for a place name says the same."""
+
+
 @dataclass(frozen=True)
 class Coordinates:
     latitude: float
@@ -152,7 +156,7 @@ class Hotspot(Aggregate):
     def identify(cls, hotspot_id: str, place_name: str, commune_code: str, kind: str, activity: str, level: str,
                  found_on: date, today: date, description: str | None = None, address: str | None = None,
                  coordinates: Coordinates | None = None, task_ids: list[str] = ()) -> "Hotspot":
-        if not place_name or not place_name.strip():
+        if not place_name or not place_name.strip(BLANKS):
             raise DecisionInvalid("place_name", "name the place")
         check_choice("kind", kind, HOTSPOT_KINDS)
         check_choice("activity", activity, ACTIVITIES)

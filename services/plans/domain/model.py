@@ -1,14 +1,13 @@
-"""Yearly action plans, their tasks and indicators, and the directory of units that carry them out."""
+"""The directory of units that carry plans out, and the indicators plans set targets for (plans and tasks are
+in plan.py and task.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from shared.aggregate import Aggregate, DomainEvent
 
 UNIT_KINDS = ("provincial_committee", "provincial_police", "commune_police", "commune_committee", "department",
               "school", "health_facility", "rehab_facility", "youth_union", "court", "inspectorate")
-PLAN_KINDS = ("action_month", "yearly")
 
 
 @dataclass(frozen=True)
@@ -16,7 +15,8 @@ class IndicatorDefinition:
     """An indicator of the plan; one `counted_from` a case event is computed, never reported by hand.
 
     `kinds` narrows the event to those of these kinds (support given), `per_person` counts a person once per plan
-    (measure "người"), `sums` adds up a field of the event (đồng mobilised) instead of counting."""
+    (measure "người"), `once_per` counts once per plan per value of that field (a hotspot eliminated twice),
+    `sums` adds up a field of the event (đồng mobilised) instead of counting."""
     code: str
     name_vi: str
     name_en: str
@@ -25,13 +25,14 @@ class IndicatorDefinition:
     kinds: tuple[str, ...] = ()
     per_person: bool = False
     sums: str | None = None
+    once_per: str | None = None
 
     def counts(self, event_type: str, data: dict) -> bool:
         return event_type == self.counted_from and (not self.kinds or data.get("kind") in self.kinds)
 
     def contribution(self, event_id: str, data: dict) -> tuple[str, int]:
         """What the event adds, and the key under which it is added once."""
-        key = data["person_code"] if self.per_person else event_id
+        key = data["person_code"] if self.per_person else data[self.once_per] if self.once_per else event_id
         return key, int(data.get(self.sums) or 0) if self.sums else 1
 
 
@@ -42,7 +43,8 @@ INDICATORS = {i.code: i for i in (
     IndicatorDefinition("drug_cases", "Vụ phạm tội về ma túy", "Drug cases", "vụ"),
     IndicatorDefinition("suspects", "Đối tượng", "Suspects", "đối tượng"),
     IndicatorDefinition("drugs_seized_g", "Ma túy thu giữ", "Drugs seized", "g"),
-    IndicatorDefinition("hotspots_eliminated", "Điểm, tụ điểm bị triệt xóa", "Hotspots eliminated", "điểm"),
+    IndicatorDefinition("hotspots_eliminated", "Điểm, tụ điểm bị triệt xóa", "Hotspots eliminated", "điểm",
+                        counted_from="plans.hotspot.eliminated", once_per="hotspot_id"),
     IndicatorDefinition("people_newly_managed", "Người mới được quản lý", "People newly under case management",
                         "người", counted_from="cases.case.opened"),
     IndicatorDefinition("compulsory_dossiers", "Hồ sơ đề nghị cai nghiện bắt buộc", "Compulsory rehab dossiers",
@@ -79,29 +81,6 @@ class UnitRegistered(DomainEvent):
     covers: list[str]
 
 
-@dataclass(frozen=True)
-class PlanCreated(DomainEvent):
-    type = "plans.plan.created"
-    plan_id: str
-    title: str
-    kind: str
-    area_code: str
-    starts_on: date
-    ends_on: date
-    indicators: list[dict] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TaskAssigned(DomainEvent):
-    type = "plans.task.assigned"
-    task_id: str
-    plan_id: str
-    title: str
-    lead_unit: str
-    supporting_units: list[str]
-    due_on: date
-
-
 @dataclass(eq=False)
 class Unit(Aggregate):
     stream_type = "unit"
@@ -121,55 +100,3 @@ class Unit(Aggregate):
 
     def _on_UnitRegistered(self, event: UnitRegistered) -> None:
         self.name, self.kind, self.area_code, self.covers = event.name, event.kind, event.area_code, event.covers
-
-
-@dataclass(eq=False)
-class Plan(Aggregate):
-    stream_type = "plan"
-    event_types = {PlanCreated.type: PlanCreated}
-    id: str
-    title: str | None = None
-    kind: str | None = None
-    area_code: str | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    indicators: list[dict] = field(default_factory=list)
-
-    @classmethod
-    def create(cls, plan_id, title, kind, area_code, starts_on, ends_on, indicators) -> "Plan":
-        plan = cls(plan_id)
-        plan.record(PlanCreated(plan_id=plan_id, title=title, kind=kind, area_code=area_code, starts_on=starts_on,
-                                ends_on=ends_on, indicators=[{"code": i["code"], "target": float(i["target"])}
-                                                             for i in indicators]))
-        return plan
-
-    def counts_on(self, day: date) -> bool:
-        return self.starts_on <= day <= self.ends_on
-
-    def _on_PlanCreated(self, event: PlanCreated) -> None:
-        self.title, self.kind, self.area_code = event.title, event.kind, event.area_code
-        self.starts_on, self.ends_on = event.starts_on, event.ends_on
-        self.indicators = [dict(i) for i in event.indicators]
-
-
-@dataclass(eq=False)
-class Task(Aggregate):
-    stream_type = "task"
-    event_types = {TaskAssigned.type: TaskAssigned}
-    id: str
-    plan_id: str | None = None
-    title: str | None = None
-    lead_unit: str | None = None
-    supporting_units: list[str] = field(default_factory=list)
-    due_on: date | None = None
-
-    @classmethod
-    def assign(cls, task_id, plan_id, title, lead_unit, supporting_units, due_on) -> "Task":
-        task = cls(task_id)
-        task.record(TaskAssigned(task_id=task_id, plan_id=plan_id, title=title, lead_unit=lead_unit,
-                                 supporting_units=list(supporting_units), due_on=due_on))
-        return task
-
-    def _on_TaskAssigned(self, event: TaskAssigned) -> None:
-        self.plan_id, self.title, self.lead_unit = event.plan_id, event.title, event.lead_unit
-        self.supporting_units, self.due_on = event.supporting_units, event.due_on

@@ -276,7 +276,8 @@ class Report(Aggregate):
         if on < self.period_starts_on:
             raise NotAllowedNow(f"the period {self.period} begins on {self.period_starts_on}: report on it from then")
         if not self.values and not self.narrative and self.crackdown is None:
-            raise DecisionInvalid("values", "a report gives at least one figure, a narrative or crackdown figures")
+            raise NotAllowedNow("the report holds nothing yet: save at least one figure, a narrative or crackdown "
+                                "figures first", allowed=["save the draft"])
         late = self.late if self.first_submitted_on else on > self.due_on
         reviewer = task.lead_unit if task.lead_unit != self.unit_code else None
         self.record(ReportSubmitted(report_id=self.id, plan_id=self.plan_id, task_id=self.task_id,

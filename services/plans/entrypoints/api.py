@@ -5,17 +5,25 @@ from flask import url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from shared.endpoints import ETAG, ask, etag
+from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
 from shared.idempotency import idempotent
 from shared.web import Blueprint
 
-from services.plans.domain.commands import AssignTask, CreatePlan, RegisterUnit
-from services.plans.domain.queries import ListPlans, ListTasks, ListUnits, ReadPlan
-from services.plans.domain.model import INDICATORS, PLAN_KINDS, UNIT_KINDS
+from services.plans.domain.commands import (AmendPlan, AssignTask, AssignUnit, ChangePlanDraft, ChangeTask,
+                                            ClosePlan, CopyPlan, CreatePlan, IssuePlan, RegisterUnit, StartPlan,
+                                            WaiveAssignment)
+from services.plans.domain.model import INDICATORS, UNIT_KINDS
+from services.plans.domain.plan import PLAN_KINDS
+from services.plans.domain.progress import TASK_STATUSES
+from services.plans.domain.queries import (ListPlans, ListTasks, ListUnits, MyTasks, PlanHistory, ReadPlan,
+                                           ReadTask)
+from services.plans.domain.task import PLACE_TYPES, TAGS
+from services.plans.entrypoints.plan_schemas import (AREA, CODE, AmendmentIn, AssignmentIn, CloseIn, CopyIn,
+                                                     PlanHistoryEntryOut, IssueIn, PlanChangesIn, PlanIn,
+                                                     PlanListQuery, PlanOut, PlanSummaryOut, TaskChangeIn, TaskIn,
+                                                     TaskListQuery, TaskOut, VocabularyOut, WaiverIn)
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1", description="Action plans, tasks, indicators and units")
-AREA = validate.Regexp(r"^\d{2}(\d{3})?$", error="must be a 2-digit province or 5-digit commune code")
-CODE = validate.Regexp(r"^[A-Za-z0-9_-]{2,64}$", error="letters, digits, _ or -, 2 to 64 characters")
 
 
 class UnitIn(Schema):
@@ -33,82 +41,6 @@ class UnitOut(Schema):
     kind = fields.String()
     area_code = fields.String()
     covers = fields.List(fields.String())
-
-
-class IndicatorIn(Schema):
-    code = fields.String(required=True, validate=validate.OneOf(list(INDICATORS)))
-    target = fields.Float(required=True, validate=validate.Range(min=0, max=1e9), allow_nan=False)
-
-
-class PlanIn(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    kind = fields.String(required=True, validate=validate.OneOf(PLAN_KINDS))
-    area_code = fields.String(required=True, validate=AREA)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    indicators = fields.List(fields.Nested(IndicatorIn), load_default=list, validate=validate.Length(max=50))
-
-
-class IndicatorOut(Schema):
-    code = fields.String()
-    name_vi = fields.String()
-    name_en = fields.String()
-    measure = fields.String()
-    target = fields.Float()
-    actual = fields.Integer(allow_none=True)
-    counted_from = fields.String(allow_none=True)
-    kinds = fields.List(fields.String())
-    per_person = fields.Boolean()
-    sums = fields.String(allow_none=True)
-
-
-class PlanOut(Schema):
-    id = fields.String()
-    version = fields.Integer()
-    title = fields.String()
-    kind = fields.String()
-    area_code = fields.String()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
-    indicators = fields.List(fields.Nested(IndicatorOut))
-
-
-class PlanSummaryOut(Schema):
-    id = fields.String()
-    version = fields.Integer()
-    title = fields.String()
-    area_code = fields.String()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
-
-
-class TaskIn(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    lead_unit = fields.String(required=True, validate=CODE)
-    supporting_units = fields.List(fields.String(validate=CODE), load_default=list,
-                                   validate=validate.Length(max=50))
-    due_on = fields.Date(required=True)
-
-
-class TaskOut(Schema):
-    id = fields.String()
-    version = fields.Integer()
-    plan_id = fields.String()
-    title = fields.String()
-    lead_unit = fields.String()
-    supporting_units = fields.List(fields.String())
-    due_on = fields.Date()
-
-
-def _plan_out(plan, counts) -> dict:
-    indicators = []
-    for item in plan.indicators:
-        definition = INDICATORS[item["code"]]
-        indicators.append({**vars(definition), "target": item["target"],
-                           "actual": counts.get(item["code"], 0) if definition.counted_from else None})
-    return {"id": plan.id, "version": plan.version, "title": plan.title, "kind": plan.kind,
-            "area_code": plan.area_code, "starts_on": plan.starts_on, "ends_on": plan.ends_on,
-            "indicators": indicators}
 
 
 def _unit_out(unit) -> dict:
@@ -135,13 +67,47 @@ class Units(MethodView):
         return _unit_out(unit), 201, etag(unit.version)
 
 
+def _plan_out(answer) -> dict:
+    plan, counts, periods = answer
+    indicators = [{**vars(INDICATORS[item.code]), "target": item.target,
+                   "actual": counts.get(item.code, 0) if INDICATORS[item.code].counted_from else None}
+                  for item in plan.indicators]
+    return {**vars(plan), "indicators": indicators, "reporting_periods": periods}
+
+
+def _plan_answer(answer, status: int = 200):
+    return _plan_out(answer), status, etag(answer[0].version)
+
+
+def _task_out(progress) -> dict:
+    task = progress.task
+    assignments = [{**vars(a), "status": progress.unit_statuses.get(a.unit_code)}
+                   for a in sorted(task.assignments.values(), key=lambda a: a.unit_code)]
+    return {**vars(task), "status": progress.status, "assignments": assignments, "unassigned": task.unassigned()}
+
+
+def _task_answer(task, status: int = 200):
+    """A changed task: its status is read afresh (it depends on reports)."""
+    return _task_out(ask(ReadTask(task.id))), status, etag(task.version)
+
+
+@blp.route("/vocabulary")
+class Vocabulary(MethodView):
+    @blp.response(200, VocabularyOut)
+    def get(self):
+        """Plan kinds, place types, tags (movements and programmes) and task statuses"""
+        return {"plan_kinds": PLAN_KINDS, "place_types": PLACE_TYPES, "tags": TAGS, "task_statuses": TASK_STATUSES}
+
+
 @blp.route("/plans")
 class Plans(MethodView):
+    @blp.arguments(PlanListQuery, location="query")
     @blp.response(200, PlanSummaryOut(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
-        """Plans covering your areas"""
-        items, total = ask(ListPlans(pagination_parameters.first_item, pagination_parameters.page_size))
+    def get(self, query, pagination_parameters):
+        """Plans covering your areas (drafts only for their coordinators)"""
+        items, total = ask(ListPlans(**query, first=pagination_parameters.first_item,
+                                     limit=pagination_parameters.page_size))
         pagination_parameters.item_count = total
         return items
 
@@ -149,34 +115,158 @@ class Plans(MethodView):
     @blp.arguments(PlanIn)
     @blp.response(201, PlanOut, headers=ETAG)
     def post(self, body):
-        """Create a plan with its indicators and targets"""
+        """Draft a plan with its indicators and targets"""
         plan = ask(CreatePlan(**body))
-        return _plan_out(plan, {}), 201, {**etag(plan.version), "Location": url_for("plans.Plan", plan_id=plan.id)}
+        answer, status, headers = _plan_answer(ask(ReadPlan(plan.id)), 201)
+        return answer, status, {**headers, "Location": url_for("plans.Plan", plan_id=plan.id)}
 
 
 @blp.route("/plans/<string:plan_id>")
 class Plan(MethodView):
     @blp.response(200, PlanOut, headers=ETAG)
     def get(self, plan_id):
-        """A plan with its indicators' targets and counted results"""
-        plan, counts = ask(ReadPlan(plan_id))
-        return _plan_out(plan, counts), 200, etag(plan.version)
+        """A plan: its document, status, revisions, reporting periods and indicators with counted results"""
+        return _plan_answer(ask(ReadPlan(plan_id)))
+
+    @takes_if_match
+    @blp.arguments(PlanChangesIn)
+    @blp.response(200, PlanOut, headers=ETAG)
+    def patch(self, body, plan_id):
+        """Change a draft (an issued plan changes by amendment)"""
+        ask(ChangePlanDraft(plan_id, body, if_match_version()))
+        return _plan_answer(ask(ReadPlan(plan_id)))
+
+
+def _plan_step(command):
+    ask(command)
+    return _plan_answer(ask(ReadPlan(command.plan_id)))
+
+
+@blp.route("/plans/<string:plan_id>/issue")
+class PlanIssue(MethodView):
+    @takes_if_match
+    @blp.arguments(IssueIn)
+    @blp.response(200, PlanOut, headers=ETAG)
+    def post(self, body, plan_id):
+        """Issue the draft under its document number and signature; its tasks are then announced to their units"""
+        return _plan_step(IssuePlan(plan_id=plan_id, expected_version=if_match_version(), **body))
+
+
+@blp.route("/plans/<string:plan_id>/start")
+class PlanStart(MethodView):
+    @takes_if_match
+    @blp.response(200, PlanOut, headers=ETAG)
+    def post(self, plan_id):
+        """Start carrying out an issued plan (the daily timer starts it on its first day)"""
+        return _plan_step(StartPlan(plan_id, if_match_version()))
+
+
+@blp.route("/plans/<string:plan_id>/amendments")
+class PlanAmendments(MethodView):
+    @takes_if_match
+    @blp.arguments(AmendmentIn)
+    @blp.response(200, PlanOut, headers=ETAG)
+    def post(self, body, plan_id):
+        """Amend a plan in force: a revision with its document number and reason"""
+        return _plan_step(AmendPlan(plan_id=plan_id, expected_version=if_match_version(), **body))
+
+
+@blp.route("/plans/<string:plan_id>/close")
+class PlanClose(MethodView):
+    @takes_if_match
+    @blp.arguments(CloseIn)
+    @blp.response(200, PlanOut, headers=ETAG)
+    def post(self, body, plan_id):
+        """Close the plan: every assignment's final report approved, or the assignment waived"""
+        return _plan_step(ClosePlan(plan_id=plan_id, expected_version=if_match_version(), **body))
+
+
+@blp.route("/plans/<string:plan_id>/copies")
+class PlanCopies(MethodView):
+    @idempotent
+    @blp.arguments(CopyIn)
+    @blp.response(201, PlanOut, headers=ETAG)
+    def post(self, body, plan_id):
+        """Copy the plan into a new draft for another period: dates shifted, tasks, units and targets kept"""
+        plan = ask(CopyPlan(plan_id=plan_id, **body))
+        answer, status, headers = _plan_answer(ask(ReadPlan(plan.id)), 201)
+        return answer, status, {**headers, "Location": url_for("plans.Plan", plan_id=plan.id)}
+
+
+@blp.route("/plans/<string:plan_id>/history")
+class History(MethodView):
+    @blp.response(200, PlanHistoryEntryOut(many=True))
+    def get(self, plan_id):
+        """Every change of the plan and its tasks, oldest first"""
+        return [{"type": envelope.type, "stream": f"{envelope.stream.type}:{envelope.stream.id}",
+                 "occurred_at": envelope.occurred_at, "actor": envelope.actor.id if envelope.actor else None,
+                 "data": envelope.data} for envelope, _ in ask(PlanHistory(plan_id))]
 
 
 @blp.route("/plans/<string:plan_id>/tasks")
 class Tasks(MethodView):
+    @blp.arguments(TaskListQuery, location="query")
     @blp.response(200, TaskOut(many=True))
     @blp.paginate()
-    def get(self, plan_id, pagination_parameters):
-        """The plan's tasks"""
-        items, total = ask(ListTasks(plan_id, pagination_parameters.first_item, pagination_parameters.page_size))
+    def get(self, query, plan_id, pagination_parameters):
+        """The plan's tasks with their status, by due date; filter by tag, status or unit"""
+        items, total = ask(ListTasks(plan_id, **query, first=pagination_parameters.first_item,
+                                     limit=pagination_parameters.page_size))
         pagination_parameters.item_count = total
-        return items
+        return [_task_out(item) for item in items]
 
     @idempotent
     @blp.arguments(TaskIn)
     @blp.response(201, TaskOut, headers=ETAG)
     def post(self, body, plan_id):
-        """Assign a task to a lead unit and supporting units"""
-        task = ask(AssignTask(plan_id=plan_id, **body))
-        return vars(task) | {"id": task.id, "version": task.version}, 201, etag(task.version)
+        """Add a task with its lead and supporting units, scope, targets and tags"""
+        task = ask(AssignTask(plan_id=plan_id, supporting_units=body.pop("supporting_units", []), **body))
+        answer, status, headers = _task_answer(task, 201)
+        return answer, status, {**headers, "Location": url_for("plans.Task", task_id=task.id)}
+
+
+@blp.route("/tasks/<string:task_id>")
+class Task(MethodView):
+    @blp.response(200, TaskOut, headers=ETAG)
+    def get(self, task_id):
+        """A task with its assignments, shares, the difference left unassigned and each unit's status"""
+        progress = ask(ReadTask(task_id))
+        return _task_out(progress), 200, etag(progress.task.version)
+
+    @takes_if_match
+    @blp.arguments(TaskChangeIn)
+    @blp.response(200, TaskOut, headers=ETAG)
+    def patch(self, body, task_id):
+        """Change a task; in a plan in force, cite the amendment (reason and document number)"""
+        return _task_answer(ask(ChangeTask(task_id=task_id, expected_version=if_match_version(), **body)))
+
+
+@blp.route("/tasks/<string:task_id>/assignments/<string:unit_code>")
+class Assignment(MethodView):
+    @takes_if_match
+    @blp.arguments(AssignmentIn)
+    @blp.response(200, TaskOut, headers=ETAG)
+    def put(self, body, task_id, unit_code):
+        """Assign a unit its share of each target; all units' shares may not exceed a target"""
+        return _task_answer(ask(AssignUnit(task_id, unit_code, body["shares"], if_match_version())))
+
+
+@blp.route("/tasks/<string:task_id>/assignments/<string:unit_code>/waiver")
+class Waiver(MethodView):
+    @takes_if_match
+    @blp.arguments(WaiverIn)
+    @blp.response(200, TaskOut, headers=ETAG)
+    def post(self, body, task_id, unit_code):
+        """Waive a unit's assignment, saying why: the plan can close without its report"""
+        return _task_answer(ask(WaiveAssignment(task_id, unit_code, body["reason"], if_match_version())))
+
+
+@blp.route("/my/tasks")
+class MyTaskList(MethodView):
+    @blp.response(200, TaskOut(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Your unit's tasks in plans in force, by due date, with your own assignment's status"""
+        items, total = ask(MyTasks(pagination_parameters.first_item, pagination_parameters.page_size))
+        pagination_parameters.item_count = total
+        return [_task_out(item) for item in items]

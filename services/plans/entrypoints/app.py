@@ -9,6 +9,11 @@ from shared.web import create_base_app
 from services.plans.bootstrap import bootstrap
 from services.plans.entrypoints.api import blp
 from services.plans.entrypoints.direction_api import direction_blp
+from services.plans.entrypoints.exports_api import exports_blp
+from services.plans.entrypoints.hotspots_api import hotspots_blp
+from services.plans.entrypoints.reports_api import reports_blp
+from services.plans.entrypoints.resources_api import resources_blp
+from services.plans.entrypoints.rollup_api import rollup_blp
 from services.roles import ROLES
 
 
@@ -19,4 +24,9 @@ def create_app(settings: Settings | None = None):
                                verifier=verifier_from(settings, ROLES))
     api.register_blueprint(blp)
     api.register_blueprint(direction_blp)
+    api.register_blueprint(hotspots_blp)
+    api.register_blueprint(resources_blp)
+    api.register_blueprint(reports_blp)
+    api.register_blueprint(exports_blp)
+    api.register_blueprint(rollup_blp)
     return app

@@ -1,6 +1,7 @@
 """Command line of the plans service: `python -m services.plans.entrypoints.cli recount-indicators [--plan ID]
 [--fix]` recounts the indicators computed from case events from the cases event log and reports any difference
-with the ledger (exit status 1 when there is one)."""
+with the ledger (exit status 1 when there is one); `rebuild-rollup [--plan ID]` folds the roll-up again from
+scratch (entrypoints/rollup_cli.py)."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,7 @@ from shared.settings import Settings, SettingsError
 
 from services.plans.bootstrap import bootstrap
 from services.plans.domain.commands import RecountIndicators
+from services.plans.entrypoints import rollup_cli
 
 
 def _table(results) -> Table:
@@ -70,9 +72,12 @@ def main(argv=None) -> int:
     recount.add_argument("--plan", help="only this plan (its id)")
     recount.add_argument("--fix", action="store_true",
                          help="add the contributions the ledger misses; extras are listed, never deleted")
+    rollup_cli.add_parser(commands)
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 140))
     try:
+        if args.command == "rebuild-rollup":
+            return rollup_cli.rebuild_rollup(args, console)
         return recount_indicators(args, console)
     except SettingsError as error:
         Console(stderr=True).print(f"[red]{error}[/red]")

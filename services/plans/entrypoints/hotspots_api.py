@@ -33,7 +33,7 @@ class CoordinatesSchema(Schema):
 
 class HotspotIn(Schema):
     place_name = fields.String(required=True, validate=[validate.Length(min=1, max=300),
-                                                        validate.Regexp(r"\S", error="name the place")])
+                                                        validate.Regexp(r"^[ \t\n\r]*[^ \t\n\r]", error="name the place")])
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
     address = fields.String(allow_none=True, validate=validate.Length(max=500))
     commune_code = fields.String(required=True, validate=COMMUNE)

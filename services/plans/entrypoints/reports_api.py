@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
 from shared.idempotency import idempotent
@@ -11,9 +11,10 @@ from shared.refusals import REASON_MIN_LENGTH
 from shared.web import Blueprint
 
 from services.plans.domain.commands import ApproveReport, ReturnReport, ReviseReport, SaveReport, SubmitReport
-from services.plans.domain.crackdown import DRUG_MEASURES, OFFENCES, is_number
+from services.plans.domain.crackdown import DRUG_MEASURES, OFFENCES
 from services.plans.domain.queries import ListReports, ReadReport, ReportFilters
 from services.plans.domain.reports import COMMENTS_MIN_LENGTH, REPORT_STATUSES
+from services.plans.entrypoints.plan_schemas import IndicatorFiguresIn
 
 reports_blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                         description="Progress reports on assignments, their review and approval, crackdown figures")
@@ -24,22 +25,6 @@ ASSIGNMENT = "/tasks/<string:task_id>/assignments/<string:unit_code>/reports/<st
 def _written(minimum: int, what: str):
     return [validate.Length(max=4000), validate.Regexp(rf"^\s*\S[\s\S]{{{minimum - 2},}}\S\s*$",
                                                        error=f"{what}, in at least {minimum} characters")]
-
-
-class Figures(fields.Dict):
-    """Indicator code -> a non-negative number; an error names `values.<code>`."""
-
-    def __init__(self, **kwargs):
-        super().__init__(keys=fields.String(validate=CODE),
-                         values=fields.Float(allow_nan=False, validate=validate.Range(min=0, max=1e12)), **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, dict):
-            errors = {str(code): ["is not a number" if not is_number(figure) else "is negative"]
-                      for code, figure in value.items() if not is_number(figure) or figure < 0}
-            if errors:
-                raise ValidationError(errors)
-        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class DocumentIn(Schema):
@@ -72,13 +57,13 @@ class CrackdownIn(Schema):
 
 
 class ReportIn(Schema):
-    values = Figures(load_default=dict, validate=validate.Length(max=50), metadata={
+    values = fields.Nested(IndicatorFiguresIn, load_default=dict, metadata={
         "description": "A figure per indicator of the task; drug_cases, suspects and drugs_seized_g are derived "
                        "from crackdown figures (a figure typed as well must agree)"})
     narrative = fields.String(allow_none=True, validate=validate.Length(max=20_000))
     documents = fields.List(fields.Nested(DocumentIn), load_default=list, validate=validate.Length(max=50))
-    crackdown = fields.Nested(CrackdownIn, allow_none=True, metadata={
-        "description": "Police units only: cases and suspects by offence, seizures by drug"})
+    crackdown = fields.Nested(CrackdownIn, metadata={
+        "description": "Police units only: cases and suspects by offence, seizures by drug; left out when none"})
 
 
 class RevisionIn(ReportIn):
@@ -175,7 +160,8 @@ def _answered(report, status: int = 200):
 
 
 def _content(body: dict) -> dict:
-    return {**body, "documents": tuple(body.get("documents", ()))}
+    """A report without crackdown figures leaves the field out (the API document's object takes no null)."""
+    return {**body, "documents": tuple(body.get("documents", ())), "crackdown": body.get("crackdown")}
 
 
 @reports_blp.route(ASSIGNMENT)

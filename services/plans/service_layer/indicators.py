@@ -10,6 +10,7 @@ from shared.envelope import Envelope
 from services.plans.domain.commands import CountCaseEvent
 from services.plans.domain.model import IndicatorDefinition, indicators_counting
 from services.plans.service_layer.ports import Contribution, IndicatorLedger, PlanRow, PlanViews
+from services.plans.service_layer.rollup import RollupRefresher
 
 EVENT_DAY_FIELDS = ("opened_on", "effective_on", "provided_on")
 
@@ -44,9 +45,16 @@ def record(contribution: Contribution, ledger: IndicatorLedger) -> bool:
                       contribution.event_id, contribution.area_code, counted_on=contribution.counted_on)
 
 
-def count_case_event(command: CountCaseEvent, principal, views: PlanViews, ledger: IndicatorLedger) -> int:
-    """How many contributions the event added; a redelivered event, or a person counted per person, adds none."""
-    return sum(record(contribution, ledger) for contribution in contributions_of(command.event, views.plans()))
+def count_case_event(command: CountCaseEvent, principal, views: PlanViews, ledger: IndicatorLedger,
+                     rollup: RollupRefresher) -> int:
+    """How many contributions the event added; a redelivered event, or a person counted per person, adds none.
+    The roll-up's row of each commune the event counts in is folded again even when nothing was added, so a crash
+    between counting and folding heals when the event is delivered again."""
+    contributions = contributions_of(command.event, views.plans())
+    added = sum(record(contribution, ledger) for contribution in contributions)
+    for plan_id, area_code in sorted({(c.plan_id, c.area_code or "") for c in contributions}):
+        rollup.refresh_area(plan_id, area_code or None)
+    return added
 
 
 HANDLERS = {CountCaseEvent: count_case_event}

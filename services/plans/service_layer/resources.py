@@ -6,11 +6,12 @@ import uuid
 
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.errors import InvalidInput, NotAuthorised, NotFound
+from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 from shared.refusals import domain_refusals
 
 from services.plans.domain.access import may_manage
 from services.plans.domain.commands import PlanBudgetLine, RecordSpending
+from services.plans.domain.plan import CLOSED
 from services.plans.domain.queries import ListBudgetLines, ReadBudgetLine
 from services.plans.domain.resources import BudgetLine, Spending
 from services.plans.service_layer.plans import visible_plan
@@ -38,6 +39,9 @@ def plan_budget_line(command: PlanBudgetLine, principal: Principal, uow: PlansUn
     plan = visible_plan(command.plan_id, principal, uow.plans)
     if not may_manage(principal, plan.area_code):
         raise NotAuthorised(MANAGERS_ONLY)
+    if plan.status == CLOSED:
+        raise Conflict("the plan is closed: its budget takes no new lines (spending is still recorded, for the "
+                       "settlement of accounts after it closes)")
     if command.task_id is not None:
         task = uow.tasks.get(command.task_id)
         if task is None or task.plan_id != plan.id:

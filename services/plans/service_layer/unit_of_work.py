@@ -1,20 +1,65 @@
-"""Saving the plans service's new units, plans and tasks, each under its stream; a unit's code is its id, so a
-second registration of it collides and answers 409."""
+"""The one routine of every change in the plans service: load once, check that the caller may see and change
+the aggregate and that it is still at the version the caller read, let the domain decide (its refusals become the
+answers callers get, shared/refusals.py), save. New units, plans, tasks and reports are added under their stream;
+an id that exists (a unit's code, a report's assignment and period) collides and answers 409."""
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from shared.auth import Principal
 from shared.envelope import Actor
-from shared.errors import ConcurrencyConflict, Conflict
+from shared.errors import ConcurrencyConflict, Conflict, NotAuthorised, NotFound, expect_version
 from shared.ports import Repository
+from shared.refusals import domain_refusals
 
 
 class PlansUnitOfWork:
-    def __init__(self, units: Repository, plans: Repository, tasks: Repository):
-        self.units, self.plans, self.tasks = units, plans, tasks
+    def __init__(self, **repositories: Repository):
+        """One repository per stream type: `units`, `plans`, `tasks`, `reports`, `hotspots`, `budget_lines`..."""
+        self.repositories = repositories
+        for name, repository in repositories.items():
+            setattr(self, name, repository)
 
-    def add(self, aggregate, principal: Principal) -> None:
-        repository = {"unit": self.units, "plan": self.plans, "task": self.tasks}[aggregate.stream_type]
+    def _repository_of(self, stream_type: str) -> Repository:
+        return self.repositories[f"{stream_type}s"]
+
+    def visible(self, stream_type: str, aggregate_id: str, principal: Principal,
+                may_see: Callable[[Principal, object], bool]):
+        """The aggregate, if the caller may see it; otherwise 404 as if there were none."""
+        aggregate = self._repository_of(stream_type).get(aggregate_id)
+        if aggregate is None or not may_see(principal, aggregate):
+            raise NotFound(f"no {stream_type.replace('_', ' ')} {aggregate_id} visible to you")
+        return aggregate
+
+    @contextmanager
+    def changing(self, stream_type: str, aggregate_id: str, principal: Principal, expected_version: int | None,
+                 may_see: Callable[[Principal, object], bool],
+                 may_change: Callable[[Principal, object], bool]) -> Iterator[object]:
+        """The aggregate to change inside the block, saved when the block ends without an error: 404 unless the
+        caller may see it, 403 unless they may change it, 412 unless it is at `expected_version` (If-Match)."""
+        aggregate = self.visible(stream_type, aggregate_id, principal, may_see)
+        if not may_change(principal, aggregate):
+            raise NotAuthorised(f"you may not change this {stream_type.replace('_', ' ')}")
+        expect_version(aggregate.version, expected_version)
+        with domain_refusals():
+            yield aggregate
+        self.save(aggregate, principal)
+
+    def save(self, aggregate, principal: Principal | None) -> None:
+        """Saved as the caller, or as the plans worker (timers, consumers) when there is none."""
         try:
-            repository.save(aggregate, Actor.of(principal))
+            self._repository_of(aggregate.stream_type).save(aggregate, _actor(principal))
         except ConcurrencyConflict:
-            raise Conflict(f"{aggregate.stream_type} {aggregate.id} already exists") from None
+            raise Conflict(f"the {aggregate.stream_type.replace('_', ' ')} {aggregate.id} changed meanwhile; "
+                           "read it again") from None
+
+    def add(self, aggregate, principal: Principal | None) -> None:
+        try:
+            self._repository_of(aggregate.stream_type).save(aggregate, _actor(principal))
+        except ConcurrencyConflict:
+            raise Conflict(f"{aggregate.stream_type.replace('_', ' ')} {aggregate.id} already exists") from None
+
+
+def _actor(principal: Principal | None) -> Actor:
+    return Actor.of(principal) if principal is not None else Actor.system("plans")
