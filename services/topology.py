@@ -14,10 +14,10 @@ from shared.settings import SERVICES
 
 from services.notifications.entrypoints import consumers as notifications_consumers
 from services.plans.entrypoints import consumers as plans_consumers
-from services.plans.entrypoints import rollup_consumer as plans_rollup
 
-SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, plans_consumers.OWN_INDICATORS,
-                 plans_rollup.ROLLUP, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
+SUBSCRIPTIONS = [*plans_consumers.handlers(bus=None), *notifications_consumers.handlers(bus=None)]
+"""Every queue a worker consumes, taken from the workers' own handler tables (building them calls no bus), so a
+new consumer cannot be left out of the topology."""
 
 
 def definitions(vhost: str = "donghanh") -> dict:

@@ -11,11 +11,12 @@ class WorkingCalendar(Protocol):
 
 
 def add_working_days(day: date, count: int, working: WorkingCalendar) -> date:
-    current = day
-    while count > 0:
-        current += timedelta(days=1)
+    """`count` working days after `day`, or before it when `count` is negative."""
+    current, step, left = day, timedelta(days=1 if count >= 0 else -1), abs(count)
+    while left > 0:
+        current += step
         if working.is_working_day(current):
-            count -= 1
+            left -= 1
     return current
 
 

@@ -45,6 +45,7 @@ DOMAIN_RULES = {
     "POST /api/v1/plans/{plan_id}/amendments": {"reason", "amended_on", "changes.ends_on",
                                                 "changes.summary_report_due_on", "changes.indicators"},
     "POST /api/v1/plans/{plan_id}/close": {"closed_on"},
+    "GET /api/v1/plans/{plan_id}/rollup": {"period"},
     "POST /api/v1/plans/{plan_id}/tasks": {"lead_unit", "supporting_units", "supporting_units.*", "areas.*",
                                            "starts_on", "due_on", "indicators"},
     "PATCH /api/v1/tasks/{task_id}": {"reason", "document_number", "supporting_units", "supporting_units.*",

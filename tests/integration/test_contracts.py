@@ -24,7 +24,6 @@ from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS
     alert_list_fields
 from services.notifications import contracts as notifications_contracts
 from services.notifications.domain.model import ROUTES, Alert
-from services.notifications.entrypoints import consumers as notifications_consumers
 from services.plans.adapters.documents import DOCUMENTS as PLANS_DOCUMENTS, PlanSnapshot, TaskSnapshot, \
     UnitSnapshot, plan_list_fields, task_list_fields, unit_list_fields
 from services.plans import contracts as plans_contracts
@@ -32,19 +31,17 @@ from services.plans.domain.model import Unit
 from services.plans.domain.plan import IndicatorTarget, Plan
 from services.plans.domain.notices import DEADLINE_NOTICES, Notice
 from services.plans.domain.task import Task
-from services.plans.entrypoints import consumers as plans_consumers
-from services.plans.entrypoints import rollup_consumer as plans_rollup
 from services.plans.adapters.documents import HotspotSnapshot, hotspot_list_fields
 from services.plans.domain.hotspots import Coordinates, Hotspot
 from services.plans.domain.resources import BudgetLine
 from services.plans.adapters.documents import ReportSnapshot, report_list_fields
 from services.plans.domain.periods import ReportingPeriod
 from services.plans.domain.reports import Report, report_content
+from services import topology
 
 AGGREGATES = {"cases": [Case, AccessGrant], "plans": [Unit, Plan, Task, Hotspot, BudgetLine, Report],
               "notifications": [Alert]}
-SUBSCRIPTIONS = [plans_consumers.INDICATORS, plans_consumers.DIRECTION, plans_consumers.OWN_INDICATORS,
-                 plans_rollup.ROLLUP, notifications_consumers.ALERTS, notifications_consumers.DIRECTORY]
+SUBSCRIPTIONS = topology.SUBSCRIPTIONS
 ACTOR = Actor("contract-test", "admin")
 PUBLISHED = {"cases": cases_contracts.CONTRACTS, "plans": plans_contracts.CONTRACTS,
              "notifications": notifications_contracts.CONTRACTS}

@@ -102,3 +102,20 @@ def test_unpublished_events_are_stored_without_an_outbox_entry(store):
     store.append([first, second], unpublished={second.id})
     assert [e.stream.version for e in store.load("s5")] == [1, 2]
     assert [p.event_id for p in PendingEvent.objects(stream_id="s5")] == [first.id]
+
+
+def test_a_cached_aggregate_is_never_older_than_the_log_and_callers_never_share_it(store):
+    """Two processes' repositories (two caches) over one log: a change one makes is what the other reads next;
+    what `get` hands out is the caller's own copy, and `read` is the cached instance only while it is current."""
+    here = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields, cache_size=4)
+    there = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields, cache_size=4)
+    here.save(Case.open("c11", "n", "P", "22366", date(2026, 8, 1), "tested", "law-120-2025"), Actor("u", "caseworker"))
+    assert here.read("c11").version == there.read("c11").version == 1
+    changed = there.get("c11")
+    changed.assign_worker("w9")
+    there.save(changed, Actor("u", "caseworker"))
+    assert (here.read("c11").version, here.read("c11").assigned_worker) == (2, "w9")
+    mine = here.get("c11")
+    mine.assign_worker("someone-else")
+    assert here.get("c11").assigned_worker == "w9" and here.read("c11").assigned_worker == "w9"
+    assert here.get("c11") is not here.get("c11")

@@ -3,6 +3,8 @@ its secret (parsed with `icalendar`), and a plan's consolidated report as XLSX (
 cell) and CSV, read from the roll-up."""
 import csv
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -245,3 +247,25 @@ def test_others_than_the_areas_coordinators_auditors_and_admins_get_404(client, 
     for name in ("report.xlsx", "report.csv"):
         refused = client.get(f"/api/v1/plans/{plan['id']}/{name}", headers=people[who])
         assert refused.status_code == 404 and refused.mimetype == "application/problem+json"
+
+
+def test_secrets_minted_at_once_never_hand_out_a_dead_url(app, client, people, plan):
+    """Each mint that answers 201 holds a generation of its own, and the last of them is the one that opens."""
+    barrier = threading.Barrier(6)
+
+    def mint(_):
+        with app.test_client() as own:
+            barrier.wait()
+            return own.post("/api/v1/units/UBX-22366/calendar-token", headers=people["committee"])
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(mint, range(6)))
+    won = [a.get_json() for a in answers if a.status_code == 201]
+    assert won and all(a.status_code in (201, 409) for a in answers)
+    generations = [int(a.headers["ETag"].strip('"')) for a in answers if a.status_code == 201]
+    assert len(set(generations)) == len(generations)
+    newest = won[generations.index(max(generations))]
+    address = lambda body: f"{urlsplit(body['url']).path}?{urlsplit(body['url']).query}"  # noqa: E731
+    assert client.get(address(newest)).status_code == 200
+    for older in (w for w in won if w is not newest):
+        assert client.get(address(older)).status_code == 404

@@ -83,6 +83,10 @@ def test_a_plan_is_drafted_with_shares_issued_announced_and_seen_by_its_units(ap
         ("UBX-22333", {"outreach_sessions": 30.0}), ("UBX-22366", {"outreach_sessions": 60.0})]
     assert client.get(f"/api/v1/plans/{plan['id']}", headers=reporter).status_code == 404
     assert client.get("/api/v1/my/tasks", headers=reporter).get_json() == []
+    draft_report = client.put(f"/api/v1/tasks/{task['id']}/assignments/UBX-22366/reports/W1", headers=reporter,
+                              json={"values": {"outreach_sessions": 1}})
+    assert draft_report.status_code == 404, draft_report.get_json()
+    assert client.get(f"/api/v1/plans/{plan['id']}/reports", headers=reporter).status_code == 404
 
     current = client.get(f"/api/v1/plans/{plan['id']}", headers=coordinator)
     issued, _ = created(client.post(f"/api/v1/plans/{plan['id']}/issue", json=ISSUE, headers={

@@ -108,11 +108,20 @@ def test_a_lead_and_a_supporting_unit_see_the_task_due_date_and_an_assigned_unit
     assert keys("SGD-T56", [plan], [task]) == keys("CA-T56", [plan], [task]) == [("task-due.t1", date(2026, 6, 25))]
     assigned = keys("UBX-22366", [plan], [task])
     assert ("task-due.t1", date(2026, 6, 25)) in assigned
+    # the task runs 1 to 25 June: no report is owed for W5 (29-30 June), which begins after it is due
     assert [k for k, _ in assigned if k.startswith("report-due")] == [
-        "report-due.t1.W1", "report-due.t1.W2", "report-due.t1.W3", "report-due.t1.W4", "report-due.t1.final",
-        "report-due.t1.W5"]
+        "report-due.t1.W1", "report-due.t1.W2", "report-due.t1.W3", "report-due.t1.W4", "report-due.t1.final"]
     assert dict(assigned)["report-due.t1.W1"] == date(2026, 6, 9)  # two working days after Sunday 7 June
     assert keys("YT-22366", [plan], [task]) == []
+
+
+def test_a_task_of_july_owes_no_report_for_the_months_before_it_starts():
+    plan = Plan.draft("y", "Kế hoạch năm 2026", "yearly", "56", date(2026, 1, 1), date(2026, 12, 31), TARGETS)
+    plan.issue("UBND tỉnh Khánh Hòa", "15/KH-UBND", date(2026, 1, 2), "Người ký", date(2026, 1, 3))
+    task = Task.draft("t9", plan, "Cao điểm hè", "SGD-T56", [], date(2026, 7, 1), date(2026, 8, 31), indicators=TARGETS)
+    task.assign("UBX-22366", COMMUNE, {"outreach_sessions": 10}, date(2026, 6, 20))
+    assert [k for k, _ in keys("UBX-22366", [plan], [task]) if k.startswith("report-due")] == [
+        "report-due.t9.2026-07", "report-due.t9.2026-08", "report-due.t9.final"]
 
 
 def test_the_coordinating_unit_sees_the_summary_report_and_nothing_of_a_draft_or_a_waived_assignment():
@@ -152,7 +161,7 @@ def test_the_feed_parses_with_all_day_events_stable_uids_reminders_and_the_calen
     assert str(first["X-WR-CALNAME"]) == "Hạn công việc phòng, chống ma túy - UBND phường Bắc Nha Trang"
     events = first.walk("VEVENT")
     assert [str(e["UID"]) for e in events] == [str(e["UID"]) for e in second.walk("VEVENT")]
-    assert len({str(e["UID"]) for e in events}) == len(events) == 7
+    assert len({str(e["UID"]) for e in events}) == len(events) == 6
     due = next(e for e in events if str(e["UID"]) == "UBX-22366.task-due.t1@plans.donghanh")
     assert due.decoded("DTSTART") == date(2026, 6, 25) and due.decoded("DTEND") == date(2026, 6, 26)
     assert str(due["SUMMARY"]) == "Hạn hoàn thành nhiệm vụ (được giao): Tuyên truyền trong trường học"

@@ -219,9 +219,21 @@ def test_the_action_month_reports_weekly_a_yearly_plan_monthly_and_both_a_final_
     yearly = reporting_periods("yearly", date(2026, 1, 1), date(2026, 12, 31), None, Weekdays())
     assert [p.code for p in yearly] == [f"2026-{m:02d}" for m in range(1, 13)] + [FINAL]
     assert yearly[-1].due_on == date(2027, 1, 7)
+    compiled = reporting_periods("yearly", date(2026, 1, 1), date(2026, 12, 31), date(2027, 1, 20), Weekdays())
+    assert compiled[-1].due_on == date(2027, 1, 15)  # three working days before the summary report goes up
     with pytest.raises(DecisionInvalid) as invalid:
         period_named(periods, "2026-07")
     assert invalid.value.field == "period"
+
+
+def test_a_task_of_july_is_not_noticed_for_reports_of_the_months_before_it_starts():
+    plan = Plan.draft("y", "Kế hoạch năm 2026", "yearly", "56", date(2026, 1, 1), date(2026, 12, 31), [])
+    task = Task.draft("t", plan, "Cao điểm hè", "CAX-22366", [], date(2026, 7, 1), date(2026, 8, 31),
+                      indicators=[IndicatorTarget("outreach_sessions", 10)])
+    task.assign("CAX-22366", "22366", {"outreach_sessions": 10}, date(2026, 6, 20))
+    periods = reporting_periods(plan.kind, plan.starts_on, plan.ends_on, None, Weekdays())
+    assert report_deadlines(task, periods, set(), date(2026, 4, 10)) == []
+    assert [n.period for n in report_deadlines(task, periods, set(), date(2026, 9, 10))] == ["2026-07", "2026-08"]
 
 
 def test_deadlines_are_noticed_once_and_not_when_reported_or_done():

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from mongoengine import DateTimeField, Document, IntField, StringField
+from mongoengine.errors import NotUniqueError
+
+from shared.errors import ConcurrencyConflict
 
 
 class CalendarTokenRecord(Document):
@@ -26,12 +29,23 @@ class CalendarTokens:
         return record.generation if record else 0
 
     def replace(self, unit_code: str, digest: str, minted_at: datetime, minted_by: str) -> int:
-        """Keep `digest` as the unit's only token; the generation it is (1 for the first)."""
+        """Keep `digest` as the unit's only token; the generation it is (1 for the first). Two mints at once
+        cannot both win: the first inserts or moves the generation on, the second finds it moved and raises
+        ConcurrencyConflict (the caller asks again), so no one is handed a URL that is already dead."""
         current = CalendarTokenRecord.objects(unit_code=unit_code).first()
-        generation = current.generation + 1 if current else 1
-        CalendarTokenRecord(unit_code=unit_code, digest=digest, generation=generation, minted_at=minted_at,
-                            minted_by=minted_by).save()
-        return generation
+        fields = {"digest": digest, "minted_at": minted_at, "minted_by": minted_by}
+        if current is None:
+            try:
+                CalendarTokenRecord(unit_code=unit_code, generation=1, **fields).save(force_insert=True)
+            except NotUniqueError:
+                raise ConcurrencyConflict(f"calendar:{unit_code}", 0) from None
+            return 1
+        moved = CalendarTokenRecord._get_collection().update_one(
+            {"_id": unit_code, "generation": current.generation},
+            {"$set": {**fields, "generation": current.generation + 1}})
+        if moved.matched_count != 1:
+            raise ConcurrencyConflict(f"calendar:{unit_code}", current.generation)
+        return current.generation + 1
 
 
 DOCUMENTS = (CalendarTokenRecord,)

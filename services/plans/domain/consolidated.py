@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from shared import areas
 
-from services.plans.domain.model import INDICATORS
+from services.plans.domain.model import is_computed
 
 REPORT_READERS = ("plan_coordinator", "auditor", "admin")
 """The standing office compiles and sends the report; auditors and admins read it. Units see their own figures
@@ -41,15 +41,10 @@ def may_export(principal, plan) -> bool:
     return principal.has_role(*REPORT_READERS) and areas.within_any(principal.areas, plan.area_code)
 
 
-def counted_from_cases(indicator_code: str) -> bool:
-    definition = INDICATORS.get(indicator_code)
-    return definition is not None and definition.counted_from is not None
-
-
 def achieved(indicator_code: str, reported: float | None, computed: float | None) -> float | None:
     """What counts toward the target: the cases' count for an indicator computed from them, the units' figure
     otherwise."""
-    return computed if counted_from_cases(indicator_code) else reported
+    return computed if is_computed(indicator_code) else reported
 
 
 def ratio(value: float | None, target: float | None) -> float | None:

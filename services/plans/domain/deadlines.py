@@ -14,7 +14,7 @@ from shared import areas
 from shared.working_days import WorkingCalendar
 
 from services.plans.domain.access import COORDINATORS
-from services.plans.domain.periods import FINAL, ReportingPeriod, reporting_periods
+from services.plans.domain.periods import FINAL, ReportingPeriod, owes, reporting_periods
 
 COORDINATING_UNIT_KINDS = ("provincial_committee", "commune_committee")
 """The People's Committee of the plan's area, where the standing office sits, compiles and sends the summary
@@ -78,6 +78,8 @@ def _task_deadlines(unit_code: str, plan, task, working: WorkingCalendar) -> lis
     if assignment is None or assignment.waived:
         return deadlines
     for period in reporting_periods(plan.kind, plan.starts_on, plan.ends_on, plan.summary_report_due_on, working):
+        if not owes(task, period):
+            continue
         deadlines.append(Deadline(f"report-due.{task.id}.{period.code}", period.due_on,
                                   f"Hạn nộp báo cáo {period_words(period)}: {task.title}",
                                   f"{about}\nKỳ báo cáo: {period.starts_on:%d/%m/%Y} - {period.ends_on:%d/%m/%Y}"))

@@ -67,6 +67,12 @@ INDICATORS = {i.code: i for i in (
 COUNTED_EVENT_TYPES = tuple(sorted({d.counted_from for d in INDICATORS.values() if d.counted_from}))
 
 
+def is_computed(code: str) -> bool:
+    """Counted from events (cases, hotspots), never reported by hand."""
+    definition = INDICATORS.get(code)
+    return definition is not None and definition.counted_from is not None
+
+
 def indicators_counting(event_type: str, data: dict) -> list[IndicatorDefinition]:
     return [d for d in INDICATORS.values() if d.counts(event_type, data)]
 

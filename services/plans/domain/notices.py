@@ -6,15 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from services.plans.domain.periods import ReportingPeriod
+from services.plans.domain.periods import ReportingPeriod, owes
 from services.plans.domain.progress import DONE
+from services.plans.domain.reports import APPROVED, UNDER_REVIEW
 
 WARNING_DAYS = 7
 """Days before a deadline when its unit is told it is due soon (configuration; default)."""
 TASK_DUE_SOON, TASK_OVERDUE = "plans.task.due_soon", "plans.task.overdue"
 REPORT_DUE_SOON, REPORT_OVERDUE = "plans.report.due_soon", "plans.report.overdue"
 DEADLINE_NOTICES = (TASK_DUE_SOON, TASK_OVERDUE, REPORT_DUE_SOON, REPORT_OVERDUE)
-ACCOUNTED = ("submitted", "resubmitted", "approved")
+ACCOUNTED = (*UNDER_REVIEW, APPROVED)
 """Report statuses that meet a deadline: a draft or a returned report does not."""
 
 
@@ -50,7 +51,7 @@ def report_deadlines(task, periods: list[ReportingPeriod], accounted: set[tuple[
     deadlines = []
     for assignment in task.live_assignments():
         for period in periods:
-            if (assignment.unit_code, period.code) in accounted or period.starts_on > task.due_on:
+            if (assignment.unit_code, period.code) in accounted or not owes(task, period):
                 continue
             notice = _notice_of(period.due_on, today, REPORT_DUE_SOON, REPORT_OVERDUE)
             if notice:

@@ -54,18 +54,15 @@ def reporting_periods(kind: str, starts_on: date, ends_on: date, summary_report_
     periods = [ReportingPeriod(code, period_kind, start, end, add_working_days(end, INTERIM_REPORT_WORKING_DAYS,
                                                                                working))
                for code, period_kind, start, end in interim]
-    final_due = (_working_days_before(summary_report_due_on, COMPILING_WORKING_DAYS, working)
+    final_due = (add_working_days(summary_report_due_on, -COMPILING_WORKING_DAYS, working)
                  if summary_report_due_on else add_working_days(ends_on, FINAL_REPORT_WORKING_DAYS, working))
     return [*periods, ReportingPeriod(FINAL, FINAL, starts_on, ends_on, max(final_due, ends_on))]
 
 
-def _working_days_before(day: date, count: int, working: WorkingCalendar) -> date:
-    current = day
-    while count > 0:
-        current -= timedelta(days=1)
-        if working.is_working_day(current):
-            count -= 1
-    return current
+def owes(task, period: ReportingPeriod) -> bool:
+    """An assignment owes the final report, and an interim report for each period its task's span touches: a task
+    of July and August reports for July and August, never for the months before it starts."""
+    return period.code == FINAL or (period.starts_on <= task.due_on and period.ends_on >= task.starts_on)
 
 
 def period_named(periods: list[ReportingPeriod], code: str, field_name: str = "period") -> ReportingPeriod:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Protocol
 
 from services.plans.domain.periods import FINAL
+from services.plans.domain.reports import APPROVED, UNDER_REVIEW
 
 NOT_STARTED, ON_TRACK, AT_RISK, OVERDUE, DONE = "not_started", "on_track", "at_risk", "overdue", "done"
 TASK_STATUSES = (NOT_STARTED, ON_TRACK, AT_RISK, OVERDUE, DONE)
@@ -23,12 +24,11 @@ class ReportFigures(Protocol):
     approved_values: dict[str, float] | None
 
 
-SUBMITTED_STATUSES = ("submitted", "resubmitted")
 
 
 def _standing(report: ReportFigures, approved_only: bool) -> dict[str, float] | None:
     """The figures a report stands for: the approved ones, or (for pace) the newest submitted ones."""
-    if not approved_only and report.status in SUBMITTED_STATUSES:
+    if not approved_only and report.status in UNDER_REVIEW:
         return report.values
     return report.approved_values
 
@@ -51,7 +51,7 @@ def reported_figures(reports: list[ReportFigures], approved_only: bool = False) 
 
 
 def final_approved(reports: list[ReportFigures]) -> bool:
-    return any(r.period == FINAL and r.status == "approved" for r in reports)
+    return any(r.period == FINAL and r.status == APPROVED for r in reports)
 
 
 def elapsed(starts_on: date, due_on: date, today: date) -> float:

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from services.plans.domain.model import INDICATORS
-from services.plans.domain.periods import FINAL, ReportingPeriod
+from services.plans.domain.model import INDICATORS, is_computed
+from services.plans.domain.periods import FINAL, ReportingPeriod, owes
 from services.plans.domain.progress import TASK_STATUSES, combined, final_approved, reported_figures, status_of
 from services.plans.domain.reports import APPROVED, UNDER_REVIEW
 
@@ -53,11 +53,6 @@ class RolledFigure(Protocol):
     area_code: str | None
     counted_on: date
     amount: float
-
-
-def is_computed(code: str) -> bool:
-    definition = INDICATORS.get(code)
-    return definition is not None and definition.counted_from is not None
 
 
 @dataclass
@@ -255,11 +250,6 @@ def outermost(area_codes: Iterable[str], covers: Callable[[str, str], bool]) -> 
     return [a for a in codes if not any(b != a and covers(b, a) for b in codes)]
 
 
-def _owes(task, period: ReportingPeriod) -> bool:
-    """An assignment owes the final report, and an interim report for each period its task's span touches."""
-    return period.code == FINAL or (period.starts_on <= task.due_on and period.ends_on >= task.starts_on)
-
-
 def _pending(reports: list[RolledReport]) -> dict[str, float]:
     """The figures awaiting approval: a final report's under review stand for the whole plan, otherwise the
     interim reports' under review add up."""
@@ -342,7 +332,7 @@ class Fold:
         submitted = {r.period for r in reports if r.submitted_on is not None}
         if context.plan.status != "draft":
             for period in context.periods:
-                if not _owes(work.task, period):
+                if not owes(work.task, period):
                     continue
                 counts = ReportCounts(expected=1, due=int(period.due_on <= context.today),
                                       missing=int(period.due_on < context.today and period.code not in submitted))

@@ -17,11 +17,16 @@ rollup_blp = Blueprint("rollup", __name__, url_prefix="/api/v1",
                        description="The plan's roll-up by unit and by area: targets, reported, computed, status")
 
 
+PERIOD_CODE = r"^(W[1-9][0-9]?|[0-9]{4}-(0[1-9]|1[0-2])|final|all)$"
+"""The shape of a period's code; which codes a plan has depends on its kind and dates."""
+
+
 class RollupQuery(Schema):
     by = fields.String(load_default="unit", validate=validate.OneOf(BY),
                        metadata={"description": "a row per unit, or per area (commune; the plan's own area holds "
                                                 "the provincial units' part)"})
-    period = fields.String(load_default=ALL, validate=validate.Length(min=1, max=20),
+    period = fields.String(load_default=ALL, validate=validate.Regexp(PERIOD_CODE, error="a period code such as "
+                                                                                      "W1, 2026-06, final or all"),
                            metadata={"description": "a reporting period of the plan (W1..., 2026-06, final), or "
                                                     "`all` for the whole plan", "example": ALL})
 

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.errors import NotAuthorised, NotFound, expect_version
+from shared.errors import ConcurrencyConflict, Conflict, NotAuthorised, NotFound, expect_version
 from shared.working_days import WorkingCalendar
 
 from services.plans.domain.commands import MintCalendarToken
@@ -38,7 +38,8 @@ class CalendarTokens(Protocol):
         """How many secrets the unit has had (0: none yet)."""
 
     def replace(self, unit_code: str, digest: str, minted_at: datetime, minted_by: str) -> int:
-        """Keep `digest` as the unit's only secret; returns how many the unit has had."""
+        """Keep `digest` as the unit's only secret; returns how many the unit has had. Raises
+        ConcurrencyConflict when another secret was minted since the current one was read."""
 
 
 class CalendarFeed(Protocol):
@@ -66,7 +67,10 @@ def mint_calendar_token(command: MintCalendarToken, principal: Principal, uow: P
         raise NotAuthorised("only the unit's own reporters and its area's coordinators subscribe to its calendar")
     expect_version(calendar_tokens.generation_of(unit.id), command.expected_version)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    generation = calendar_tokens.replace(unit.id, digest(token), clock.now(), principal.subject)
+    try:
+        generation = calendar_tokens.replace(unit.id, digest(token), clock.now(), principal.subject)
+    except ConcurrencyConflict:
+        raise Conflict("another secret was minted for this unit at the same moment: mint again") from None
     return MintedToken(unit.id, token, generation)
 
 

@@ -11,7 +11,8 @@ from shared.auth import Principal
 from shared.clock import Clock
 from shared.errors import NotFound
 
-from services.plans.domain.consolidated import achieved, counted_from_cases, may_export, ratio
+from services.plans.domain.consolidated import achieved, may_export, ratio
+from services.plans.domain.model import is_computed
 from services.plans.domain.model import INDICATORS
 from services.plans.domain.queries import ExportPlanReport, ExportPlanReportCsv
 from services.plans.service_layer.ports import PlanViews
@@ -62,7 +63,7 @@ def export_plan_report_csv(query: ExportPlanReportCsv, principal: Principal, uow
 def _csv_row(unit: RolledRow, code: str, names: dict[str, str]) -> list:
     definition = INDICATORS[code]
     figures = unit.indicators.get(code, IndicatorFigures(None, None, None))
-    computed = figures.computed if counted_from_cases(code) else None
+    computed = figures.computed if is_computed(code) else None
     share = ratio(achieved(code, figures.reported, computed), figures.target)
     return [unit.code, names.get(unit.code, unit.code), ";".join(unit.areas),
             "; ".join(areas.name_of(a) or a for a in unit.areas), code, definition.name_vi, definition.measure,

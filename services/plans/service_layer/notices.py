@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.auth import Principal
 from shared.clock import Clock
+from shared.errors import Conflict
 from shared.working_days import WorkingCalendar
 
 from services.plans.domain.commands import NoticeDeadlines
@@ -43,11 +44,21 @@ def _notice_plan(row: PlanRow, uow: PlansUnitOfWork, views: PlanViews, working_d
         accounted = {(r.unit_code, r.period) for r in task_reports if r.status in ACCOUNTED}
         deadlines = report_deadlines(task, periods, accounted, today)
         due = task_deadline(task, progress_of(task, task_reports, today).status, today)
-        recorded = sum(task.notice(deadline) for deadline in ([due] if due else []) + deadlines)
-        if recorded:
-            uow.save(task, principal)
-            noticed += recorded
+        noticed += _record(task.id, ([due] if due else []) + deadlines, uow, principal)
     return noticed
+
+
+def _record(task_id: str, deadlines: list, uow: PlansUnitOfWork, principal: Principal | None) -> int:
+    """Notices recorded on the task as the log has it (the read model may lag); a task changed meanwhile is left
+    to the next run, so one busy task never stops the others' notices."""
+    task = uow.tasks.get(task_id)
+    recorded = sum(task.notice(deadline) for deadline in deadlines)
+    if recorded:
+        try:
+            uow.save(task, principal)
+        except Conflict:
+            return 0
+    return recorded
 
 
 HANDLERS = {NoticeDeadlines: notice_deadlines}

@@ -17,6 +17,7 @@ from services.plans.domain.commands import (AmendPlan, AnnounceTasks, ChangePlan
 from services.plans.domain.periods import FINAL, reporting_periods
 from services.plans.domain.plan import Plan
 from services.plans.domain.queries import ListPlans, PlanHistory, ReadPlan
+from services.plans.domain.reports import APPROVED
 from services.plans.service_layer.ports import PlanRow, PlanViews
 from services.plans.service_layer.unit_of_work import PlansUnitOfWork
 from services.plans.service_layer.units import check_in_province
@@ -93,7 +94,7 @@ def close_plan(command: ClosePlan, principal: Principal, uow: PlansUnitOfWork, v
     """Every live assignment needs its final report approved; waived ones are counted."""
     with _changing(uow, command, principal) as plan:
         approved = {(r.task_id, r.unit_code) for r in views.reports_of_plan(plan.id)
-                    if r.period == FINAL and r.status == "approved"}
+                    if r.period == FINAL and r.status == APPROVED}
         tasks = [uow.tasks.get(task_id) for task_id in views.task_ids(plan.id)]
         unsettled = [f"{task.id}/{a.unit_code}" for task in tasks for a in task.live_assignments()
                      if (task.id, a.unit_code) not in approved]

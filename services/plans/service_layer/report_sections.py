@@ -10,10 +10,9 @@ from datetime import date
 from shared import areas
 
 from services.plans.domain.consolidated import (BUDGET_SOURCE_WORDS, DRUG_WORDS, OFFENCE_WORDS, TASK_STATUS_WORDS,
-                                                achieved, counted_from_cases, issuing_body, place_name, ratio,
-                                                total)
+                                                achieved, issuing_body, place_name, ratio, total)
 from services.plans.domain.crackdown import DRUG_MEASURES, GRAMS_PER
-from services.plans.domain.model import INDICATORS
+from services.plans.domain.model import INDICATORS, is_computed
 from services.plans.domain.periods import FINAL
 from services.plans.service_layer.report_model import (Column, ConsolidatedReport, IndicatorFigures, PlanRollup,
                                                        RolledRow, Section, Table)
@@ -49,7 +48,7 @@ def _indicator_group(code: str) -> list[Column]:
 
 
 def _indicator_cells(code: str, target, reported, computed) -> list:
-    return [target, reported, computed if counted_from_cases(code) else None,
+    return [target, reported, computed if is_computed(code) else None,
             ratio(achieved(code, reported, computed), target)]
 
 

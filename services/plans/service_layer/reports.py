@@ -8,12 +8,13 @@ from shared.errors import NotAuthorised, NotFound, expect_version
 from shared.refusals import domain_refusals
 from shared.working_days import WorkingCalendar
 
-from services.plans.domain.access import may_see
+from services.plans.domain.access import sees_plan
 from services.plans.domain.commands import ApproveReport, ReturnReport, ReviseReport, SaveReport, SubmitReport
 from services.plans.domain.periods import period_named, reporting_periods
 from services.plans.domain.queries import ListReports, ReadReport
 from services.plans.domain.report_access import may_review_report, may_see_report, reports_for
 from services.plans.domain.reports import Report, ReportContent, report_content, report_id
+from services.plans.service_layer.plans import visible_plan
 from services.plans.service_layer.ports import PlanViews, ReportRow
 from services.plans.service_layer.unit_of_work import PlansUnitOfWork
 
@@ -22,7 +23,7 @@ def _assignment(uow: PlansUnitOfWork, principal: Principal, task_id: str, unit_c
     """The plan and task of the unit's assignment, if the caller may see its reports; otherwise 404."""
     task = uow.tasks.read(task_id)
     plan = uow.plans.read(task.plan_id) if task is not None else None
-    assignment = task.assignments.get(unit_code) if plan is not None else None
+    assignment = task.assignments.get(unit_code) if plan is not None and sees_plan(principal, plan) else None
     if assignment is None or not may_see_report(principal, plan.area_code, task.lead_unit, unit_code,
                                                 assignment.area_code):
         raise NotFound(f"no assignment of {unit_code} in task {task_id} visible to you")
@@ -113,9 +114,7 @@ def read_report(query: ReadReport, principal: Principal, uow: PlansUnitOfWork) -
 def list_reports(query: ListReports, principal: Principal, uow: PlansUnitOfWork,
                  views: PlanViews) -> tuple[list[ReportRow], int]:
     """The plan's reports the caller may see, by due date, task and unit."""
-    plan = uow.plans.get(query.plan_id)
-    if plan is None or not may_see(principal, plan.area_code):
-        raise NotFound(f"no plan {query.plan_id} visible to you")
+    plan = visible_plan(query.plan_id, principal, uow.plans)
     filters = query.filters
     rows = views.reports(plan.id, filters.unit_code, filters.period, filters.status)
     visible = sorted((row for row in rows

@@ -25,6 +25,7 @@ from shared.working_days import WorkingCalendar
 
 from services.plans.domain.commands import RefreshRollup, RefreshStaleRollups
 from services.plans.domain.periods import reporting_periods
+from services.plans.domain.plan import LIVE
 from services.plans.domain.rollup import (AREA, TOTAL, UNIT, Computed, Context, Fold, RollupRow, computed_by_area,
                                           fold, indicator_codes, total_row, works_of)
 from services.plans.service_layer.ports import PlanState, PlanViews, RollupStore, StoredRollupRow
@@ -32,7 +33,6 @@ from services.plans.service_layer.ports import PlanState, PlanViews, RollupStore
 SETTLING_ROUNDS = 3
 """Folds after a write before a refresh gives up waiting for concurrent writers to settle (the next event or the
 daily refresh folds again)."""
-LIVE = ("issued", "in_progress")
 
 
 def _stream(aggregate) -> str:

@@ -12,7 +12,8 @@ from shared.working_days import WorkingCalendar
 
 from services.plans.domain.periods import reporting_periods
 from services.plans.domain.queries import ReadRollup
-from services.plans.domain.rollup import (ALL, AREA, BY, TOTAL, UNIT, computed_of_areas, is_computed, percentage,
+from services.plans.domain.model import is_computed
+from services.plans.domain.rollup import (ALL, AREA, BY, TOTAL, UNIT, computed_of_areas, percentage,
                                           unit_computed)
 from services.plans.domain.rollup_access import reporting_unit, sees_every_row
 from services.plans.service_layer.ports import RollupStore, StoredRollupRow
