@@ -155,7 +155,8 @@ def report_on(task: dict, unit: str, commune: str, coordinator: str, values: dic
     """The unit reports the first week, submits, and the standing office approves."""
     reporter = token(f"demo-reporter-{unit}", "unit_reporter", unit, [commune])
     path = f"/api/v1/tasks/{task['id']}/assignments/{unit}/reports/W1"
-    body = {"values": values or {}, "narrative": "Đã triển khai theo kế hoạch.", "crackdown": crackdown}
+    body = {"values": values or {}, "narrative": "Đã triển khai theo kế hoạch.",
+            **({"crackdown": crackdown} if crackdown else {})}
     saved = send("plans", path, reporter, "PUT", body)
     if saved.status_code not in (200, 201):
         sys.exit(f"PUT {path} answered {saved.status_code}: {saved.text}")
