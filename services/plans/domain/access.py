@@ -4,6 +4,10 @@ from __future__ import annotations
 from shared import areas
 
 COORDINATORS = ("plan_coordinator", "admin")
+OVERSEERS = ("plan_coordinator", "auditor", "admin")
+"""Who sees every figure of their area: the standing office, auditors, administrators."""
+REPORTERS = ("unit_reporter",)
+"""Who writes a unit's reports (their own unit's only)."""
 
 
 def may_manage(principal, area_code: str) -> bool:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from shared import areas
 
+from services.plans.domain.access import OVERSEERS
 from services.plans.domain.model import is_computed
 
-REPORT_READERS = ("plan_coordinator", "auditor", "admin")
+REPORT_READERS = OVERSEERS
 """The standing office compiles and sends the report; auditors and admins read it. Units see their own figures
 through their reports, not the whole province's."""
 

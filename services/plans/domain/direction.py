@@ -24,7 +24,9 @@ from fractions import Fraction
 
 from shared import areas
 
-READERS = ("plan_coordinator", "auditor", "admin")
+from services.plans.domain.access import OVERSEERS
+
+READERS = OVERSEERS
 VOLUNTARY = "cases.case.voluntary_rehab_started"
 METHADONE = "cases.case.methadone_admitted"
 COMPULSORY = "cases.case.compulsory_rehab_ordered"

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from shared import areas
 
-from services.plans.domain.access import may_manage
+from services.plans.domain.access import OVERSEERS, REPORTERS, may_manage
 
-REPORTERS = ("unit_reporter",)
 LEAD_UNIT_ROLES = ("unit_reporter", "plan_coordinator", "admin")
-OVERSEERS = ("plan_coordinator", "auditor", "admin")
 
 
 def reports_for(principal, unit_code: str) -> bool:

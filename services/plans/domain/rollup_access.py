@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from shared import areas
 
-from services.plans.domain.access import may_manage
-
-OVERSEERS = ("plan_coordinator", "auditor", "admin")
-REPORTERS = ("unit_reporter",)
+from services.plans.domain.access import OVERSEERS, REPORTERS, may_manage
 
 
 def sees_every_row(principal, plan) -> bool:
