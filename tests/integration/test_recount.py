@@ -10,7 +10,7 @@ import pytest
 from shared.envelope import envelope_from_message
 from services.cases.contracts import CONTRACTS
 from services.plans.adapters.documents import IndicatorContribution
-from services.plans.domain.commands import CountCaseEvent
+from services.plans.domain.commands import CountCaseEvent, RefreshRollup
 from services.plans.entrypoints.app import create_app
 from tests.integration.case_paths import compulsory, methadone, store, voluntary_then_aftercare_and_a_positive_test
 from tests.support import ROOT
@@ -48,6 +48,11 @@ def row(output: str, indicator: str) -> list[str]:
     return [cell.strip() for cell in line.split("│")[1:-1]]
 
 
+def aftercare_in_roll_up(bus, plan_id: str, commune: str) -> float:
+    [row] = [s.row for s in bus.dependencies["rollup_store"].rows(plan_id, ("area",)) if s.row.code == commune]
+    return row.periods["all"].indicators["people_in_aftercare"].computed
+
+
 def test_a_lost_contribution_is_reported_then_added_by_fix(settings, counted):
     plan_id, bus = counted
     bus.dependencies["ledger"].add(plan_id, "hotspots_eliminated", "hotspot-1", 1, "e-hotspot", "22366",
@@ -55,6 +60,8 @@ def test_a_lost_contribution_is_reported_then_added_by_fix(settings, counted):
     assert recount(settings).returncode == 0
     lost = IndicatorContribution.objects(plan_id=plan_id, indicator_code="people_in_aftercare").get()
     lost.delete()
+    bus.handle(RefreshRollup(plan_id))
+    assert aftercare_in_roll_up(bus, plan_id, lost.area_code) == 0
 
     found = recount(settings, "--plan", plan_id)
     assert found.returncode == 1, found.stdout + found.stderr
@@ -67,6 +74,7 @@ def test_a_lost_contribution_is_reported_then_added_by_fix(settings, counted):
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     restored = IndicatorContribution.objects(plan_id=plan_id, indicator_code="people_in_aftercare").get()
     assert (restored.key, restored.counted_on, restored.area_code) == (lost.key, "2026-05-01", "22366")
+    assert aftercare_in_roll_up(bus, plan_id, lost.area_code) == 1, "the fix folds the commune's roll-up again"
     again = recount(settings)
     assert again.returncode == 0 and row(again.stdout, "people_in_aftercare")[2:5] == ["1", "1", "0"], again.stdout
 

@@ -11,6 +11,7 @@ from services.plans.domain.commands import RecountIndicators
 from services.plans.domain.model import INDICATORS
 from services.plans.service_layer.indicators import contributions_of, record
 from services.plans.service_layer.ports import CaseEventLog, Contribution, IndicatorLedger, PlanViews
+from services.plans.service_layer.rollup import RollupRefresher
 
 CASES = "cases."
 FROM_CASES = frozenset(code for code, d in INDICATORS.items() if (d.counted_from or "").startswith(CASES))
@@ -63,9 +64,10 @@ def _compare(plan_id: str, code: str, found: dict[str, Contribution],
 
 
 def recount_indicators(command: RecountIndicators, principal, views: PlanViews, ledger: IndicatorLedger,
-                       case_log: CaseEventLog) -> list[IndicatorRecount]:
+                       case_log: CaseEventLog, rollup: RollupRefresher) -> list[IndicatorRecount]:
     """Per plan and case-derived indicator, what the ledger holds against what the log says it should; with
-    `fix`, the missing contributions are added (never deleted: extras and changed amounts are only reported)."""
+    `fix`, the missing contributions are added (never deleted: extras and changed amounts are only reported) and
+    the roll-up rows of the communes they count in are folded again."""
     plans = [plan for plan in views.plans() if command.plan_id in (None, plan.id)]
     if command.plan_id and not plans:
         raise NotFound(f"no plan {command.plan_id}")
@@ -77,6 +79,8 @@ def recount_indicators(command: RecountIndicators, principal, views: PlanViews, 
             result = _compare(plan.id, code, found.get((plan.id, code), {}), expected.get((plan.id, code), {}))
             if command.fix and result.missing:
                 result = replace(result, fixed=sum(record(c, ledger) for c in result.missing))
+                for area_code in sorted({c.area_code or "" for c in result.missing}):
+                    rollup.refresh_area(plan.id, area_code or None)
             results.append(result)
     return results
 
