@@ -8,10 +8,12 @@ contributions in the indicator ledger.
     against recomputing the same figures per request from the raw documents (pymongo finds of the plan, its tasks,
     reports and ledger, folded in Python); target: at least 10x faster;
 (b) report submission (POST .../reports/final/submit over HTTP, and SubmitReport through the service layer)
-    throughput, against a raw single `insert_one` of a report-sized document; target: at least 0.25x.
+    throughput, against a raw single `insert_one` of a report-sized document; target: at least 0.25x;
+(c) batch submission (POST /api/v1/units/{unit}/reports/submissions: a unit's 50 final reports, one per task, in
+    one request) in reports per second, against the same baseline.
 
 Usage: .venv/bin/python -m bench.plans [--communes 100] [--tasks 50] [--contributions 100000] [--requests 30]
-       [--submissions 200] [--clients 8]
+       [--submissions 200] [--clients 8] [--batch-units 12]
 Seeds straight into a FerretDB of its own (port 27417) through the domain and bulk inserts of what the repositories
 store, folds the roll-up once (the rebuild CLI's path), then measures through a real gunicorn.
 """
@@ -90,9 +92,11 @@ def _snapshot(aggregate, **fields) -> dict:
     return {"_id": aggregate.id, "version": aggregate.version, "state": aggregate.snapshot(), **fields}
 
 
-def seed(db, communes: list[str], tasks_count: int, contributions: int, spare: int, rng: random.Random):
+def seed(db, communes: list[str], tasks_count: int, contributions: int, spare: int, rng: random.Random,
+         batch_units: int = 0):
     """Units, the plan, its tasks and assignments, reports and the ledger; `spare` final reports are left
-    unwritten for the submission benchmark. Returns the plan id, the tasks and the (task, unit) pairs left."""
+    unwritten for the submission benchmark, and every final report of the last `batch_units` communes' units for
+    the batch one. Returns the plan id, the tasks, the (task, unit) pairs left and the batch units."""
     units = [Unit.register("UBND-T38", "Ban chỉ đạo tỉnh Thanh Hóa", "provincial_committee", PROVINCE, [])]
     units += [Unit.register(f"UBX-{c}", f"UBND xã {c}", "commune_committee", c, []) for c in communes]
     db.events.insert_many([e for unit in units for e in _events(unit)], ordered=False)
@@ -118,7 +122,9 @@ def seed(db, communes: list[str], tasks_count: int, contributions: int, spare: i
     print(f"  plan, {len(units)} units, {len(tasks)} tasks x {len(communes)} assignments", file=sys.stderr)
     periods = reporting_periods(plan.kind, STARTS, ENDS, plan.summary_report_due_on, VietnameseWorkingDays())
     pairs = [(task, commune) for task in tasks for commune in communes]
-    left = set(rng.sample(range(len(pairs)), spare))
+    batched = set(communes[len(communes) - batch_units:]) if batch_units else set()
+    left = set(rng.sample([i for i, (_, commune) in enumerate(pairs) if commune not in batched], spare))
+    left |= {i for i, (_, commune) in enumerate(pairs) if commune in batched}
     snapshots, events, written = [], [], 0
     for index, (task, commune) in enumerate(pairs):
         for period in periods:
@@ -152,7 +158,8 @@ def seed(db, communes: list[str], tasks_count: int, contributions: int, spare: i
             db.indicator_contributions.insert_many(batch, ordered=False)
             batch = []
     print(f"  {contributions} ledger contributions", file=sys.stderr)
-    return plan.id, tasks, [(pairs[i][0].id, f"UBX-{pairs[i][1]}") for i in sorted(left)]
+    single = [(pairs[i][0].id, f"UBX-{pairs[i][1]}") for i in sorted(left) if pairs[i][1] not in batched]
+    return plan.id, tasks, single, [f"UBX-{commune}" for commune in communes if commune in batched]
 
 
 def raw_rollup(db, plan_id: str):
@@ -196,6 +203,26 @@ def submissions_over_http(url: str, pairs: list, tokens: dict, clients: int) -> 
     return len(pairs) / (time.perf_counter() - started)
 
 
+def batch_submissions_over_http(url: str, units: list[str], task_ids: list[str], tokens: dict,
+                                clients: int) -> float:
+    """Reports submitted per second when each unit submits all its final reports (one per task) in one request."""
+    local = threading.local()
+
+    def submit(unit):
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        response = session.post(f"{url}/api/v1/units/{unit}/reports/submissions",
+                                headers={"Authorization": f"Bearer {tokens[unit]}"}, timeout=120,
+                                json={"reports": [{"task_id": task_id, "period": FINAL, "version": 1}
+                                                  for task_id in task_ids]})
+        assert response.status_code == 200 and response.json()["submitted"] == len(task_ids), response.text[:300]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(submit, units))
+    return len(units) * len(task_ids) / (time.perf_counter() - started)
+
+
 def warm_up(url: str, task_ids: list[str], unit: str, commune: str) -> None:
     """Read a report of every task a few times, so each gunicorn worker has read each task once, as a service
     that has been up a while has: the first read of a task with a hundred assignments decodes its snapshot."""
@@ -231,6 +258,7 @@ def main() -> None:
     parser.add_argument("--raw-runs", type=int, default=5)
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--batch-units", type=int, default=12)
     args = parser.parse_args()
     rng = random.Random(38)
     communes = [code for code, _ in communes_of(PROVINCE)][:args.communes]
@@ -249,7 +277,8 @@ def main() -> None:
         bus = bootstrap(settings)
         bus.dependencies["clock"].today = lambda: TODAY
         started = time.perf_counter()
-        plan_id, tasks, spare = seed(db, communes, args.tasks, args.contributions, args.submissions * 2, rng)
+        plan_id, tasks, spare, batch_units = seed(db, communes, args.tasks, args.contributions,
+                                                  args.submissions * 2, rng, args.batch_units)
         load_seconds = time.perf_counter() - started
         started = time.perf_counter()
         rows = bus.handle(RefreshRollup(plan_id))
@@ -259,7 +288,7 @@ def main() -> None:
         refresh_unit = timed(lambda: refresher.refresh_unit(plan_id, f"UBX-{communes[1]}"), 3)
         refresh_area = timed(lambda: refresher.refresh_area(plan_id, communes[2]), 3)
 
-        for task_id, unit in spare:
+        for task_id, unit in [*spare, *((task.id, unit) for unit in batch_units for task in tasks)]:
             reporter = Principal(f"r-{unit}", ("unit_reporter",), unit, (unit.split("-", 1)[1],))
             bus.handle(SaveReport(task_id, unit, FINAL, values={"outreach_sessions": 3.0}), reporter)
         over_bus, over_http = spare[:args.submissions], spare[args.submissions:]
@@ -283,10 +312,15 @@ def main() -> None:
         raw = timed(lambda: raw_rollup(db, plan_id), args.raw_runs)
 
         tokens = {unit: mint(PRIVATE_KEY, subject=f"r-{unit}", roles=["unit_reporter"], unit=unit,
-                             areas=[unit.split("-", 1)[1]], ttl_seconds=7200) for _, unit in spare}
+                             areas=[unit.split("-", 1)[1]], ttl_seconds=7200)
+                  for unit in {*(unit for _, unit in spare), *batch_units}}
         warm_up(url, [task.id for task in tasks], f"UBX-{communes[0]}", communes[0])
         http_sequential = submissions_over_http(url, over_http[:len(over_http) // 2], tokens, 1)
         http_concurrent = submissions_over_http(url, over_http[len(over_http) // 2:], tokens, args.clients)
+        task_ids = [task.id for task in tasks]
+        half = len(batch_units) // 2
+        batch_sequential = batch_submissions_over_http(url, batch_units[:half], task_ids, tokens, 1)
+        batch_concurrent = batch_submissions_over_http(url, batch_units[half:], task_ids, tokens, args.clients)
         started = time.perf_counter()
         for task_id, unit in over_bus:
             reporter = Principal(f"r-{unit}", ("unit_reporter",), unit, (unit.split("-", 1)[1],))
@@ -309,7 +343,8 @@ def main() -> None:
     p50, p95 = (lambda s: percentile(s, 50)), (lambda s: percentile(s, 95))
     report = {
         "plan": {"tasks": args.tasks, "communes": len(communes), "indicators": len(REPORTED) + len(COMPUTED),
-                 "periods": 4, "reports": args.tasks * len(communes) * 4 - 2 * args.submissions,
+                 "periods": 4, "reports": args.tasks * len(communes) * 4 - 2 * args.submissions
+                 - args.tasks * args.batch_units,
                  "contributions": args.contributions},
         "load_seconds": round(load_seconds, 1), "rollup_rebuild_seconds": round(rebuild_seconds, 1),
         "rollup_refresh_ms": {"one_unit_median": ms(percentile(refresh_unit, 50)),
@@ -319,6 +354,8 @@ def main() -> None:
                            "raw_recompute_p50": ms(p50(raw)), "raw_recompute_p95": ms(p95(raw))},
         "submissions_per_s": {"http_1_client": round(http_sequential, 1),
                               f"http_{args.clients}_clients": round(http_concurrent, 1),
+                              f"http_batches_of_{args.tasks}_1_client": round(batch_sequential, 1),
+                              f"http_batches_of_{args.tasks}_{args.clients}_clients": round(batch_concurrent, 1),
                               "service_layer_1_caller": round(bus_sequential, 1),
                               "raw_insert_one_1_client": round(raw_sequential, 1),
                               f"raw_insert_one_{args.clients}_clients": round(raw_concurrent, 1),
@@ -330,6 +367,8 @@ def main() -> None:
         "submission_http_vs_raw_insert_1_client": round(http_sequential / raw_sequential, 3),
         f"submission_http_vs_raw_insert_{args.clients}_clients": round(http_concurrent / raw_concurrent, 3),
         "submission_service_layer_vs_raw_insert_1_client": round(bus_sequential / raw_sequential, 3),
+        "batch_submission_http_vs_raw_insert_1_client": round(batch_sequential / raw_sequential, 3),
+        f"batch_submission_http_vs_raw_insert_{args.clients}_clients": round(batch_concurrent / raw_concurrent, 3),
         "submission_http_vs_raw_insert_indexed_like_reports_1_client": round(http_sequential / alike_sequential, 3),
     }
     print(json.dumps(report, indent=2))

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 from mongoengine.errors import NotUniqueError
+from pymongo.errors import BulkWriteError
 
 from shared.clock import aware
 from shared.envelope import Actor, Envelope, StreamRef, event_key
@@ -94,6 +95,35 @@ class EventStore:
                     PendingEvent.objects(event_id=abandoned.id, key=abandoned.stream_key).delete()
                 raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
 
+    def append_many(self, streams: list[list[Envelope]], unpublished: set[str] = frozenset()) -> set[int]:
+        """`append` for many streams at once, in one write per collection and round rather than one per event:
+        the outbox entries of every stream first (as `append`, so no event is ever in the log unlisted), then the
+        streams' first events together, then their second events... each stream's next round only once the one
+        before it went in. Answers the indexes of the streams that lost a race (another writer appended first):
+        their outbox entries are removed and nothing of theirs stays in the log past the collision; the others
+        are appended. An event already at its place in the log under the same id counts as appended."""
+        now = datetime.now(timezone.utc)
+        pending = [{"_id": e.id, "key": e.stream_key, "stream_id": e.stream.id, "version": e.stream.version,
+                    "created_at": now} for envelopes in streams for e in envelopes if e.id not in unpublished]
+        _insert_ignoring_duplicates(PendingEvent._get_collection(), pending)
+        conflicts: dict[int, int] = {}
+        for round_ in range(max((len(envelopes) for envelopes in streams), default=0)):
+            going = [(index, envelopes[round_]) for index, envelopes in enumerate(streams)
+                     if len(envelopes) > round_ and index not in conflicts]
+            duplicates = _insert_ignoring_duplicates(
+                StoredEvent._get_collection(),
+                [event_document(envelope, now) for _, envelope in going])
+            for position in duplicates:
+                index, envelope = going[position]
+                stored = self.get(envelope.stream_key)
+                if stored is None or stored.event_id != envelope.id:
+                    conflicts[index] = round_
+        abandoned = [e for index, round_ in conflicts.items() for e in streams[index][round_:]]
+        if abandoned:
+            PendingEvent._get_collection().delete_many({"_id": {"$in": [e.id for e in abandoned]},
+                                                        "key": {"$in": [e.stream_key for e in abandoned]}})
+        return set(conflicts)
+
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
         """Read a stream forward by point lookups on `_id`, the one filter FerretDB pushes down to SQLite. Most
         reads find nothing newer than a snapshot, so the lookup goes to the collection without building a query
@@ -109,8 +139,44 @@ class EventStore:
     def has_version(self, stream_id: str, version: int) -> bool:
         return StoredEvent._get_collection().find_one({"_id": event_key(stream_id, version)}, {"_id": 1}) is not None
 
+    def moved_past(self, versions: dict[str, int]) -> set[str]:
+        """Which of these streams hold an event past the version given for each, in one query on the
+        `stream_id` index (FerretDB v1 answers `$in` there from the index, but scans for `_id: {$in: ...}`): for
+        streams of a few events each, such as reports; a stream of hundreds is better asked by `has_version`."""
+        if not versions:
+            return set()
+        found = StoredEvent._get_collection().find({"stream_id": {"$in": list(versions)}},
+                                                   {"_id": 0, "stream_id": 1, "version": 1})
+        return {e["stream_id"] for e in found if e["version"] > versions[e["stream_id"]]}
+
     def get(self, key: str) -> StoredEvent | None:
         return StoredEvent.objects(key=key).first()
+
+
+def event_document(envelope: Envelope, recorded_at: datetime) -> dict:
+    """What `StoredEvent.from_envelope(envelope).to_mongo()` stores, built without mongoengine's conversions
+    (a third of a batch's time in Python); tests/integration/test_eventstore_batches.py holds them equal."""
+    document = {"_id": envelope.stream_key, "event_id": envelope.id, "type": envelope.type,
+                "schema_version": envelope.schema_version, "occurred_at": envelope.occurred_at,
+                "producer": envelope.producer, "stream_type": envelope.stream.type, "stream_id": envelope.stream.id,
+                "version": envelope.stream.version, "area_code": envelope.area_code, "actor": asdict(envelope.actor),
+                "correlation_id": envelope.correlation_id, "causation_id": envelope.causation_id,
+                "data": envelope.data, "recorded_at": recorded_at}
+    return {name: value for name, value in document.items() if value is not None}
+
+
+def _insert_ignoring_duplicates(collection, documents: list[dict]) -> list[int]:
+    """Insert all, unordered, in one round trip; answers the positions of those whose `_id` was taken."""
+    if not documents:
+        return []
+    try:
+        collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors) or not errors:
+            raise
+        return [e["index"] for e in errors]
+    return []
 
 
 DOCUMENTS = (StoredEvent, PendingEvent)

@@ -22,6 +22,14 @@ class Repository(Protocol):
 
     def exists(self, aggregate_id: str) -> bool: ...
 
+    def get_many(self, aggregate_ids, where: list[dict] = ()) -> dict:
+        """The aggregates of these ids that exist, by id, each the caller's own, read together; `where`: queries
+        on list fields whose answers hold them (e.g. a unit's reports of a period), saving a lookup each."""
+
+    def save_many(self, aggregates: list, actor: Actor) -> set[str]:
+        """Save many aggregates of this type together; answers the ids of those another writer changed first,
+        which are not saved (the others are)."""
+
 
 class AuditTrail(Protocol):
     """Who read or changed what, written before the answer leaves."""

@@ -28,13 +28,13 @@ from services.plans.domain.resources import BudgetLine
 from services.plans.domain.task import Task
 from services.plans.service_layer import hotspots, indicators, plans, resources, tasks, units
 from services.plans.service_layer import calendar, direction, exports, notices, recount
-from services.plans.service_layer import reports, rollup, rollup_read
+from services.plans.service_layer import report_batches, reports, rollup, rollup_read
 from services.plans.service_layer.unit_of_work import PlansUnitOfWork
 from services.plans.views import PlanViews
 
 HANDLERS = merged(units.HANDLERS, plans.HANDLERS, tasks.HANDLERS, indicators.HANDLERS, hotspots.HANDLERS,
                   resources.HANDLERS, direction.HANDLERS, recount.HANDLERS, calendar.HANDLERS, exports.HANDLERS,
-                  notices.HANDLERS, reports.HANDLERS, rollup.HANDLERS,
+                  notices.HANDLERS, reports.HANDLERS, report_batches.HANDLERS, rollup.HANDLERS,
                   rollup_read.HANDLERS)
 
 

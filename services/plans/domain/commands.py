@@ -6,6 +6,8 @@ from datetime import date
 
 from shared.envelope import Envelope
 
+from services.plans.domain.submissions import ReportSubmission
+
 
 @dataclass(frozen=True)
 class RegisterUnit:
@@ -234,6 +236,14 @@ class SubmitReport:
     unit_code: str
     period: str
     expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmitReports:
+    """Submit many of a unit's reports at once (at a weekly deadline, every draft of the period): each is
+    submitted or refused on its own, as `SubmitReport` would be."""
+    unit_code: str
+    reports: tuple[ReportSubmission, ...]
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ from marshmallow import Schema, fields, validate
 
 from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
 from shared.idempotency import idempotent
+from shared.problems import problem_document
 from shared.refusals import REASON_MIN_LENGTH
 from shared.web import Blueprint
 
-from services.plans.domain.commands import ApproveReport, ReturnReport, ReviseReport, SaveReport, SubmitReport
+from services.plans.domain.commands import (ApproveReport, ReportSubmission, ReturnReport, ReviseReport, SaveReport,
+                                            SubmitReport, SubmitReports)
 from services.plans.domain.crackdown import DRUG_MEASURES, OFFENCES
 from services.plans.domain.queries import ListReports, ReadReport, ReportFilters
 from services.plans.domain.reports import COMMENTS_MIN_LENGTH, REPORT_STATUSES
@@ -155,6 +157,62 @@ class ReportOut(ReportSummaryOut):
     revisions = fields.List(fields.Nested(RevisionOut), metadata={"description": "Corrections after approval"})
 
 
+BATCH_MAX = 200
+
+
+class SubmissionIn(Schema):
+    task_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    period = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={
+        "description": "One of the plan's reporting periods (another is refused with 422 naming `period`)"})
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata={
+        "description": "The report's version (ETag) as you read it: another answers 412 for this report"})
+
+
+class SubmissionsIn(Schema):
+    reports = fields.List(fields.Nested(SubmissionIn), required=True,
+                          validate=validate.Length(min=1, max=BATCH_MAX))
+
+
+class ItemProblemOut(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer(metadata={"description": "What submitting this report alone would have answered"})
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "The fields at fault, e.g. `period`"})
+    current_version = fields.Integer(metadata={"description": "On 412: the report's version now"})
+    allowed = fields.List(fields.String(), metadata={"description": "On 409: what may be done instead"})
+
+
+class SubmissionOutcomeOut(Schema):
+    task_id = fields.String()
+    period = fields.String()
+    report_id = fields.String()
+    outcome = fields.String(metadata={"description": "`submitted` or `refused`"})
+    status = fields.String(metadata={"description": "Submitted: the report's status now (`submitted` or "
+                                                    "`resubmitted`)"})
+    version = fields.Integer(metadata={"description": "Submitted: the report's new version (its ETag)"})
+    late = fields.Boolean()
+    problem = fields.Nested(ItemProblemOut, metadata={"description": "Refused: why; nothing was stored for it"})
+
+
+class SubmissionsOut(Schema):
+    submitted = fields.Integer()
+    refused = fields.Integer()
+    reports = fields.List(fields.Nested(SubmissionOutcomeOut), metadata={"description": "One per report asked, "
+                                                                                        "in the same order"})
+
+
+def _outcome(outcome) -> dict:
+    answer = {"task_id": outcome.task_id, "period": outcome.period, "report_id": outcome.report_id}
+    if outcome.report is not None:
+        return {**answer, "outcome": "submitted", "status": outcome.report.status,
+                "version": outcome.report.version, "late": outcome.report.late}
+    refusal = outcome.refusal
+    return {**answer, "outcome": "refused", "problem": problem_document(refusal.status, refusal.title, refusal.detail,
+                                                                        refusal.errors, **refusal.extra)}
+
+
 def _answered(report, status: int = 200):
     return report, status, etag(report.version)
 
@@ -199,6 +257,26 @@ class Submission(MethodView):
     def post(self, task_id, unit_code, period):
         """Submit the report for review (accepts Idempotency-Key); a first submission after the due date is late"""
         return _answered(ask(SubmitReport(task_id, unit_code, period, expected_version=if_match_version())))
+
+
+@reports_blp.route("/units/<string:unit_code>/reports/submissions")
+class Submissions(MethodView):
+    @idempotent
+    @reports_blp.arguments(SubmissionsIn)
+    @reports_blp.response(200, SubmissionsOut)
+    def post(self, body, unit_code):
+        """Submit many of your unit's reports at once, each at the version you read (accepts Idempotency-Key)
+
+        At a deadline, every draft of the period in one request (at most 200). Each report is submitted or
+        refused on its own, exactly as its own `submit` would be: a refused one (404, 403, 409, 412, or 422 for a
+        period the plan has not) is answered with its problem, nothing is stored for it, and the others are
+        submitted all the same. The answer is 200 whatever the outcomes."""
+        outcomes = ask(SubmitReports(unit_code, tuple(ReportSubmission(item["task_id"], item["period"],
+                                                                       item["version"])
+                                                      for item in body["reports"])))
+        answers = [_outcome(outcome) for outcome in outcomes]
+        submitted = sum(answer["outcome"] == "submitted" for answer in answers)
+        return {"submitted": submitted, "refused": len(answers) - submitted, "reports": answers}
 
 
 @reports_blp.route(f"{ASSIGNMENT}/return")

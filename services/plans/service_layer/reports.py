@@ -23,7 +23,14 @@ def _assignment(uow: PlansUnitOfWork, principal: Principal, task_id: str, unit_c
     """The plan and task of the unit's assignment, if the caller may see its reports; otherwise 404."""
     task = uow.tasks.read(task_id)
     plan = uow.plans.read(task.plan_id) if task is not None else None
-    assignment = task.assignments.get(unit_code) if plan is not None and sees_plan(principal, plan) else None
+    return visible_assignment(principal, task_id, unit_code, plan, task)
+
+
+def visible_assignment(principal: Principal, task_id: str, unit_code: str, plan, task):
+    """`_assignment` of a plan and task read beforehand (None where there is none); a draft plan's assignments
+    are seen only by those who manage the plan."""
+    assignment = (task.assignments.get(unit_code) if plan is not None and task is not None
+                  and sees_plan(principal, plan) else None)
     if assignment is None or not may_see_report(principal, plan.area_code, task.lead_unit, unit_code,
                                                 assignment.area_code):
         raise NotFound(f"no assignment of {unit_code} in task {task_id} visible to you")
