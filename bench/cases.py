@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 import pymongo
 import requests
 
-from bench.common import answers, fresh_ferretdb, percentile
+from bench.common import answers, fresh_ferretdb, percentile, timed
 from shared.auth import mint
 from shared.crypto import FieldCipher
 from shared.settings import Settings
@@ -48,14 +48,6 @@ GIVEN = ["Văn An", "Văn Bình", "Thị Cúc", "Văn Dũng", "Thị Hoa", "Văn
 def p95(samples):
     return percentile(samples, 95)
 
-
-def timed(call, count):
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 def seed(db, cipher, people: int, communes: list[str]) -> list[str]:

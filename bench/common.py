@@ -1,6 +1,8 @@
 """Helpers both benchmarks use."""
 from __future__ import annotations
 
+import time
+
 import requests
 
 from tests.support import ROOT, FerretDB
@@ -26,3 +28,13 @@ def answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
+
+
+def timed(call, count: int) -> list[float]:
+    """The seconds each of `count` calls took."""
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return samples

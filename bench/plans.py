@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta, timezone
 import pymongo
 import requests
 
-from bench.common import answers, fresh_ferretdb, percentile
+from bench.common import answers, fresh_ferretdb, percentile, timed
 from shared import areas
 from shared.areas import communes_of
 from shared.auth import Principal, mint
@@ -66,14 +66,6 @@ FERRETDB_PORT, FERRETDB_DEBUG_PORT, API_PORT = 27417, 28488, 19301
 def ms(seconds: float) -> float:
     return round(1000 * seconds, 1)
 
-
-def timed(call, count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 def _events(aggregate, producer: str = "plans") -> list[dict]:

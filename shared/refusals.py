@@ -35,6 +35,14 @@ class TransitionForbidden(Refusal):
 
 
 REASON_MIN_LENGTH = 5
+BLANKS = " \t\n\r"
+"""What a name or a purpose made only of is blank; VISIBLE says the same as a pattern for the API documents
+(anchored, so Python's `re.match` and JSON Schema read it alike; `\\s` differs between the two)."""
+VISIBLE = r"^[ \t\n\r]*[^ \t\n\r]"
+
+
+def is_blank(text: str | None) -> bool:
+    return not text or not text.strip(BLANKS)
 
 
 def check_reason(reason: str | None, minimum: int = REASON_MIN_LENGTH, field_name: str = "reason") -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shared.aggregate import Aggregate, DomainEvent
-from shared.refusals import DecisionInvalid, NotAllowedNow, check_reason
+from shared.refusals import DecisionInvalid, NotAllowedNow, check_reason, is_blank
 
 POINT, CLUSTER = "point", "cluster"
 HOTSPOT_KINDS = (POINT, CLUSTER)
@@ -32,10 +32,6 @@ VIETNAM_LONGITUDE = (102.0, 118.0)
 """Vietnam's bounding box in WGS84 degrees, islands included: a point outside is a typing error (swapped
 latitude and longitude, a missing minus sign, another datum's figures)."""
 NOTE_MIN_LENGTH = 5
-
-
-BLANKS = " \t\n\r"
-"""What a name made only of is blank: the API document's pattern for a place name says the same."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ class Hotspot(Aggregate):
     def identify(cls, hotspot_id: str, place_name: str, commune_code: str, kind: str, activity: str, level: str,
                  found_on: date, today: date, description: str | None = None, address: str | None = None,
                  coordinates: Coordinates | None = None, task_ids: list[str] = ()) -> "Hotspot":
-        if not place_name or not place_name.strip(BLANKS):
+        if is_blank(place_name):
             raise DecisionInvalid("place_name", "name the place")
         check_choice("kind", kind, HOTSPOT_KINDS)
         check_choice("activity", activity, ACTIVITIES)

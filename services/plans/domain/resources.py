@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shared.aggregate import Aggregate, DomainEvent
-from shared.refusals import DecisionInvalid
+from shared.refusals import DecisionInvalid, is_blank
 
 BUDGET_SOURCES = ("state_budget", "local_budget", "socialisation", "enterprises", "international")
 """Ngân sách trung ương, ngân sách địa phương, xã hội hóa (donations), doanh nghiệp, tài trợ quốc tế."""
@@ -84,7 +84,7 @@ class BudgetLine(Aggregate):
              planned_vnd: int) -> "BudgetLine":
         if source not in BUDGET_SOURCES:
             raise DecisionInvalid("source", f"must be one of {', '.join(BUDGET_SOURCES)}")
-        if not purpose or not purpose.strip():
+        if is_blank(purpose):
             raise DecisionInvalid("purpose", "say what the money is for")
         check_amount("planned_vnd", planned_vnd, 0)
         line = cls(line_id)

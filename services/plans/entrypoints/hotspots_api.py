@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from shared import areas
 from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
 from shared.idempotency import idempotent
+from shared.refusals import VISIBLE
 from shared.web import Blueprint
 
 from services.plans.domain.commands import IdentifyHotspot, LinkHotspotTasks, TransitionHotspot
@@ -33,7 +34,7 @@ class CoordinatesSchema(Schema):
 
 class HotspotIn(Schema):
     place_name = fields.String(required=True, validate=[validate.Length(min=1, max=300),
-                                                        validate.Regexp(r"^[ \t\n\r]*[^ \t\n\r]", error="name the place")])
+                                                        validate.Regexp(VISIBLE, error="name the place")])
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
     address = fields.String(allow_none=True, validate=validate.Length(max=500))
     commune_code = fields.String(required=True, validate=COMMUNE)

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
 from shared.idempotency import idempotent
+from shared.refusals import VISIBLE
 from shared.web import Blueprint
 
 from services.plans.domain.commands import PlanBudgetLine, RecordSpending
@@ -29,7 +30,7 @@ class BudgetLineIn(Schema):
         "description": "state_budget, local_budget, socialisation (xã hội hóa, donations), enterprises or "
                        "international"})
     purpose = fields.String(required=True, validate=[validate.Length(min=1, max=500),
-                                                     validate.Regexp(r"\S", error="say what the money is for")])
+                                                     validate.Regexp(VISIBLE, error="say what the money is for")])
     planned_vnd = _vnd(0, "Planned, in whole đồng")
 
 
