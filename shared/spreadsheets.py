@@ -7,9 +7,17 @@ from datetime import date
 from flask import current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@")
+REPLACEMENT = "\ufffd"
+
+
+def writable(value):
+    """Text as a workbook can hold it: control characters XML forbids (typed or pasted into a name or a title)
+    become U+FFFD instead of failing the whole download."""
+    return ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value) if isinstance(value, str) else value
 
 
 def _cell(sheet, value):
@@ -17,6 +25,7 @@ def _cell(sheet, value):
     written as text, shown with Excel's quote prefix."""
     if not (isinstance(value, (str, int, float, date)) or value is None):
         value = str(value)
+    value = writable(value)
     if not looks_like_formula(value):
         return value
     cell = WriteOnlyCell(sheet, value=value)
@@ -31,7 +40,7 @@ def looks_like_formula(value) -> bool:
 def put_text(cell, value: str) -> None:
     """Text into a cell of a workbook built in memory (not write-only), kept as text even if it looks like a
     formula, as `_cell` does for write-only sheets."""
-    cell.value = value
+    cell.value = writable(value)
     if looks_like_formula(value):
         cell.data_type, cell.quotePrefix = "s", True
 

@@ -1,5 +1,8 @@
-"""Where the calendar feed's secrets are kept: one per unit, as the SHA-256 of the token (the token itself is shown
-once and never stored), with who minted it and when. Minting a new one replaces the old."""
+"""Where the calendar feed's secrets are kept: each unit's secrets, one document per generation keyed
+`<unit>:<generation>`, as the SHA-256 of the token (the token itself is shown once and never stored), with who
+minted it and when. The newest generation is the unit's secret; older ones open nothing and stay as the record of
+who minted what. Two mints at once cannot both win: each inserts the next generation's key, and the second
+insert collides (the project's concurrency by unique inserts; FerretDB has no atomic compare-and-set)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,41 +14,37 @@ from shared.errors import ConcurrencyConflict
 
 
 class CalendarTokenRecord(Document):
-    unit_code = StringField(primary_key=True)
+    key = StringField(primary_key=True)
+    unit_code = StringField(required=True)
     digest = StringField(required=True)
     generation = IntField(required=True)
     minted_at = DateTimeField(required=True)
     minted_by = StringField(required=True)
-    meta = {"collection": "calendar_tokens", "auto_create_index": False}
+    meta = {"collection": "calendar_token_generations", "indexes": ["unit_code"]}
 
 
 class CalendarTokens:
+    def _newest(self, unit_code: str) -> CalendarTokenRecord | None:
+        return CalendarTokenRecord.objects(unit_code=unit_code).order_by("-generation").first()
+
     def digest_of(self, unit_code: str) -> str | None:
-        record = CalendarTokenRecord.objects(unit_code=unit_code).first()
-        return record.digest if record else None
+        newest = self._newest(unit_code)
+        return newest.digest if newest else None
 
     def generation_of(self, unit_code: str) -> int:
-        record = CalendarTokenRecord.objects(unit_code=unit_code).only("generation").first()
-        return record.generation if record else 0
+        newest = self._newest(unit_code)
+        return newest.generation if newest else 0
 
     def replace(self, unit_code: str, digest: str, minted_at: datetime, minted_by: str) -> int:
-        """Keep `digest` as the unit's only token; the generation it is (1 for the first). Two mints at once
-        cannot both win: the first inserts or moves the generation on, the second finds it moved and raises
-        ConcurrencyConflict (the caller asks again), so no one is handed a URL that is already dead."""
-        current = CalendarTokenRecord.objects(unit_code=unit_code).first()
-        fields = {"digest": digest, "minted_at": minted_at, "minted_by": minted_by}
-        if current is None:
-            try:
-                CalendarTokenRecord(unit_code=unit_code, generation=1, **fields).save(force_insert=True)
-            except NotUniqueError:
-                raise ConcurrencyConflict(f"calendar:{unit_code}", 0) from None
-            return 1
-        moved = CalendarTokenRecord._get_collection().update_one(
-            {"_id": unit_code, "generation": current.generation},
-            {"$set": {**fields, "generation": current.generation + 1}})
-        if moved.matched_count != 1:
-            raise ConcurrencyConflict(f"calendar:{unit_code}", current.generation)
-        return current.generation + 1
+        """Keep `digest` as the unit's secret: the generation it is (1 for the first)."""
+        generation = self.generation_of(unit_code) + 1
+        try:
+            CalendarTokenRecord(key=f"{unit_code}:{generation}", unit_code=unit_code, digest=digest,
+                                generation=generation, minted_at=minted_at,
+                                minted_by=minted_by).save(force_insert=True)
+        except NotUniqueError:
+            raise ConcurrencyConflict(f"calendar:{unit_code}", generation - 1) from None
+        return generation
 
 
 DOCUMENTS = (CalendarTokenRecord,)
