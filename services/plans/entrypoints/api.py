@@ -82,7 +82,8 @@ def _plan_answer(answer, status: int = 200):
 def _task_out(progress) -> dict:
     task = progress.task
     assignments = [{**vars(a), "status": progress.unit_statuses.get(a.unit_code)}
-                   for a in sorted(task.assignments.values(), key=lambda a: a.unit_code)]
+                   for a in sorted(task.assignments.values(), key=lambda a: a.unit_code)
+                   if progress.only_unit in (None, a.unit_code)]
     return {**vars(task), "status": progress.status, "assignments": assignments, "unassigned": task.unassigned()}
 
 

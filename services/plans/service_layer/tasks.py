@@ -29,6 +29,8 @@ class TaskProgress:
     task: Task
     status: str
     unit_statuses: dict[str, str]
+    only_unit: str | None = None
+    """Set when a unit reads its own work: of the assignments it sees only its own."""
 
 
 def progress_of(task: Task, reports: list[ReportRow], today: date) -> TaskProgress:
@@ -146,7 +148,8 @@ def _progress_of_unit(task: Task, unit_code: str, views: PlanViews, today: date)
     assignments, the task's)."""
     progress = progress_of(task, views.reports_of_assignment(task.id, unit_code), today)
     status = progress.unit_statuses.get(unit_code, progress.status)
-    return TaskProgress(task, status, {unit_code: status} if unit_code in progress.unit_statuses else {})
+    return TaskProgress(task, status, {unit_code: status} if unit_code in progress.unit_statuses else {},
+                        only_unit=unit_code)
 
 
 HANDLERS = {AssignTask: assign_task, ChangeTask: change_task, AssignUnit: assign_unit,
