@@ -1,17 +1,18 @@
-"""Who may read which alerts: a unit's inbox is its own, and alerts about cases are for the roles that work
-cases, even within the recipient unit."""
+"""Who may read which alerts: a unit's inbox is its own, and only within the caller's areas (whatever the unit
+directory says); alerts about cases are for the roles that work cases, even within the recipient unit."""
 from __future__ import annotations
 
-from services.notifications.domain.model import ROUTES
-
 CASE_READERS = ("caseworker", "police_liaison", "health_worker", "admin")
-CASE_CATEGORIES = tuple(sorted({route.category for route in ROUTES.values() if route.subject_type == "case"}))
+CASE_SUBJECTS = ("case",)
+DISCLOSURE_READERS = ("auditor", "admin")
 
 
-def hidden_categories(principal) -> tuple[str, ...]:
-    """Categories of alerts the caller may not read in their unit's inbox."""
-    return () if principal.has_role(*CASE_READERS) else CASE_CATEGORIES
+def hidden_subject_types(principal) -> tuple[str, ...]:
+    """Subjects of alerts the caller may not read in their unit's inbox."""
+    return () if principal.has_role(*CASE_READERS) else CASE_SUBJECTS
 
 
-def may_read(principal, recipient_unit: str, category: str) -> bool:
-    return recipient_unit == principal.unit and category not in hidden_categories(principal)
+def may_read(principal, recipient_unit: str, subject_type: str, area_code: str | None, within_any) -> bool:
+    """`within_any(areas, area)` answers area containment (shared/areas.py)."""
+    return (recipient_unit == principal.unit and subject_type not in hidden_subject_types(principal)
+            and (area_code is None or within_any(principal.areas, area_code)))

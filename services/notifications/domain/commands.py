@@ -22,3 +22,19 @@ class RecordUnit:
 class AcknowledgeAlert:
     alert_id: str
     expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class EscalateDueAlerts:
+    """Run by the worker's timer: tell the next level of every alert whose acknowledgement is overdue."""
+
+
+@dataclass(frozen=True)
+class DeliverDue:
+    """Run by the worker's timer: make the next attempt of every delivery that is due."""
+
+
+@dataclass(frozen=True)
+class ResendDelivery:
+    """A person sends a parked delivery again."""
+    delivery_id: str

@@ -1,10 +1,12 @@
 """Alerts to units, and the rules that decide who must know about which event."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from shared.aggregate import Aggregate, DomainEvent
+
+from services.notifications.domain.rules import UNIT_HEAD, EscalationLevel, EscalationPolicy, Rule
 
 
 @dataclass(frozen=True)
@@ -15,125 +17,9 @@ class UnitEntry:
 
 
 @dataclass(frozen=True)
-class Route:
-    """Who is told of an event: units of `kinds` covering the event's area, and/or units named in its data."""
-    category: str
-    subject_type: str
-    subject_field: str
-    title_vi: str
-    title_en: str
-    kinds: tuple[str, ...] = ()
-    unit_fields: tuple[str, ...] = ()
-    urgent: bool = False
-    area_field: str | None = None
-
-    def area_of(self, data: dict, event_area: str | None) -> str | None:
-        """The area the alert is about: the event's, or one named in its data (a transfer's receiving commune)."""
-        return data.get(self.area_field) if self.area_field else event_area
-
-
-ROUTES = {
-    "cases.case.opened": Route(
-        category="case_opened", subject_type="case", subject_field="case_id", kinds=("commune_police",
-                                                                                      "commune_committee"),
-        title_vi="Hồ sơ quản lý mới {case_number} tại {area_name}",
-        title_en="New case {case_number} in {area_name}"),
-    "cases.case.relapse_suspected": Route(
-        category="relapse_suspected", subject_type="case", subject_field="case_id", urgent=True,
-        kinds=("commune_police", "commune_committee"),
-        title_vi="Nghi tái nghiện: xét nghiệm dương tính ngày {tested_on}, hồ sơ {case_number} tại {area_name}",
-        title_en="Suspected relapse: positive test on {tested_on}, case {case_number} in {area_name}"),
-    "cases.case.transfer_requested": Route(
-        category="transfer_requested", subject_type="case", subject_field="case_id", urgent=True,
-        kinds=("commune_police", "commune_committee"), area_field="to_commune",
-        title_vi="Người trong hồ sơ {case_number} chuyển đến {area_name}: đề nghị tiếp nhận",
-        title_en="The person of case {case_number} moved to {area_name}: please take the case over"),
-    "cases.case.referred": Route(
-        category="case_referred", subject_type="case", subject_field="case_id", unit_fields=("to_unit",),
-        title_vi="Hồ sơ {case_number} được chuyển gửi đến đơn vị", title_en="Case {case_number} referred to your unit"),
-    "cases.case.overdue": Route(
-        category="case_overdue", subject_type="case", subject_field="case_id",
-        kinds=("commune_committee", "commune_police"),
-        title_vi="Quá hạn {due_name} ({due_on}): hồ sơ {case_number} tại {area_name}",
-        title_en="Overdue {due_name} ({due_on}): case {case_number} in {area_name}"),
-    "cases.case.due_soon": Route(
-        category="case_due_soon", subject_type="case", subject_field="case_id", kinds=("commune_committee",),
-        title_vi="Sắp đến hạn {due_name} ({due_on}): hồ sơ {case_number} tại {area_name}",
-        title_en="{due_name} due on {due_on}: case {case_number} in {area_name}"),
-    "cases.ost.termination_proposed": Route(
-        category="methadone_termination_proposed", subject_type="case", subject_field="case_id",
-        unit_fields=("clinic_unit",),
-        title_vi="Đề xuất xem xét chấm dứt điều trị methadone: hồ sơ {case_number}",
-        title_en="Methadone termination proposed for review: case {case_number}"),
-    "cases.case.dossier_submitted": Route(
-        category="dossier_submitted", subject_type="court_dossier", subject_field="case_id", kinds=("court",),
-        title_vi="Hồ sơ đề nghị áp dụng biện pháp cai nghiện bắt buộc {case_number} ({area_name}) đã được chuyển "
-                 "đến Tòa án",
-        title_en="Compulsory rehab dossier {case_number} ({area_name}) submitted to the court"),
-    "cases.access.escalated": Route(
-        category="access_escalated", subject_type="access_grant", subject_field="grant_id",
-        kinds=("inspectorate",),
-        title_vi="Truy cập khẩn cấp: {subject} ({role}) mở phần {section} của hồ sơ tại {area_name}",
-        title_en="Break-the-glass: {subject} ({role}) opened the {section} section of a case in {area_name}"),
-    "plans.task.assigned": Route(
-        category="task_assigned", subject_type="task", subject_field="task_id",
-        unit_fields=("lead_unit", "supporting_units", "assigned_units"),
-        title_vi="Nhiệm vụ mới: {title} (hạn {due_on})", title_en="New task: {title} (due {due_on})"),
-    "plans.assignment.made": Route(
-        category="assignment_made", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
-        title_vi="Đơn vị được giao thực hiện nhiệm vụ: {title} (hạn {due_on})",
-        title_en="Your unit is assigned to the task: {title} (due {due_on})"),
-    "plans.task.due_soon": Route(
-        category="task_due_soon", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
-        title_vi="Sắp đến hạn nhiệm vụ: {title} (hạn {due_on})", title_en="Task due soon: {title} (due {due_on})"),
-    "plans.task.overdue": Route(
-        category="task_overdue", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
-        urgent=True, title_vi="Quá hạn nhiệm vụ: {title} (hạn {due_on})",
-        title_en="Task overdue: {title} (due {due_on})"),
-    "plans.report.due_soon": Route(
-        category="report_due_soon", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
-        title_vi="Sắp đến hạn báo cáo kỳ {period}: {title} (hạn {due_on})",
-        title_en="Report for {period} due soon: {title} (due {due_on})"),
-    "plans.report.overdue": Route(
-        category="report_overdue", subject_type="task", subject_field="task_id", unit_fields=("unit_code",),
-        title_vi="Chưa nộp báo cáo kỳ {period}: {title} (hạn {due_on})",
-        title_en="Report for {period} not submitted: {title} (due {due_on})"),
-    "plans.report.submitted": Route(
-        category="report_submitted", subject_type="report", subject_field="report_id",
-        kinds=("provincial_committee",), area_field="plan_area_code", unit_fields=("reviewer_unit",),
-        title_vi="Báo cáo kết quả kỳ {period} của đơn vị {unit_code} (lần {revision}) chờ duyệt",
-        title_en="Progress report for {period} from {unit_code} (revision {revision}) awaits review"),
-    "plans.report.returned": Route(
-        category="report_returned", subject_type="report", subject_field="report_id", unit_fields=("unit_code",),
-        title_vi="Báo cáo kết quả kỳ {period} (lần {revision}) bị trả lại để chỉnh sửa",
-        title_en="Your progress report for {period} (revision {revision}) was returned for correction"),
-    "plans.report.approved": Route(
-        category="report_approved", subject_type="report", subject_field="report_id", unit_fields=("unit_code",),
-        title_vi="Báo cáo kết quả kỳ {period} (lần {revision}) đã được duyệt",
-        title_en="Your progress report for {period} (revision {revision}) was approved"),
-    "plans.hotspot.re_emerged": Route(
-        category="hotspot_re_emerged", subject_type="hotspot", subject_field="hotspot_id", urgent=True,
-        kinds=("commune_police", "provincial_police"),
-        title_vi="Điểm, tụ điểm ma túy đã triệt xóa hoạt động trở lại tại {area_name} từ ngày {effective_on}",
-        title_en="A drug hotspot eliminated before is active again in {area_name} since {effective_on}"),
-}
-
-
-def recipients(route: Route, data: dict, area_code: str | None, directory: list[UnitEntry], covers) -> list[str]:
-    """Units that must receive the alert, in a stable order; `covers(outer, inner)` answers area containment."""
-    chosen = set()
-    area_code = route.area_of(data, area_code)
-    if route.kinds and area_code:
-        chosen |= {u.unit_code for u in directory
-                   if u.kind in route.kinds and any(covers(area, area_code) for area in u.covers)}
-    for name in route.unit_fields:
-        value = data.get(name) or []
-        chosen |= set([value] if isinstance(value, str) else value)
-    return sorted(chosen)
-
-
-@dataclass(frozen=True)
 class AlertRaised(DomainEvent):
+    """`facts` are the event's published data, kept to render the alert for each channel and to match the event
+    that resolves it; `escalation` is the rule's policy as it was when the alert was raised."""
     type = "notifications.alert.raised"
     alert_id: str
     recipient_unit: str
@@ -145,6 +31,17 @@ class AlertRaised(DomainEvent):
     title_vi: str
     title_en: str
     raised_at: datetime
+    rule_id: str | None = None
+    rule_version: int | None = None
+    event_type: str | None = None
+    channels: list[str] = field(default_factory=list)
+    template: str | None = None
+    ack_required: bool = False
+    ack_due_at: datetime | None = None
+    escalation: EscalationPolicy | None = None
+    escalated_from: str | None = None
+    legal_deadline: bool = False
+    facts: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,43 +50,143 @@ class AlertAcknowledged(DomainEvent):
     alert_id: str
     recipient_unit: str
     acknowledged_by: str
+    category: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    via: str | None = None
+    acknowledged_at: datetime | None = None
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class AlertEscalated(DomainEvent):
+    type = "notifications.alert.escalated"
+    alert_id: str
+    recipient_unit: str
+    category: str
+    subject_type: str
+    subject_id: str
+    step: int
+    level: int
+    round: int
+    to_units: list[str]
+    to_unit_heads: bool
+    deadline_missed: bool
+    escalated_at: datetime
+    next_escalation_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AlertResolved(DomainEvent):
+    type = "notifications.alert.resolved"
+    alert_id: str
+    recipient_unit: str
+    category: str
+    subject_type: str
+    subject_id: str
+    reason: str
+    resolved_at: datetime
 
 
 class AlreadyAcknowledged(Exception):
     pass
 
 
+class AlreadyResolved(Exception):
+    pass
+
+
 @dataclass(eq=False)
 class Alert(Aggregate):
     stream_type = "alert"
-    event_types = {e.type: e for e in (AlertRaised, AlertAcknowledged)}
+    event_types = {e.type: e for e in (AlertRaised, AlertAcknowledged, AlertEscalated, AlertResolved)}
     id: str
     raised: AlertRaised | None = None
     acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    escalations: int = 0
+    next_escalation_at: datetime | None = None
+    resolved_reason: str | None = None
 
     @property
     def area_code(self):
         return self.raised.area_code if self.raised else None
 
+    @property
+    def open(self) -> bool:
+        return self.resolved_reason is None
+
+    @property
+    def awaiting_escalation(self) -> bool:
+        return self.open and self.acknowledged_by is None and self.next_escalation_at is not None
+
     @classmethod
-    def raise_for(cls, alert_id: str, recipient_unit: str, route: Route, data: dict, area_code: str | None,
-                  area_name: str | None, raised_at: datetime) -> "Alert":
+    def raise_for(cls, alert_id: str, recipient_unit: str, rule: Rule, event_type: str, facts: dict,
+                  area_code: str | None, titles: tuple[str, str], raised_at: datetime,
+                  escalated_from: str | None = None) -> "Alert":
         alert = cls(alert_id)
-        fields = {**data, "area_name": area_name or area_code or ""}
-        alert.record(AlertRaised(alert_id=alert_id, recipient_unit=recipient_unit, category=route.category,
-                                 subject_type=route.subject_type, subject_id=str(data[route.subject_field]),
-                                 urgent=route.urgent, area_code=area_code, title_vi=route.title_vi.format(**fields),
-                                 title_en=route.title_en.format(**fields), raised_at=raised_at))
+        alert.record(AlertRaised(
+            alert_id=alert_id, recipient_unit=recipient_unit, category=rule.category,
+            subject_type=rule.subject_type, subject_id=str(facts[rule.subject_field]), urgent=rule.urgent,
+            area_code=area_code, title_vi=titles[0], title_en=titles[1], raised_at=raised_at, rule_id=rule.id,
+            rule_version=rule.version, event_type=event_type, channels=list(rule.channels), template=rule.template,
+            ack_required=rule.ack_required, ack_due_at=rule.ack_due_at(facts, raised_at),
+            escalation=rule.escalation if escalated_from is None else None, escalated_from=escalated_from,
+            legal_deadline=bool(rule.ack_due_field and facts.get(rule.ack_due_field)), facts=facts))
         return alert
 
-    def acknowledge(self, by: str) -> None:
+    def acknowledge(self, by: str, via: str, at: datetime) -> None:
         if self.acknowledged_by is not None:
             raise AlreadyAcknowledged(self.id)
+        if not self.open:
+            raise AlreadyResolved(self.id)
+        due = self.raised.ack_due_at
         self.record(AlertAcknowledged(alert_id=self.id, recipient_unit=self.raised.recipient_unit,
-                                      acknowledged_by=by))
+                                      acknowledged_by=by, category=self.raised.category,
+                                      subject_type=self.raised.subject_type, subject_id=self.raised.subject_id,
+                                      via=via, acknowledged_at=at, late=bool(due and at > due)))
+
+    def escalation_due(self, now: datetime) -> bool:
+        return self.awaiting_escalation and self.next_escalation_at <= now
+
+    def next_level(self) -> EscalationLevel:
+        return self.raised.escalation.level(self.escalations)
+
+    def escalate(self, to_units: list[str], now: datetime) -> None:
+        """Tell the next level; the step after it is due `after_minutes` of its level later, until the policy's
+        levels were run through `repeat` times."""
+        policy, step = self.raised.escalation, self.escalations
+        following = step + 1
+        next_at = (self.next_escalation_at + timedelta(minutes=policy.level(following).after_minutes)
+                   if following < policy.steps else None)
+        level = policy.level(step)
+        self.record(AlertEscalated(
+            alert_id=self.id, recipient_unit=self.raised.recipient_unit, category=self.raised.category,
+            subject_type=self.raised.subject_type, subject_id=self.raised.subject_id, step=step + 1,
+            level=step % len(policy.levels) + 1, round=step // len(policy.levels) + 1, to_units=sorted(to_units),
+            to_unit_heads=level.to == UNIT_HEAD,
+            deadline_missed=self.raised.legal_deadline and now >= self.raised.ack_due_at,
+            escalated_at=now, next_escalation_at=next_at))
+
+    def resolve(self, reason: str, at: datetime) -> None:
+        if not self.open:
+            raise AlreadyResolved(self.id)
+        self.record(AlertResolved(alert_id=self.id, recipient_unit=self.raised.recipient_unit,
+                                  category=self.raised.category, subject_type=self.raised.subject_type,
+                                  subject_id=self.raised.subject_id, reason=reason, resolved_at=at))
 
     def _on_AlertRaised(self, event: AlertRaised) -> None:
         self.raised = event
+        if event.ack_required and event.escalation is not None:
+            self.next_escalation_at = event.ack_due_at
 
     def _on_AlertAcknowledged(self, event: AlertAcknowledged) -> None:
         self.acknowledged_by = event.acknowledged_by
+        self.acknowledged_at = event.acknowledged_at
+
+    def _on_AlertEscalated(self, event: AlertEscalated) -> None:
+        self.escalations = event.step
+        self.next_escalation_at = event.next_escalation_at
+
+    def _on_AlertResolved(self, event: AlertResolved) -> None:
+        self.resolved_reason = event.reason

@@ -1,53 +1,124 @@
-"""Alerts: raised from other services' events to the units that must know, read and acknowledged in a unit's
-inbox."""
+"""Alerts: raised from other services' events by the rules that apply, delivered by each rule's channels,
+escalated while nobody acknowledges, resolved when the condition ends. Every step's identity derives from what
+caused it (the event, the alert and its step), so a redelivered event or a second worker adds nothing."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from shared import areas
-from shared.auth import Principal
-from shared.envelope import Actor
-from shared.errors import Conflict
+from shared.clock import Clock
+from shared.envelope import Actor, Envelope
+from shared.errors import ConcurrencyConflict
 from shared.ports import Repository
 
-from services.notifications.domain.access import hidden_categories
-from services.notifications.domain.commands import AcknowledgeAlert, RouteEvent
-from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, recipients
-from services.notifications.domain.queries import Inbox
-from services.notifications.service_layer.ports import AlertViews, UnitDirectory
-from services.notifications.service_layer.unit_of_work import AlertsUnitOfWork
+from services.notifications.domain.commands import EscalateDueAlerts, RouteEvent
+from services.notifications.domain.model import Alert, AlreadyResolved
+from services.notifications.domain.rules import UNIT_HEAD, UNIT_KIND, Rule, units_of_kinds
+from services.notifications.service_layer.delivering import AlertDelivery
+from services.notifications.service_layer.ports import AlertViews, Endpoints, RuleStore, Titles, UnitDirectory
 
 ALERT_IDS = uuid.UUID("6f1c3a52-52f4-4d47-9a55-6b8e1c0d2a10")
+SYSTEM = Actor.system("notifications")
 
 
-def route_event(command: RouteEvent, principal, alerts: Repository, directory: UnitDirectory) -> int:
-    """Raise one alert per recipient unit; each alert's id derives from the event, so redelivery adds none."""
-    event, route = command.event, ROUTES[command.event.type]
-    area = route.area_of(event.data, event.area_code)
-    units = recipients(route, event.data, event.area_code, directory.entries(), areas.covers)
-    for unit in units:
-        alert_id = uuid.uuid5(ALERT_IDS, f"{event.id}:{unit}").hex
-        alert = Alert.raise_for(alert_id, unit, route, event.data, area, areas.name_of(area) if area else None,
+def step_id(*parts) -> str:
+    return str(uuid.uuid5(ALERT_IDS, ":".join(str(p) for p in parts)))
+
+
+def route_event(command: RouteEvent, principal, alerts: Repository, rules: RuleStore, directory: UnitDirectory,
+                endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews) -> int:
+    """Raise the alerts of every rule that applies to the event, and resolve those it ends; answers how many
+    alerts were raised."""
+    event = command.event
+    raised = [alert for rule in rules.active_for(event.type)
+              if rule.applies_to(event.data, event.area_code, areas.covers)
+              for alert in _raise(rule, event, alerts, directory, endpoints, titles, delivery)]
+    for rule in rules.resolving(event.type):
+        _resolve(rule, event, alerts, views, delivery)
+    return len(raised)
+
+
+def _raise(rule: Rule, event: Envelope, alerts: Repository, directory, endpoints, titles, delivery) -> list[Alert]:
+    area = rule.area_of(event.data, event.area_code)
+    units = set(rule.recipient_units(event.data, event.area_code, directory.entries(), areas.covers))
+    hooks = [endpoint for endpoint in endpoints.named(rule.endpoints) if endpoint.active]
+    units |= {endpoint.unit_code for endpoint in hooks}
+    area_name = areas.name_of(area) if area else None
+    raised = []
+    for unit in sorted(units):
+        alert_id = uuid.uuid5(ALERT_IDS, f"{event.id}:{rule.id}:{unit}").hex
+        alert = Alert.raise_for(alert_id, unit, rule, event.type, event.data, area,
+                                titles.of(rule.template, _context(event.data, area, area_name)),
                                 raised_at=event.occurred_at)
-        alerts.save(alert, Actor.system("notifications"), causation_id=event.id,
-                    event_ids=[str(uuid.uuid5(ALERT_IDS, f"{alert_id}:raised"))])
-    return len(units)
+        alerts.save(alert, SYSTEM, causation_id=event.id, event_ids=[step_id(alert_id, "raised")])
+        delivery.deliver(alert, rule, [e for e in hooks if e.unit_code == unit])
+        raised.append(alert)
+    return raised
 
 
-def acknowledge_alert(command: AcknowledgeAlert, principal: Principal, uow: AlertsUnitOfWork) -> Alert:
-    with uow.changing(command, principal) as alert:
+def _context(data: dict, area: str | None, area_name: str | None) -> dict:
+    return {**data, "area_code": area, "area_name": area_name or area or ""}
+
+
+def _resolve(rule: Rule, event: Envelope, alerts: Repository, views: AlertViews, delivery) -> None:
+    subject = event.data.get(rule.subject_field)
+    for alert_id in views.open_about(str(subject)) if subject is not None else ():
+        alert = alerts.get(alert_id)
+        if (alert is None or not alert.open or alert.raised.rule_id != rule.id
+                or not rule.resolved_by_event(event.type, event.data, alert.raised.facts)):
+            continue
         try:
-            alert.acknowledge(principal.subject)
-        except AlreadyAcknowledged:
-            raise Conflict("the alert is already acknowledged") from None
-    return alert
+            alert.resolve(event.type, event.occurred_at)
+            alerts.save(alert, SYSTEM, causation_id=event.id, event_ids=[step_id(alert_id, "resolved")])
+        except (AlreadyResolved, ConcurrencyConflict):
+            continue
+        delivery.withdraw(alert)
 
 
-def inbox(query: Inbox, principal: Principal, views: AlertViews) -> tuple[list[Alert], int]:
-    return views.inbox(principal.unit or "", hidden_categories(principal), query.unacknowledged, query.first,
-                       query.limit)
+def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repository, views: AlertViews,
+                        rules: RuleStore, directory: UnitDirectory, titles: Titles, delivery: AlertDelivery,
+                        clock: Clock) -> int:
+    """Tell the next level of every alert whose acknowledgement is overdue. The step's event is appended at the
+    alert's next version under an id derived from the step, so of two workers only one escalates."""
+    now, escalated = clock.now(), 0
+    for alert_id, due_at in views.awaiting_escalation():
+        if due_at > now:
+            continue
+        alert = alerts.get(alert_id)
+        if alert is None or not alert.escalation_due(now):
+            continue
+        escalated += _escalate(alert, now, alerts, rules, directory, titles, delivery)
+    return escalated
 
 
-HANDLERS = {RouteEvent: route_event, AcknowledgeAlert: acknowledge_alert, Inbox: inbox}
+def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore, directory, titles,
+              delivery) -> int:
+    level, step = alert.next_level(), alert.escalations + 1
+    kinds = (level.to[len(UNIT_KIND):],) if level.to.startswith(UNIT_KIND) else ()
+    to_units = units_of_kinds(kinds, alert.area_code, directory.entries(), areas.covers)
+    alert.escalate(to_units, now)
+    try:
+        alerts.save(alert, SYSTEM, event_ids=[step_id(alert.id, "escalated", step)])
+    except ConcurrencyConflict:
+        return 0
+    rule = rules.get(alert.raised.rule_id, alert.raised.rule_version)
+    if level.to == UNIT_HEAD:
+        delivery.to_heads(alert, step)
+    for unit in to_units:
+        _raise_escalated(alert, unit, step, now, rule, alerts, titles, delivery)
+    return 1
 
 
+def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: Rule | None, alerts: Repository,
+                     titles, delivery) -> None:
+    """The next level's own alert, acknowledged in its inbox; acknowledging either ends the escalation."""
+    if rule is None:
+        return
+    alert_id = uuid.uuid5(ALERT_IDS, f"{parent.id}:{step}:{unit}").hex
+    facts, area = parent.raised.facts, parent.area_code
+    child = Alert.raise_for(alert_id, unit, rule, parent.raised.event_type, facts, area,
+                            titles.escalated(rule.template, _context(facts, area, areas.name_of(area) if area else None)),
+                            raised_at=now, escalated_from=parent.id)
+    alerts.save(child, SYSTEM, causation_id=parent.id, event_ids=[step_id(alert_id, "raised")])
+    delivery.deliver(child, rule, [], urgent=True)

@@ -1,0 +1,201 @@
+"""Where deliveries, their attempts, digest entries and disclosures are kept.
+
+Concurrency by unique inserts (FerretDB v1 updates are not atomic): a delivery is stored once under its derived
+id; an attempt is made only by the worker whose insert of `<delivery id>:<attempt>` succeeded; the outcome is
+then written by that worker alone. Addresses are personal data and stored encrypted."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
+from mongoengine.errors import NotUniqueError
+
+from shared.clock import aware
+from shared.crypto import FieldCipher
+
+from services.notifications.domain.deliveries import CANCELLED, QUEUED, Delivery
+
+CLAIM_LEASE = timedelta(minutes=2)
+"""An attempt claimed this long ago without an outcome is taken to have died with its worker: the next attempt
+may be claimed (the receiver drops the copy by the delivery's id, should the first one have gone out)."""
+
+
+class DeliveryDocument(Document):
+    id = StringField(primary_key=True)
+    channel = StringField(required=True)
+    target = StringField(required=True)
+    address_sealed = StringField(required=True)
+    language = StringField(required=True)
+    purpose = StringField(required=True)
+    not_before = DateTimeField(required=True)
+    created_at = DateTimeField(required=True)
+    alert_ids = ListField(StringField())
+    subject_type = StringField()
+    subject_id = StringField()
+    group_key = StringField()
+    rule_id = StringField()
+    content = DictField()
+    status = StringField(required=True)
+    attempts = IntField(default=0)
+    next_attempt_at = DateTimeField()
+    last_answer = StringField()
+    sent_at = DateTimeField()
+    alert_id = StringField()
+    meta = {"collection": "deliveries", "auto_create_index": False, "indexes": ["status", "alert_id"]}
+
+
+class AttemptDocument(Document):
+    """`_id` is "<delivery id>:<attempt number>"; inserted before the attempt is made."""
+    id = StringField(primary_key=True)
+    delivery_id = StringField(required=True)
+    number = IntField(required=True)
+    worker = StringField()
+    claimed_at = DateTimeField(required=True)
+    outcome = StringField()
+    answer = StringField()
+    finished_at = DateTimeField()
+    meta = {"collection": "delivery_attempts", "auto_create_index": False, "indexes": ["delivery_id"]}
+
+
+class DigestEntryDocument(Document):
+    """`_id` is "<target>:<alert id>": an alert enters a person's digest once."""
+    id = StringField(primary_key=True)
+    target = StringField(required=True)
+    alert_id = StringField(required=True)
+    language = StringField(required=True)
+    address_sealed = StringField(required=True)
+    added_at = DateTimeField(required=True)
+    status = StringField(required=True)
+    meta = {"collection": "digest_entries", "auto_create_index": False, "indexes": ["target", "status"]}
+
+
+class DisclosureDocument(Document):
+    """The accounting of disclosures: `_id` derives from the alert and the addressee, so a retried delivery is
+    one disclosure."""
+    id = StringField(primary_key=True)
+    case_id = StringField(required=True)
+    to = StringField(required=True)
+    channel = StringField(required=True)
+    rule_id = StringField()
+    alert_id = StringField(required=True)
+    delivery_id = StringField()
+    at = DateTimeField(required=True)
+    meta = {"collection": "disclosures", "auto_create_index": False, "indexes": ["case_id"]}
+
+
+DOCUMENTS = (DeliveryDocument, AttemptDocument, DigestEntryDocument, DisclosureDocument)
+
+
+def _insert(document: Document) -> bool:
+    try:
+        document.save(force_insert=True)
+        return True
+    except NotUniqueError:
+        return False
+
+
+class DeliveryStore:
+    def __init__(self, cipher: FieldCipher):
+        self.cipher = cipher
+
+    def add(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            _insert(self._document(delivery))
+
+    def add_to_digest(self, target: str, alert_id: str, language: str, address: str, at: datetime) -> None:
+        entry_id = f"{target}:{alert_id}"
+        _insert(DigestEntryDocument(id=entry_id, target=target, alert_id=alert_id, language=language,
+                                    address_sealed=self.cipher.encrypt(address, f"digest:{entry_id}"),
+                                    added_at=at, status=QUEUED))
+
+    def digest_entries(self, target: str) -> list[dict]:
+        """The target's entries not sent in a digest yet, oldest first, with their addresses opened."""
+        entries = DigestEntryDocument.objects(target=target, status=QUEUED).order_by("added_at")
+        return [{"id": e.id, "alert_id": e.alert_id, "language": e.language, "added_at": aware(e.added_at),
+                 "address": self.cipher.decrypt(e.address_sealed, f"digest:{e.id}")} for e in entries]
+
+    def digest_targets(self) -> list[str]:
+        return sorted({e["target"] for e in DigestEntryDocument._get_collection().find({"status": QUEUED},
+                                                                                       {"target": 1})})
+
+    def mark_digested(self, entry_ids: list[str]) -> None:
+        DigestEntryDocument.objects(id__in=entry_ids).update(set__status="sent")
+
+    def cancel_for(self, alert_id: str) -> int:
+        cancelled = 0
+        for document in DeliveryDocument.objects(alert_id=alert_id, status=QUEUED):
+            document.update(set__status=CANCELLED)
+            cancelled += 1
+        return cancelled
+
+    def queued(self) -> list[Delivery]:
+        return [self._delivery(d) for d in DeliveryDocument.objects(status=QUEUED)]
+
+    def get(self, the_id: str) -> Delivery | None:
+        document = DeliveryDocument.objects(id=the_id).first()
+        return self._delivery(document) if document else None
+
+    def claim_attempt(self, delivery: Delivery, worker: str, now: datetime) -> bool:
+        """Whether this worker may make the delivery's next attempt; `delivery.attempts` is then its number."""
+        number = delivery.attempts + 1
+        last = AttemptDocument.objects(id=f"{delivery.id}:{delivery.attempts}").first() if delivery.attempts else None
+        if last is not None and last.outcome is None and aware(last.claimed_at) + CLAIM_LEASE > now:
+            return False
+        if not _insert(AttemptDocument(id=f"{delivery.id}:{number}", delivery_id=delivery.id, number=number,
+                                       worker=worker, claimed_at=now)):
+            return False
+        delivery.attempts = number
+        DeliveryDocument.objects(id=delivery.id).update(set__attempts=number)
+        return True
+
+    def record_outcome(self, delivery: Delivery, outcome, now: datetime) -> None:
+        AttemptDocument.objects(id=f"{delivery.id}:{delivery.attempts}").update(
+            set__outcome=outcome.status, set__answer=outcome.answer[:500], set__finished_at=now)
+        DeliveryDocument.objects(id=delivery.id).update(
+            set__status=delivery.status, set__next_attempt_at=delivery.next_attempt_at,
+            set__last_answer=delivery.last_answer, set__sent_at=delivery.sent_at)
+
+    def attempts(self, delivery_id: str) -> list[dict]:
+        return [{"number": a.number, "claimed_at": aware(a.claimed_at), "outcome": a.outcome, "answer": a.answer,
+                 "finished_at": aware(a.finished_at) if a.finished_at else None}
+                for a in AttemptDocument.objects(delivery_id=delivery_id).order_by("number")]
+
+    def with_status(self, status: str, first: int, limit: int) -> tuple[list[Delivery], int]:
+        query = DeliveryDocument.objects(status=status).order_by("-created_at", "id")
+        return [self._delivery(d) for d in query.skip(first).limit(limit)], query.count()
+
+    def requeue(self, delivery: Delivery, now: datetime) -> None:
+        """A parked delivery sent again by a person: a fresh round of attempts after the ones made."""
+        DeliveryDocument.objects(id=delivery.id).update(set__status=QUEUED, set__next_attempt_at=now,
+                                                         set__not_before=min(delivery.not_before, now))
+
+    def _document(self, delivery: Delivery) -> DeliveryDocument:
+        fields = {k: v for k, v in vars(delivery).items() if k != "address"}
+        return DeliveryDocument(**fields, address_sealed=self.cipher.encrypt(delivery.address,
+                                                                             f"delivery:{delivery.id}"),
+                                alert_id=delivery.alert_ids[0] if delivery.alert_ids else None)
+
+    def _delivery(self, document: DeliveryDocument) -> Delivery:
+        return Delivery(
+            id=document.id, channel=document.channel, target=document.target,
+            address=self.cipher.decrypt(document.address_sealed, f"delivery:{document.id}"),
+            language=document.language, purpose=document.purpose, not_before=aware(document.not_before),
+            created_at=aware(document.created_at), alert_ids=list(document.alert_ids),
+            subject_type=document.subject_type, subject_id=document.subject_id, group_key=document.group_key,
+            rule_id=document.rule_id, content=dict(document.content) if document.content else None,
+            status=document.status, attempts=document.attempts,
+            next_attempt_at=aware(document.next_attempt_at) if document.next_attempt_at else None,
+            last_answer=document.last_answer, sent_at=aware(document.sent_at) if document.sent_at else None)
+
+
+class DisclosureLog:
+    def record(self, case_id: str, to: str, channel: str, rule_id: str | None, alert_id: str,
+               delivery_id: str | None, at: datetime) -> None:
+        _insert(DisclosureDocument(id=f"{alert_id}:{channel}:{to}", case_id=case_id, to=to, channel=channel,
+                                   rule_id=rule_id, alert_id=alert_id, delivery_id=delivery_id, at=at))
+
+    def for_case(self, case_id: str, first: int, limit: int) -> tuple[list[dict], int]:
+        query = DisclosureDocument.objects(case_id=case_id).order_by("at", "id")
+        return [{"case_id": d.case_id, "to": d.to, "channel": d.channel, "rule_id": d.rule_id,
+                 "alert_id": d.alert_id, "delivery_id": d.delivery_id, "at": aware(d.at)}
+                for d in query.skip(first).limit(limit)], query.count()

@@ -1,0 +1,91 @@
+"""Deliveries: one alert to one addressee by one channel, tried until it is sent, then parked in the dead-letter
+list for a person to resend. Each attempt is claimed before it is made (see adapters/deliveries.py), so two
+workers never send the same attempt; the delivery's id travels with it (Message-ID, webhook-id, SMS reference) so
+a receiver can drop the copy a crash between sending and recording might cause."""
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+QUEUED, SENT, PARKED, CANCELLED = "queued", "sent", "parked", "cancelled"
+ALERT, ESCALATION, DIGEST, VERIFICATION = "alert", "escalation", "digest", "verification"
+DELIVERY_IDS = uuid.UUID("0b6f3c8e-2f5d-4b7e-8a61-3c2d9e4f5a17")
+
+
+def delivery_id(*parts: str) -> str:
+    """The same alert to the same addressee by the same channel is one delivery, however often it is planned."""
+    return uuid.uuid5(DELIVERY_IDS, ":".join(parts)).hex
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One addressee of one channel, as the member directory answers: `target` names who ("member:<subject>",
+    "unit:<code>", "endpoint:<id>"), `send_at` is later than now inside their quiet hours, and `digest` gathers a
+    non-urgent alert into their daily digest instead of sending it alone."""
+    target: str
+    address: str
+    language: str = "vi"
+    send_at: datetime | None = None
+    digest: bool = False
+
+
+@dataclass
+class Delivery:
+    id: str
+    channel: str
+    target: str
+    address: str
+    language: str
+    purpose: str
+    not_before: datetime
+    created_at: datetime
+    alert_ids: list[str] = field(default_factory=list)
+    subject_type: str | None = None
+    subject_id: str | None = None
+    group_key: str | None = None
+    rule_id: str | None = None
+    content: dict | None = None
+    status: str = QUEUED
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_answer: str | None = None
+    sent_at: datetime | None = None
+
+    @property
+    def names_case(self) -> bool:
+        return self.subject_type == "case"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter (the AWS architecture blog's), never sooner than a `Retry-After`."""
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 900.0
+
+    def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
+        jittered = (rng or random).uniform(ceiling / 2, ceiling)
+        return max(jittered, min(retry_after or 0.0, self.cap_seconds))
+
+
+def after_attempt(delivery: Delivery, outcome, now: datetime, policy: RetryPolicy,
+                  rng: random.Random | None = None) -> Delivery:
+    """The delivery once attempt `delivery.attempts` answered `outcome` (a messages.Outcome)."""
+    delivery.last_answer = outcome.answer[:500]
+    if outcome.status == "sent":
+        delivery.status, delivery.sent_at, delivery.next_attempt_at = SENT, now, None
+    elif outcome.status == "gone" or outcome.permanent or delivery.attempts >= policy.max_attempts:
+        delivery.status, delivery.next_attempt_at = PARKED, None
+    else:
+        delivery.status = QUEUED
+        delivery.next_attempt_at = now + timedelta(
+            seconds=policy.delay(delivery.attempts, outcome.retry_after_seconds, rng))
+    return delivery
+
+
+def due(delivery: Delivery, now: datetime) -> bool:
+    return (delivery.status == QUEUED and delivery.not_before <= now
+            and (delivery.next_attempt_at is None or delivery.next_attempt_at <= now))

@@ -1,0 +1,65 @@
+"""From a raised alert to its deliveries: who of the recipient unit is reached by e-mail and SMS (after their
+preferences, quiet hours and digests), the agency systems' webhooks, and the accounting of the disclosure."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from shared.clock import Clock
+
+from services.notifications.domain.deliveries import ALERT, ESCALATION, Delivery, Reach, delivery_id
+from services.notifications.domain.model import Alert
+from services.notifications.domain.rules import Rule
+from services.notifications.service_layer.ports import Audience, DeliveryQueue, Disclosures, Endpoint
+
+OUTWARD = ("email", "sms")
+
+
+class AlertDelivery:
+    def __init__(self, audience: Audience, queue: DeliveryQueue, disclosures: Disclosures, clock: Clock):
+        self.audience, self.queue, self.disclosures, self.clock = audience, queue, disclosures, clock
+
+    def deliver(self, alert: Alert, rule: Rule, hooks: list[Endpoint], urgent: bool | None = None) -> None:
+        raised, now = alert.raised, self.clock.now()
+        urgent = raised.urgent if urgent is None else urgent
+        if raised.subject_type == "case":
+            self.disclosures.record(raised.subject_id, f"unit:{raised.recipient_unit}", "in_app", raised.rule_id,
+                                    alert.id, None, raised.raised_at)
+        batch = []
+        for channel in (c for c in OUTWARD if c in raised.channels):
+            for reach in self.audience.reach(raised.recipient_unit, rule.roles, False, raised.category, channel,
+                                             urgent, now):
+                if reach.digest and not urgent:
+                    self.queue.add_to_digest(reach.target, alert.id, reach.language, reach.address, now)
+                else:
+                    batch.append(self._delivery(alert, channel, reach, ALERT, rule, now, urgent))
+        batch += [self._delivery(alert, "webhook", Reach(f"endpoint:{hook.id}", hook.url), ALERT, rule, now, True)
+                  for hook in hooks if "webhook" in raised.channels]
+        self.queue.add(batch)
+
+    def to_heads(self, alert: Alert, step: int) -> None:
+        """An escalation to the recipient unit's heads: e-mail and SMS now, whatever their quiet hours."""
+        raised, now = alert.raised, self.clock.now()
+        self.queue.add([self._delivery(alert, channel, reach, ESCALATION, None, now, True, step)
+                        for channel in OUTWARD
+                        for reach in self.audience.reach(raised.recipient_unit, (), True, raised.category, channel,
+                                                         True, now)])
+
+    def withdraw(self, alert: Alert) -> int:
+        """The condition ended: what was not sent yet need not be."""
+        return self.queue.cancel_for(alert.id)
+
+    @staticmethod
+    def _delivery(alert: Alert, channel: str, reach: Reach, purpose: str, rule: Rule | None, now: datetime,
+                  urgent: bool, step: int = 0) -> Delivery:
+        raised = alert.raised
+        not_before, group_key = reach.send_at or now, None
+        window = rule.group_window_minutes * 60 if rule and not urgent else 0
+        if window:
+            index = int(raised.raised_at.timestamp() // window)
+            not_before = max(not_before, datetime.fromtimestamp((index + 1) * window, timezone.utc))
+            group_key = f"{reach.target}:{channel}:{raised.subject_type}:{raised.subject_id}:{index}"
+        return Delivery(id=delivery_id(alert.id, purpose, str(step), channel, reach.target), channel=channel,
+                        target=reach.target, address=reach.address, language=reach.language, purpose=purpose,
+                        not_before=not_before, created_at=now, alert_ids=[alert.id],
+                        subject_type=raised.subject_type, subject_id=raised.subject_id, group_key=group_key,
+                        rule_id=raised.rule_id)
