@@ -1,16 +1,18 @@
-"""What the notifications service consumes: events that someone must be told of, and the unit directory."""
+"""What the notifications service consumes: every event a rule may route or resolve by (rules are data, so the
+queue takes every published event of cases and plans), and the unit directory."""
 from __future__ import annotations
 
 from shared.bus import Subscription
 from shared.contracts import combined
 
 from services.cases import contracts as cases_contracts
+from services.notifications.adapters.catalog import event_types
 from services.notifications.domain.commands import RecordUnit, RouteEvent
-from services.notifications.domain.model import ROUTES
 from services.plans import contracts as plans_contracts
 
+ROUTABLE = event_types()
 ALERTS = Subscription(queue="notifications.alerts",
-                      bindings=tuple((event_type.split(".")[0], event_type) for event_type in ROUTES),
+                      bindings=tuple((event_type.split(".")[0], event_type) for event_type in ROUTABLE),
                       contracts=combined(cases_contracts.CONTRACTS, plans_contracts.CONTRACTS))
 DIRECTORY = Subscription(queue="notifications.directory", bindings=(("plans", "plans.unit.registered"),),
                          contracts=plans_contracts.CONTRACTS)
@@ -18,5 +20,5 @@ DIRECTORY = Subscription(queue="notifications.directory", bindings=(("plans", "p
 
 def handlers(bus) -> dict:
     route = lambda event: bus.handle(RouteEvent(event))  # noqa: E731
-    return {ALERTS: {event_type: route for event_type in ROUTES},
+    return {ALERTS: {event_type: route for event_type in ROUTABLE},
             DIRECTORY: {"plans.unit.registered": lambda event: bus.handle(RecordUnit(event))}}
