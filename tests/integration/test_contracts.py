@@ -1,6 +1,6 @@
 """Every event a producer stores satisfies the contract its consumers validate with."""
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -23,7 +23,8 @@ from services.cases.domain.workflow import Decision
 from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS_DOCUMENTS, AlertSnapshot, \
     alert_list_fields
 from services.notifications import contracts as notifications_contracts
-from services.notifications.domain.model import ROUTES, Alert
+from services.notifications.domain.model import Alert
+from services.notifications.domain.seed import SEED_RULES
 from services.plans.adapters.documents import DOCUMENTS as PLANS_DOCUMENTS, PlanSnapshot, TaskSnapshot, \
     UnitSnapshot, plan_list_fields, task_list_fields, unit_list_fields
 from services.plans import contracts as plans_contracts
@@ -176,9 +177,15 @@ def stored_messages(settings):
          hotspot_through_its_life(june)),
         (EventSourcedRepository("plans", Report, ReportSnapshot, list_fields=report_list_fields),
          report_through_its_life(june))])
-    alert = Alert.raise_for("a1", "CAX-22366", ROUTES["cases.case.opened"], {"case_id": "c1", "case_number": "n"},
-                            "22366", "Phường Nha Trang", datetime(2026, 6, 1, tzinfo=timezone.utc))
-    alert.acknowledge("u1")
+    raised_at = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    rule = next(rule for rule in SEED_RULES if rule.id == "transfer_requested")
+    facts = {"case_id": "c1", "case_number": "n", "to_commune": "22366",
+             "notify_police_by": (raised_at + timedelta(hours=24)).isoformat()}
+    alert = Alert.raise_for("a1", "CAX-22366", rule, "cases.case.transfer_requested", facts, "22366",
+                            ("Chuyển đến", "Moved in"), raised_at)
+    alert.escalate(["PC04"], raised_at + timedelta(hours=25))
+    alert.acknowledge("u1", "api", raised_at + timedelta(hours=26))
+    alert.resolve("cases.case.transferred", raised_at + timedelta(hours=27))
     messages += save_all(settings, "notifications", NOTIFICATIONS_DOCUMENTS, [
         (EventSourcedRepository("notifications", Alert, AlertSnapshot, list_fields=alert_list_fields), alert)])
     return messages

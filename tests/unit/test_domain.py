@@ -6,7 +6,10 @@ from shared import areas
 from services.cases.adapters.workflow_files import load_workflows
 from services.cases.domain.events import CaseOpened, CaseTransitioned, CaseWorkerAssigned
 from services.cases.domain.model import Case
-from services.notifications.domain.model import ROUTES, Alert, AlreadyAcknowledged, UnitEntry, recipients
+from services.notifications.domain.model import Alert, AlreadyAcknowledged, UnitEntry
+from services.notifications.domain.seed import SEED_RULES
+
+RULES = {rule.event_type: rule for rule in SEED_RULES}
 from services.plans.domain.model import indicators_counting
 from services.plans.domain.plan import IndicatorTarget, Plan
 
@@ -52,24 +55,25 @@ def test_case_opened_alerts_commune_offices_covering_the_commune():
                  UnitEntry("CAX-22333", "commune_police", ("22333",)),
                  UnitEntry("PC04", "provincial_police", ("56",)),
                  UnitEntry("SCHOOL", "school", ("22366",))]
-    route = ROUTES["cases.case.opened"]
-    assert recipients(route, {"case_id": "c"}, "22366", directory, areas.covers) == ["CAX-22366", "UBX-22366"]
+    rule = RULES["cases.case.opened"]
+    assert rule.recipient_units({"case_id": "c"}, "22366", directory, areas.covers) == ["CAX-22366", "UBX-22366"]
 
 
 def test_task_assigned_alerts_lead_and_supporting_units():
-    route = ROUTES["plans.task.assigned"]
+    rule = RULES["plans.task.assigned"]
     data = {"task_id": "t", "lead_unit": "A", "supporting_units": ["B", "A"]}
-    assert recipients(route, data, None, [], areas.covers) == ["A", "B"]
+    assert rule.recipient_units(data, None, [], areas.covers) == ["A", "B"]
 
 
 def test_an_alert_is_acknowledged_once():
-    alert = Alert.raise_for("a1", "U1", ROUTES["plans.task.assigned"],
-                            {"task_id": "t", "title": "Tuyên truyền", "due_on": "2026-06-30"}, None, None,
-                            datetime(2026, 6, 1, tzinfo=timezone.utc))
-    assert alert.raised.title_vi == "Nhiệm vụ mới: Tuyên truyền (hạn 2026-06-30)"
-    alert.acknowledge("u")
+    at = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    alert = Alert.raise_for("a1", "U1", RULES["plans.task.assigned"], "plans.task.assigned",
+                            {"task_id": "t", "title": "Tuyên truyền", "due_on": "2026-06-30"}, None,
+                            ("Nhiệm vụ mới", "New task"), at)
+    assert (alert.raised.title_vi, alert.raised.subject_id) == ("Nhiệm vụ mới", "t")
+    alert.acknowledge("u", "api", at)
     with pytest.raises(AlreadyAcknowledged):
-        alert.acknowledge("u")
+        alert.acknowledge("u", "api", at)
 
 
 def test_plan_period_and_counted_indicators():

@@ -5,10 +5,10 @@ from __future__ import annotations
 from services.notifications.domain.rules import UNIT_HEAD, UNIT_KIND, EscalationLevel, EscalationPolicy, Rule
 
 COMMUNE = ("commune_police", "commune_committee")
-URGENT_POLICY = EscalationPolicy(levels=(EscalationLevel(30, UNIT_HEAD),
-                                         EscalationLevel(60, UNIT_KIND + "provincial_committee")), repeat=2)
+URGENT_POLICY = EscalationPolicy(levels=[EscalationLevel(30, UNIT_HEAD),
+                                         EscalationLevel(60, UNIT_KIND + "provincial_committee")], repeat=2)
 """Unacknowledged for 30 minutes: the unit's heads; an hour after that: the provincial standing office; twice."""
-POLICE_BY_LAW = EscalationPolicy(levels=(EscalationLevel(0, UNIT_KIND + "provincial_police"),))
+POLICE_BY_LAW = EscalationPolicy(levels=[EscalationLevel(0, UNIT_KIND + "provincial_police")])
 """Law 120/2025: the receiving commune's police must be told of a move within 24 hours; once that passes
 unacknowledged, the provincial police are."""
 DELIVERED = ("in_app", "email", "sms")
