@@ -110,6 +110,9 @@ class Settings:
     area_merges_file: Path | None = None
     """The table of communes merged in 2025 (old_code,old_name,new_code): AREA_MERGES_FILE, by default
     deploy/area-merges.csv (shared/areas.py reads it)."""
+    notify_public_url: str = "http://127.0.0.1:8103"
+    """Where people reach the notifications service from outside (the acknowledgement links in e-mails and SMS):
+    NOTIFY_PUBLIC_URL."""
 
     @classmethod
     def from_env(cls, service: str, env=None) -> "Settings":
@@ -159,4 +162,5 @@ class Settings:
             data_key=data_key,
             cases_mongodb_db=_text(env, "CASES_MONGODB_DB", f"{prefix}_cases"),
             area_merges_file=_area_merges_file(env),
+            notify_public_url=_url(env, "NOTIFY_PUBLIC_URL", "http://127.0.0.1:8103", ("https", "http")),
         )

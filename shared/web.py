@@ -198,18 +198,24 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier) -> N
             correlation_id.reset(token)
 
 
-def checks_own_credential(view_class):
+def checks_own_credential(view_class=None, *, methods=OWN_CREDENTIAL_METHODS):
     """Exempt a MethodView's reads from the bearer check: for a client that cannot send a bearer token (a calendar
     subscribed to by URL), the view checks a credential of its own and answers 404 to a wrong one. Only the marked
-    class's GET and HEAD are exempt; document its operations with `security=[]`."""
-    view_class.checks_own_credential = True
-    return view_class
+    class's GET and HEAD are exempt, unless `methods` names others (`@checks_own_credential(methods=("GET",
+    "POST"))` for a signed one-time link whose form posts back to it); document its operations with
+    `security=[]`."""
+    def mark(cls):
+        cls.checks_own_credential = True
+        cls.own_credential_methods = tuple(methods)
+        return cls
+    return mark(view_class) if view_class is not None else mark
 
 
 def _checks_own_credential() -> bool:
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return (request.method in OWN_CREDENTIAL_METHODS
-            and getattr(getattr(view, "view_class", None), "checks_own_credential", False) is True)
+    view_class = getattr(current_app.view_functions.get(request.endpoint) if request.endpoint else None,
+                         "view_class", None)
+    return (getattr(view_class, "checks_own_credential", False) is True
+            and request.method in getattr(view_class, "own_credential_methods", OWN_CREDENTIAL_METHODS))
 
 
 def _unauthorised(detail: str):

@@ -7,19 +7,26 @@ from datetime import datetime
 from shared.clock import aware
 
 from services.notifications.adapters.documents import AlertSnapshot
+from services.notifications.domain.inbox import InboxFilter, InboxScope
 from services.notifications.domain.model import Alert
 
 
 class AlertViews:
-    def inbox(self, unit: str, hidden_subject_types: tuple[str, ...], unacknowledged: bool, first: int,
-              limit: int) -> tuple[list[Alert], int]:
-        query = AlertSnapshot.objects(recipient_unit=unit)
-        if hidden_subject_types:
-            query = query.filter(subject_type__nin=list(hidden_subject_types))
-        if unacknowledged:
-            query = query.filter(acknowledged=False)
-        query = query.order_by("-raised_at", "id")
-        return [Alert.from_snapshot(s.id, s.state, s.version) for s in query.skip(first).limit(limit)], query.count()
+    def inbox_page(self, scope: InboxScope, narrowed: InboxFilter, only: list[str] | None, without: list[str],
+                   first: int, limit: int) -> tuple[list[Alert], int]:
+        """The alerts in `scope`, newest first: of the ids `only` if given, never of the ids `without`."""
+        query = _inbox_query(scope, narrowed)
+        if only is not None:
+            query["_id"] = {"$in": only}
+        elif without:
+            query["_id"] = {"$nin": without}
+        collection = AlertSnapshot._get_collection()
+        page = collection.find(query, {"state": 1, "version": 1}).sort([("raised_at", -1), ("_id", 1)])
+        return ([Alert.from_snapshot(s["_id"], s["state"], s["version"]) for s in page.skip(first).limit(limit)],
+                collection.count_documents(query))
+
+    def inbox_count(self, scope: InboxScope, narrowed: InboxFilter) -> int:
+        return AlertSnapshot._get_collection().count_documents(_inbox_query(scope, narrowed))
 
     def open_about(self, subject_id: str) -> list[str]:
         return [s["_id"] for s in AlertSnapshot._get_collection().find({"subject_id": subject_id},
@@ -31,3 +38,18 @@ class AlertViews:
                 for s in AlertSnapshot._get_collection().find({"escalation": "pending"},
                                                               {"_id": 1, "next_escalation_at": 1})
                 if s.get("next_escalation_at")]
+
+
+def _inbox_query(scope: InboxScope, narrowed: InboxFilter) -> dict:
+    """Led by the unit (indexed), then equality and `$in` on the snapshot's top-level copies: an area inside the
+    caller's areas or none, whatever the unit directory says."""
+    query = {"recipient_unit": scope.unit, "area_code": {"$in": [None, *scope.area_codes]}}
+    if scope.hidden_subject_types:
+        query["subject_type"] = {"$nin": list(scope.hidden_subject_types)}
+    if narrowed.urgent is not None:
+        query["urgent"] = narrowed.urgent
+    if narrowed.category:
+        query["category"] = narrowed.category
+    if narrowed.unacknowledged:
+        query.update(acknowledged=False, open="yes")
+    return query

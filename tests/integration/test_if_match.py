@@ -142,4 +142,4 @@ def test_the_openapi_documents_say_which_writes_take_if_match_and_answer_an_etag
     assert len(documented_writes(cases, lambda p: "{case_id}" in p and not p.endswith("break-glass"))) == 14
     notifications = notifications_app(settings("notifications")).test_client().get("/api/v1/openapi.json")
     assert documented_writes(notifications.get_json(), lambda p: "{alert_id}" in p) == {
-        ("put", "/api/v1/inbox/{alert_id}/acknowledgement")}
+        ("put", "/api/v1/inbox/{alert_id}/acknowledgement"), ("put", "/api/v1/inbox/{alert_id}/state")}

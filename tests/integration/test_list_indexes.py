@@ -59,7 +59,8 @@ def test_list_queries_lead_with_an_indexed_field(settings, recorder, auth):
              plans_app: ["/api/v1/units", "/api/v1/plans", "/api/v1/hotspots",
                          "/api/v1/hotspots?status=identified&kind=point", "/api/v1/hotspots?task_id=t1",
                          "/api/v1/hotspots.geojson?commune_code=22366"],
-             notifications_app: ["/api/v1/inbox", "/api/v1/inbox?unacknowledged=true"]}
+             notifications_app: ["/api/v1/inbox", "/api/v1/inbox?unacknowledged=true",
+                                 "/api/v1/inbox?box=unread&urgent=true&category=case_opened", "/api/v1/inbox/counts"]}
     service = {cases_app: "cases", plans_app: "plans", notifications_app: "notifications"}
     for factory, paths in calls.items():
         client = factory(settings(service[factory])).test_client()

@@ -20,7 +20,23 @@ class RecordUnit:
 
 @dataclass(frozen=True)
 class AcknowledgeAlert:
+    """`via` says where: "inbox" from the portal's inbox, "api" from any other token caller."""
     alert_id: str
+    expected_version: int | None = None
+    via: str = "api"
+
+
+@dataclass(frozen=True)
+class AcknowledgeByLink:
+    """The signed one-time link of an e-mail or SMS was used: the link is the credential."""
+    token: str
+
+
+@dataclass(frozen=True)
+class SetInboxState:
+    """The caller's own read state of an alert of their inbox (domain/inbox.py STATES)."""
+    alert_id: str
+    state: str
     expected_version: int | None = None
 
 
