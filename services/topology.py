@@ -12,10 +12,12 @@ import sys
 from shared import bus
 from shared.settings import SERVICES
 
+from services.cases.entrypoints import consumers as cases_consumers
 from services.notifications.entrypoints import consumers as notifications_consumers
 from services.plans.entrypoints import consumers as plans_consumers
 
-SUBSCRIPTIONS = [*plans_consumers.handlers(bus=None), *notifications_consumers.handlers(bus=None)]
+SUBSCRIPTIONS = [*plans_consumers.handlers(bus=None), *notifications_consumers.handlers(bus=None),
+                 *cases_consumers.handlers(bus=None)]
 """Every queue a worker consumes, taken from the workers' own handler tables (building them calls no bus), so a
 new consumer cannot be left out of the topology."""
 

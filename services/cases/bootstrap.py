@@ -17,7 +17,7 @@ from services.cases.adapters.people import PeopleRegister
 from services.cases.adapters.workflow_files import load_workflows
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
-from services.cases.service_layer import cases, care, lists, people, reads, sharing, timers, treatment
+from services.cases.service_layer import alerts, cases, care, lists, people, reads, sharing, timers, treatment
 from services.cases.service_layer.cases import CaseOpening
 from services.cases.service_layer.people import Registration
 from services.cases.service_layer.presenting import Presenter
@@ -26,7 +26,7 @@ from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 from services.cases.views import CaseViews
 
 HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HANDLERS, people.HANDLERS,
-                  reads.HANDLERS, lists.HANDLERS, timers.HANDLERS)
+                  reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS)
 
 
 def bootstrap(settings: Settings, today=date.today) -> MessageBus:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from shared.envelope import Envelope
+
 from services.cases.domain.person import Guardian
 from services.cases.domain.workflow import Decision
 
@@ -179,3 +181,10 @@ class ImportCase:
 @dataclass(frozen=True)
 class NoticeDueDates:
     """The timer's tick: append the due-soon and overdue notices now owed."""
+
+
+@dataclass(frozen=True)
+class NoteAlertStep:
+    """A step of an alert about a case (raised, acknowledged, escalated, resolved), as the notifications service
+    published it."""
+    event: Envelope

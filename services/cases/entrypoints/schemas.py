@@ -127,6 +127,30 @@ class ShareOut(Schema):
     notify_police_by = fields.String(allow_none=True)
 
 
+class PoliceNotificationOut(Schema):
+    alert_id = fields.String()
+    recipient_unit = fields.String()
+    share_id = fields.String(allow_none=True, metadata={"description": "the transfer it was raised for"})
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "the transfer's notify_police_by"})
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.String(allow_none=True)
+    acknowledged_late = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": "not acknowledged, and the deadline passed or the alert "
+                                                      "escalated for a missed deadline"})
+    escalation_level = fields.Integer(allow_none=True)
+    resolved = fields.Boolean()
+
+
+class OpenAlertOut(Schema):
+    alert_id = fields.String()
+    category = fields.String(allow_none=True)
+    recipient_unit = fields.String()
+    raised_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    escalation_level = fields.Integer(allow_none=True)
+    overdue = fields.Boolean()
+
+
 class CaseOut(Schema):
     """A case; `visits` and `follow_up` need the legal section, `support` the support section and `therapy`
     the clinical section (absent otherwise)."""
@@ -149,6 +173,11 @@ class CaseOut(Schema):
     visits = fields.List(fields.Nested(VisitOut))
     support = fields.List(fields.Nested(SupportOut))
     therapy = fields.Nested(TherapyOut, allow_none=True)
+    police_notification = fields.Nested(PoliceNotificationOut, allow_none=True, metadata={
+        "description": "the transfer alert to the receiving commune's police (Law 120/2025: within 24 hours of "
+                       "the move); null when none was raised"})
+    alerts = fields.List(fields.Nested(OpenAlertOut), metadata={
+        "description": "alerts about the case still awaiting acknowledgement"})
 
 
 class CaseSummaryOut(Schema):
@@ -272,6 +301,8 @@ class HistoryEntryOut(Schema):
     actor = fields.Nested(ActorOut)
     changes = fields.Dict(keys=fields.String(), values=fields.Raw())
     decision = fields.Dict(keys=fields.String(), values=fields.Raw())
+    alert = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "a step of an alert about the case: raised, acknowledged, escalated or resolved"})
 
 
 class CaseListQuery(Schema):
@@ -293,7 +324,7 @@ def case_out(view) -> dict:
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
             "phase": case.phase, "phase_since": case.phase_since,
             "due": case.due, "person": view.person, "drug_tests": view.drug_tests, "shares": case.shares,
-            **view.care}
+            **view.care, **view.alerts}
 
 
 def answered(view, status: int = 200) -> tuple[dict, int, dict]:

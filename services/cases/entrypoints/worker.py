@@ -1,9 +1,11 @@
-"""The cases worker: relays the cases event log and notices due dates coming near or passing."""
+"""The cases worker: relays the cases event log, notes the steps of alerts about cases, and notices due dates
+coming near or passing."""
 from shared import worker
 
 from services.cases.bootstrap import bootstrap
 from services.cases.contracts import CONTRACTS
 from services.cases.domain.commands import NoticeDueDates
+from services.cases.entrypoints.consumers import handlers
 
 
 def timers(bus, settings):
@@ -11,4 +13,4 @@ def timers(bus, settings):
 
 
 if __name__ == "__main__":
-    worker.main("cases", bootstrap, CONTRACTS, timers=timers)
+    worker.main("cases", bootstrap, CONTRACTS, handlers, timers=timers)

@@ -2,13 +2,15 @@
 person's fields, drug tests, follow-up, support and therapy cut down to those sections, sealed text opened."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from shared.auth import Principal
 from shared.clock import Clock
 
-from services.cases.domain.access import CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, sections_for
+from services.cases.domain.access import (CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, section_of,
+                                          sections_for)
+from services.cases.domain.alerts import noted_type
 from services.cases.domain.model import Case
 from services.cases.domain.person import PersonRecord
 from services.cases.service_layer.ports import CaseViews, PeopleRegister
@@ -23,6 +25,7 @@ class CaseView:
     person: dict | None
     drug_tests: list[dict]
     care: dict
+    alerts: dict = field(default_factory=dict)
 
 
 def visible_person(person: PersonRecord | None, sections: set[str]) -> dict | None:
@@ -51,7 +54,17 @@ class Presenter:
         tests = [self._test(case.id, t, sections) for t in case.drug_tests] if LEGAL in sections else []
         if IDENTITY in sections and person is None:
             person = self.people.get(case.person_code)
-        return CaseView(case, visible_person(person, sections), tests, self._care(case, sections))
+        return CaseView(case, visible_person(person, sections), tests, self._care(case, sections),
+                        self._alerts(case, sections))
+
+    def _alerts(self, case: Case, sections: set[str]) -> dict:
+        """The police notification of a transfer and the alerts awaiting acknowledgement, for the legal section;
+        an alert of a section the caller may not see (methadone) is left out."""
+        if LEGAL not in sections:
+            return {}
+        now = self.clock.now()
+        return {"police_notification": case.police_notification(now),
+                "alerts": case.open_alerts(now, lambda category: section_of(noted_type(category)) in sections)}
 
     def _test(self, case_id: str, test: dict, sections: set[str]) -> dict:
         shown = {k: test[k] for k in ("test_id", "tested_on", "result", "tested_by")}

@@ -7,6 +7,7 @@ from shared.errors import NotAuthorised
 from shared.ports import AuditTrail
 
 from services.cases.domain.access import CLINICAL, LEGAL, section_of
+from services.cases.domain.alerts import AlertNoted
 from services.cases.domain.model import Case
 from services.cases.domain.ost import OstDoseRecorded
 from services.cases.domain.queries import AllowedTransitions, CaseHistory, DoseLog, ListWorkflows, ReadCase
@@ -54,16 +55,19 @@ def case_history(query: CaseHistory, principal: Principal, uow: CaseUnitOfWork, 
         replayed.apply(event)
         replayed.version = envelope.stream.version
         if section_of(envelope.type) in sections:
-            timeline.append(_history_entry(envelope, before, replayed.snapshot()))
+            timeline.append(_history_entry(envelope, before, replayed.snapshot(), event))
     return [e for e in timeline if (query.user is None or e["actor"]["id"] == query.user)
             and (query.field is None or query.field in e["changes"])]
 
 
-def _history_entry(envelope, before: dict, after: dict) -> dict:
+def _history_entry(envelope, before: dict, after: dict, event) -> dict:
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k in HISTORY_FIELDS}
-    return {"version": envelope.stream.version, "type": envelope.type, "occurred_at": envelope.occurred_at,
-            "actor": vars(envelope.actor), "changes": changes,
-            "decision": {k: envelope.data.get(k) for k in DECISION_HISTORY_FIELDS if envelope.data.get(k)}}
+    entry = {"version": envelope.stream.version, "type": envelope.type, "occurred_at": envelope.occurred_at,
+             "actor": vars(envelope.actor), "changes": changes,
+             "decision": {k: envelope.data.get(k) for k in DECISION_HISTORY_FIELDS if envelope.data.get(k)}}
+    if isinstance(event, AlertNoted):
+        entry["alert"] = event.timeline()
+    return entry
 
 
 def dose_log(query: DoseLog, principal: Principal, uow: CaseUnitOfWork, views: CaseViews, present: Presenter,

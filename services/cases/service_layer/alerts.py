@@ -1,0 +1,72 @@
+"""Steps of alerts about a case, heard from the notifications service, noted on the case's own stream.
+
+Once however often a step is delivered: the case remembers the ids of the steps it noted (a step heard again
+records nothing), and the event's id derives from the step's, so two deliveries handled at once append one event
+(the second append of the same id at the same place is a no-op). A writer that got to the case first makes the
+append a conflict: the case is read again and the step noted on what is there now.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from shared.auth import Principal
+from shared.envelope import Envelope
+from shared.errors import ConcurrencyConflict
+
+from services.cases.domain.alerts import STEPS, AlertStep
+from services.cases.domain.commands import NoteAlertStep
+from services.cases.service_layer.unit_of_work import CaseUnitOfWork
+
+NOTED_IDS = uuid.UUID("5b0e8f4e-2f6d-4c1a-9a57-61d1c0a4e7b3")
+ATTEMPTS = 10
+SUBJECT = "case"
+
+
+def note_alert_step(command: NoteAlertStep, principal: Principal | None, uow: CaseUnitOfWork) -> int:
+    """How many events the step added to its case: 0 when it is not about a case this service keeps, or was
+    noted before. A conflict on every attempt is raised, so the consumer gives the message back for later."""
+    event = command.event
+    step = alert_step(event)
+    if step is None:
+        return 0
+    case_id = event.data["subject_id"]
+    for attempt in range(ATTEMPTS):
+        case = uow.cases.get(case_id)
+        if case is None:
+            return 0
+        case.note_alert(step)
+        if not case.pending:
+            return 0
+        try:
+            uow.cases.save(case, event.actor, causation_id=event.id,
+                           event_ids=[str(uuid.uuid5(NOTED_IDS, f"{case_id}:{event.id}"))])
+            return 1
+        except ConcurrencyConflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+    return 0
+
+
+def alert_step(event: Envelope) -> AlertStep | None:
+    """The step an alert event tells of, if the alert is about a case."""
+    data = event.data
+    step = event.type.rsplit(".", 1)[1]
+    if data.get("subject_type") != SUBJECT or not data.get("subject_id") or step not in STEPS:
+        return None
+    at = _moment(data.get(f"{step}_at")) or event.occurred_at
+    return AlertStep(
+        step_id=event.id, step=step, alert_id=data["alert_id"], recipient_unit=data["recipient_unit"], at=at,
+        category=data.get("category"), by=data.get("acknowledged_by"), via=data.get("via"),
+        urgent=data.get("urgent"), ack_required=data.get("ack_required"), ack_due_at=_moment(data.get("ack_due_at")),
+        escalated_from=data.get("escalated_from"), late=bool(data.get("late")), level=data.get("level"),
+        round=data.get("round"), to_units=tuple(data.get("to_units") or ()),
+        to_unit_heads=bool(data.get("to_unit_heads")), deadline_missed=bool(data.get("deadline_missed")),
+        reason=data.get("reason"))
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+HANDLERS = {NoteAlertStep: note_alert_step}

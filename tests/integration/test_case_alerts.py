@@ -1,0 +1,167 @@
+"""The steps of an alert about a case, published by the notifications service to the real RabbitMQ, noted by the
+cases consumer on the real FerretDB: each step once on the case's timeline however often it is delivered, and
+the police notification of a transfer read on the case as pending, overdue, then acknowledged late."""
+import dataclasses
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from kombu import Connection
+
+from shared.bus import events_exchange
+from shared.envelope import Actor, StreamRef, envelope_from_message, new_envelope
+from shared.eventstore import PendingEvent, StoredEvent
+from shared.once import is_claimed
+from services.cases.domain.alerts import NOTED_TYPES
+from services.cases.domain.commands import NoteAlertStep
+from services.cases.entrypoints.app import create_app
+from services.cases.entrypoints.consumers import ALERTS, handlers
+from tests.integration.busutil import RunningConsumer, queue_messages
+from tests.support import wait_for
+
+HERE, THERE = "22366", "22333"
+POLICE_THERE = f"CAX-{THERE}"
+NOTIFIER = Actor("notifications-worker", "system")
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings("cases"))
+
+
+@pytest.fixture
+def users(auth):
+    return {"here": auth(subject="ca-here", roles=["police_liaison"], unit=f"CAX-{HERE}", areas=[HERE]),
+            "caseworker": auth(subject="cb-here", roles=["caseworker"], unit=f"UBX-{HERE}", areas=[HERE]),
+            "clinic": auth(subject="bs-here", roles=["health_worker"], unit="PKMT-NT", areas=[HERE])}
+
+
+def transferred_case(client, headers) -> tuple[dict, str, str]:
+    """A case under Law 120/2025 whose person moves to THERE: the transfer, with its police notice deadline."""
+    opened = client.post("/api/v1/cases", headers=headers, json={
+        "person": {"full_name": "Đặng Văn Tín", "birth_date": "1984-03-03", "sex": "male"},
+        "commune_code": HERE, "opened_on": "2026-08-03"})
+    assert opened.status_code == 201, opened.get_json()
+    case = opened.get_json()
+    moved = client.post(f"/api/v1/cases/{case['id']}/transfers", headers=headers,
+                        json={"to_commune": THERE, "reason": "chuyển nơi cư trú"})
+    assert moved.status_code == 201, moved.get_json()
+    share_id, share = next(iter(moved.get_json()["shares"].items()))
+    return case, share_id, share["notify_police_by"]
+
+
+def alert_message(step: str, version: int, data: dict, alert_id: str = "a1", actor: Actor = NOTIFIER) -> dict:
+    return new_envelope(event_type=f"notifications.alert.{step}", schema_version=1, producer="notifications",
+                        stream=StreamRef("alert", f"alert-{alert_id}", version), area_code=THERE, actor=actor,
+                        data=data).to_message()
+
+
+def publish(amqp_url: str, *messages: dict) -> None:
+    exchange = events_exchange("notifications")
+    with Connection(amqp_url) as connection:
+        producer = connection.Producer()
+        for message in messages:
+            producer.publish(message, exchange=exchange, routing_key=message["type"], serializer="json",
+                             delivery_mode=2, declare=[exchange])
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def read(client, headers, case_id) -> dict:
+    answer = client.get(f"/api/v1/cases/{case_id}", headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def alert_entries(client, headers, case_id) -> list[dict]:
+    answer = client.get(f"/api/v1/cases/{case_id}/history", headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return [entry for entry in answer.get_json() if "alert" in entry]
+
+
+def test_each_step_is_noted_once_and_the_police_notification_goes_pending_overdue_acknowledged_late(
+        app, users, amqp_url):
+    client, bus = app.test_client(), app.extensions["service_layer"]
+    case, share_id, notify_police_by = transferred_case(client, users["here"])
+    about = {"alert_id": "a1", "recipient_unit": POLICE_THERE, "category": "transfer_requested",
+             "subject_type": "case", "subject_id": case["id"]}
+    raised = alert_message("raised", 1, {**about, "urgent": True, "area_code": THERE, "title_vi": "Chuyển đến",
+                                         "title_en": "Moved in", "raised_at": now(), "ack_required": True,
+                                         "ack_due_at": notify_police_by, "escalated_from": None})
+    committee = alert_message("raised", 1, {**about, "alert_id": "a2", "recipient_unit": f"UBX-{THERE}",
+                                            "urgent": True, "title_vi": "t", "title_en": "t", "raised_at": now()},
+                              alert_id="a2")
+    not_a_case = alert_message("raised", 1, {**about, "alert_id": "a3", "category": "task_overdue",
+                                             "subject_type": "plan_task", "subject_id": case["id"], "urgent": False,
+                                             "title_vi": "t", "title_en": "t", "raised_at": now()}, alert_id="a3")
+    escalated = alert_message("escalated", 2, {**about, "level": 1, "round": 1, "to_units": ["CA-T56"],
+                                               "to_unit_heads": False, "deadline_missed": True,
+                                               "escalated_at": now()})
+    officer = Actor("ca-there", "police_liaison", POLICE_THERE)
+    acknowledged = alert_message("acknowledged", 3, {**about, "acknowledged_by": "ca-there", "via": "in_app",
+                                                     "acknowledged_at": now(), "late": True}, actor=officer)
+    subscription = dataclasses.replace(ALERTS, queue=f"test.cases-alerts.{uuid.uuid4().hex[:8]}")
+    handled = lambda *messages: all(is_claimed(f"handled:{subscription.queue}:{m['id']}")  # noqa: E731
+                                    for m in messages)
+    with RunningConsumer(amqp_url, subscription, handlers(bus)[ALERTS]):
+        publish(amqp_url, raised, raised, committee, not_a_case)
+        wait_for(lambda: handled(raised, committee, not_a_case), 20, message="the raised alerts handled")
+        pending = read(client, users["here"], case["id"])["police_notification"]
+        assert (pending["alert_id"], pending["recipient_unit"], pending["share_id"]) == ("a1", POLICE_THERE, share_id)
+        assert datetime.fromisoformat(pending["due_at"]) == datetime.fromisoformat(notify_police_by)
+        assert not pending["overdue"] and pending["acknowledged_at"] is None and not pending["resolved"]
+        assert [a["alert_id"] for a in read(client, users["here"], case["id"])["alerts"]] == ["a1"]
+
+        publish(amqp_url, escalated, escalated)
+        wait_for(lambda: handled(escalated), 20, message="the escalation handled")
+        overdue = read(client, users["here"], case["id"])["police_notification"]
+        assert overdue["overdue"] and overdue["escalation_level"] == 1 and overdue["acknowledged_at"] is None
+
+        publish(amqp_url, acknowledged, acknowledged)
+        wait_for(lambda: handled(acknowledged), 20, message="the acknowledgement handled")
+    assert bus.handle(NoteAlertStep(_envelope(escalated))) == 0, "a step handled again adds nothing"
+    done = read(client, users["here"], case["id"])
+    late = done["police_notification"]
+    assert late["acknowledged_late"] and not late["overdue"] and late["acknowledged_by"] == "ca-there"
+    assert datetime.fromisoformat(late["due_at"]) == datetime.fromisoformat(
+        done["shares"][share_id]["notify_police_by"]), "the alert's deadline is the transfer's notify_police_by"
+    assert done["alerts"] == []
+
+    steps = alert_entries(client, users["caseworker"], case["id"])
+    assert [(e["alert"]["alert_id"], e["alert"]["step"]) for e in steps] == [
+        ("a1", "raised"), ("a2", "raised"), ("a1", "escalated"), ("a1", "acknowledged")]
+    assert steps[0]["type"] == "cases.case.alert_noted" and steps[0]["alert"]["category"] == "transfer_requested"
+    assert steps[2]["alert"]["level"] == 1 and steps[2]["alert"]["deadline_missed"] is True
+    assert steps[3]["actor"]["id"] == "ca-there" and steps[3]["alert"]["by"] == "ca-there"
+    assert steps[3]["alert"]["late"] is True
+    noted = StoredEvent.objects(stream_id=f"case-{case['id']}", type__in=list(NOTED_TYPES))
+    assert noted.count() == 4
+    assert PendingEvent.objects(event_id__in=[e.event_id for e in noted]).count() == 0, "never published"
+    assert queue_messages(amqp_url, subscription.dead_letter_name) == []
+
+
+def test_a_methadone_alert_is_on_the_clinic_s_timeline_and_not_the_police_s(app, users, amqp_url):
+    client, bus = app.test_client(), app.extensions["service_layer"]
+    case, _, _ = transferred_case(client, users["here"])
+    message = alert_message("raised", 1, {
+        "alert_id": "m1", "recipient_unit": "PKMT-NT", "category": "methadone_termination_proposed",
+        "subject_type": "case", "subject_id": case["id"], "urgent": False, "title_vi": "t", "title_en": "t",
+        "raised_at": now()}, alert_id="m1")
+    assert bus.handle(NoteAlertStep(_envelope(message))) == 1
+    assert alert_entries(client, users["here"], case["id"]) == []
+    assert [e["type"] for e in alert_entries(client, users["clinic"], case["id"])] == ["cases.ost.alert_noted"]
+
+
+def test_an_alert_about_a_case_this_service_does_not_keep_changes_nothing(app):
+    bus = app.extensions["service_layer"]
+    message = alert_message("resolved", 1, {"alert_id": "a9", "recipient_unit": POLICE_THERE,
+                                            "category": "transfer_requested", "subject_type": "case",
+                                            "subject_id": "no-such-case", "reason": "x", "resolved_at": now()})
+    assert bus.handle(NoteAlertStep(_envelope(message))) == 0
+    assert StoredEvent.objects(stream_id="case-no-such-case").count() == 0
+
+
+def _envelope(message: dict):
+    return envelope_from_message(message, ALERTS.contracts)
