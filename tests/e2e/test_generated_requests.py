@@ -37,6 +37,11 @@ REPORT_RULES = {"period", "unit_code", "values", *(f"values.{code}" for code in 
                 "crackdown.seizures.*.measure", "crackdown.seizures.*.quantity", "documents.*.issued_on"}
 """A report's figures are for the task's indicators and agree with its crackdown figures; a drug's measure is its
 own; a police unit alone reports crackdown figures; the period is the plan's."""
+RULE_REFERENCES = {"event_type", "subject_field", "unit_fields", "area_field", "ack_due_field", "conditions.*.field",
+                   "conditions.*.value", "unit_kinds", "channels", "endpoints", "template", "resolved_by",
+                   "resolved_by.*", "resolve_fields", "escalation", "ack_required", "area_scope", "roles"}
+"""What a routing rule names that must exist or agree (an event type and its fields, a template fitting them, an
+endpoint, a deadline for an acknowledgement), or names once."""
 DOMAIN_RULES = {
     "POST /api/v1/units": {"area_code", "covers.*"},
     "POST /api/v1/plans": {"area_code", "ends_on", "indicators", "summary_report_due_on"},
@@ -74,6 +79,11 @@ DOMAIN_RULES = {
     "PUT /api/v1/hotspots/{hotspot_id}/tasks": {"task_ids", "task_ids.*"},
     "POST /api/v1/plans/{plan_id}/budget-lines": {"task_id"},
     "POST /api/v1/budget-lines/{budget_line_id}/spending": {"spent_on"},
+    "POST /api/v1/rules/dry-run": {"rule_id", "event.area_code", "event.data.notify_police_by",
+                                   *(f"rule.{name}" for name in RULE_REFERENCES)},
+    "POST /api/v1/templates/preview": {"template_id", "channel", "event.area_code", "event.data", "template.variants",
+                                       "template.variants.*.subject", "template.variants.*.html",
+                                       "template.variants.*.text"},
 }
 """Fields whose rules a JSON Schema cannot state, so a schema-valid request may break them (422 naming the field):
 codes that must be in reference data (`area_code`, `commune_code`, `to_commune`, a national ID's province of birth
@@ -172,7 +182,8 @@ def records(fuzzer, coordinator, yearly_plan):
                       "budget_line_id": budget_line.json()["id"], "task_id": task.json()["id"],
                       "unit_code": f"UBX-{COMMUNE}", "period": period},
             "cases": {"case_id": case["id"], "person_code": case["person_code"], "share_id": share_id},
-            "notifications": {"alert_id": alert["id"]}}
+            "notifications": {"alert_id": alert["id"], "rule_id": "relapse_suspected",
+                              "template_id": "relapse_suspected", "version": 1}}
 
 
 def _schema(url: str, parameters: dict, headers: dict):
