@@ -11,10 +11,11 @@ from shared.repository import EventSourcedRepository
 from shared.settings import Settings
 from shared.working_days import VietnameseWorkingDays
 
-from services.cases.adapters.documents import (DOCUMENTS, CaseSnapshot, GrantSnapshot, case_list_fields,
-                                               grant_list_fields)
+from services.cases.adapters.documents import (DOCUMENTS, CaseAlertLogSnapshot, CaseSnapshot, GrantSnapshot,
+                                               case_list_fields, grant_list_fields)
 from services.cases.adapters.people import PeopleRegister
 from services.cases.adapters.workflow_files import load_workflows
+from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
 from services.cases.service_layer import alerts, cases, care, lists, people, reads, sharing, timers, treatment
@@ -36,14 +37,15 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
     case_repository = EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields,
                                              event_types=Case.event_types_with(workflows.values()))
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
+    alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot)
     uow = CaseUnitOfWork(case_repository, grants, audit)
     register = PeopleRegister(cipher)
-    views = CaseViews(case_repository, cipher)
+    views = CaseViews(case_repository, cipher, alert_logs)
     seal = CaseSeal(cipher)
     registration = Registration(register, audit, clock)
     return MessageBus(HANDLERS, dependencies={
         "uow": uow, "views": views, "people": register, "registration": registration, "audit": audit,
         "seal": seal, "clock": clock, "workflows": workflows, "working_days": VietnameseWorkingDays(),
-        "province_code": settings.province_code, "timer_state": timers.TimerState(),
+        "province_code": settings.province_code, "timer_state": timers.TimerState(), "alert_logs": alert_logs,
         "present": Presenter(views, register, seal, clock),
         "opening": CaseOpening(registration, workflows, clock, settings.province_code, uow)})

@@ -15,6 +15,7 @@ from shared.repository import EventSourcedRepository
 
 from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot, Person
 from services.cases.adapters.people import id_hash, person_record
+from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.person import PersonRecord, normalise_name
 from services.cases.domain.queries import CaseFilters
 from services.cases.service_layer.ports import CaseRow, OpenProposal
@@ -29,8 +30,8 @@ def _row(snapshot: CaseSnapshot) -> CaseRow:
 
 
 class CaseViews:
-    def __init__(self, cases: EventSourcedRepository, cipher: FieldCipher):
-        self.cases, self.cipher = cases, cipher
+    def __init__(self, cases: EventSourcedRepository, cipher: FieldCipher, alert_logs: EventSourcedRepository):
+        self.cases, self.cipher, self.alert_logs = cases, cipher, alert_logs
 
     def page(self, communes: list[str], filters: CaseFilters, person_codes: list[str] | None, first: int,
              limit: int) -> tuple[list[CaseRow], int]:
@@ -67,6 +68,12 @@ class CaseViews:
 
     def steps(self, case_id: str) -> list[tuple]:
         return self.cases.history(case_id)
+
+    def alert_log(self, case_id: str) -> CaseAlertLog | None:
+        return self.alert_logs.read(case_id)
+
+    def alert_steps(self, case_id: str) -> list[tuple]:
+        return self.alert_logs.history(case_id)
 
     def _people(self, communes: list[str], name: str | None, national_id: str | None):
         query = Person.objects(residence_code__in=communes)

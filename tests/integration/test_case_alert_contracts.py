@@ -47,9 +47,10 @@ def test_every_alert_type_the_notifications_contracts_describe_is_bound_and_hand
 def test_every_alert_event_the_contracts_describe_is_accepted_and_noted(app, auth, required_only):
     client, bus = app.test_client(), app.extensions["service_layer"]
     officer = auth(subject="ca", roles=["police_liaison"], unit="CAX-22366", areas=["22366"])
-    case = client.post("/api/v1/cases", headers=officer, json={
+    opened = client.post("/api/v1/cases", headers=officer, json={
         "person": {"full_name": "Lò Văn Pao", "birth_date": "1983-02-02", "sex": "male"},
-        "commune_code": "22366", "opened_on": "2026-08-03"}).get_json()
+        "commune_code": "22366", "opened_on": "2026-08-03"})
+    case = opened.get_json()
     for version, ((event_type, schema_version), schema) in enumerate(sorted(ALERT_CONTRACTS.items()), start=1):
         message = new_envelope(event_type=event_type, schema_version=schema_version, producer="notifications",
                                stream=StreamRef("alert", "alert-a1", version), area_code="22333",
@@ -60,3 +61,5 @@ def test_every_alert_event_the_contracts_describe_is_accepted_and_noted(app, aut
     history = client.get(f"/api/v1/cases/{case['id']}/history", headers=officer).get_json()
     assert sorted(e["alert"]["step"] for e in history if "alert" in e) == sorted(
         t.rsplit(".", 1)[1] for t, _ in ALERT_CONTRACTS)
+    assert client.get(f"/api/v1/cases/{case['id']}", headers=officer).headers["ETag"] == opened.headers["ETag"], \
+        "noted beside the case, never on its stream"

@@ -1,6 +1,8 @@
 """The steps of an alert about a case, published by the notifications service to the real RabbitMQ, noted by the
-cases consumer on the real FerretDB: each step once on the case's timeline however often it is delivered, and
-the police notification of a transfer read on the case as pending, overdue, then acknowledged late."""
+cases consumer on the real FerretDB in the case's alert log (never on the case's stream): each step once on the
+case's timeline however often it is delivered, the police notification of a transfer read on the case as pending,
+overdue, then acknowledged late, and a caller's write from the version they read untouched by the steps noted
+in between."""
 import dataclasses
 import uuid
 from datetime import datetime, timezone
@@ -12,6 +14,7 @@ from shared.bus import events_exchange
 from shared.envelope import Actor, StreamRef, envelope_from_message, new_envelope
 from shared.eventstore import PendingEvent, StoredEvent
 from shared.once import is_claimed
+from services.cases.adapters.documents import CaseAlertLogSnapshot
 from services.cases.domain.alerts import NOTED_TYPES
 from services.cases.domain.commands import NoteAlertStep
 from services.cases.entrypoints.app import create_app
@@ -75,6 +78,12 @@ def read(client, headers, case_id) -> dict:
     return answer.get_json()
 
 
+def read_with_etag(client, headers, case_id) -> tuple[dict, str]:
+    answer = client.get(f"/api/v1/cases/{case_id}", headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json(), answer.headers["ETag"]
+
+
 def alert_entries(client, headers, case_id) -> list[dict]:
     answer = client.get(f"/api/v1/cases/{case_id}/history", headers=headers)
     assert answer.status_code == 200, answer.get_json()
@@ -105,6 +114,7 @@ def test_each_step_is_noted_once_and_the_police_notification_goes_pending_overdu
     subscription = dataclasses.replace(ALERTS, queue=f"test.cases-alerts.{uuid.uuid4().hex[:8]}")
     handled = lambda *messages: all(is_claimed(f"handled:{subscription.queue}:{m['id']}")  # noqa: E731
                                     for m in messages)
+    version = read_with_etag(client, users["here"], case["id"])[1]
     with RunningConsumer(amqp_url, subscription, handlers(bus)[ALERTS]):
         publish(amqp_url, raised, raised, committee, not_a_case)
         wait_for(lambda: handled(raised, committee, not_a_case), 20, message="the raised alerts handled")
@@ -136,9 +146,12 @@ def test_each_step_is_noted_once_and_the_police_notification_goes_pending_overdu
     assert steps[2]["alert"]["level"] == 1 and steps[2]["alert"]["deadline_missed"] is True
     assert steps[3]["actor"]["id"] == "ca-there" and steps[3]["alert"]["by"] == "ca-there"
     assert steps[3]["alert"]["late"] is True
-    noted = StoredEvent.objects(stream_id=f"case-{case['id']}", type__in=list(NOTED_TYPES))
-    assert noted.count() == 4
+    noted = StoredEvent.objects(stream_id=f"case_alerts-{case['id']}", type__in=list(NOTED_TYPES))
+    assert noted.count() == 4 and StoredEvent.objects(stream_id=f"case_alerts-{case['id']}").count() == 4
     assert PendingEvent.objects(event_id__in=[e.event_id for e in noted]).count() == 0, "never published"
+    assert StoredEvent.objects(stream_id=f"case-{case['id']}", type__in=list(NOTED_TYPES)).count() == 0
+    assert read_with_etag(client, users["here"], case["id"])[1] == version, "the case's version never moved"
+    assert CaseAlertLogSnapshot.objects.get(id=case["id"]).version == 4
     assert queue_messages(amqp_url, subscription.dead_letter_name) == []
 
 
@@ -161,7 +174,52 @@ def test_an_alert_about_a_case_this_service_does_not_keep_changes_nothing(app):
                                             "subject_id": "no-such-case", "reason": "x", "resolved_at": now()})
     assert bus.handle(NoteAlertStep(_envelope(message))) == 0
     assert StoredEvent.objects(stream_id="case-no-such-case").count() == 0
+    assert StoredEvent.objects(stream_id="case_alerts-no-such-case").count() == 0
+    assert CaseAlertLogSnapshot.objects(id="no-such-case").count() == 0
 
 
 def _envelope(message: dict):
     return envelope_from_message(message, ALERTS.contracts)
+
+
+def test_a_write_from_the_version_read_succeeds_though_alert_steps_were_noted_in_between(app, users, amqp_url):
+    """The walking skeleton's race: the alert about a step of the case arrives moments after it, between the
+    caller's read and their next write. The steps are noted beside the case, so the If-Match of the version the
+    caller read still holds and the write is no conflict."""
+    client, bus = app.test_client(), app.extensions["service_layer"]
+    case, _, notify_police_by = transferred_case(client, users["here"])
+    _, etag = read_with_etag(client, users["caseworker"], case["id"])
+    about = {"alert_id": "r1", "recipient_unit": POLICE_THERE, "category": "transfer_requested",
+             "subject_type": "case", "subject_id": case["id"]}
+    raised = alert_message("raised", 1, {**about, "urgent": True, "title_vi": "t", "title_en": "t",
+                                         "raised_at": now(), "ack_required": True, "ack_due_at": notify_police_by},
+                           alert_id="r1")
+    escalated = alert_message("escalated", 2, {**about, "level": 1, "round": 1, "to_units": ["CA-T56"],
+                                               "to_unit_heads": False, "deadline_missed": True, "escalated_at": now()},
+                              alert_id="r1")
+    subscription = dataclasses.replace(ALERTS, queue=f"test.cases-alerts.{uuid.uuid4().hex[:8]}")
+    with RunningConsumer(amqp_url, subscription, handlers(bus)[ALERTS]):
+        publish(amqp_url, raised, escalated)
+        wait_for(lambda: all(is_claimed(f"handled:{subscription.queue}:{m['id']}") for m in (raised, escalated)),
+                 20, message="the alert steps handled")
+    between, etag_between = read_with_etag(client, users["caseworker"], case["id"])
+    assert etag_between == etag, "an alert step does not move the case's version"
+    assert between["police_notification"]["alert_id"] == "r1" and between["police_notification"]["overdue"]
+
+    moved = client.post(f"/api/v1/cases/{case['id']}/transitions", headers={**users["caseworker"], "If-Match": etag},
+                        json={"transition": "register_community_rehab", "effective_on": "2026-08-04", "decision": {
+                            "decision_number": "5/QĐ", "decision_date": "2026-08-04",
+                            "issuing_authority": "UBND phường", "term_months": 6}})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.headers["ETag"] == f'"{int(etag.strip(chr(34))) + 1}"'
+    assert moved.get_json()["stage"] == "community_rehab"
+    assert moved.get_json()["police_notification"]["alert_id"] == "r1", "the written case is shown with its alerts"
+    assert bus.handle(NoteAlertStep(_envelope(escalated))) == 0
+    assert read_with_etag(client, users["caseworker"], case["id"])[1] == moved.headers["ETag"]
+
+    history = client.get(f"/api/v1/cases/{case['id']}/history", headers=users["caseworker"]).get_json()
+    assert [e["type"] for e in history] == [
+        "cases.case.opened", "cases.case.transfer_requested", "cases.case.alert_noted", "cases.case.alert_noted",
+        "cases.case.voluntary_rehab_started"], "the alert steps merged into the case's timeline by time"
+    assert [e["version"] for e in history] == [1, 2, None, None, 3]
+    assert [e["occurred_at"] for e in history] == sorted(e["occurred_at"] for e in history)

@@ -60,6 +60,12 @@ class GrantSnapshot(SnapshotDocument):
     meta = {"collection": "grant_snapshots", "indexes": [("subject", "case_id")]}
 
 
+class CaseAlertLogSnapshot(SnapshotDocument):
+    """The alerts about a case (`CaseAlertLog`), `_id` the case's id: read beside the case by point lookups on
+    `_id` (this snapshot, and the log's next step, which a snapshot write that lost a race would lack)."""
+    meta = {"collection": "case_alert_snapshots"}
+
+
 class NameBirthClaim(Document):
     """People registered under one normalised name and birth date: `_id` "<keyed hash>#<n>", n = 1, 2, ...
 
@@ -88,4 +94,4 @@ def case_list_fields(case) -> dict:
             "proposals_for": case.therapy.clinic_unit if case.therapy and case.therapy.open_grounds() else None}
 
 
-DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot)
+DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot, CaseAlertLogSnapshot)

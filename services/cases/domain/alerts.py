@@ -1,18 +1,23 @@
-"""The alerts the notifications service raised about a case, as steps of the case's own history: raised,
+"""The alerts the notifications service raised about a case, as steps of the case's history: raised,
 acknowledged, escalated, resolved (issue 9: "every step is an event that cases can show on the case's timeline").
+
+They are kept in a stream of their own beside the case's (`CaseAlertLog`, one per case, its id the case's), never
+on the case's stream: a step arrives in the background moments after the case event that raised it, and on the
+case's stream it would take the next version, so a caller's write made from what they had read would fail (409)
+and their If-Match go stale (412) for no doing of theirs. The case's history shows both streams merged in time.
 
 Under Law 120/2025 the receiving commune's police must be told of a move within 24 hours (`notify_police_by` of a
 transfer); the transfer alert to that police unit is how they are told, and its acknowledgement is the proof. The
-case keeps the facts of each step it heard of, whatever order they arrived in, and derives from them whether that
-notification is pending, overdue or done. Alerts carry no identity and no clinical data, and neither do these
-events, which are never published.
+log keeps the facts of each step it heard of, whatever order they arrived in, and derives from them (and the
+case's transfers) whether that notification is pending, overdue or done. Alerts carry no identity and no
+clinical data, and neither do these events, which are never published.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.aggregate import VariantEvent
+from shared.aggregate import Aggregate, VariantEvent
 
 from services.cases.domain.sharing import OPEN, TRANSFER
 
@@ -101,11 +106,17 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class AlertRecords:
-    """The alerts about a case (mixed into `Case`): `alerts` holds, by alert id, the facts of the steps heard
-    and the ids of those steps, so a step heard again changes nothing."""
+@dataclass(eq=False)
+class CaseAlertLog(Aggregate):
+    """The alerts about one case: `alerts` holds, by alert id, the facts of the steps heard and the ids of those
+    steps, so a step heard again changes nothing. Its only writer is the consumer of the alert steps."""
+    stream_type = "case_alerts"
+    event_types = {t: AlertNoted for t in NOTED_TYPES}
+    id: str
+    alerts: dict[str, dict] = field(default_factory=dict)
 
-    def note_alert(self, step: AlertStep) -> None:
+    def note(self, step: AlertStep, shares: dict) -> None:
+        """Note `step` once; `shares` are the case's, of which a transfer alert names the transfer it is for."""
         if step.step not in STEPS:
             raise ValueError(f"an alert's step is one of {', '.join(STEPS)}")
         known = self.alerts.get(step.alert_id, {})
@@ -119,19 +130,19 @@ class AlertRecords:
             via=step.via, urgent=step.urgent, ack_required=step.ack_required, ack_due_at=step.ack_due_at,
             escalated_from=step.escalated_from, late=step.late, level=step.level, round=step.round,
             to_units=list(step.to_units), to_unit_heads=step.to_unit_heads, deadline_missed=step.deadline_missed,
-            reason=step.reason, share_id=_transfer_of(self.shares) if transfer else None))
+            reason=step.reason, share_id=_transfer_of(shares) if transfer else None))
 
-    def police_notification(self, now: datetime) -> dict | None:
+    def police_notification(self, now: datetime, shares: dict) -> dict | None:
         """The transfer alert to the receiving commune's police: the latest first-level transfer alert that
-        requires acknowledgement. Its deadline is the transfer's `notify_police_by` (the alert's own, which the
-        notifications rule takes from it, when the transfer has none)."""
+        requires acknowledgement. Its deadline is the transfer's `notify_police_by` in the case's `shares` (the
+        alert's own, which the notifications rule takes from it, when the transfer has none)."""
         candidates = [(alert_id, a) for alert_id, a in self.alerts.items()
                       if a.get("category") == POLICE_NOTICE_CATEGORY and not a.get("escalated_from")
                       and (a.get("ack_required") or a.get("ack_due_at"))]
         if not candidates:
             return None
         alert_id, alert = max(candidates, key=lambda c: (c[1].get("raised_at") or "", c[1]["recipient_unit"]))
-        share = self.shares.get(alert.get("share_id") or "", {})
+        share = shares.get(alert.get("share_id") or "", {})
         due = _moment(share.get("notify_police_by")) or _moment(alert.get("ack_due_at"))
         acknowledged = _moment(alert.get("acknowledged_at"))
         resolved = bool(alert.get("resolved_at"))

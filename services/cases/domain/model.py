@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from shared.aggregate import Aggregate
 
-from services.cases.domain.alerts import NOTED_TYPES, AlertNoted, AlertRecords
 from services.cases.domain.care import CHECK_IN_DUE, CareRecords, FollowUpPlanned, SupportRecorded, VisitRecorded
 from services.cases.domain.events import (DUE_TYPES, CaseDueNoticed, CaseOpened, CasePhaseChanged,
                                           CaseTransitioned, CaseWorkerAssigned, DrugTestRecorded, RelapseSuspected,
@@ -35,7 +34,7 @@ class CaseEventTypes(dict):
 
 
 @dataclass(eq=False)
-class Case(AlertRecords, SharingRecords, CareRecords, MethadoneRecords, Aggregate):
+class Case(SharingRecords, CareRecords, MethadoneRecords, Aggregate):
     """The case's state is its fields; `event_types` are the events whose type is fixed, `event_types_with` adds
     the steps a regime's workflow emits."""
     stream_type = "case"
@@ -43,8 +42,7 @@ class Case(AlertRecords, SharingRecords, CareRecords, MethadoneRecords, Aggregat
         **{e.type: e for e in (CaseOpened, CaseWorkerAssigned, CasePhaseChanged, DrugTestRecorded, RelapseSuspected,
                                FollowUpPlanned, VisitRecorded, SupportRecorded, OstPhaseChanged, OstDoseRecorded,
                                OstBreachRecorded, OstTerminationProposed, OstTerminationDismissed)},
-        **{t: CaseShared for t in SHARING_TYPES}, **{t: CaseDueNoticed for t in DUE_TYPES},
-        **{t: AlertNoted for t in NOTED_TYPES}}
+        **{t: CaseShared for t in SHARING_TYPES}, **{t: CaseDueNoticed for t in DUE_TYPES}}
     id: str
     case_number: str | None = None
     person_code: str | None = None
@@ -67,7 +65,6 @@ class Case(AlertRecords, SharingRecords, CareRecords, MethadoneRecords, Aggregat
     visits: list[dict] = field(default_factory=list)
     support: list[dict] = field(default_factory=list)
     therapy: Therapy | None = None
-    alerts: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def event_types_with(cls, workflows) -> "CaseEventTypes":

@@ -295,7 +295,8 @@ class ActorOut(Schema):
 
 
 class HistoryEntryOut(Schema):
-    version = fields.Integer()
+    version = fields.Integer(allow_none=True, metadata={"description": "the case's version after the step; null "
+                                                                       "for a step of an alert about the case"})
     type = fields.String()
     occurred_at = fields.DateTime()
     actor = fields.Nested(ActorOut)

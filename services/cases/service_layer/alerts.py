@@ -1,9 +1,11 @@
-"""Steps of alerts about a case, heard from the notifications service, noted on the case's own stream.
+"""Steps of alerts about a case, heard from the notifications service, noted in the case's alert log (a stream of
+its own beside the case's, so that a step never moves the case's version under a caller's write).
 
-Once however often a step is delivered: the case remembers the ids of the steps it noted (a step heard again
+Once however often a step is delivered: the log remembers the ids of the steps it noted (a step heard again
 records nothing), and the event's id derives from the step's, so two deliveries handled at once append one event
-(the second append of the same id at the same place is a no-op). A writer that got to the case first makes the
-append a conflict: the case is read again and the step noted on what is there now.
+(the second append of the same id at the same place is a no-op). The consumer is the log's only writer, but two
+workers may note two steps of one case at once: the one that appended second meets a conflict, reads the log
+again and notes the step on what is there now.
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from datetime import datetime
 from shared.auth import Principal
 from shared.envelope import Envelope
 from shared.errors import ConcurrencyConflict
+from shared.ports import Repository
 
-from services.cases.domain.alerts import STEPS, AlertStep
+from services.cases.domain.alerts import STEPS, AlertStep, CaseAlertLog
 from services.cases.domain.commands import NoteAlertStep
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
@@ -23,24 +26,27 @@ ATTEMPTS = 10
 SUBJECT = "case"
 
 
-def note_alert_step(command: NoteAlertStep, principal: Principal | None, uow: CaseUnitOfWork) -> int:
-    """How many events the step added to its case: 0 when it is not about a case this service keeps, or was
-    noted before. A conflict on every attempt is raised, so the consumer gives the message back for later."""
+def note_alert_step(command: NoteAlertStep, principal: Principal | None, uow: CaseUnitOfWork,
+                    alert_logs: Repository) -> int:
+    """How many events the step added to its case's alert log: 0 when it is not about a case this service keeps,
+    or was noted before. The case is only read (a transfer alert names the case's transfer). A conflict on every
+    attempt is raised, so the consumer gives the message back for later."""
     event = command.event
     step = alert_step(event)
     if step is None:
         return 0
     case_id = event.data["subject_id"]
+    case = uow.cases.read(case_id)
+    if case is None:
+        return 0
     for attempt in range(ATTEMPTS):
-        case = uow.cases.get(case_id)
-        if case is None:
-            return 0
-        case.note_alert(step)
-        if not case.pending:
+        log = alert_logs.get(case_id) or CaseAlertLog(case_id)
+        log.note(step, case.shares)
+        if not log.pending:
             return 0
         try:
-            uow.cases.save(case, event.actor, causation_id=event.id,
-                           event_ids=[str(uuid.uuid5(NOTED_IDS, f"{case_id}:{event.id}"))])
+            alert_logs.save(log, event.actor, causation_id=event.id,
+                            event_ids=[str(uuid.uuid5(NOTED_IDS, f"{case_id}:{event.id}"))])
             return 1
         except ConcurrencyConflict:
             if attempt == ATTEMPTS - 1:

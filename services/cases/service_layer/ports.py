@@ -8,6 +8,7 @@ from typing import Protocol
 
 from shared.envelope import Envelope
 
+from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.person import Guardian, PersonRecord
 
 
@@ -81,6 +82,12 @@ class CaseViews(Protocol):
 
     def steps(self, case_id: str) -> list[tuple[Envelope, object]]:
         """The case's stream, oldest first, each stored envelope with its domain event."""
+
+    def alert_log(self, case_id: str) -> CaseAlertLog | None:
+        """The alerts about the case (a stream of their own), as they are now; None when none was noted."""
+
+    def alert_steps(self, case_id: str) -> list[tuple[Envelope, object]]:
+        """The case's alert log, oldest first, each stored envelope with its domain event."""
 
     def people(self, communes: list[str], name: str | None, national_id: str | None,
                limit: int = 50) -> list[PersonRecord]: ...

@@ -10,7 +10,7 @@ from shared.clock import Clock
 
 from services.cases.domain.access import (CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, section_of,
                                           sections_for)
-from services.cases.domain.alerts import noted_type
+from services.cases.domain.alerts import CaseAlertLog, noted_type
 from services.cases.domain.model import Case
 from services.cases.domain.person import PersonRecord
 from services.cases.service_layer.ports import CaseViews, PeopleRegister
@@ -58,13 +58,14 @@ class Presenter:
                         self._alerts(case, sections))
 
     def _alerts(self, case: Case, sections: set[str]) -> dict:
-        """The police notification of a transfer and the alerts awaiting acknowledgement, for the legal section;
-        an alert of a section the caller may not see (methadone) is left out."""
+        """The police notification of a transfer and the alerts awaiting acknowledgement, for the legal section,
+        from the case's alert log (none noted: none shown); an alert of a section the caller may not see
+        (methadone) is left out."""
         if LEGAL not in sections:
             return {}
-        now = self.clock.now()
-        return {"police_notification": case.police_notification(now),
-                "alerts": case.open_alerts(now, lambda category: section_of(noted_type(category)) in sections)}
+        log, now = self.views.alert_log(case.id) or CaseAlertLog(case.id), self.clock.now()
+        return {"police_notification": log.police_notification(now, case.shares),
+                "alerts": log.open_alerts(now, lambda category: section_of(noted_type(category)) in sections)}
 
     def _test(self, case_id: str, test: dict, sections: set[str]) -> dict:
         shown = {k: test[k] for k in ("test_id", "tested_on", "result", "tested_by")}

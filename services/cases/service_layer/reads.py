@@ -2,6 +2,8 @@
 audited before anything is answered."""
 from __future__ import annotations
 
+import heapq
+
 from shared.auth import Principal
 from shared.errors import NotAuthorised
 from shared.ports import AuditTrail
@@ -44,8 +46,9 @@ def list_workflows(query: ListWorkflows, principal: Principal, workflows: dict[s
 
 def case_history(query: CaseHistory, principal: Principal, uow: CaseUnitOfWork, views: CaseViews,
                  present: Presenter, audit: AuditTrail) -> list[dict]:
-    """The case's stream as a timeline: who did what, when, and which fields changed from what to what. Steps
-    of a section the caller may not see (a dose, a loan) are left out, not only their details."""
+    """The case's stream as a timeline: who did what, when, and which fields changed from what to what, with the
+    steps of alerts about the case (their own stream) merged in by time. Steps of a section the caller may not
+    see (a dose, a loan, a methadone alert) are left out, not only their details."""
     uow.visible(query.case_id, principal)
     sections = present.sections(principal, query.case_id)
     audit.record(principal, "read_history", "case", query.case_id, sections)
@@ -55,19 +58,25 @@ def case_history(query: CaseHistory, principal: Principal, uow: CaseUnitOfWork, 
         replayed.apply(event)
         replayed.version = envelope.stream.version
         if section_of(envelope.type) in sections:
-            timeline.append(_history_entry(envelope, before, replayed.snapshot(), event))
-    return [e for e in timeline if (query.user is None or e["actor"]["id"] == query.user)
+            timeline.append(_history_entry(envelope, before, replayed.snapshot()))
+    alerts = [_alert_entry(envelope, event) for envelope, event in views.alert_steps(query.case_id)
+              if section_of(envelope.type) in sections]
+    merged = heapq.merge(timeline, alerts, key=lambda entry: entry["occurred_at"])
+    return [e for e in merged if (query.user is None or e["actor"]["id"] == query.user)
             and (query.field is None or query.field in e["changes"])]
 
 
-def _history_entry(envelope, before: dict, after: dict, event) -> dict:
+def _history_entry(envelope, before: dict, after: dict) -> dict:
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k in HISTORY_FIELDS}
-    entry = {"version": envelope.stream.version, "type": envelope.type, "occurred_at": envelope.occurred_at,
-             "actor": vars(envelope.actor), "changes": changes,
-             "decision": {k: envelope.data.get(k) for k in DECISION_HISTORY_FIELDS if envelope.data.get(k)}}
-    if isinstance(event, AlertNoted):
-        entry["alert"] = event.timeline()
-    return entry
+    return {"version": envelope.stream.version, "type": envelope.type, "occurred_at": envelope.occurred_at,
+            "actor": vars(envelope.actor), "changes": changes,
+            "decision": {k: envelope.data.get(k) for k in DECISION_HISTORY_FIELDS if envelope.data.get(k)}}
+
+
+def _alert_entry(envelope, event: AlertNoted) -> dict:
+    """A step of an alert: it changes none of the case's fields and has no version of the case (null)."""
+    return {"version": None, "type": envelope.type, "occurred_at": envelope.occurred_at,
+            "actor": vars(envelope.actor), "changes": {}, "decision": {}, "alert": event.timeline()}
 
 
 def dose_log(query: DoseLog, principal: Principal, uow: CaseUnitOfWork, views: CaseViews, present: Presenter,
