@@ -33,6 +33,13 @@ class AlertViews:
                                                                        {"_id": 1, "open": 1})
                 if s.get("open") != "no"]
 
+    def open_of_unit(self, unit_code: str, limit: int) -> list[Alert]:
+        """An agency's open alerts, newest first (its feed): led by the unit, an indexed string equality."""
+        page = AlertSnapshot._get_collection().find({"recipient_unit": unit_code, "open": "yes"},
+                                                    {"state": 1, "version": 1})
+        return [Alert.from_snapshot(s["_id"], s["state"], s["version"])
+                for s in page.sort([("raised_at", -1), ("_id", 1)]).limit(limit)]
+
     def awaiting_escalation(self) -> list[tuple[str, datetime]]:
         return [(s["_id"], aware(s["next_escalation_at"]))
                 for s in AlertSnapshot._get_collection().find({"escalation": "pending"},

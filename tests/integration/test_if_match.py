@@ -141,5 +141,6 @@ def test_the_openapi_documents_say_which_writes_take_if_match_and_answer_an_etag
     cases = client.get("/api/v1/openapi.json").get_json()
     assert len(documented_writes(cases, lambda p: "{case_id}" in p and not p.endswith("break-glass"))) == 14
     notifications = notifications_app(settings("notifications")).test_client().get("/api/v1/openapi.json")
-    assert documented_writes(notifications.get_json(), lambda p: "{alert_id}" in p) == {
-        ("put", "/api/v1/inbox/{alert_id}/acknowledgement"), ("put", "/api/v1/inbox/{alert_id}/state")}
+    assert documented_writes(notifications.get_json(), lambda p: "{alert_id}" in p or "{endpoint_id}" in p) == {
+        ("put", "/api/v1/inbox/{alert_id}/acknowledgement"), ("put", "/api/v1/inbox/{alert_id}/state"),
+        ("put", "/api/v1/endpoints/{endpoint_id}"), ("post", "/api/v1/endpoints/{endpoint_id}/secret-rotation")}

@@ -8,12 +8,17 @@ from pymongo import monitoring
 
 from services.cases.adapters.documents import DOCUMENTS as CASES
 from services.cases.entrypoints.app import create_app as cases_app
+from services.notifications.adapters.deliveries import DOCUMENTS as DELIVERIES
+from services.notifications.adapters.directory import UnitDirectory
 from services.notifications.adapters.documents import DOCUMENTS as NOTIFICATIONS
+from services.notifications.adapters.endpoints import ENDPOINT_DOCUMENTS
+from services.notifications.adapters.feed_tokens import FEED_TOKEN_DOCUMENTS
 from services.notifications.entrypoints.app import create_app as notifications_app
 from services.plans.adapters.documents import DOCUMENTS as PLANS
 from services.plans.entrypoints.app import create_app as plans_app
 
-LISTED = {d._get_collection_name(): d for d in (*CASES, *PLANS, *NOTIFICATIONS)}
+LISTED = {d._get_collection_name(): d for d in (*CASES, *PLANS, *NOTIFICATIONS, *DELIVERIES, *ENDPOINT_DOCUMENTS,
+                                                 *FEED_TOKEN_DOCUMENTS)}
 
 
 class Recorder(monitoring.CommandListener):
@@ -78,3 +83,24 @@ def test_list_queries_lead_with_an_indexed_field(settings, recorder, auth):
             assert any(k in leading_fields(LISTED[collection]) for k in keys), (collection, query, sort)
             checked += 1
         assert checked >= len(paths), recorder.commands
+
+
+def test_the_notification_admin_lists_and_the_agency_feed_lead_with_an_indexed_field(settings, recorder, auth):
+    admin = auth(subject="admin-1", roles=["admin"], unit="UBND-T56", areas=["56"])
+    client = notifications_app(settings("notifications")).test_client()
+    UnitDirectory().keep("CAX-22366", "commune_police", ["22366"], 1)
+    token = client.post("/api/v1/agencies/CAX-22366/feed-token", headers=admin).get_json()["token"]
+    paths = ["/api/v1/endpoints?unit_code=CAX-22366", "/api/v1/deliveries/dead-letters",
+             f"/api/v1/agencies/CAX-22366/alerts.atom?token={token}"]
+    recorder.commands.clear()
+    for path in paths:
+        assert client.get(path, headers=admin).status_code == 200, path
+    checked = set()
+    for name, collection, command in recorder.commands:
+        if collection not in LISTED:
+            continue
+        query, sort = filter_and_sort(name, command)
+        keys = [k for k in query if not k.startswith("$")] or list(sort)
+        assert any(k in leading_fields(LISTED[collection]) for k in keys), (collection, query, sort)
+        checked.add(collection)
+    assert {"endpoints", "deliveries", "feed_token_generations", "alert_snapshots"} <= checked, recorder.commands
