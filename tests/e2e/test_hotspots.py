@@ -21,7 +21,7 @@ def test_a_re_emerged_hotspot_alerts_the_commune_and_provincial_police_urgently(
         assert response.status_code == 200, response.text
     [alert] = wait_for(lambda: inbox_for(police, hotspot_id), 30, message="the commune police's alert")
     assert alert["category"] == "hotspot_re_emerged" and alert["urgent"] is True
-    assert alert["subject_type"] == "hotspot" and "2026-06-15" in alert["title_vi"]
+    assert alert["subject_type"] == "hotspot" and "15/06/2026" in alert["title_vi"], "Vietnamese titles show dates as people write them (dd/MM/yyyy)"
     assert "Hẻm 7" not in str(alert) and "Biên bản" not in str(alert)
     pc04 = as_user(subject="pc04", roles=["police_liaison"], unit="CA-T56-PC04", areas=[PROVINCE])
     assert wait_for(lambda: inbox_for(pc04, hotspot_id), 30, message="the provincial police's alert")

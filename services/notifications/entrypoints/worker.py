@@ -1,14 +1,19 @@
-"""The notifications worker: relays its event log, raises alerts and keeps the unit directory."""
+"""The notifications worker: relays its event log, raises alerts and keeps the unit directory; its timers make
+the deliveries that are due, escalate unacknowledged alerts and send the daily digests."""
 from shared import worker
 
+from services.notifications.adapters.config import NotifySettings
 from services.notifications.bootstrap import bootstrap
 from services.notifications.contracts import CONTRACTS
+from services.notifications.domain.commands import DeliverDue, EscalateDueAlerts, SendDigests
 from services.notifications.entrypoints.consumers import handlers
-from services.notifications.domain.commands import SendDigests
 
 
 def timers(bus, settings):
-    return [worker.Timer("digests", settings.timer_interval_seconds, lambda: bus.handle(SendDigests()))]
+    notify = NotifySettings.from_env()
+    return [worker.Timer("deliveries", notify.delivery_poll_seconds, lambda: bus.handle(DeliverDue())),
+            worker.Timer("escalations", notify.escalation_poll_seconds, lambda: bus.handle(EscalateDueAlerts())),
+            worker.Timer("digests", settings.timer_interval_seconds, lambda: bus.handle(SendDigests()))]
 
 
 if __name__ == "__main__":

@@ -122,3 +122,6 @@ def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: R
                             raised_at=now, escalated_from=parent.id)
     alerts.save(child, SYSTEM, causation_id=parent.id, event_ids=[step_id(alert_id, "raised")])
     delivery.deliver(child, rule, [], urgent=True)
+
+
+HANDLERS = {RouteEvent: route_event, EscalateDueAlerts: escalate_due_alerts}

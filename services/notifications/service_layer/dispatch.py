@@ -14,7 +14,7 @@ from services.notifications.domain.commands import DeliverDue, ResendDelivery
 from services.notifications.domain.deliveries import CANCELLED, PARKED, SENT, Delivery, RetryPolicy, \
     after_attempt, due
 from services.notifications.domain.messages import Outcome
-from services.notifications.domain.delivery_queries import DeadLetters, DeliveryDetail
+from services.notifications.domain.queries import DeadLetters, DeliveryDetail
 from services.notifications.service_layer.ports import Channels, DeliveryMetrics, DeliveryStore, Disclosures, \
     Endpoints, MessageContent
 
@@ -78,33 +78,33 @@ def deliver_due(command: DeliverDue, principal, dispatcher: Dispatcher) -> int:
     return dispatcher.run()
 
 
-def resend_delivery(command: ResendDelivery, principal, store: DeliveryStore, clock: Clock) -> Delivery:
+def resend_delivery(command: ResendDelivery, principal, delivery_queue: DeliveryStore, clock: Clock) -> Delivery:
     """A person sends a parked delivery again, after fixing what made it fail (an address, an endpoint)."""
     if not principal.has_role(*OPERATORS):
         raise NotAuthorised("only an admin resends deliveries")
-    delivery = store.get(command.delivery_id)
+    delivery = delivery_queue.get(command.delivery_id)
     if delivery is None:
         raise NotFound(f"no delivery {command.delivery_id}")
     if delivery.status != PARKED:
         raise Conflict(f"the delivery is {delivery.status}: only a parked delivery is resent")
-    store.requeue(delivery, clock.now())
-    return store.get(command.delivery_id)
+    delivery_queue.requeue(delivery, clock.now())
+    return delivery_queue.get(command.delivery_id)
 
 
-def dead_letters(query: DeadLetters, principal, store: DeliveryStore) -> tuple[list[Delivery], int]:
+def dead_letters(query: DeadLetters, principal, delivery_queue: DeliveryStore) -> tuple[list[Delivery], int]:
     if not principal.has_role(*OPERATORS):
         raise NotAuthorised("only an admin reads the dead-letter list")
-    return store.with_status(PARKED, query.first, query.limit)
+    return delivery_queue.with_status(PARKED, query.first, query.limit)
 
 
-def delivery_detail(query: DeliveryDetail, principal, store: DeliveryStore) -> tuple[Delivery, list[dict]]:
+def delivery_detail(query: DeliveryDetail, principal, delivery_queue: DeliveryStore) -> tuple[Delivery, list[dict]]:
     """A delivery with each attempt and what the provider answered."""
     if not principal.has_role(*OPERATORS):
         raise NotAuthorised("only an admin reads deliveries")
-    delivery = store.get(query.delivery_id)
+    delivery = delivery_queue.get(query.delivery_id)
     if delivery is None:
         raise NotFound(f"no delivery {query.delivery_id}")
-    return delivery, store.attempts(delivery.id)
+    return delivery, delivery_queue.attempts(delivery.id)
 
 
 HANDLERS = {DeliverDue: deliver_due, ResendDelivery: resend_delivery, DeadLetters: dead_letters,
