@@ -181,6 +181,50 @@ def hotspots_of(commune: str, task_id: str, year: int) -> None:
                 {"If-Match": etag})
 
 
+def outbox_code(address: str, since: float, timeout: float = 60) -> str | None:
+    """The one-time code the notifications service e-mailed to `address` (deploy/local_outbox.py keeps the mail)."""
+    import email
+    import email.policy
+    import re
+    mail = ROOT / "var" / "outbox" / "mail"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for path in sorted(mail.glob("*.eml"), reverse=True) if mail.exists() else []:
+            if path.stat().st_mtime < since:
+                break
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if message["To"] == address:
+                body = message.get_body(("plain",)).get_content()
+                found = re.search(r"\b(\d{6})\b", body)
+                if found:
+                    return found.group(1)
+        time.sleep(0.5)
+    return None
+
+
+def notification_contacts(commune: str) -> str:
+    """The commune police officer's member record and verified e-mail, so urgent alerts reach a mailbox."""
+    officer = token(f"demo-police-{commune}", "police_liaison", f"CAX-{commune}", [commune])
+    address = f"canbo.ca.{commune}@demo.donghanh.vn"
+    url, headers = URLS["notifications"] + "/api/v1", {"Authorization": f"Bearer {officer}"}
+    if requests.get(f"{url}/members/me", headers=headers, timeout=10).status_code == 404:
+        requests.put(f"{url}/members/me", json={"language": "vi", "quiet_hours": {"start": "22:00", "end": "06:00"}},
+                     headers=headers, timeout=10)
+    points = requests.get(f"{url}/members/me/contact-points", headers=headers, timeout=10).json()
+    if any(p["verified"] for p in points):
+        return address
+    for point in points:
+        requests.delete(f"{url}/members/me/contact-points/{point['id']}", headers=headers, timeout=10)
+    since = time.time() - 1
+    point = post("notifications", "/api/v1/members/me/contact-points", {"kind": "email", "address": address},
+                 officer, f"demo-contact-{commune}-{int(since)}")
+    code = outbox_code(address, since) if point else None
+    verified = code and requests.post(
+        f"{url}/members/me/contact-points/{point['id']}/verification", json={"code": code},
+        headers={**headers, "If-Match": f'"{point["version"]}"'}, timeout=10).ok
+    return address if verified else None
+
+
 def main() -> None:
     wait_ready()
     communes = areas.communes_of(PROVINCE)[:6]
@@ -221,6 +265,7 @@ def main() -> None:
         if case and index < 3:
             care_for(case, index, "PKMT-T56", token("demo-doctor", "health_worker", "PKMT-T56", [PROVINCE]))
     commune, commune_name = communes[0]
+    mailbox = notification_contacts(commune)
     print(f"\nĐồng Hành is running with demo data for {areas.name_of(PROVINCE)}")
     for name, url in URLS.items():
         print(f"  {name:<14} API {url}/api/v1   docs {url}/api/v1/docs   openapi {url}/api/v1/openapi.json")
@@ -231,6 +276,9 @@ def main() -> None:
     print(f"  plan coordinator:\n{coordinator}")
     print(f"  police liaison, {commune_name} (inbox of CAX-{commune}):\n"
                   f"{token('demo-police-' + commune, 'police_liaison', 'CAX-' + commune, [commune])}")
+    print("\nE-mails and SMS the notifications service sends land in var/outbox/ (mail/*.eml, sms/*.json)"
+          + (f"; {mailbox} is the verified address of the police liaison above." if mailbox
+             else "; the police liaison's e-mail could not be verified (see var/log/system.log)."))
     print("\nMint others: .venv/bin/python -m shared.auth mint --sub NAME --role caseworker "
                   f"--unit UBX-{commune} --area {commune}")
     print("Stop everything: ./deploy/stop.sh")
