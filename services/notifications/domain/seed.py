@@ -11,6 +11,8 @@ URGENT_POLICY = EscalationPolicy(levels=[EscalationLevel(30, UNIT_HEAD),
 POLICE_BY_LAW = EscalationPolicy(levels=[EscalationLevel(0, UNIT_KIND + "provincial_police")])
 """Law 120/2025: the receiving commune's police must be told of a move within 24 hours; once that passes
 unacknowledged, the provincial police are."""
+HEAD_NEXT_DAY = EscalationPolicy(levels=[EscalationLevel(24 * 60, UNIT_HEAD)])
+"""A task overdue and not acknowledged within a day: the unit's head is told (DOMAIN.md: lead unit, then its head)."""
 DELIVERED = ("in_app", "email", "sms")
 
 
@@ -54,8 +56,9 @@ SEED_RULES = (
            channels=("in_app", "email")),
     _plans("plans.assignment.made", "assignment_made", unit_fields=("unit_code",), channels=("in_app", "email")),
     _plans("plans.task.due_soon", "task_due_soon", unit_fields=("unit_code",), channels=("in_app", "email")),
-    _plans("plans.task.overdue", "task_overdue", unit_fields=("unit_code",), urgent=True,
-           channels=("in_app", "email"), resolved_by=("plans.report.submitted",), resolve_fields=UNIT_PERIOD),
+    _plans("plans.task.overdue", "task_overdue", unit_fields=("unit_code",), urgent=True, ack_required=True,
+           escalation=HEAD_NEXT_DAY, channels=("in_app", "email"), resolved_by=("plans.report.submitted",),
+           resolve_fields=UNIT_PERIOD),
     _plans("plans.report.due_soon", "report_due_soon", unit_fields=("unit_code",), channels=("in_app", "email"),
            resolved_by=("plans.report.submitted",), resolve_fields=UNIT_PERIOD),
     _plans("plans.report.overdue", "report_overdue", unit_fields=("unit_code",), channels=("in_app", "email"),
