@@ -27,8 +27,7 @@ from services.notifications.adapters.inbox import DOCUMENTS as INBOX_DOCUMENTS, 
 from services.notifications.adapters.members import (MEMBER_DOCUMENTS, MemberRecords, OnceMarks, SealedContactPoints,
                                                      TemplateDigest)
 from services.notifications.adapters.rendering import TemplateRenderer
-from services.notifications.adapters.rules import (RULE_DOCUMENTS, EventCatalog, MongoRuleStore, MongoTemplateStore,
-                                                   cache_seconds_from)
+from services.notifications.adapters.rules import RULE_DOCUMENTS, EventCatalog, MongoRuleStore, MongoTemplateStore
 from services.notifications.domain.deliveries import RetryPolicy
 from services.notifications.domain.model import Alert
 from services.notifications.domain.seed import SEED_RULES
@@ -41,16 +40,16 @@ from services.notifications.service_layer.members import MemberAudience
 from services.notifications.service_layer.unit_of_work import AlertsUnitOfWork
 from services.notifications.views import AlertViews
 
-HANDLERS = merged(alerts.HANDLERS, dispatch.HANDLERS, directory.HANDLERS, rules.HANDLERS, dry_run.HANDLERS, members.HANDLERS,
-                  inbox.HANDLERS, acknowledgement.HANDLERS, disclosures.HANDLERS, endpoint_admin.HANDLERS,
-                  feeds.HANDLERS)
+HANDLERS = merged(alerts.HANDLERS, dispatch.HANDLERS, directory.HANDLERS, rules.HANDLERS, dry_run.HANDLERS,
+                  members.HANDLERS, inbox.HANDLERS, acknowledgement.HANDLERS, disclosures.HANDLERS,
+                  endpoint_admin.HANDLERS, feeds.HANDLERS)
 
 
 def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> MessageBus:
     notify = notify or NotifySettings.from_env()
     runtime.connect_database(settings, (*DOCUMENTS, *RULE_DOCUMENTS, *MEMBER_DOCUMENTS, *INBOX_DOCUMENTS,
                                         *DELIVERY_DOCUMENTS, *ENDPOINT_DOCUMENTS, *FEED_TOKEN_DOCUMENTS))
-    rule_store, template_store = MongoRuleStore(cache_seconds_from(os.environ)), MongoTemplateStore()
+    rule_store, template_store = MongoRuleStore(notify.rules_cache_seconds), MongoTemplateStore()
     template_store.seed()
     rule_store.seed()
     clock, cipher = Clock(), FieldCipher(settings.data_key)

@@ -36,6 +36,8 @@ class NotifySettings:
     delivery_backoff_cap_seconds: float
     escalation_poll_seconds: float
     channel_timeout_seconds: float
+    rules_cache_seconds: float
+    """How long a process keeps the rules it routes by: a rule saved elsewhere applies within this time."""
 
     @classmethod
     def from_env(cls, env=None) -> "NotifySettings":
@@ -62,4 +64,5 @@ class NotifySettings:
                                                  minimum=0.1),
             escalation_poll_seconds=_number(env, "ESCALATION_POLL_SECONDS", 15.0, kind=float, minimum=0.05),
             channel_timeout_seconds=_number(env, "CHANNEL_TIMEOUT_SECONDS", 10.0, kind=float, minimum=0.1),
+            rules_cache_seconds=_number(env, "RULES_CACHE_SECONDS", 2.0, kind=float, minimum=0),
         )

@@ -312,15 +312,3 @@ class EventCatalog:
         if self.endpoints is None or not endpoint_ids:
             return set()
         return {endpoint.id for endpoint in self.endpoints.named(list(endpoint_ids))}
-
-
-def cache_seconds_from(env) -> float:
-    """RULES_CACHE_SECONDS: how long routing answers are kept in a process (default 2 s)."""
-    raw = env.get("RULES_CACHE_SECONDS")
-    try:
-        value = DEFAULT_CACHE_SECONDS if raw in (None, "") else float(raw)
-    except ValueError:
-        raise ValueError(f"RULES_CACHE_SECONDS={raw!r} is not a number") from None
-    if value < 0:
-        raise ValueError(f"RULES_CACHE_SECONDS={raw!r} must be at least 0")
-    return value
