@@ -136,10 +136,14 @@ class DeliveryStore:
         return self._delivery(document) if document else None
 
     def claim_attempt(self, delivery: Delivery, worker: str, now: datetime) -> bool:
-        """Whether this worker may make the delivery's next attempt; `delivery.attempts` is then its number."""
+        """Whether this worker may make the delivery's next attempt; `delivery.attempts` is then its number.
+        `delivery` may be stale: another worker may have finished the attempt it counts since it was read (sent,
+        parked, or put off by backoff), so once that attempt has an outcome the delivery is read again."""
         number = delivery.attempts + 1
         last = AttemptDocument.objects(id=f"{delivery.id}:{delivery.attempts}").first() if delivery.attempts else None
         if last is not None and last.outcome is None and aware(last.claimed_at) + CLAIM_LEASE > now:
+            return False
+        if last is not None and last.outcome is not None and not self._still_due(delivery, now):
             return False
         if not _insert(AttemptDocument(id=f"{delivery.id}:{number}", delivery_id=delivery.id, number=number,
                                        worker=worker, claimed_at=now)):
@@ -148,12 +152,19 @@ class DeliveryStore:
         DeliveryDocument.objects(id=delivery.id).update(set__attempts=number)
         return True
 
+    def _still_due(self, delivery: Delivery, now: datetime) -> bool:
+        fresh = DeliveryDocument.objects(id=delivery.id).only("status", "attempts", "next_attempt_at").first()
+        return (fresh is not None and fresh.status == QUEUED and fresh.attempts == delivery.attempts
+                and (fresh.next_attempt_at is None or aware(fresh.next_attempt_at) <= now))
+
     def record_outcome(self, delivery: Delivery, outcome, now: datetime) -> None:
-        AttemptDocument.objects(id=f"{delivery.id}:{delivery.attempts}").update(
-            set__outcome=outcome.status, set__answer=outcome.answer[:500], set__finished_at=now)
+        """The delivery first, then its attempt: whoever sees the attempt finished reads the delivery as it left
+        it (`claim_attempt`)."""
         DeliveryDocument.objects(id=delivery.id).update(
             set__status=delivery.status, set__next_attempt_at=delivery.next_attempt_at,
             set__last_answer=delivery.last_answer, set__sent_at=delivery.sent_at)
+        AttemptDocument.objects(id=f"{delivery.id}:{delivery.attempts}").update(
+            set__outcome=outcome.status, set__answer=outcome.answer[:500], set__finished_at=now)
 
     def attempts(self, delivery_id: str) -> list[dict]:
         return [{"number": a.number, "claimed_at": aware(a.claimed_at), "outcome": a.outcome, "answer": a.answer,
