@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
 from shared import audit, runtime
 from shared.clock import Clock
@@ -54,7 +55,8 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
     rule_store.seed()
     clock, cipher = Clock(), FieldCipher(settings.data_key)
     repository = EventSourcedRepository("notifications", Alert, AlertSnapshot, list_fields=alert_list_fields)
-    directory_deps = member_directory(cipher, rule_store, template_store)
+    directory_deps = member_directory(DeliveryStore(cipher, timedelta(seconds=notify.delivery_claim_lease_seconds)),
+                                      cipher, rule_store, template_store)
     queue, disclosure_log, renderer = directory_deps["delivery_queue"], DisclosureLog(), TemplateRenderer()
     endpoints, ack_links = WebhookEndpoints(cipher, clock.now), SignedAckLinks.from_settings(settings, clock)
     content = AlertContent(repository, template_store, renderer, ack_links, endpoints, notify.public_url,
@@ -78,7 +80,8 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
                                               **directory_deps})
 
 
-def member_directory(cipher: FieldCipher, rule_store: MongoRuleStore, template_store: MongoTemplateStore) -> dict:
+def member_directory(queue: DeliveryStore, cipher: FieldCipher, rule_store: MongoRuleStore,
+                     template_store: MongoTemplateStore) -> dict:
     """The member directory's dependencies; `audience` is the routing pipeline's (ports.Audience)."""
     records, contact_points = MemberRecords(), SealedContactPoints(cipher)
     seeded = {rule.category for rule in SEED_RULES}
@@ -87,6 +90,6 @@ def member_directory(cipher: FieldCipher, rule_store: MongoRuleStore, template_s
         return seeded | {saved.item.category for saved in rule_store.listed(None, 0, 1000)[0]}
 
     return {"members": records, "contact_points": contact_points, "audience": MemberAudience(records, contact_points),
-            "delivery_queue": DeliveryStore(cipher), "once": OnceMarks(), "cipher": cipher,
+            "delivery_queue": queue, "once": OnceMarks(), "cipher": cipher,
             "digest_renderer": TemplateDigest(template_store, TemplateRenderer()),
             "known_categories": known_categories}

@@ -11,13 +11,15 @@ import pytest
 from standardwebhooks import Webhook
 from werkzeug import Response
 
-from services.notifications.adapters.deliveries import CLAIM_LEASE
 from tests.e2e.conftest import COMMUNE
 from tests.e2e.notify_support import (NEIGHBOUR, PC04, Receiver, agency_endpoint, alerts_about, due_of,
                                       fast_settings, mails_to, member, one_alert, publish, register_units,
                                       relapse_event, sms_to, transfer_requested, webhook_ids, webhook_rule)
 from tests.notification_servers import SmtpCatcher
 from tests.support import System, rabbitmqctl, wait_for
+
+CLAIM_LEASE_SECONDS = 15
+"""An attempt's claim outlasts the channel's 5 s timeout; at 15 s a dead worker's attempts are made again soon."""
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
 
@@ -42,7 +44,8 @@ def receiver():
 @pytest.fixture(scope="module")
 def system(ferretdb, broker, catcher, receiver):
     running = System(ferretdb.uri, broker, db_prefix=f"e2f{uuid.uuid4().hex[:6]}",
-                     extra_env=fast_settings(catcher, receiver))
+                     extra_env={**fast_settings(catcher, receiver), "CHANNEL_TIMEOUT_SECONDS": "5",
+                                "DELIVERY_CLAIM_LEASE_SECONDS": str(CLAIM_LEASE_SECONDS)})
     running.env["NOTIFY_PUBLIC_URL"] = running.urls["notifications"]
     running.start()
     yield running
@@ -201,7 +204,7 @@ def test_an_escalation_timer_survives_a_worker_restart_and_fires_once(system, re
 
 def test_a_worker_killed_while_webhooks_are_in_flight_delivers_each_after_its_restart(system, admin, receiver):
     """Two receipts answered at once, the rest held 2 s; the worker is killed while they are held. An attempt
-    claimed by the dead worker is made again once its claim's lease (CLAIM_LEASE) has passed, with the same
+    claimed by the dead worker is made again once its claim's lease (DELIVERY_CLAIM_LEASE_SECONDS) has passed, with the same
     webhook-id, so the receiver recognises the copy: only attempts in flight at the kill reach it twice."""
     numbers = case_numbers(6)
     slow = threading.Event()
@@ -227,9 +230,9 @@ def test_a_worker_killed_while_webhooks_are_in_flight_delivers_each_after_its_re
     system.start_worker("notifications")
 
     arrived = wait_for(lambda: len(set(ids := webhook_ids(receiver, "/slow"))) == len(numbers) and ids,
-                       CLAIM_LEASE.total_seconds() + 60, 0.5, "every delivery after the restart")
+                       CLAIM_LEASE_SECONDS + 60, 0.5, "every delivery after the restart")
     for delivery_id in set(arrived):
-        wait_for(lambda: delivery(admin, delivery_id)["status"] == "sent", CLAIM_LEASE.total_seconds() + 60, 0.5,
+        wait_for(lambda: delivery(admin, delivery_id)["status"] == "sent", CLAIM_LEASE_SECONDS + 60, 0.5,
                  f"delivery {delivery_id} to be sent")
     time.sleep(1)
     arrived = webhook_ids(receiver, "/slow")

@@ -15,6 +15,15 @@ def _flag(env, name: str, default: bool) -> bool:
     return raw in ("1", "true", "yes")
 
 
+def _lease(env) -> float:
+    """An attempt's claim must outlast the channel's timeout, or a slow send would be taken for a dead worker."""
+    lease = _number(env, "DELIVERY_CLAIM_LEASE_SECONDS", 120.0, kind=float, minimum=1)
+    timeout = _number(env, "CHANNEL_TIMEOUT_SECONDS", 10.0, kind=float, minimum=0.1)
+    if lease <= timeout:
+        raise SettingsError(f"DELIVERY_CLAIM_LEASE_SECONDS={lease} must exceed CHANNEL_TIMEOUT_SECONDS={timeout}")
+    return lease
+
+
 @dataclass(frozen=True)
 class NotifySettings:
     public_url: str
@@ -37,6 +46,7 @@ class NotifySettings:
     escalation_poll_seconds: float
     channel_timeout_seconds: float
     rules_cache_seconds: float
+    delivery_claim_lease_seconds: float
     """How long a process keeps the rules it routes by: a rule saved elsewhere applies within this time."""
 
     @classmethod
@@ -65,4 +75,5 @@ class NotifySettings:
             escalation_poll_seconds=_number(env, "ESCALATION_POLL_SECONDS", 15.0, kind=float, minimum=0.05),
             channel_timeout_seconds=_number(env, "CHANNEL_TIMEOUT_SECONDS", 10.0, kind=float, minimum=0.1),
             rules_cache_seconds=_number(env, "RULES_CACHE_SECONDS", 2.0, kind=float, minimum=0),
+            delivery_claim_lease_seconds=_lease(env),
         )

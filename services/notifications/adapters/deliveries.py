@@ -16,8 +16,9 @@ from shared.crypto import FieldCipher
 from services.notifications.domain.deliveries import CANCELLED, QUEUED, Delivery
 
 CLAIM_LEASE = timedelta(minutes=2)
-"""An attempt claimed this long ago without an outcome is taken to have died with its worker: the next attempt
-may be claimed (the receiver drops the copy by the delivery's id, should the first one have gone out)."""
+"""By default, an attempt claimed this long ago without an outcome is taken to have died with its worker: the next
+attempt may be claimed (the receiver drops the copy by the delivery's id, should the first one have gone out).
+DELIVERY_CLAIM_LEASE_SECONDS sets it; it must outlast a channel's timeout."""
 
 
 class DeliveryDocument(Document):
@@ -95,8 +96,8 @@ def _insert(document: Document) -> bool:
 
 
 class DeliveryStore:
-    def __init__(self, cipher: FieldCipher):
-        self.cipher = cipher
+    def __init__(self, cipher: FieldCipher, claim_lease: timedelta = CLAIM_LEASE):
+        self.cipher, self.claim_lease = cipher, claim_lease
 
     def add(self, deliveries: list[Delivery]) -> None:
         for delivery in deliveries:
@@ -141,7 +142,7 @@ class DeliveryStore:
         parked, or put off by backoff), so once that attempt has an outcome the delivery is read again."""
         number = delivery.attempts + 1
         last = AttemptDocument.objects(id=f"{delivery.id}:{delivery.attempts}").first() if delivery.attempts else None
-        if last is not None and last.outcome is None and aware(last.claimed_at) + CLAIM_LEASE > now:
+        if last is not None and last.outcome is None and aware(last.claimed_at) + self.claim_lease > now:
             return False
         if last is not None and last.outcome is not None and not self._still_due(delivery, now):
             return False
