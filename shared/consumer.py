@@ -29,6 +29,18 @@ DEAD = Counter("consumer_dead_lettered_total", "Messages sent to the dead-letter
 RETRIED = Counter("consumer_retried_total", "Failed deliveries given back for another try", ["queue"])
 
 Handler = Callable[[Envelope], None]
+BATCH_WAIT_SECONDS = 0.02
+
+
+class BatchedHandlers(dict):
+    """Handlers by event type, and `batch`: one call for several events whose effects it stores together (a few
+    round trips for the lot instead of a few per event). Every effect must be keyed by its event's id, as a batch
+    redelivered after a crash is handled again whole. A batch that fails is handled again one event at a time, so
+    a poison message is retried and dead-lettered alone."""
+
+    def __init__(self, handlers: dict[str, Handler], batch: Callable[[list[Envelope]], None]):
+        super().__init__(handlers)
+        self.batch = batch
 
 
 def backoff_seconds(delivery_count: int, base: float = 0.1, cap: float = 3.0) -> float:
@@ -56,6 +68,25 @@ class EventConsumer(ConsumerMixin):
         self.prefetch = prefetch
         self.fault_delay = fault_delay_after_effect_ms / 1000
         self.stop = stop or threading.Event()
+        self.batch = getattr(handlers, "batch", None)
+        self.buffered: list[tuple[Envelope, object]] = []
+        self.last_received = 0.0
+
+    def run(self, _tokens=1, **kwargs):
+        """A batching consumer wakes every BATCH_WAIT_SECONDS, so a batch waits no longer than that once the
+        messages stop coming."""
+        if self.batch is not None:
+            kwargs.setdefault("safety_interval", BATCH_WAIT_SECONDS)
+        return super().run(_tokens, **kwargs)
+
+    def on_iteration(self):
+        if self.buffered and (len(self.buffered) >= self.prefetch
+                              or time.monotonic() - self.last_received >= BATCH_WAIT_SECONDS):
+            self._flush()
+
+    def on_consume_end(self, connection, channel):
+        """The channel is gone: what it delivered and nobody acknowledged is delivered again on the next one."""
+        self.buffered = []
 
     @property
     def should_stop(self) -> bool:
@@ -87,8 +118,34 @@ class EventConsumer(ConsumerMixin):
             DEAD.labels(self.subscription.queue, "contract").inc()
             message.reject(requeue=False)
             return
+        if self.batch is not None:
+            self.buffered.append((envelope, message))
+            self.last_received = time.monotonic()
+            return
         with correlated(envelope.correlation_id):
             self._handle(envelope, message)
+
+    def _flush(self) -> None:
+        """Handle the buffered messages in one batch and acknowledge them; on a failure, each one alone (`_handle`,
+        with its retries and dead letters). Batched effects are keyed by their events' ids, so no handled marks are
+        kept for them (a lookup of many marks by `_id` is a scan on FerretDB v1)."""
+        buffered, self.buffered = self.buffered, []
+        try:
+            fresh = [envelope for envelope, _ in buffered if envelope.type in self.handlers]
+            if fresh:
+                self.batch(fresh)
+            if self.fault_delay:
+                time.sleep(self.fault_delay)
+        except Exception:  # noqa: BLE001 - each message is then handled alone, with its own retries
+            log.warning("a batch of %d on %s failed; handling each alone", len(buffered), self.subscription.queue,
+                        exc_info=True)
+            for envelope, message in buffered:
+                with correlated(envelope.correlation_id):
+                    self._handle(envelope, message)
+            return
+        for envelope, message in buffered:
+            HANDLED.labels(self.subscription.queue, envelope.type).inc()
+            message.ack()
 
     def _handle(self, envelope: Envelope, message) -> None:
         queue = self.subscription.queue

@@ -105,12 +105,12 @@ class EventStore:
         now = datetime.now(timezone.utc)
         pending = [{"_id": e.id, "key": e.stream_key, "stream_id": e.stream.id, "version": e.stream.version,
                     "created_at": now} for envelopes in streams for e in envelopes if e.id not in unpublished]
-        _insert_ignoring_duplicates(PendingEvent._get_collection(), pending)
+        insert_ignoring_duplicates(PendingEvent._get_collection(), pending)
         conflicts: dict[int, int] = {}
         for round_ in range(max((len(envelopes) for envelopes in streams), default=0)):
             going = [(index, envelopes[round_]) for index, envelopes in enumerate(streams)
                      if len(envelopes) > round_ and index not in conflicts]
-            duplicates = _insert_ignoring_duplicates(
+            duplicates = insert_ignoring_duplicates(
                 StoredEvent._get_collection(),
                 [event_document(envelope, now) for _, envelope in going])
             for position in duplicates:
@@ -165,7 +165,7 @@ def event_document(envelope: Envelope, recorded_at: datetime) -> dict:
     return {name: value for name, value in document.items() if value is not None}
 
 
-def _insert_ignoring_duplicates(collection, documents: list[dict]) -> list[int]:
+def insert_ignoring_duplicates(collection, documents: list[dict]) -> list[int]:
     """Insert all, unordered, in one round trip; answers the positions of those whose `_id` was taken."""
     if not documents:
         return []

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.aggregate import Aggregate, DomainEvent
 from shared.envelope import Actor, Envelope, StreamRef, new_envelope
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, insert_ignoring_duplicates
 
 
 class SnapshotDocument(Document):
@@ -133,11 +133,14 @@ class EventSourcedRepository:
             found[streams[stream_id]] = self.get(streams[stream_id])
         return {the_id: aggregate for the_id, aggregate in found.items() if aggregate is not None}
 
-    def save_many(self, aggregates: list[Aggregate], actor: Actor) -> set[str]:
+    def save_many(self, aggregates: list[Aggregate], actor: Actor, causation_ids: dict[str, str] | None = None,
+                  event_ids: dict[str, list[str]] | None = None) -> set[str]:
         """`save` for many aggregates of this type in a few round trips (shared/eventstore.py `append_many`):
         answers the ids of those another writer changed first, which keep their pending events and are not
-        saved; the others are."""
-        streams = [self._envelopes(aggregate, actor) for aggregate in aggregates]
+        saved; the others are. `causation_ids` and `event_ids` are by aggregate id, as `save` takes them."""
+        causation_ids, event_ids = causation_ids or {}, event_ids or {}
+        streams = [self._envelopes(aggregate, actor, causation_ids.get(aggregate.id), event_ids.get(aggregate.id))
+                   for aggregate in aggregates]
         unpublished = {e.id for aggregate, envelopes in zip(aggregates, streams)
                        for e in _unpublished(aggregate, envelopes)}
         conflicts = self.store.append_many(streams, unpublished)
@@ -172,17 +175,19 @@ class EventSourcedRepository:
                                       **self.list_fields(aggregate)).to_mongo()
 
     def _write_snapshots(self, aggregates: list[Aggregate], new: set[str] = frozenset()) -> None:
-        """`_write_snapshot` of each, one replace at a time. One `bulk_write` of them hung FerretDB v1 when two
-        ran at once (every goroutine waiting for a SQLite connection, in bench/plans.py's concurrent batches),
-        and one that meets a newer snapshot answers without `nModified` (pymongo's KeyError); one by one costs
-        about the same there (2 ms a replace). An aggregate not `new` (it had events before) is replaced only
-        where its older snapshot is, without an upsert, which costs FerretDB v1 a second round of work: where
-        none is, the next read replays the log and writes one."""
+        """The snapshots of `new` aggregates inserted together in one round trip (one whose `_id` a racing
+        reader's replay took is written as `_write_snapshot` does); the others one replace at a time. One
+        `bulk_write` of replaces hung FerretDB v1 when two ran at once (every goroutine waiting for a SQLite
+        connection, in bench/plans.py's concurrent batches), and one that meets a newer snapshot answers without
+        `nModified` (pymongo's KeyError); one by one costs about the same there (2 ms a replace). An aggregate not
+        `new` (it had events before) is replaced only where its older snapshot is, without an upsert, which costs
+        FerretDB v1 a second round of work: where none is, the next read replays the log and writes one."""
         collection = self.snapshot_document._get_collection()
+        fresh = [aggregate for aggregate in aggregates if aggregate.id in new]
+        for position in insert_ignoring_duplicates(collection, [self._snapshot_document(a) for a in fresh]):
+            self._write_snapshot(fresh[position])
         for aggregate in aggregates:
-            if aggregate.id in new:
-                self._write_snapshot(aggregate)
-            else:
+            if aggregate.id not in new:
                 collection.replace_one({"_id": aggregate.id, "version": {"$lt": aggregate.version}},
                                        self._snapshot_document(aggregate))
 

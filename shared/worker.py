@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,7 +48,11 @@ def _consume(spec: WorkerSpec, subscription: Subscription, handlers, stop: threa
 
 
 def _tick(timer: Timer, stop: threading.Event) -> None:
-    while not stop.wait(timer.every_seconds):
+    """At a fixed rate: a run starts every `every_seconds` (at once after one that took longer), so what falls due
+    is acted on within one interval however long the runs before took."""
+    next_run = time.monotonic() + timer.every_seconds
+    while not stop.wait(max(0.0, next_run - time.monotonic())):
+        next_run = max(next_run + timer.every_seconds, time.monotonic())
         try:
             timer.run()
         except Exception:  # noqa: BLE001 - a timer failure is retried on the next tick

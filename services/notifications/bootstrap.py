@@ -50,7 +50,8 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
     notify = notify or NotifySettings.from_env()
     runtime.connect_database(settings, (*DOCUMENTS, *RULE_DOCUMENTS, *MEMBER_DOCUMENTS, *INBOX_DOCUMENTS,
                                         *DELIVERY_DOCUMENTS, *ENDPOINT_DOCUMENTS, *FEED_TOKEN_DOCUMENTS))
-    rule_store, template_store = MongoRuleStore(notify.rules_cache_seconds), MongoTemplateStore()
+    rule_store, template_store = MongoRuleStore(notify.rules_cache_seconds), MongoTemplateStore(
+        cache_seconds=notify.rules_cache_seconds)
     template_store.seed()
     rule_store.seed()
     clock, cipher = Clock(), FieldCipher(settings.data_key)

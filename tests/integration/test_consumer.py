@@ -6,10 +6,11 @@ from kombu import Connection
 
 from shared import runtime
 from shared.bus import Subscription, events_exchange
+from shared.consumer import BatchedHandlers
 from shared.once import claim, with_prefix
 from services.cases.adapters.documents import DOCUMENTS
 from services.cases.contracts import CONTRACTS
-from tests.integration.busutil import RunningConsumer, collect
+from tests.integration.busutil import RunningConsumer, collect, queue_messages
 from tests.integration.test_eventstore import envelope
 from tests.support import wait_for
 
@@ -80,3 +81,45 @@ def test_poison_and_undecodable_messages_are_dead_lettered_and_consumption_goes_
     assert poison in [json.loads(body) for body in dead if body.startswith(b'{"')]
     assert b"{not json" in dead and b"plain text" in dead
     assert len(attempts) == subscription.delivery_limit + 1
+
+
+def test_a_batching_consumer_handles_what_came_together_in_one_call_and_acknowledges_each(subscription, amqp_url):
+    batches = []
+    messages = [envelope(f"b{i}", 1).to_message() for i in range(30)]
+    handlers = BatchedHandlers({"cases.case.worker_assigned": lambda e: batches.append([e.id])},
+                               batch=lambda events: batches.append([e.id for e in events]))
+    running = RunningConsumer(amqp_url, subscription, handlers, prefetch=20)
+    for message in messages:
+        publish(amqp_url, message)
+    with running:
+        wait_for(lambda: sum(len(b) for b in batches) == 30, 10, message="every message in batches")
+    assert sorted(i for b in batches for i in b) == sorted(m["id"] for m in messages)
+    assert max(len(b) for b in batches) > 1 and max(len(b) for b in batches) <= 20
+    assert queue_messages(amqp_url, subscription.queue) == [], "each message was acknowledged"
+
+
+def test_a_batch_that_fails_is_handled_one_by_one_so_only_the_poison_message_is_dead_lettered(subscription,
+                                                                                              amqp_url):
+    good = []
+
+    def each(event):
+        if event.data["worker_id"] == "poison":
+            raise RuntimeError("always fails")
+        good.append(event.id)
+
+    def batch(events):
+        if any(e.data["worker_id"] == "poison" for e in events):
+            raise RuntimeError("the batch holds a poison message")
+        good.extend(e.id for e in events)
+
+    poison = envelope("p", 1).to_message()
+    poison["data"]["worker_id"] = "poison"
+    fine = [envelope(f"f{i}", 1).to_message() for i in range(5)]
+    running = RunningConsumer(amqp_url, subscription, BatchedHandlers({"cases.case.worker_assigned": each}, batch))
+    for message in [fine[0], poison, *fine[1:]]:
+        publish(amqp_url, message)
+    with running:
+        wait_for(lambda: len(set(good)) == 5, 20, message="the good messages")
+        dead = collect(amqp_url, subscription.dead_letter_name, 1)
+    assert sorted(set(good)) == sorted(m["id"] for m in fine)
+    assert [json.loads(body) for body in dead] == [poison]

@@ -183,6 +183,9 @@ class FakeDisclosures:
     def record(self, case_id, to, channel, rule_id, alert_id, delivery_id, at):
         self.recorded.append((case_id, to, channel))
 
+    def record_many(self, disclosures):
+        self.recorded += [(d.case_id, d.to, d.channel) for d in disclosures]
+
 
 class FixedClock:
     @staticmethod

@@ -18,9 +18,9 @@ CAP_LANGUAGE = {"vi": "vi-VN", "en": "en-US"}
 
 
 class AlertContent:
-    """`templates.get(id)` answers the current Template; `links.link_for(alert_id, target)` a signed one-time
-    acknowledgement link; `endpoints.named([id])` the endpoint with its secrets (read at each send, so a rotated
-    secret is used at once)."""
+    """`templates.for_rendering(id)` answers the current Template; `links.link_for(alert_id, target)` a signed
+    one-time acknowledgement link; `endpoints.named([id])` the endpoint with its secrets (read at each send, so a
+    rotated secret is used at once)."""
 
     def __init__(self, alerts: Repository, templates, renderer: TemplateRenderer, links, endpoints,
                  public_url: str, sender: str):
@@ -28,7 +28,7 @@ class AlertContent:
         self.endpoints, self.public_url, self.sender = endpoints, public_url.rstrip("/"), sender
 
     def of(self, template_id: str, context: dict) -> tuple[str, str]:
-        template = self.templates.get(template_id)
+        template = self.templates.for_rendering(template_id)
         return tuple(self._title(template, language, context) for language in ("vi", "en"))
 
     def escalated(self, template_id: str, context: dict) -> tuple[str, str]:
@@ -68,7 +68,7 @@ class AlertContent:
         return context
 
     def _render(self, delivery: Delivery, alert: Alert) -> Variant:
-        template = self.templates.get(alert.raised.template)
+        template = self.templates.for_rendering(alert.raised.template)
         return self.renderer.render(template, delivery.channel, delivery.language, self.context(alert, delivery))
 
     def _webhook(self, delivery: Delivery, alert: Alert) -> Message | None:
@@ -77,7 +77,8 @@ class AlertContent:
         if not endpoints or not endpoints[0].active:
             return None
         raised = alert.raised
-        variant = self.renderer.render(self.templates.get(raised.template), "webhook", "vi", self.context(alert))
+        variant = self.renderer.render(self.templates.for_rendering(raised.template), "webhook", "vi",
+                                       self.context(alert))
         payload = {"alert_id": alert.id, "category": raised.category, "subject_type": raised.subject_type,
                    "subject_ref": _subject_ref(raised), "urgent": raised.urgent,
                    "ack_required": raised.ack_required, "ack_due_at": raised.ack_due_at,

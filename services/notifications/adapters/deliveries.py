@@ -12,8 +12,10 @@ from mongoengine.errors import NotUniqueError
 
 from shared.clock import aware
 from shared.crypto import FieldCipher
+from shared.eventstore import insert_ignoring_duplicates
 
 from services.notifications.domain.deliveries import CANCELLED, QUEUED, Delivery
+from services.notifications.service_layer.ports import Disclosure
 
 CLAIM_LEASE = timedelta(minutes=2)
 """By default, an attempt claimed this long ago without an outcome is taken to have died with its worker: the next
@@ -100,8 +102,8 @@ class DeliveryStore:
         self.cipher, self.claim_lease = cipher, claim_lease
 
     def add(self, deliveries: list[Delivery]) -> None:
-        for delivery in deliveries:
-            _insert(self._document(delivery))
+        insert_ignoring_duplicates(DeliveryDocument._get_collection(),
+                                   [self._document(delivery).to_mongo().to_dict() for delivery in deliveries])
 
     def add_to_digest(self, target: str, alert_id: str, language: str, address: str, at: datetime) -> None:
         entry_id = f"{target}:{alert_id}"
@@ -203,8 +205,13 @@ class DeliveryStore:
 class DisclosureLog:
     def record(self, case_id: str, to: str, channel: str, rule_id: str | None, alert_id: str,
                delivery_id: str | None, at: datetime) -> None:
-        _insert(DisclosureDocument(id=f"{alert_id}:{channel}:{to}", case_id=case_id, to=to, channel=channel,
-                                   rule_id=rule_id, alert_id=alert_id, delivery_id=delivery_id, at=at))
+        self.record_many([Disclosure(case_id, to, channel, rule_id, alert_id, delivery_id, at)])
+
+    def record_many(self, disclosures: list[Disclosure]) -> None:
+        insert_ignoring_duplicates(DisclosureDocument._get_collection(), [
+            DisclosureDocument(id=f"{d.alert_id}:{d.channel}:{d.to}", case_id=d.case_id, to=d.to, channel=d.channel,
+                               rule_id=d.rule_id, alert_id=d.alert_id, delivery_id=d.delivery_id,
+                               at=d.at).to_mongo().to_dict() for d in disclosures])
 
     def for_case(self, case_id: str, first: int, limit: int) -> tuple[list[dict], int]:
         query = DisclosureDocument.objects(case_id=case_id).order_by("at", "id")

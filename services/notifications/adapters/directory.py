@@ -9,8 +9,9 @@ from services.notifications.domain.model import UnitEntry
 
 
 class UnitDirectory:
-    """Every routed event reads the whole directory (a province has a few hundred units): it is kept for
-    `ttl_seconds`, so a unit registered just now is routed to within that time."""
+    """Every routed event reads the whole directory (a province has a few hundred units): `for_routing` keeps it
+    for `ttl_seconds`, so a unit registered just now is routed to within that time; `entries` always reads (an
+    admin's check of a unit registered a moment ago)."""
 
     def __init__(self, ttl_seconds: float = 5.0):
         self.ttl_seconds = ttl_seconds
@@ -19,9 +20,12 @@ class UnitDirectory:
         self._lock = threading.Lock()
 
     def entries(self) -> list[UnitEntry]:
+        return [UnitEntry(u.unit_code, u.kind, tuple(u.covers)) for u in UnitCopy.objects]
+
+    def for_routing(self) -> list[UnitEntry]:
         with self._lock:
             if self._entries is None or time.monotonic() - self._read_at > self.ttl_seconds:
-                self._entries = [UnitEntry(u.unit_code, u.kind, tuple(u.covers)) for u in UnitCopy.objects]
+                self._entries = self.entries()
                 self._read_at = time.monotonic()
             return self._entries
 

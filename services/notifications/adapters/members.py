@@ -141,7 +141,7 @@ class TemplateDigest:
 
     def content(self, language: str, unit: str, day: date, alerts: list) -> dict:
         items = [self._item(alert, language) for alert in alerts]
-        template = self.templates.get(DIGEST_TEMPLATE)
+        template = self.templates.for_rendering(DIGEST_TEMPLATE)
         if template is not None and self.renderer is not None:
             try:
                 variant = self.renderer.render(template, "email", language,
@@ -154,7 +154,7 @@ class TemplateDigest:
     def _item(self, alert, language: str) -> dict:
         raised = alert.raised
         title = raised.category
-        template = self.templates.get(raised.template or "") if self.renderer is not None else None
+        template = self.templates.for_rendering(raised.template or "") if self.renderer is not None else None
         if template is not None:
             try:
                 context = {**raised.facts, "raised_at": raised.raised_at, "urgent": raised.urgent,

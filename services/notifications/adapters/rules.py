@@ -262,21 +262,31 @@ class MongoRuleStore:
 
 
 class MongoTemplateStore:
-    """Notification templates, versioned like the rules."""
+    """Notification templates, versioned like the rules. Every alert raised renders its template's titles, so
+    `for_rendering` keeps the current version for `cache_seconds` like the rules; `get` always reads."""
 
-    def __init__(self, seed_templates: Callable[[], dict[str, Template]] = load_templates):
+    def __init__(self, seed_templates: Callable[[], dict[str, Template]] = load_templates,
+                 cache_seconds: float = DEFAULT_CACHE_SECONDS):
         self.store = _Versions(TemplateVersion, CurrentTemplate, template_from_data, template_to_data, lambda _: {})
         self.seed_templates = seed_templates
+        self.cache = _Cache(cache_seconds)
 
     def get(self, template_id: str, version: int | None = None) -> Template | None:
         saved = self.saved(template_id, version)
+        return None if saved is None else saved.item
+
+    def for_rendering(self, template_id: str) -> Template | None:
+        """The current version as alerts are rendered with it: kept for `cache_seconds`."""
+        saved = self.cache.get(template_id, lambda: self.saved(template_id))
         return None if saved is None else saved.item
 
     def saved(self, template_id: str, version: int | None = None) -> Saved | None:
         return self.store.newest(template_id) if version is None else self.store.version(template_id, version)
 
     def save(self, template: Template, by: str, at: datetime) -> Saved:
-        return self.store.insert(template, by, at)
+        saved = self.store.insert(template, by, at)
+        self.cache.clear()
+        return saved
 
     def listed(self, first: int, limit: int) -> tuple[list[Saved], int]:
         return self.store.listed(first, limit)

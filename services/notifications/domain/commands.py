@@ -15,6 +15,12 @@ class RouteEvent:
 
 
 @dataclass(frozen=True)
+class RouteEvents:
+    """Several such events at once, as the worker's consumer takes them from the queue."""
+    events: list[Envelope]
+
+
+@dataclass(frozen=True)
 class RecordUnit:
     """A unit's registration, as the plans service published it."""
     event: Envelope

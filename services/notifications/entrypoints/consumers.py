@@ -3,11 +3,12 @@ queue takes every published event of cases and plans), and the unit directory.""
 from __future__ import annotations
 
 from shared.bus import Subscription
+from shared.consumer import BatchedHandlers
 from shared.contracts import combined
 
 from services.cases import contracts as cases_contracts
 from services.notifications.adapters.catalog import event_types
-from services.notifications.domain.commands import RecordUnit, RouteEvent
+from services.notifications.domain.commands import RecordUnit, RouteEvent, RouteEvents
 from services.plans import contracts as plans_contracts
 
 ROUTABLE = event_types()
@@ -20,5 +21,6 @@ DIRECTORY = Subscription(queue="notifications.directory", bindings=(("plans", "p
 
 def handlers(bus) -> dict:
     route = lambda event: bus.handle(RouteEvent(event))  # noqa: E731
-    return {ALERTS: {event_type: route for event_type in ROUTABLE},
+    return {ALERTS: BatchedHandlers({event_type: route for event_type in ROUTABLE},
+                                    batch=lambda events: bus.handle(RouteEvents(events))),
             DIRECTORY: {"plans.unit.registered": lambda event: bus.handle(RecordUnit(event))}}

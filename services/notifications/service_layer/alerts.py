@@ -3,6 +3,7 @@ escalated while nobody acknowledges, resolved when the condition ends. Every ste
 caused it (the event, the alert and its step), so a redelivered event or a second worker adds nothing."""
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from shared.envelope import Actor, Envelope
 from shared.errors import ConcurrencyConflict
 from shared.ports import Repository
 
-from services.notifications.domain.commands import EscalateDueAlerts, RouteEvent
+from services.notifications.domain.commands import EscalateDueAlerts, RouteEvent, RouteEvents
 from services.notifications.domain.model import Alert, AlreadyResolved
 from services.notifications.domain.rules import UNIT_HEAD, UNIT_KIND, Rule, units_of_kinds
 from services.notifications.service_layer.delivering import AlertDelivery
@@ -28,33 +29,41 @@ def step_id(*parts) -> str:
 
 def route_event(command: RouteEvent, principal, alerts: Repository, rules: RuleStore, directory: UnitDirectory,
                 endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews) -> int:
-    """Raise the alerts of every rule that applies to the event, and resolve those it ends; answers how many
-    alerts were raised."""
-    event = command.event
-    raised = [alert for rule in rules.active_for(event.type)
-              if rule.applies_to(event.data, event.area_code, areas.covers)
-              for alert in _raise(rule, event, alerts, directory, endpoints, titles, delivery)]
-    for rule in rules.resolving(event.type):
-        _resolve(rule, event, alerts, views, delivery)
+    return route_events(RouteEvents([command.event]), principal, alerts, rules, directory, endpoints, titles,
+                        delivery, views)
+
+
+def route_events(command: RouteEvents, principal, alerts: Repository, rules: RuleStore, directory: UnitDirectory,
+                 endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews) -> int:
+    """Raise the alerts of every rule that applies to each event, stored and delivered together (a few round
+    trips for a batch of events), then resolve those the events end; answers how many alerts were raised. An
+    alert a redelivered event raised before is found at its place under the same ids, and its deliveries too."""
+    raised, causes = [], {}
+    for event in command.events:
+        for rule in rules.active_for(event.type):
+            if rule.applies_to(event.data, event.area_code, areas.covers):
+                for alert, hooks in _alerts_of(rule, event, directory, endpoints, titles):
+                    raised.append((alert, rule, hooks))
+                    causes[alert.id] = event.id
+    alerts.save_many([alert for alert, _, _ in raised], SYSTEM, causation_ids=causes,
+                     event_ids={alert_id: [step_id(alert_id, "raised")] for alert_id in causes})
+    delivery.deliver_many(raised)
+    for event in command.events:
+        for rule in rules.resolving(event.type):
+            _resolve(rule, event, alerts, views, delivery)
     return len(raised)
 
 
-def _raise(rule: Rule, event: Envelope, alerts: Repository, directory, endpoints, titles, delivery) -> list[Alert]:
+def _alerts_of(rule: Rule, event: Envelope, directory, endpoints, titles) -> list[tuple[Alert, list]]:
     area = rule.area_of(event.data, event.area_code)
-    units = set(rule.recipient_units(event.data, event.area_code, directory.entries(), areas.covers))
+    units = set(rule.recipient_units(event.data, event.area_code, directory.for_routing(), areas.covers))
     hooks = [endpoint for endpoint in endpoints.named(rule.endpoints) if endpoint.active]
     units |= {endpoint.unit_code for endpoint in hooks}
     area_name = areas.name_of(area) if area else None
-    raised = []
-    for unit in sorted(units):
-        alert_id = uuid.uuid5(ALERT_IDS, f"{event.id}:{rule.id}:{unit}").hex
-        alert = Alert.raise_for(alert_id, unit, rule, event.type, event.data, area,
-                                titles.of(rule.template, _context(event.data, area, area_name)),
-                                raised_at=event.occurred_at)
-        alerts.save(alert, SYSTEM, causation_id=event.id, event_ids=[step_id(alert_id, "raised")])
-        delivery.deliver(alert, rule, [e for e in hooks if e.unit_code == unit])
-        raised.append(alert)
-    return raised
+    title = titles.of(rule.template, _context(event.data, area, area_name)) if units else None
+    return [(Alert.raise_for(uuid.uuid5(ALERT_IDS, f"{event.id}:{rule.id}:{unit}").hex, unit, rule, event.type,
+                             event.data, area, title, raised_at=event.occurred_at),
+             [e for e in hooks if e.unit_code == unit]) for unit in sorted(units)]
 
 
 def _context(data: dict, area: str | None, area_name: str | None) -> dict:
@@ -80,11 +89,12 @@ def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repositor
                         rules: RuleStore, directory: UnitDirectory, titles: Titles, delivery: AlertDelivery,
                         clock: Clock) -> int:
     """Tell the next level of every alert whose acknowledgement is overdue. The step's event is appended at the
-    alert's next version under an id derived from the step, so of two workers only one escalates."""
+    alert's next version under an id derived from the step, so of two workers only one escalates; each takes the
+    due alerts in its own random order, so two share the work instead of racing for the same alert."""
     now, escalated = clock.now(), 0
-    for alert_id, due_at in views.awaiting_escalation():
-        if due_at > now:
-            continue
+    due = [alert_id for alert_id, due_at in views.awaiting_escalation() if due_at <= now]
+    random.shuffle(due)
+    for alert_id in due:
         alert = alerts.get(alert_id)
         if alert is None or not alert.escalation_due(now):
             continue
@@ -96,7 +106,7 @@ def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore,
               delivery) -> int:
     level, step = alert.next_level(), alert.escalations + 1
     kinds = (level.to[len(UNIT_KIND):],) if level.to.startswith(UNIT_KIND) else ()
-    to_units = units_of_kinds(kinds, alert.area_code, directory.entries(), areas.covers)
+    to_units = units_of_kinds(kinds, alert.area_code, directory.for_routing(), areas.covers)
     alert.escalate(to_units, now)
     try:
         alerts.save(alert, SYSTEM, event_ids=[step_id(alert.id, "escalated", step)])
@@ -124,4 +134,4 @@ def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: R
     delivery.deliver(child, rule, [], urgent=True)
 
 
-HANDLERS = {RouteEvent: route_event, EscalateDueAlerts: escalate_due_alerts}
+HANDLERS = {RouteEvent: route_event, RouteEvents: route_events, EscalateDueAlerts: escalate_due_alerts}

@@ -9,7 +9,7 @@ from shared.clock import Clock
 from services.notifications.domain.deliveries import ALERT, ESCALATION, Delivery, Reach, delivery_id
 from services.notifications.domain.model import Alert
 from services.notifications.domain.rules import Rule
-from services.notifications.service_layer.ports import Audience, DeliveryQueue, Disclosures, Endpoint
+from services.notifications.service_layer.ports import Audience, DeliveryQueue, Disclosure, Disclosures, Endpoint
 
 OUTWARD = ("email", "sms")
 
@@ -19,21 +19,31 @@ class AlertDelivery:
         self.audience, self.queue, self.disclosures, self.clock = audience, queue, disclosures, clock
 
     def deliver(self, alert: Alert, rule: Rule, hooks: list[Endpoint], urgent: bool | None = None) -> None:
-        raised, now = alert.raised, self.clock.now()
-        urgent = raised.urgent if urgent is None else urgent
-        if raised.subject_type == "case":
-            self.disclosures.record(raised.subject_id, f"unit:{raised.recipient_unit}", "in_app", raised.rule_id,
-                                    alert.id, None, raised.raised_at)
-        batch = []
-        for channel in (c for c in OUTWARD if c in raised.channels):
-            for reach in self.audience.reach(raised.recipient_unit, rule.roles, False, raised.category, channel,
-                                             urgent, now):
-                if reach.digest and not urgent:
-                    self.queue.add_to_digest(reach.target, alert.id, reach.language, reach.address, now)
-                else:
-                    batch.append(self._delivery(alert, channel, reach, ALERT, rule, now, urgent))
-        batch += [self._delivery(alert, "webhook", Reach(f"endpoint:{hook.id}", hook.url), ALERT, rule, now, True)
-                  for hook in hooks if "webhook" in raised.channels]
+        self.deliver_many([(alert, rule, hooks)], urgent)
+
+    def deliver_many(self, raised: list[tuple[Alert, Rule, list[Endpoint]]], urgent: bool | None = None) -> None:
+        """The deliveries and disclosures of several alerts, stored together; who of a unit is reached is asked
+        once per unit, channel and kind of alert."""
+        now, batch, disclosed, reached = self.clock.now(), [], [], {}
+        for alert, rule, hooks in raised:
+            event = alert.raised
+            alert_urgent = event.urgent if urgent is None else urgent
+            if event.subject_type == "case":
+                disclosed.append(Disclosure(event.subject_id, f"unit:{event.recipient_unit}", "in_app",
+                                            event.rule_id, alert.id, None, event.raised_at))
+            for channel in (c for c in OUTWARD if c in event.channels):
+                asked = (event.recipient_unit, rule.roles, event.category, channel, alert_urgent)
+                if asked not in reached:
+                    reached[asked] = self.audience.reach(event.recipient_unit, rule.roles, False, event.category,
+                                                         channel, alert_urgent, now)
+                for reach in reached[asked]:
+                    if reach.digest and not alert_urgent:
+                        self.queue.add_to_digest(reach.target, alert.id, reach.language, reach.address, now)
+                    else:
+                        batch.append(self._delivery(alert, channel, reach, ALERT, rule, now, alert_urgent))
+            batch += [self._delivery(alert, "webhook", Reach(f"endpoint:{hook.id}", hook.url), ALERT, rule, now,
+                                     True) for hook in hooks if "webhook" in event.channels]
+        self.disclosures.record_many(disclosed)
         self.queue.add(batch)
 
     def to_heads(self, alert: Alert, step: int) -> None:

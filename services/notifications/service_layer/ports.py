@@ -29,6 +29,9 @@ class UnitDirectory(Protocol):
 
     def entries(self) -> list[UnitEntry]: ...
 
+    def for_routing(self) -> list[UnitEntry]:
+        """The entries as routing reads them, kept a few seconds."""
+
     def keep(self, unit_code: str, kind: str, covers: list[str], version: int) -> None:
         """Keep the registration unless a newer version of the unit is kept already."""
 
@@ -120,8 +123,21 @@ class DeliveryMetrics(Protocol):
     def count(self, channel: str, outcome: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Disclosure:
+    case_id: str
+    to: str
+    channel: str
+    rule_id: str | None
+    alert_id: str
+    delivery_id: str | None
+    at: datetime
+
+
 class Disclosures(Protocol):
     """The accounting of disclosures: each time a case was named to someone outside its record."""
 
     def record(self, case_id: str, to: str, channel: str, rule_id: str | None, alert_id: str,
                delivery_id: str | None, at: datetime) -> None: ...
+
+    def record_many(self, disclosures: list[Disclosure]) -> None: ...
