@@ -27,6 +27,7 @@ import cProfile
 import io
 import json
 import os
+import signal
 import pstats
 import random
 import re
@@ -324,31 +325,30 @@ class CommandTally(monitoring.CommandListener):
             self.seconds[key] += event.duration_micros / 1e6
 
 
-PROFILED = [("route_event", "service_layer/alerts.py", "route_event"),
+PROFILED = [("route_events", "service_layer/alerts.py", "route_events"),
             ("  rules.active_for + resolving (cached)", "adapters/rules.py", ("active_for", "resolving")),
-            ("  directory.entries (cached 5 s)", "adapters/directory.py", "entries"),
+            ("  directory.for_routing (cached 5 s)", "adapters/directory.py", "for_routing"),
             ("  endpoints.named", "adapters/endpoints.py", "named"),
-            ("  titles.of: template read + 2 renders", "adapters/content.py", "of"),
-            ("    templates.get (pointer + next-version lookups)", "adapters/rules.py", "newest"),
-            ("  alerts.save (pending, event, snapshot)", "shared/repository.py", "save"),
-            ("  delivery.deliver", "service_layer/delivering.py", "deliver"),
-            ("    disclosures.record (in-app)", "adapters/deliveries.py", "record"),
+            ("  titles.of: template (cached) + 2 renders", "adapters/content.py", "of"),
+            ("  Alert.raise_for", "domain/model.py", "raise_for"),
+            ("  alerts.save_many (pending, events, snapshots)", "shared/repository.py", "save_many"),
+            ("    snapshot documents built", "shared/repository.py", "_snapshot_document"),
+            ("  delivery.deliver_many", "service_layer/delivering.py", "deliver_many"),
+            ("    disclosures.record_many (in-app)", "adapters/deliveries.py", "record_many"),
             ("    audience.reach (members, contact points)", "service_layer/members.py", "reach"),
-            ("    queue.add", "adapters/deliveries.py", "add"),
-            ("consumer's handled check and mark", "shared/once.py", ("is_claimed", "claim"))]
+            ("    queue.add", "adapters/deliveries.py", "add")]
 
 
 def profile_routing(mongodb_uri: str, amqp_url: str, prefix: str, count: int) -> dict:
-    """Where a routed event's time goes: the worker's path for `count` events (the consumer's handled check and
-    mark around `RouteEvent`; not the relay's publishing) run in this process against the same FerretDB, under
-    cProfile and pymongo's command monitoring."""
+    """Where a routed event's time goes: the worker's path for `count` events (`RouteEvents` of as many as the
+    consumer's prefetch; not the relay's publishing) run in this process against the same FerretDB, under cProfile
+    and pymongo's command monitoring."""
     import os
 
-    from shared import once
     from shared.envelope import envelope_from_message
     from shared.settings import Settings
     from services.notifications.bootstrap import bootstrap
-    from services.notifications.domain.commands import RouteEvent
+    from services.notifications.domain.commands import RouteEvents
     from services.notifications.entrypoints.consumers import ALERTS
 
     tally = CommandTally()
@@ -357,25 +357,25 @@ def profile_routing(mongodb_uri: str, amqp_url: str, prefix: str, count: int) ->
     bus = bootstrap(Settings.from_env("notifications"))
     events = [envelope_from_message(case_opened(ROUTED, 900000 + i), ALERTS.contracts) for i in range(count + 5)]
 
-    def handle(event):
-        key = f"handled:{ALERTS.queue}:{event.id}"
-        if not once.is_claimed(key):
-            bus.handle(RouteEvent(event))
-            once.claim(key)
+    def handle(batch):
+        """As the worker's consumer does: what arrived together (its prefetch) in one RouteEvents."""
+        bus.handle(RouteEvents(batch))
 
-    for event in events[:5]:
-        handle(event)
+    def batches(items):
+        return [items[i:i + PREFETCH] for i in range(0, len(items), PREFETCH)]
+
+    handle(events[:5])
     plain = [envelope_from_message(case_opened(ROUTED, 800000 + i), ALERTS.contracts) for i in range(count)]
     started = time.perf_counter()
-    for event in plain:
-        handle(event)
+    for batch in batches(plain):
+        handle(batch)
     plain_seconds = time.perf_counter() - started
     profiler = cProfile.Profile()
     tally.on = True
     started = time.perf_counter()
     profiler.enable()
-    for event in events[5:]:
-        handle(event)
+    for batch in batches(events[5:]):
+        handle(batch)
     profiler.disable()
     seconds = time.perf_counter() - started
     tally.on = False
@@ -638,8 +638,15 @@ def main() -> None:
         register_units(system, db)
         if "a" in args.parts:
             ours = alerts_throughput(publisher, db, args.events)
+            for service in ("cases", "plans"):
+                system.kill_worker(service, signal.SIGTERM)
+            alone = alerts_throughput(publisher, db, args.events)
+            for service in ("cases", "plans"):
+                system.start_worker(service)
             floor = raw_throughput(amqp_url, ferretdb.uri, publisher, args.events)
-            report["a"] = {"ours": ours, "raw": floor, "ratio": ours["events_per_second"] / floor["events_per_second"]}
+            report["a"] = {"ours": ours, "alone": alone, "raw": floor,
+                           "ratio": ours["events_per_second"] / floor["events_per_second"],
+                           "ratio_alone": alone["events_per_second"] / floor["events_per_second"]}
             if args.profile:
                 report["a"]["profile"] = profile_routing(ferretdb.uri, amqp_url, prefix, args.profile)
         if "b" in args.parts:
@@ -688,6 +695,9 @@ def print_table(report: dict) -> None:
               f"({a['ours']['alerts_per_second']:.1f} alerts/s, {a['ours']['events']} events in "
               f"{a['ours']['seconds']:.1f} s)   raw consume+insert {a['raw']['events_per_second']:8.1f} /s   "
               f"ratio {a['ratio']:.3f}  (target >= 0.5)")
+        if a.get("alone"):
+            print(f"    the notifications worker alone (the cases and plans workers stopped, as the raw baseline "
+                  f"runs alone): {a['alone']['events_per_second']:.1f} events/s, ratio {a['ratio_alone']:.3f}")
         if a.get("profile"):
             p = a["profile"]
             print(f"    routing in-process (no relay, no other process): {p['plain_events_per_second']:.1f} events/s "
