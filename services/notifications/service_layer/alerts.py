@@ -48,9 +48,11 @@ def route_events(command: RouteEvents, principal, alerts: Repository, rules: Rul
     alerts.save_many([alert for alert, _, _ in raised], SYSTEM, causation_ids=causes,
                      event_ids={alert_id: [step_id(alert_id, "raised")] for alert_id in causes})
     delivery.deliver_many(raised)
-    for event in command.events:
+    position = {event.id: index for index, event in enumerate(command.events)}
+    for index, event in enumerate(command.events):
+        raised_after = {alert_id for alert_id, cause in causes.items() if position[cause] > index}
         for rule in rules.resolving(event.type):
-            _resolve(rule, event, alerts, views, delivery)
+            _resolve(rule, event, alerts, views, delivery, raised_after)
     return len(raised)
 
 
@@ -70,9 +72,14 @@ def _context(data: dict, area: str | None, area_name: str | None) -> dict:
     return {**data, "area_code": area, "area_name": area_name or area or ""}
 
 
-def _resolve(rule: Rule, event: Envelope, alerts: Repository, views: AlertViews, delivery) -> None:
+def _resolve(rule: Rule, event: Envelope, alerts: Repository, views: AlertViews, delivery,
+             raised_after: set[str] = frozenset()) -> None:
+    """End the open alerts of `rule` about the event's subject, except those `raised_after` it (by an event later
+    in the same batch: a transfer requested again after one was revoked keeps its alert)."""
     subject = event.data.get(rule.subject_field)
     for alert_id in views.open_about(str(subject)) if subject is not None else ():
+        if alert_id in raised_after:
+            continue
         alert = alerts.get(alert_id)
         if (alert is None or not alert.open or alert.raised.rule_id != rule.id
                 or not rule.resolved_by_event(event.type, event.data, alert.raised.facts)):
@@ -88,9 +95,10 @@ def _resolve(rule: Rule, event: Envelope, alerts: Repository, views: AlertViews,
 def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repository, views: AlertViews,
                         rules: RuleStore, directory: UnitDirectory, titles: Titles, delivery: AlertDelivery,
                         clock: Clock) -> int:
-    """Tell the next level of every alert whose acknowledgement is overdue. The step's event is appended at the
-    alert's next version under an id derived from the step, so of two workers only one escalates; each takes the
-    due alerts in its own random order, so two share the work instead of racing for the same alert."""
+    """Tell the next level of every alert whose acknowledgement is overdue. Everything a step does has an id
+    derived from the alert and the step (the next level's alerts, the heads' deliveries, the step's event), so two
+    workers doing the same step do it once; each takes the due alerts in its own random order, so two share the
+    work rather than repeat it."""
     now, escalated = clock.now(), 0
     due = [alert_id for alert_id, due_at in views.awaiting_escalation() if due_at <= now]
     random.shuffle(due)
@@ -104,19 +112,21 @@ def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repositor
 
 def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore, directory, titles,
               delivery) -> int:
+    """The next level is told before the step is recorded: a crash in between repeats the telling (under the same
+    ids: nothing twice) instead of recording a step nobody was told of."""
     level, step = alert.next_level(), alert.escalations + 1
     kinds = (level.to[len(UNIT_KIND):],) if level.to.startswith(UNIT_KIND) else ()
     to_units = units_of_kinds(kinds, alert.area_code, directory.for_routing(), areas.covers)
     alert.escalate(to_units, now)
-    try:
-        alerts.save(alert, SYSTEM, event_ids=[step_id(alert.id, "escalated", step)])
-    except ConcurrencyConflict:
-        return 0
     rule = rules.get(alert.raised.rule_id, alert.raised.rule_version)
     if level.to == UNIT_HEAD:
         delivery.to_heads(alert, step)
     for unit in to_units:
         _raise_escalated(alert, unit, step, now, rule, alerts, titles, delivery)
+    try:
+        alerts.save(alert, SYSTEM, event_ids=[step_id(alert.id, "escalated", step)])
+    except ConcurrencyConflict:
+        return 0
     return 1
 
 
@@ -128,7 +138,8 @@ def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: R
     alert_id = uuid.uuid5(ALERT_IDS, f"{parent.id}:{step}:{unit}").hex
     facts, area = parent.raised.facts, parent.area_code
     child = Alert.raise_for(alert_id, unit, rule, parent.raised.event_type, facts, area,
-                            titles.escalated(rule.template, _context(facts, area, areas.name_of(area) if area else None)),
+                            titles.escalated(rule.template,
+                                             _context(facts, area, areas.name_of(area) if area else None)),
                             raised_at=now, escalated_from=parent.id)
     alerts.save(child, SYSTEM, causation_id=parent.id, event_ids=[step_id(alert_id, "raised")])
     delivery.deliver(child, rule, [], urgent=True)
