@@ -23,6 +23,7 @@ from flask import Flask, send_from_directory
 from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow.validate import Range
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.routing import BaseConverter
 
 from shared.problems import PROBLEM
 
@@ -82,6 +83,20 @@ def exclusive_bounds(self, field, ret, **kwargs) -> dict:
         if validator.max is not None and not validator.max_inclusive and ret.get("maximum") == validator.max:
             attributes["exclusiveMaximum"] = True
     return attributes
+
+
+class PatternConverter(BaseConverter):
+    """`<matching("[a-z][a-z0-9_]{0,63}"):rule_id>`: a path segment that is a name of that shape, documented with
+    the pattern. A literal route beside a variable one (`/rules/dry-run` beside `/rules/<rule_id>`) then answers
+    OPTIONS and 405 with an `Allow` of its own methods: werkzeug lists those of every route matching a path."""
+
+    def __init__(self, url_map, pattern: str):
+        super().__init__(url_map)
+        self.regex = pattern
+
+
+def pattern_parameter(converter: PatternConverter) -> dict:
+    return {"type": "string", "pattern": f"^(?:{converter.regex})$"}
 
 
 def pagination_header() -> dict:

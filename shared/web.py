@@ -28,8 +28,8 @@ from shared import runtime
 from shared.auth import AuthError, TokenVerifier
 from shared.errors import ConcurrencyConflict, InvalidInput, ServiceError
 from shared.logs import correlation_id, new_correlation_id
-from shared.openapi import (PROBLEM_SCHEMA_NAME, SWAGGER_UI_ASSETS, ProblemResponses,
-                            exclusive_bounds, install_swagger_ui_assets, pagination_header)
+from shared.openapi import (PROBLEM_SCHEMA_NAME, SWAGGER_UI_ASSETS, PatternConverter, ProblemResponses,
+                            exclusive_bounds, install_swagger_ui_assets, pagination_header, pattern_parameter)
 from shared.problems import PROBLEM, ProblemSchema, problem
 from shared.request_checks import check_input
 from shared.settings import Settings
@@ -92,6 +92,8 @@ class ProblemApi(Api):
     def __init__(self, app: Flask):
         super().__init__(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
         self.ma_plugin.converter.add_attribute_function(exclusive_bounds)
+        app.url_map.converters["matching"] = PatternConverter
+        self.register_converter(PatternConverter, pattern_parameter)
 
     def handle_http_exception(self, error: HTTPException):
         return http_problem(error)

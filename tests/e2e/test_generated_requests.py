@@ -7,8 +7,9 @@ refused, valid data accepted, missing required headers refused, unsupported meth
 authentication enforced, no use after delete. `object_level_authorization` is inert: it needs several identities
 configured for schemathesis' WFC auth; tests/integration/test_access.py covers who sees what.
 
-Path parameters name records that exist (a plan, a case, a person, a referral, an alert), so operations on
-sub-resources are exercised past their 404. tests/integration/test_generated_input.py fuzzes in-process for 500s.
+Path parameters name records that exist (a plan, a case, a person, a referral, an alert, an acknowledgement link
+signed as the service signs them), so operations on sub-resources are exercised past their 404.
+tests/integration/test_generated_input.py fuzzes in-process for 500s.
 """
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.engine import Status, events, from_schema
 
+from shared.clock import Clock
 from shared.endpoints import IF_MATCH_PATTERN
+from shared.settings import Settings
+from services.notifications.adapters.ack_links import SignedAckLinks
 from services.plans.domain.model import INDICATORS
 from tests.e2e.conftest import COMMUNE, inbox_for, open_case
 from tests.support import SERVICES, wait_for
@@ -84,6 +88,13 @@ DOMAIN_RULES = {
     "POST /api/v1/templates/preview": {"template_id", "channel", "event.area_code", "event.data", "template.variants",
                                        "template.variants.*.subject", "template.variants.*.html",
                                        "template.variants.*.text"},
+    "PUT /api/v1/members/me": {"quiet_hours.end"},
+    "PUT /api/v1/members/{subject}": {"unit", "quiet_hours.end"},
+    "PUT /api/v1/units/{unit_code}/settings": {"quiet_hours.end"},
+    "POST /api/v1/members/me/contact-points": {"address"},
+    "POST /api/v1/units/{unit_code}/contact-points": {"address"},
+    "POST /api/v1/members/me/contact-points/{contact_point_id}/verification": {"code"},
+    "POST /api/v1/units/{unit_code}/contact-points/{contact_point_id}/verification": {"code"},
 }
 """Fields whose rules a JSON Schema cannot state, so a schema-valid request may break them (422 naming the field):
 codes that must be in reference data (`area_code`, `commune_code`, `to_commune`, a national ID's province of birth
@@ -92,7 +103,9 @@ unit's assignment), an indicator of the task (`shares.<code>`, `values.<code>`),
 dates relative to other fields or records (`ends_on` after `starts_on`, a task due within its plan, a case not
 opened before the person's birth, a test or visit not before the case was opened), ages on a date (a minor needs a
 guardian), an indicator listed twice (unique by its code), fields one kind requires and another forbids
-(`amount_vnd` for a loan), what the case's stage or regime allows (`phase`, `stage`). A static rule the schema
+(`amount_vnd` for a loan), what the case's stage or regime allows (`phase`, `stage`), quiet hours ending where
+they start (`quiet_hours.end`), a contact point's address as its `kind` needs it (an e-mail address, or a mobile
+number of the numbering plan), the one-time code that was sent (`code`). A static rule the schema
 could state (a minimum length) is not listed: refusing what the document allows is a documentation bug."""
 
 
@@ -112,6 +125,17 @@ def _stale_version(response) -> bool:
     """412 to a well-formed If-Match naming another version than the current one: which version is current is
     state, like a 409, not something a schema can say."""
     return response.status_code == 412 and "current_version" in json.loads(response.content)
+
+
+ONE_TIME_LINKS = {"GET /api/v1/ack/{token}", "POST /api/v1/ack/{token}"}
+"""Operations on a signed one-time link (records' `token`): the first POST acknowledges and spends it."""
+
+
+def _spent_link(case, response) -> bool:
+    """410 to the one-time link after an earlier request of the run spent it: whether a link was used is state,
+    like a 409, not something a schema can say."""
+    return (response.status_code == 410 and case.operation.label in ONE_TIME_LINKS
+            and "used already" in json.loads(response.content).get("detail", ""))
 
 
 def _refused_for_nul(response) -> bool:
@@ -135,9 +159,9 @@ def _sent_a_malformed_if_match(response) -> bool:
 def valid_data_is_accepted_unless_a_domain_rule_refuses_it(ctx, response, case):
     """schemathesis' positive_data_acceptance, which expects a schema-valid request to be accepted; here a schema-
     valid request may still break a rule no JSON Schema can state (DOMAIN_RULES), name a version that is no longer
-    current (412) or hold NUL (refused by design)."""
-    if (_refused_by_a_domain_rule(case, response) or _stale_version(response) or _refused_for_nul(response)
-            or _sent_a_malformed_if_match(response)):
+    current (412) or a one-time link used already (410), or hold NUL (refused by design)."""
+    if (_refused_by_a_domain_rule(case, response) or _stale_version(response) or _spent_link(case, response)
+            or _refused_for_nul(response) or _sent_a_malformed_if_match(response)):
         return None
     return positive_data_acceptance(ctx, response, case)
 
@@ -148,7 +172,7 @@ def fuzzer(as_user):
 
 
 @pytest.fixture(scope="module")
-def records(fuzzer, coordinator, yearly_plan):
+def records(system, fuzzer, coordinator, yearly_plan):
     """One record of each kind the APIs name in their paths, visible to the fuzzer."""
     task = coordinator("POST", "plans", f"/plans/{yearly_plan}/tasks", json={
         "title": "Kiểm tra định kỳ", "lead_unit": f"CAX-{COMMUNE}", "due_on": "2026-11-30",
@@ -171,6 +195,8 @@ def records(fuzzer, coordinator, yearly_plan):
     assert referred.status_code == 201, referred.text
     [share_id] = referred.json()["shares"]
     [alert] = wait_for(lambda: inbox_for(fuzzer, case["id"]), 30, message="the case's alert in the fuzzer's inbox")
+    ack_links = SignedAckLinks.from_settings(Settings.from_env("notifications", system.env), Clock())
+    ack_token = ack_links.link_for(alert["id"], f"member:{FUZZER['subject']}").rsplit("/", 1)[1]
     hotspot = fuzzer("POST", "plans", "/hotspots", json={
         "place_name": "Điểm kiểm tra", "commune_code": COMMUNE, "kind": "point", "activity": "use", "level": "low",
         "found_on": "2026-06-01"})
@@ -183,7 +209,7 @@ def records(fuzzer, coordinator, yearly_plan):
                       "unit_code": f"UBX-{COMMUNE}", "period": period},
             "cases": {"case_id": case["id"], "person_code": case["person_code"], "share_id": share_id},
             "notifications": {"alert_id": alert["id"], "rule_id": "relapse_suspected",
-                              "template_id": "relapse_suspected", "version": 1}}
+                              "template_id": "relapse_suspected", "version": 1, "token": ack_token}}
 
 
 def _schema(url: str, parameters: dict, headers: dict):

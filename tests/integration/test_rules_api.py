@@ -267,11 +267,14 @@ def test_a_dry_run_of_an_unsaved_rule_says_whether_it_applies_and_stores_nothing
     assert run["applies"] and run["rule_version"] is None and [r["unit"] for r in run["recipients"]] == [
         f"CAX-{COMMUNE}"]
     assert {r["channel"] for r in run["renderings"]} == {"in_app", "sms"} and run["escalation"] == []
-    tested = {**RELAPSE, "data": {**RELAPSE["data"], "stage": "tested", "nickname": "x"}}
+    tested = {**RELAPSE, "data": {**RELAPSE["data"], "stage": "tested", "plan_id": "p-1"}}
     skipped = client.post("/api/v1/rules/dry-run", headers=admin, json={"rule": NIGHT_RULE, "event": tested})
     assert skipped.status_code == 200 and not skipped.get_json()["applies"]
     assert "condition 0" in skipped.get_json()["reasons"][0] and skipped.get_json()["recipients"] == []
-    assert skipped.get_json()["ignored_fields"] == ["nickname"]
+    assert skipped.get_json()["ignored_fields"] == ["plan_id"], "a field of another event type is set aside"
+    nickname = {**RELAPSE, "data": {**RELAPSE["data"], "nickname": "x"}}
+    unknown = client.post("/api/v1/rules/dry-run", headers=admin, json={"rule": NIGHT_RULE, "event": nickname})
+    assert unknown.status_code == 422 and "event.data.nickname" in unknown.get_json()["errors"], unknown.get_json()
     wrong = client.post("/api/v1/rules/dry-run", headers=admin, json={
         "rule": {**NIGHT_RULE, "conditions": [{"field": "person_name"}]}, "event": RELAPSE})
     assert wrong.status_code == 422 and "rule.conditions.0.field" in wrong.get_json()["errors"], wrong.get_json()

@@ -76,7 +76,7 @@ def test_a_changed_link_is_refused(damage):
     token = token_of(links().link_for("9f1c3a5252f44d479a556b8e1c0d2a10", "member:x"))
     with pytest.raises(LinkTampered) as refused:
         links().open(damage(token))
-    assert refused.value.status == 400 and "token" in refused.value.errors
+    assert refused.value.status == 404 and "token" in refused.value.errors
 
 
 def test_a_link_signed_with_another_key_is_refused():

@@ -29,7 +29,8 @@ DERIVED_FIELDS = frozenset({"area_name", "category_label", "raised_at", "ack_lin
 """What every render gets besides the event's data: the alert's own facts."""
 DIGEST_FIELDS = frozenset({"items", "unit_code", "date"})
 """The context of the daily digest, which is about no single event."""
-TEMPLATE_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+TEMPLATE_ID = re.compile(r"^(?!preview$)[a-z][a-z0-9_]{0,63}$")
+"""`preview` is no template's id: /templates/preview previews one."""
 MAX_SOURCE = 20_000
 SUBJECT_CHANNELS = ("in_app", "email")
 HTML_CHANNELS = ("email",)
@@ -104,7 +105,7 @@ def template_from_data(data: dict) -> Template:
     _no_unknown_keys(data, TEMPLATE_KEYS, "")
     template_id, version, variants = data.get("id"), data.get("version"), data.get("variants")
     if not isinstance(template_id, str) or not TEMPLATE_ID.match(template_id):
-        raise DecisionInvalid("id", "lower-case letters, digits and _, starting with a letter")
+        raise DecisionInvalid("id", "lower-case letters, digits and _, starting with a letter; not `preview`")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise DecisionInvalid("version", "a whole number from 1")
     if not isinstance(variants, list) or not variants:

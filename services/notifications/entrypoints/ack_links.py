@@ -18,6 +18,7 @@ from shared.web import Blueprint, checks_own_credential
 
 from services.notifications.domain.commands import AcknowledgeByLink
 from services.notifications.domain.queries import ReadAckLink
+from services.notifications.service_layer.acknowledgement import LinkTampered
 
 ack_blp = Blueprint("ack_links", __name__, url_prefix="/api/v1",
                     description="Acknowledgement through the signed one-time link of an e-mail or SMS")
@@ -25,13 +26,15 @@ HTML = "text/html"
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"}
-HEADINGS = {400: ("Liên kết không hợp lệ", "This link is not valid"),
+TAMPERED = "tampered"
+HEADINGS = {TAMPERED: ("Liên kết không hợp lệ", "This link is not valid"),
             404: ("Không tìm thấy cảnh báo", "The alert was not found"),
             409: ("Không cần xác nhận nữa", "Nothing to acknowledge"),
             410: ("Liên kết đã hết hiệu lực", "This link can no longer be used")}
-EXPLANATIONS = {400: ("Liên kết đã bị thay đổi hoặc không do hệ thống tạo ra. Hãy mở lại liên kết trong tin nhắn gốc.",
-                      "The link was changed or was not made by this system. Open it again from the original "
-                      "message."),
+EXPLANATIONS = {TAMPERED: ("Liên kết đã bị thay đổi hoặc không do hệ thống tạo ra. "
+                           "Hãy mở lại liên kết trong tin nhắn gốc.",
+                           "The link was changed or was not made by this system. Open it again from the original "
+                           "message."),
                 404: ("Cảnh báo của liên kết này không còn nữa.", "The alert of this link no longer exists."),
                 409: ("Cảnh báo này đã được xác nhận hoặc đã kết thúc.",
                       "This alert has already been acknowledged, or has ended."),
@@ -69,8 +72,9 @@ def _wants_html() -> bool:
 def _refused(error: ServiceError):
     if not _wants_html():
         return problem(error.status, error.title, error.detail, error.errors or None, **error.extra)
-    heading = HEADINGS.get(error.status, (error.title, error.title))
-    vi, en = EXPLANATIONS.get(error.status, ("", error.detail))
+    page = TAMPERED if isinstance(error, LinkTampered) else error.status
+    heading = HEADINGS.get(page, (error.title, error.title))
+    vi, en = EXPLANATIONS.get(page, ("", error.detail))
     return _page(error.status, heading, f'<p>{escape(vi)}</p><p class="en">{escape(en)}</p>')
 
 
@@ -84,6 +88,8 @@ class AckLink(MethodView):
     @ack_blp.doc(security=[])
     @ack_blp.response(200, content_type=HTML, description="A page showing the alert, with a button that POSTs "
                                                            "back to this address to acknowledge it")
+    @ack_blp.alt_response(404, description="Not a link this service made (or changed on the way), or its alert "
+                                           "no longer exists")
     @ack_blp.alt_response(410, description="The link was used already, or has expired")
     def get(self, token):
         """The alert of an acknowledgement link, with a button to acknowledge it (GET never acknowledges)"""
@@ -100,6 +106,8 @@ class AckLink(MethodView):
     @ack_blp.doc(security=[])
     @ack_blp.response(200, content_type=HTML, description="A page confirming the acknowledgement")
     @ack_blp.alt_response(409, description="The alert was acknowledged already, or has ended")
+    @ack_blp.alt_response(404, description="Not a link this service made (or changed on the way), or its alert "
+                                           "no longer exists")
     @ack_blp.alt_response(410, description="The link was used already, or has expired")
     def post(self, token):
         """Acknowledge the alert of a signed one-time link (as the addressee the link was made for); no

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.endpoints import ETAG, ask, etag, if_match_version, takes_if_match
 from shared.idempotency import idempotent
@@ -13,46 +13,95 @@ from shared.web import Blueprint
 from services.notifications.domain import queries
 from services.notifications.domain.commands import (AddContactPoint, RemoveContactPoint, SetMember,
                                                     SetMyMembership, SetUnitSettings, VerifyContactPoint)
-from services.notifications.domain.members import (CONTACT_KINDS, LANGUAGES, PREFERRED, MemberSettings, QuietHours,
-                                                   masked)
+from services.notifications.domain.members import (CONTACT_KINDS, HH_MM, LANGUAGES, PREFERRED, MemberSettings,
+                                                   QuietHours, masked)
+from services.notifications.domain.seed import SEED_RULES
+from services.roles import ROLES
 
 members_blp = Blueprint("members", __name__, url_prefix="/api/v1",
                         description="Members, their preferences, quiet hours and verified contact points")
 NAME = validate.Length(min=1, max=128)
+CLOCK_TIME = validate.Regexp(HH_MM, error="a time of day as HH:MM, 00:00 to 23:59")
 TIME = {"description": 'Local time in Asia/Ho_Chi_Minh, "HH:MM"', "example": "22:00"}
+BUILT_IN_CATEGORIES = sorted({rule.category for rule in SEED_RULES})
 
 
 class QuietHoursSchema(Schema):
-    start = fields.String(required=True, validate=validate.Length(max=16), metadata=TIME)
-    end = fields.String(required=True, validate=validate.Length(max=16), metadata={
-        **TIME, "description": TIME["description"] + "; before the start, the quiet hours wrap midnight"})
+    start = fields.String(required=True, validate=CLOCK_TIME, metadata=TIME)
+    end = fields.String(required=True, validate=CLOCK_TIME, metadata={
+        **TIME, "example": "06:00", "description": TIME["description"] + "; other than the start; before it, the "
+                                                                         "quiet hours wrap midnight"})
+
+
+class DocumentedField(fields.Field):
+    """A field whose OpenAPI schema is `document`, written out: apispec would document a nullable Nested as "or
+    any object" (OpenAPI 3.0 has no null beside a $ref), and a Dict as an object taking any key, which the
+    input guard refuses for `.` and `$`."""
+
+    document: dict = {}
+
+    def __init__(self, **kwargs):
+        metadata = {**self.document, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+
+class QuietHoursField(DocumentedField):
+    document = {"type": "object", "required": ["start", "end"], "additionalProperties": False, "properties": {
+        "start": {"type": "string", "pattern": HH_MM.pattern, **QuietHoursSchema().fields["start"].metadata},
+        "end": {"type": "string", "pattern": HH_MM.pattern, **QuietHoursSchema().fields["end"].metadata}}}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("an object with start and end, or null")
+        return QuietHoursSchema().load(value)
+
+
+CHANNEL_LIST = fields.List(fields.String(validate=validate.Length(max=16)), validate=validate.Length(max=3))
+
+
+class PreferencesField(DocumentedField):
+    document = {"type": "object", "additionalProperties": False, "properties": {
+        category: {"type": "array", "maxItems": 3, "uniqueItems": True,
+                   "items": {"type": "string", "enum": list(PREFERRED)}} for category in BUILT_IN_CATEGORIES}}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("an object of channels by alert category")
+        loaded, errors = {}, {}
+        for category, channels in value.items():
+            try:
+                loaded[category] = CHANNEL_LIST.deserialize(channels)
+            except ValidationError as error:
+                errors[category] = error.messages
+        if errors:
+            raise ValidationError(errors)
+        return loaded
 
 
 class SettingsIn(Schema):
     language = fields.String(load_default="vi", validate=validate.OneOf(LANGUAGES))
-    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True, load_default=None, metadata={
+    quiet_hours = QuietHoursField(allow_none=True, load_default=None, metadata={
         "description": "Nothing but urgent alerts is sent inside them; null for none"})
-    preferences = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=64)),
-        values=fields.List(fields.String(validate=validate.Length(max=16)), validate=validate.Length(max=3)),
-        load_default=dict, validate=validate.Length(max=100), metadata={
-            "description": f"Channels per alert category among {', '.join(PREFERRED)} (digest: gathered into the "
-                           "daily digest unless urgent); a category left out: e-mail, and SMS too when urgent. "
-                           "The in-app inbox is always on."})
-    digest_at = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=16),
+    preferences = PreferencesField(load_default=dict, metadata={
+        "description": f"Channels per alert category among {', '.join(PREFERRED)} (digest: gathered into the "
+                       "daily digest unless urgent); a category left out: e-mail, and SMS too when urgent. The "
+                       "in-app inbox is always on. The categories are those of the routing rules: the built-in "
+                       "ones listed here, and those of rules admins added since."})
+    digest_at = fields.String(allow_none=True, load_default=None, validate=CLOCK_TIME,
                               metadata={**TIME, "description": "When the daily digest goes out (local); null: 07:00"})
 
 
 class MemberIn(SettingsIn):
     unit = fields.String(required=True, validate=NAME)
-    roles = fields.List(fields.String(validate=NAME), load_default=list, validate=validate.Length(max=20))
+    roles = fields.List(fields.String(validate=NAME, metadata={"enum": list(ROLES)}), load_default=list,
+                        validate=validate.Length(max=20))
     head = fields.Boolean(load_default=False, metadata={"description": "The unit's head, told of escalations"})
 
 
 class SettingsOut(Schema):
     version = fields.Integer()
     language = fields.String()
-    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+    quiet_hours = QuietHoursField(allow_none=True, metadata={"description": "null for none"})
     preferences = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     digest_at = fields.String(allow_none=True)
 
@@ -74,7 +123,7 @@ class MembersQuery(Schema):
 
 class ContactPointIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(CONTACT_KINDS))
-    address = fields.String(required=True, validate=validate.Length(max=320), metadata={
+    address = fields.String(required=True, validate=validate.Length(min=1, max=320), metadata={
         "description": "An e-mail address, or a mobile number (Vietnamese by default: 0912 345 678)"})
 
 
@@ -127,6 +176,7 @@ def _point(point) -> dict:
 @members_blp.route("/members/me")
 class MyMembership(MethodView):
     @members_blp.response(200, MemberOut, headers=ETAG)
+    @members_blp.alt_response(404, description="You are not a member yet: PUT your settings to become one")
     def get(self):
         """Your member record"""
         return _member(ask(queries.ReadMyMembership()))

@@ -13,7 +13,7 @@ from shared.idempotency import idempotent
 from shared.refusals import VISIBLE
 from shared.web import Blueprint
 
-from services.notifications.adapters.catalog import event_types
+from services.notifications.adapters.catalog import event_fields, event_types
 from services.notifications.domain import queries
 from services.notifications.domain.commands import ChangeRule, ChangeTemplate, CreateRule, CreateTemplate
 from services.notifications.domain.rule_data import AREA, ENDPOINT_ID, EVENT_TYPE, NAME, RULE_ID, rule_to_data
@@ -28,6 +28,9 @@ NAMED = validate.Regexp(NAME.pattern, error="letters, digits and _, starting wit
 IDENTIFIER = validate.Regexp(RULE_ID.pattern, error="lower-case letters, digits and _, starting with a letter")
 ESCALATE_TO = rf"^({UNIT_HEAD}|{UNIT_KIND}({'|'.join(UNIT_KINDS)}))$"
 SCALAR_TYPES = [{"type": "string", "maxLength": 200}, {"type": "number"}, {"type": "boolean"}]
+RULE_PATH = f'matching("{RULE_ID.pattern.strip("^$")}"):rule_id'
+TEMPLATE_PATH = f'matching("{TEMPLATE_ID.pattern.strip("^$")}"):template_id'
+"""A rule's or template's id in a path: `dry-run` and `preview`, which no id can be, are routes of their own."""
 SCALAR_DOC = {"oneOf": [*SCALAR_TYPES, {"type": "array", "maxItems": 100, "items": {"oneOf": SCALAR_TYPES}}]}
 
 
@@ -138,14 +141,22 @@ class RuleQuery(Schema):
     event_type = fields.String(validate=validate.Regexp(EVENT_TYPE.pattern))
 
 
+EventDataIn = Schema.from_dict(
+    {name: ScalarOrList(allow_none=True, metadata=SCALAR_DOC)
+     for name in sorted(set().union(*(event_fields(event_type) for event_type in event_types())))},
+    name="EventDataIn")
+"""The fields routable events carry, each a property of its own, so the document names the keys a sample may
+have (OpenAPI 3.0 cannot constrain the keys of a free object, and keys with `.` or `$` are refused before any
+view runs)."""
+
+
 class EventIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf(event_types()))
     area_code = fields.String(validate=validate.Regexp(AREA.pattern), metadata={
         "description": "The area the event is about (a commune's 5 digits or the province's 2)"})
-    data = fields.Dict(keys=fields.String(validate=NAMED), values=ScalarOrList(allow_none=True, metadata=SCALAR_DOC),
-                       load_default=dict, validate=validate.Length(max=100), metadata={
-                           "description": "The event's data fields; a field the event type does not carry is "
-                                          "ignored and named in `ignored_fields`"})
+    data = fields.Nested(EventDataIn, load_default=dict, metadata={
+        "description": "The event's data fields, among those of the routable events; a field this event type "
+                       "does not carry is ignored and named in `ignored_fields`"})
 
 
 class DryRunIn(Schema):
@@ -332,7 +343,7 @@ class RuleDryRun(MethodView):
         return answer
 
 
-@rules_blp.route("/rules/<string:rule_id>")
+@rules_blp.route(f"/rules/<{RULE_PATH}>")
 class Rule(MethodView):
     @rules_blp.response(200, RuleOut, headers=ETAG)
     def get(self, rule_id):
@@ -350,7 +361,7 @@ class Rule(MethodView):
         return _rule_out(saved), 200, etag(saved.item.version)
 
 
-@rules_blp.route("/rules/<string:rule_id>/versions")
+@rules_blp.route(f"/rules/<{RULE_PATH}>/versions")
 class RuleVersions(MethodView):
     @rules_blp.response(200, RuleOut(many=True))
     @rules_blp.paginate()
@@ -362,7 +373,7 @@ class RuleVersions(MethodView):
         return [_rule_out(saved) for saved in rows]
 
 
-@rules_blp.route("/rules/<string:rule_id>/versions/<int:version>")
+@rules_blp.route(f"/rules/<{RULE_PATH}>/versions/<int:version>")
 class RuleVersion(MethodView):
     @rules_blp.response(200, RuleOut)
     def get(self, rule_id, version):
@@ -402,7 +413,7 @@ class TemplatePreview(MethodView):
                                                           body.get("template_id"), body.get("template"))))
 
 
-@rules_blp.route("/templates/<string:template_id>")
+@rules_blp.route(f"/templates/<{TEMPLATE_PATH}>")
 class Template(MethodView):
     @rules_blp.response(200, TemplateOut, headers=ETAG)
     def get(self, template_id):
@@ -420,7 +431,7 @@ class Template(MethodView):
         return _template_out(saved), 200, etag(saved.item.version)
 
 
-@rules_blp.route("/templates/<string:template_id>/versions")
+@rules_blp.route(f"/templates/<{TEMPLATE_PATH}>/versions")
 class TemplateVersions(MethodView):
     @rules_blp.response(200, TemplateOut(many=True))
     @rules_blp.paginate()
@@ -432,7 +443,7 @@ class TemplateVersions(MethodView):
         return [_template_out(saved) for saved in rows]
 
 
-@rules_blp.route("/templates/<string:template_id>/versions/<int:version>")
+@rules_blp.route(f"/templates/<{TEMPLATE_PATH}>/versions/<int:version>")
 class TemplateVersion(MethodView):
     @rules_blp.response(200, TemplateOut)
     def get(self, template_id, version):

@@ -28,7 +28,9 @@ RETRIES = 3
 
 
 class LinkTampered(ServiceError):
-    status, title = 400, "Bad request"
+    """A link this service did not make names nothing here: 404, as for any credential in a URL
+    (shared/web.py `checks_own_credential`)."""
+    status, title = 404, "Not found"
 
 
 class Gone(ServiceError):
