@@ -47,7 +47,7 @@ def is_blank(text: str | None) -> bool:
 
 def check_reason(reason: str | None, minimum: int = REASON_MIN_LENGTH, field_name: str = "reason") -> None:
     """A written reason: refusals, revocations, waivers, amendments and break-the-glass must say why."""
-    if not reason or len(reason.strip()) < minimum:
+    if not reason or len(reason.strip(BLANKS)) < minimum:
         raise DecisionInvalid(field_name, f"say why, in at least {minimum} characters")
 
 

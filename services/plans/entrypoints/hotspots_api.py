@@ -54,7 +54,7 @@ class TransitionIn(Schema):
         "description": "Not before the hotspot was found or its last change, not in the future"})
     note = fields.String(required=True, validate=[
         validate.Length(max=2000),
-        validate.Regexp(rf"^\s*\S[\s\S]{{{NOTE_MIN_LENGTH - 2},}}\S\s*$",
+        validate.Regexp(rf"^[ \t\n\r]*[^ \t\n\r][\s\S]{{{NOTE_MIN_LENGTH - 2},}}[^ \t\n\r][ \t\n\r]*$",
                         error=f"say what happened, in at least {NOTE_MIN_LENGTH} characters")])
     level = fields.String(validate=validate.OneOf(LEVELS), metadata={
         "description": "The level assessed at this step; the current one if left out"})
