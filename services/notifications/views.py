@@ -33,6 +33,11 @@ class AlertViews:
                                                                        {"_id": 1, "open": 1})
                 if s.get("open") != "no"]
 
+    def areas_about(self, subject_type: str, subject_id: str) -> set[str | None]:
+        """The areas of the alerts ever raised about a subject, by the indexed `subject_id`."""
+        return {s.get("area_code") for s in AlertSnapshot._get_collection().find(
+            {"subject_id": subject_id}, {"subject_type": 1, "area_code": 1}) if s.get("subject_type") == subject_type}
+
     def open_of_unit(self, unit_code: str, limit: int) -> list[Alert]:
         """An agency's open alerts, newest first (its feed): led by the unit, an indexed string equality."""
         page = AlertSnapshot._get_collection().find({"recipient_unit": unit_code, "open": "yes"},

@@ -355,6 +355,14 @@ class FakeAlerts:
         return None
 
 
+class FakeDisclosures:
+    def __init__(self):
+        self.recorded = []
+
+    def record_many(self, disclosures):
+        self.recorded += disclosures
+
+
 class PlainDigest:
     def content(self, language, unit, day, alerts):
         return {"subject": f"digest {unit} {day}", "text": "-", "html": None}
@@ -367,7 +375,7 @@ def test_the_digest_goes_once_its_time_has_come_once_a_day_and_only_with_somethi
                 "address": "c@example.vn", "added_at": local(9)} for n in range(3)]
     queue, once = FakeQueue(entries), FakeOnce()
     run = lambda hour: handlers.send_digests(SendDigests(), None, members, queue, once, PlainDigest(),  # noqa: E731
-                                             FakeAlerts(), FixedClock(local(hour)))
+                                             FakeAlerts(), FakeDisclosures(), FixedClock(local(hour)))
     assert run(16) == 0 and not queue.added
     assert run(17) == 1
     digest = queue.added[0]
@@ -377,7 +385,58 @@ def test_the_digest_goes_once_its_time_has_come_once_a_day_and_only_with_somethi
     queue.entries.append({**entries[0], "id": f"{target}:al-9", "alert_id": "al-9"})
     assert run(18) == 0
     assert handlers.send_digests(SendDigests(), None, members, queue, once, PlainDigest(), FakeAlerts(),
-                                 FixedClock(local(17, day=11))) == 1
+                                 FakeDisclosures(), FixedClock(local(17, day=11))) == 1
+
+
+class KnownAlerts:
+    def __init__(self, *found):
+        self.found = {a.id: a for a in found}
+
+    def get(self, alert_id):
+        return self.found.get(alert_id)
+
+
+def _alert(alert_id, category, facts):
+    from services.notifications.domain.model import Alert
+    from services.notifications.domain.seed import SEED_RULES
+    rule = next(r for r in SEED_RULES if r.category == category)
+    return Alert.raise_for(alert_id, UNIT, rule, rule.event_type, facts, "22366", ("t", "t"), local(9))
+
+
+def test_a_digest_naming_cases_records_one_disclosure_per_case_alert_to_its_addressee():
+    target = member_target("c")
+    case_alert = _alert("al-case", "case_opened", {"case_id": "c-7", "case_number": "HS-7"})
+    task_alert = _alert("al-task", "task_assigned", {"task_id": "t-1"})
+    entries = [{"id": f"{target}:{a.id}", "target": target, "alert_id": a.id, "language": "vi",
+                "address": "c@example.vn", "added_at": local(9)} for a in (case_alert, task_alert)]
+    queue, disclosures = FakeQueue(entries), FakeDisclosures()
+    assert handlers.send_digests(SendDigests(), None, FakeMembers(member("c")), queue, FakeOnce(), PlainDigest(),
+                                 KnownAlerts(case_alert, task_alert), disclosures, FixedClock(local(8))) == 1
+    digest = queue.added[0]
+    assert [(d.case_id, d.to, d.channel, d.alert_id, d.delivery_id, d.rule_id) for d in disclosures.recorded] == [
+        ("c-7", target, "email", "al-case", digest.id, case_alert.raised.rule_id)]
+
+
+class TemplateBook:
+    def __init__(self, templates):
+        self.templates = templates
+
+    def for_rendering(self, template_id):
+        return self.templates.get(template_id)
+
+
+def test_the_digest_renders_from_the_template_store_and_is_a_plain_list_without_its_template():
+    from services.notifications.adapters.members import TemplateDigest
+    from services.notifications.adapters.rendering import TemplateRenderer
+    from services.notifications.adapters.template_files import load_templates
+    alert = _alert("al-case", "case_opened", {"case_id": "c-7", "case_number": "HS-7"})
+    day = local(8).date()
+    rendered = TemplateDigest(TemplateBook(load_templates()), TemplateRenderer()).content("vi", UNIT, day, [alert])
+    assert rendered["subject"].startswith("Tóm tắt cảnh báo") and "HS-7" in rendered["text"]
+    plain = TemplateDigest(TemplateBook({}), TemplateRenderer()).content("en", UNIT, day, [alert])
+    assert plain["subject"] and "case_opened" in plain["text"]
+    with pytest.raises(TypeError):
+        TemplateDigest()
 
 
 def test_reading_my_membership_before_joining_is_not_found():

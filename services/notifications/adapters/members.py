@@ -127,22 +127,16 @@ DIGEST_TEMPLATE = "digest"
 
 class TemplateDigest:
     """The digest e-mail from the "digest" template of services/notifications/templates/default.yaml, each
-    alert listed by its own e-mail subject (what an e-mail may name); a plain list where no template is there."""
+    alert listed by its own e-mail subject (what an e-mail may name); a plain list where no template is there.
+    `templates.for_rendering(id)` answers the current Template or None (the template store)."""
 
-    def __init__(self, templates: dict | None = None, renderer=None):
+    def __init__(self, templates, renderer):
         self.templates, self.renderer = templates, renderer
-        if templates is None:
-            try:
-                from services.notifications.adapters.rendering import TemplateRenderer
-                from services.notifications.adapters.template_files import load_templates
-                self.templates, self.renderer = load_templates(), TemplateRenderer()
-            except Exception:  # noqa: BLE001 - without templates the digest is a plain list
-                self.templates = {}
 
     def content(self, language: str, unit: str, day: date, alerts: list) -> dict:
         items = [self._item(alert, language) for alert in alerts]
         template = self.templates.for_rendering(DIGEST_TEMPLATE)
-        if template is not None and self.renderer is not None:
+        if template is not None:
             try:
                 variant = self.renderer.render(template, "email", language,
                                                {"items": items, "unit_code": unit, "date": day})
@@ -154,7 +148,7 @@ class TemplateDigest:
     def _item(self, alert, language: str) -> dict:
         raised = alert.raised
         title = raised.category
-        template = self.templates.for_rendering(raised.template or "") if self.renderer is not None else None
+        template = self.templates.for_rendering(raised.template or "")
         if template is not None:
             try:
                 context = {**raised.facts, "raised_at": raised.raised_at, "urgent": raised.urgent,

@@ -12,13 +12,15 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask.views import MethodView
 
+from shared import areas
 from shared.errors import ServiceError
 from shared.problems import problem
 from shared.web import Blueprint, checks_own_credential
 
+from services.notifications.adapters.channels.cap import event_label
 from services.notifications.domain.commands import AcknowledgeByLink
 from services.notifications.domain.queries import ReadAckLink
-from services.notifications.service_layer.acknowledgement import LinkTampered
+from services.notifications.service_layer.acknowledgement import LinkTampered, LinkView
 
 ack_blp = Blueprint("ack_links", __name__, url_prefix="/api/v1",
                     description="Acknowledgement through the signed one-time link of an e-mail or SMS")
@@ -53,9 +55,12 @@ def _page(status: int, heading: tuple[str, str], body: str):
     return current_app.response_class(html, status=status, mimetype=HTML, headers=PAGE_HEADERS)
 
 
-def _titles(view_or_alert) -> str:
-    return (f'<p><strong>{escape(view_or_alert.title_vi)}</strong></p>'
-            f'<p class="en">{escape(view_or_alert.title_en)}</p>')
+def _titles(view: LinkView) -> str:
+    """What an e-mail may name of the alert (its category, subject reference and area), never its in-app title."""
+    area = (areas.name_of(view.area_code) or view.area_code) if view.area_code else ""
+    vi, en = (f"{event_label(view.category, language)}: {view.subject_ref}" + (f" ({area})" if area else "")
+              for language in ("vi-VN", "en-US"))
+    return f'<p><strong>{escape(vi)}</strong></p><p class="en">{escape(en)}</p>'
 
 
 def _local(moment: datetime | None) -> str:
@@ -116,6 +121,6 @@ class AckLink(MethodView):
             alert = _handle(AcknowledgeByLink(token))
         except ServiceError as error:
             return _refused(error)
-        return _page(200, ("Đã xác nhận", "Acknowledged"), _titles(alert.raised) + (
+        return _page(200, ("Đã xác nhận", "Acknowledged"), _titles(LinkView.of(alert)) + (
             f"<p>Đã xác nhận lúc {escape(_local(alert.acknowledged_at))}.</p>"
             f'<p class="en">Acknowledged at {escape(_local(alert.acknowledged_at))} (Asia/Ho_Chi_Minh).</p>'))

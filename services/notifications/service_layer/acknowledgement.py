@@ -73,11 +73,21 @@ class Withdrawing(Protocol):
 
 @dataclass(frozen=True)
 class LinkView:
+    """What the link's page may show: what an e-mail may name (the alert's category, the case number or subject
+    reference, the area), never the in-app title, which may name any fact of the event: anyone holding the link
+    sees the page without logging in."""
     alert_id: str
-    title_vi: str
-    title_en: str
+    category: str
+    subject_ref: str
+    area_code: str | None
     acknowledged_by: str | None
     open: bool
+
+    @classmethod
+    def of(cls, alert: Alert) -> "LinkView":
+        raised = alert.raised
+        return cls(alert.id, raised.category, str(raised.facts.get("case_number") or raised.subject_id),
+                   raised.area_code, alert.acknowledged_by, alert.open)
 
 
 def acknowledge_alert(command: AcknowledgeAlert, principal, uow: AlertsUnitOfWork, alerts: Repository,
@@ -95,7 +105,7 @@ def read_ack_link(query: ReadAckLink, principal, ack_links: AckLinks, alerts: Re
     if ack_links.spent(grant):
         raise Gone("this link has been used already")
     alert = _linked(alerts, grant)
-    return LinkView(alert.id, alert.raised.title_vi, alert.raised.title_en, alert.acknowledged_by, alert.open)
+    return LinkView.of(alert)
 
 
 def acknowledge_by_link(command: AcknowledgeByLink, principal, ack_links: AckLinks, alerts: Repository,

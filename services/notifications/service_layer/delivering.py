@@ -6,12 +6,24 @@ from datetime import datetime, timezone
 
 from shared.clock import Clock
 
+from services.notifications.domain.access import CASE_READERS, CASE_SUBJECTS
 from services.notifications.domain.deliveries import ALERT, ESCALATION, Delivery, Reach, delivery_id
 from services.notifications.domain.model import Alert
 from services.notifications.domain.rules import Rule
 from services.notifications.service_layer.ports import Audience, DeliveryQueue, Disclosure, Disclosures, Endpoint
 
 OUTWARD = ("email", "sms")
+NO_MEMBER = ("",)
+"""A role nobody holds: asked for, it reaches the unit's own duty contact points alone."""
+
+
+def reachable_roles(subject_type: str, roles: tuple[str, ...]) -> tuple[str, ...]:
+    """The members' roles an alert may reach by e-mail or SMS: an alert about a case only those who work cases
+    (within the rule's roles when it names some), as the inbox hides it from the others (domain/access.py); the
+    unit's own contact points are its desk and stay reached. An empty answer means every member."""
+    if subject_type not in CASE_SUBJECTS:
+        return tuple(roles)
+    return tuple(r for r in (roles or CASE_READERS) if r in CASE_READERS) or NO_MEMBER
 
 
 class AlertDelivery:
@@ -31,10 +43,11 @@ class AlertDelivery:
             if event.subject_type == "case":
                 disclosed.append(Disclosure(event.subject_id, f"unit:{event.recipient_unit}", "in_app",
                                             event.rule_id, alert.id, None, event.raised_at))
+            roles = reachable_roles(event.subject_type, rule.roles)
             for channel in (c for c in OUTWARD if c in event.channels):
-                asked = (event.recipient_unit, rule.roles, event.category, channel, alert_urgent)
+                asked = (event.recipient_unit, roles, event.category, channel, alert_urgent)
                 if asked not in reached:
-                    reached[asked] = self.audience.reach(event.recipient_unit, rule.roles, False, event.category,
+                    reached[asked] = self.audience.reach(event.recipient_unit, roles, False, event.category,
                                                          channel, alert_urgent, now)
                 for reach in reached[asked]:
                     if reach.digest and not alert_urgent:
@@ -47,12 +60,14 @@ class AlertDelivery:
         self.queue.add(batch)
 
     def to_heads(self, alert: Alert, step: int) -> None:
-        """An escalation to the recipient unit's heads: e-mail and SMS now, whatever their quiet hours."""
+        """An escalation to the recipient unit's heads: e-mail and SMS now, whatever their quiet hours (of an alert
+        about a case, the heads who work cases)."""
         raised, now = alert.raised, self.clock.now()
+        roles = reachable_roles(raised.subject_type, ())
         self.queue.add([self._delivery(alert, channel, reach, ESCALATION, None, now, True, step)
                         for channel in OUTWARD
-                        for reach in self.audience.reach(raised.recipient_unit, (), True, raised.category, channel,
-                                                         True, now)])
+                        for reach in self.audience.reach(raised.recipient_unit, roles, True, raised.category,
+                                                         channel, True, now)])
 
     def withdraw(self, alert: Alert) -> int:
         """The condition ended: what was not sent yet need not be."""

@@ -2,7 +2,8 @@
 alone, for agency systems that poll rather than receive webhooks.
 
 Feed readers cannot send a bearer token, so the URL carries a secret of the agency's, as the plans calendar does:
-minted by a caller of that unit or an admin of its areas, shown once, kept only as its SHA-256 and compared in
+minted by a caller of that unit who works cases (the feed carries its case alerts, which the unit's other roles may
+not read: domain/access.py) or an admin of its areas, shown once, kept only as its SHA-256 and compared in
 constant time, replaced whenever a new one is minted (a URL that leaked stops working). A missing secret answers
 401, a wrong one 403, the same whether the unit exists or not. "Current" means open: a resolved alert leaves the
 feed (and its CAP message answers 404), rather than staying as a CAP Cancel."""
@@ -18,6 +19,7 @@ from typing import Protocol
 from shared.clock import Clock
 from shared.errors import ConcurrencyConflict, Conflict, NotAuthorised, NotFound, ServiceError, expect_version
 
+from services.notifications.domain.access import CASE_READERS
 from services.notifications.domain.commands import MintFeedToken
 from services.notifications.domain.model import Alert
 from services.notifications.domain.queries import ReadAgencyCap, ReadAgencyFeed
@@ -85,8 +87,10 @@ def digest(token: str) -> str:
 
 def mint_feed_token(command: MintFeedToken, principal, feed_tokens: FeedTokens, directory: UnitDirectory,
                     clock: Clock) -> MintedFeedToken:
-    if not (principal.unit == command.unit_code or administers(principal, command.unit_code, directory)):
-        raise NotAuthorised("only the agency's own staff and the admins of its areas mint its feed secret")
+    own_case_staff = principal.unit == command.unit_code and principal.has_role(*CASE_READERS)
+    if not (own_case_staff or administers(principal, command.unit_code, directory)):
+        raise NotAuthorised("only the agency's own staff who work cases and the admins of its areas mint its feed "
+                            "secret")
     expect_version(feed_tokens.generation_of(command.unit_code), command.expected_version)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     try:

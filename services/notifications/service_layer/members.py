@@ -16,6 +16,7 @@ from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound, expec
 from shared.refusals import domain_refusals
 
 from services.notifications.domain import addresses
+from services.notifications.domain.access import CASE_SUBJECTS
 from services.notifications.domain.commands import (AddContactPoint, RemoveContactPoint, SendDigests, SetMember,
                                                     SetMyMembership, SetUnitSettings, VerifyContactPoint)
 from services.notifications.domain.deliveries import DIGEST, VERIFICATION, Delivery, Reach, delivery_id
@@ -24,7 +25,7 @@ from services.notifications.domain.members import (ADMIN, CODE_DIGITS, CODE_TRIE
                                                    member_target, unit_target, verification_text)
 from services.notifications.domain.queries import (ListContactPoints, ListMembers, ReadMember, ReadMyMembership,
                                                    ReadUnitSettings)
-from services.notifications.service_layer.ports import DeliveryQueue, UnitDirectory
+from services.notifications.service_layer.ports import DeliveryQueue, Disclosure, Disclosures, UnitDirectory
 from services.roles import ROLES
 
 
@@ -310,9 +311,10 @@ class MemberAudience:
 # The daily digest
 
 def send_digests(command: SendDigests, principal, members: Members, delivery_queue: DigestBook, once: Once,
-                 digest_renderer: DigestRenderer, alerts, clock: Clock) -> int:
+                 digest_renderer: DigestRenderer, alerts, disclosures: Disclosures, clock: Clock) -> int:
     """For each addressee with entries waiting whose digest time has come today: one e-mail per address,
-    queued once (the day's claim), its entries marked sent only once it is queued. Answers how many."""
+    queued once (the day's claim), its entries marked sent only once it is queued. Answers how many. A digest
+    naming a case is a disclosure of it to the addressee, recorded per case alert it carries."""
     now, sent = clock.now(), 0
     day = local_date(now)
     for target in delivery_queue.digest_targets():
@@ -328,7 +330,7 @@ def send_digests(command: SendDigests, principal, members: Members, delivery_que
         for entry in entries:
             by_address.setdefault(entry["address"], []).append(entry)
         unit = record.unit if record else target.split(":", 1)[1]
-        batch = []
+        batch, disclosed = [], []
         for address, gathered in by_address.items():
             found = [a for a in (alerts.get(e["alert_id"]) for e in gathered) if a is not None]
             batch.append(Delivery(
@@ -336,10 +338,17 @@ def send_digests(command: SendDigests, principal, members: Members, delivery_que
                 address=address, language=settings.language, purpose=DIGEST, not_before=now, created_at=now,
                 alert_ids=[e["alert_id"] for e in gathered],
                 content=digest_renderer.content(settings.language, unit, day, found)))
+            disclosed += _disclosed(batch[-1], found, now)
         delivery_queue.add(batch)
+        disclosures.record_many(disclosed)
         delivery_queue.mark_digested([e["id"] for e in entries])
         sent += len(batch)
     return sent
+
+
+def _disclosed(digest: Delivery, found: list, now: datetime) -> list[Disclosure]:
+    return [Disclosure(alert.raised.subject_id, digest.target, EMAIL, alert.raised.rule_id, alert.id, digest.id, now)
+            for alert in found if alert.raised.subject_type in CASE_SUBJECTS]
 
 
 HANDLERS = {ReadMyMembership: read_my_membership, SetMyMembership: set_my_membership, ListMembers: list_members,
