@@ -13,7 +13,7 @@ from shared.refusals import DecisionInvalid
 
 from services.notifications.adapters.catalog import event_fields, event_types
 from services.notifications.domain.deliveries import PARKED, QUEUED, SENT, Delivery, Reach, RetryPolicy, \
-    after_attempt, due
+    after_attempt, due, without_address
 from services.notifications.domain.messages import Outcome
 from services.notifications.domain.model import Alert, AlreadyAcknowledged, AlreadyResolved, UnitEntry
 from services.notifications.domain.rules import Condition, EscalationLevel, EscalationPolicy, RuleCatalog, \
@@ -233,3 +233,21 @@ def test_escalation_to_unit_heads_reaches_only_heads_by_email_and_sms_now():
     assert sorted((d.channel, d.target, d.purpose) for d in queue.added) == [
         ("email", "member:head", "escalation"), ("sms", "member:head", "escalation")]
     assert all(asked[1] and asked[3] for asked in audience.asked)
+
+
+def test_a_resent_delivery_counts_its_attempts_from_the_resend():
+    policy = RetryPolicy(max_attempts=3)
+    resent = _delivery(attempts=4, round_start=3)
+    assert after_attempt(resent, Outcome("failed", "HTTP 503"), AT, policy).status == QUEUED
+    assert after_attempt(_delivery(attempts=6, round_start=3), Outcome("failed", "HTTP 503"), AT,
+                         policy).status == PARKED
+
+
+def test_a_providers_answer_is_kept_without_the_address():
+    assert without_address("550 <An.B@example.vn> unknown", "email", "an.b@example.vn") == \
+        "550 <a***@example.vn> unknown"
+    assert "912345678" not in without_address("refused 84912345678 / 0912345678 / +84912345678", "sms",
+                                              "+84912345678")
+    hook = without_address("404 for /h/k?token=abc (token=abc)", "webhook", "https://x.example/h/k?token=abc")
+    assert "abc" not in hook and "/h/k" not in hook
+    assert without_address("250 OK", "email", "a@b.vn") == "250 OK"

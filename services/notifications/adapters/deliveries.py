@@ -14,7 +14,7 @@ from shared.clock import aware
 from shared.crypto import FieldCipher
 from shared.eventstore import insert_ignoring_duplicates
 
-from services.notifications.domain.deliveries import CANCELLED, QUEUED, Delivery
+from services.notifications.domain.deliveries import CANCELLED, QUEUED, VERIFICATION, Delivery
 from services.notifications.service_layer.ports import Disclosure
 
 CLAIM_LEASE = timedelta(minutes=2)
@@ -44,6 +44,8 @@ class DeliveryDocument(Document):
     last_answer = StringField()
     sent_at = DateTimeField()
     alert_id = StringField()
+    unit = StringField()
+    round_start = IntField(default=0)
     meta = {"collection": "deliveries", "auto_create_index": False, "indexes": ["status", "alert_id"]}
 
 
@@ -122,7 +124,11 @@ class DeliveryStore:
                                                                                        {"target": 1})})
 
     def mark_digested(self, entry_ids: list[str]) -> None:
-        DigestEntryDocument.objects(id__in=entry_ids).update(set__status="sent")
+        """Filtered on the indexed `target` and `status` too: `_id $in` alone is a scan on FerretDB."""
+        targets = sorted({entry_id.rpartition(":")[0] for entry_id in entry_ids})
+        if targets:
+            DigestEntryDocument.objects(target__in=targets, status=QUEUED, id__in=entry_ids).update(
+                set__status="sent")
 
     def cancel_for(self, alert_id: str) -> int:
         cancelled = 0
@@ -131,8 +137,15 @@ class DeliveryStore:
             cancelled += 1
         return cancelled
 
-    def queued(self) -> list[Delivery]:
-        return [self._delivery(d) for d in DeliveryDocument.objects(status=QUEUED)]
+    def queued(self, now: datetime | None = None) -> list[Delivery]:
+        """The queued deliveries (those due at `now` when given): only those are decrypted, not the ones held
+        for quiet hours or backoff, read again at every poll."""
+        documents = DeliveryDocument.objects(status=QUEUED)
+        return [self._delivery(d) for d in documents if now is None or _due(d, now)]
+
+    def every_with_status(self, status: str) -> list[Delivery]:
+        """Newest first; the caller narrows them (by the reader's areas) before paging."""
+        return [self._delivery(d) for d in DeliveryDocument.objects(status=status).order_by("-created_at", "id")]
 
     def get(self, the_id: str) -> Delivery | None:
         document = DeliveryDocument.objects(id=the_id).first()
@@ -150,10 +163,21 @@ class DeliveryStore:
             return False
         if not _insert(AttemptDocument(id=f"{delivery.id}:{number}", delivery_id=delivery.id, number=number,
                                        worker=worker, claimed_at=now)):
+            self._catch_up(delivery.id, number, now)
             return False
         delivery.attempts = number
         DeliveryDocument.objects(id=delivery.id).update(set__attempts=number)
         return True
+
+    def _catch_up(self, the_id: str, number: int, now: datetime) -> None:
+        """The attempt `number` exists but the delivery may not count it (its worker died between the two
+        writes): once that attempt has an outcome or its lease ran out, the delivery counts it, so the next claim
+        is of the attempt after it."""
+        attempt = AttemptDocument.objects(id=f"{the_id}:{number}").first()
+        if attempt is None:
+            return
+        if attempt.outcome is not None or aware(attempt.claimed_at) + self.claim_lease <= now:
+            DeliveryDocument.objects(id=the_id, attempts__lt=number).update(set__attempts=number)
 
     def _still_due(self, delivery: Delivery, now: datetime) -> bool:
         fresh = DeliveryDocument.objects(id=delivery.id).only("status", "attempts", "next_attempt_at").first()
@@ -163,9 +187,12 @@ class DeliveryStore:
     def record_outcome(self, delivery: Delivery, outcome, now: datetime) -> None:
         """The delivery first, then its attempt: whoever sees the attempt finished reads the delivery as it left
         it (`claim_attempt`)."""
+        cleared = {"set__content": {}} if delivery.purpose == VERIFICATION and delivery.finished else {}
+        if cleared:
+            delivery.content = {}
         DeliveryDocument.objects(id=delivery.id).update(
             set__status=delivery.status, set__next_attempt_at=delivery.next_attempt_at,
-            set__last_answer=delivery.last_answer, set__sent_at=delivery.sent_at)
+            set__last_answer=delivery.last_answer, set__sent_at=delivery.sent_at, **cleared)
         AttemptDocument.objects(id=f"{delivery.id}:{delivery.attempts}").update(
             set__outcome=outcome.status, set__answer=outcome.answer[:500], set__finished_at=now)
 
@@ -181,7 +208,8 @@ class DeliveryStore:
     def requeue(self, delivery: Delivery, now: datetime) -> None:
         """A parked delivery sent again by a person: a fresh round of attempts after the ones made."""
         DeliveryDocument.objects(id=delivery.id).update(set__status=QUEUED, set__next_attempt_at=now,
-                                                         set__not_before=min(delivery.not_before, now))
+                                                         set__not_before=min(delivery.not_before, now),
+                                                         set__round_start=delivery.attempts)
 
     def _document(self, delivery: Delivery) -> DeliveryDocument:
         fields = {k: v for k, v in vars(delivery).items() if k != "address"}
@@ -199,7 +227,13 @@ class DeliveryStore:
             rule_id=document.rule_id, content=dict(document.content) if document.content else None,
             status=document.status, attempts=document.attempts,
             next_attempt_at=aware(document.next_attempt_at) if document.next_attempt_at else None,
-            last_answer=document.last_answer, sent_at=aware(document.sent_at) if document.sent_at else None)
+            last_answer=document.last_answer, sent_at=aware(document.sent_at) if document.sent_at else None,
+            unit=document.unit, round_start=document.round_start or 0)
+
+
+def _due(document: DeliveryDocument, now: datetime) -> bool:
+    return (aware(document.not_before) <= now
+            and (document.next_attempt_at is None or aware(document.next_attempt_at) <= now))
 
 
 class DisclosureLog:

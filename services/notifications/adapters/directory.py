@@ -22,6 +22,11 @@ class UnitDirectory:
     def entries(self) -> list[UnitEntry]:
         return [UnitEntry(u.unit_code, u.kind, tuple(u.covers)) for u in UnitCopy.objects]
 
+    def named(self, unit_codes) -> list[UnitEntry]:
+        """These units only, by their `_id` (the dead-letter list asks about the units of its deliveries)."""
+        return [UnitEntry(u.unit_code, u.kind, tuple(u.covers))
+                for u in UnitCopy.objects(unit_code__in=list(unit_codes))]
+
     def for_routing(self) -> list[UnitEntry]:
         with self._lock:
             if self._entries is None or time.monotonic() - self._read_at > self.ttl_seconds:

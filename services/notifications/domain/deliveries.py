@@ -5,9 +5,13 @@ a receiver can drop the copy a crash between sending and recording might cause."
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from services.notifications.domain.members import masked
 
 QUEUED, SENT, PARKED, CANCELLED = "queued", "sent", "parked", "cancelled"
 ALERT, ESCALATION, DIGEST, VERIFICATION = "alert", "escalation", "digest", "verification"
@@ -52,10 +56,21 @@ class Delivery:
     next_attempt_at: datetime | None = None
     last_answer: str | None = None
     sent_at: datetime | None = None
+    unit: str | None = None
+    round_start: int = 0
 
     @property
     def names_case(self) -> bool:
         return self.subject_type == "case"
+
+    @property
+    def round_attempts(self) -> int:
+        """Attempts since the round began: a resent delivery starts a fresh round (`round_start`)."""
+        return self.attempts - self.round_start
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (SENT, PARKED, CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -77,13 +92,40 @@ def after_attempt(delivery: Delivery, outcome, now: datetime, policy: RetryPolic
     delivery.last_answer = outcome.answer[:500]
     if outcome.status == "sent":
         delivery.status, delivery.sent_at, delivery.next_attempt_at = SENT, now, None
-    elif outcome.status == "gone" or outcome.permanent or delivery.attempts >= policy.max_attempts:
+    elif outcome.status == "gone" or outcome.permanent or delivery.round_attempts >= policy.max_attempts:
         delivery.status, delivery.next_attempt_at = PARKED, None
     else:
         delivery.status = QUEUED
         delivery.next_attempt_at = now + timedelta(
-            seconds=policy.delay(delivery.attempts, outcome.retry_after_seconds, rng))
+            seconds=policy.delay(max(delivery.round_attempts, 1), outcome.retry_after_seconds, rng))
     return delivery
+
+
+HIDDEN = "***"
+
+
+def without_address(answer: str, channel: str, address: str) -> str:
+    """A provider's answer with the addressee's address masked as lists show it: SMTP 550 replies echo the mailbox,
+    SMS gateways the number (in any of its spellings), a receiver its own URL's path and query."""
+    if not answer or not address:
+        return answer
+    if channel == "webhook":
+        parts = urlsplit(address)
+        shown = f"{parts.scheme}://{parts.hostname}/{HIDDEN}" if parts.hostname else HIDDEN
+        spelled = [address] + [p for p in (f"{parts.path}?{parts.query}" if parts.query else "", parts.query,
+                                           parts.path if parts.path not in ("", "/") else "") if p]
+    else:
+        try:
+            shown = masked(channel, address)
+        except Exception:  # noqa: BLE001 - an address that does not parse is hidden whole
+            shown = HIDDEN
+        spelled = [address]
+        if channel == "sms" and address.startswith("+"):
+            digits = address[1:]
+            spelled += [digits] + ([f"0{digits[2:]}"] if digits.startswith("84") else [])
+    for spelling in sorted(spelled, key=len, reverse=True):
+        answer = re.sub(re.escape(spelling), shown, answer, flags=re.IGNORECASE)
+    return answer
 
 
 def due(delivery: Delivery, now: datetime) -> bool:
