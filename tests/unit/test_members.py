@@ -213,6 +213,9 @@ class FakeDirectory:
     def entries(self):
         return [UnitEntry(UNIT, "commune_police", ("22366",))]
 
+    def named(self, unit_codes):
+        return [entry for entry in self.entries() if entry.unit_code in unit_codes]
+
 
 CIPHER = FieldCipher(b"k" * 32)
 

@@ -23,9 +23,10 @@ class UnitDirectory:
         return [UnitEntry(u.unit_code, u.kind, tuple(u.covers)) for u in UnitCopy.objects]
 
     def named(self, unit_codes) -> list[UnitEntry]:
-        """These units only, by their `_id` (the dead-letter list asks about the units of its deliveries)."""
-        return [UnitEntry(u.unit_code, u.kind, tuple(u.covers))
-                for u in UnitCopy.objects(unit_code__in=list(unit_codes))]
+        """These units only, each by its `_id` (FerretDB v1 answers `_id` equality from the index, `_id: {$in}` by
+        reading the whole collection)."""
+        found = (UnitCopy.objects(unit_code=code).first() for code in dict.fromkeys(unit_codes))
+        return [UnitEntry(u.unit_code, u.kind, tuple(u.covers)) for u in found if u is not None]
 
     def for_routing(self) -> list[UnitEntry]:
         with self._lock:

@@ -87,4 +87,4 @@ class AlertDelivery:
                         target=reach.target, address=reach.address, language=reach.language, purpose=purpose,
                         not_before=not_before, created_at=now, alert_ids=[alert.id],
                         subject_type=raised.subject_type, subject_id=raised.subject_id, group_key=group_key,
-                        rule_id=raised.rule_id)
+                        rule_id=raised.rule_id, unit=raised.recipient_unit)

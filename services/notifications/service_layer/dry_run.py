@@ -11,6 +11,7 @@ from shared import areas
 from shared.errors import InvalidInput
 from shared.refusals import DecisionInvalid
 
+from services.notifications.service_layer.delivering import reachable_roles
 from services.notifications.domain.queries import DryRunRule, PreviewTemplate
 from services.notifications.domain.rules import UNIT_HEAD, UNIT_KIND, Rule, units_of_kinds
 from services.notifications.domain.templates import LANGUAGES, Template, sms_length
@@ -123,7 +124,8 @@ def _addressees(rule: Rule, unit: str, channel: str, audience, now: datetime) ->
                                                     "send_at": None, "digest": False}]}
     if audience is None:
         return {"channel": channel, "addressees": None}
-    reached = audience.reach(unit, rule.roles, False, rule.category, channel, rule.urgent, now)
+    reached = audience.reach(unit, reachable_roles(rule.subject_type, rule.roles), False, rule.category, channel,
+                             rule.urgent, now)
     return {"channel": channel, "addressees": [{"target": r.target, "address": r.address, "language": r.language,
                                                 "send_at": r.send_at, "digest": r.digest} for r in reached]}
 

@@ -130,7 +130,7 @@ def _written(record: EndpointRecord, endpoints: EndpointRecords, fields: dict) -
 def create_endpoint(command: CreateEndpoint, principal, endpoints: EndpointRecords, directory: UnitDirectory,
                     url_policy: UrlPolicy, new_webhook_secret: Callable[[], str], clock: Clock) -> WithSecret:
     _admin(principal)
-    if not any(e.unit_code == command.unit_code for e in directory.entries()):
+    if not directory.named([command.unit_code]):
         raise InvalidInput.field("unit_code", "not a unit this service knows")
     if not administers(principal, command.unit_code, directory):
         raise NotAuthorised("the unit lies outside your areas")

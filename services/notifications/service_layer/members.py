@@ -87,7 +87,7 @@ def administers(principal, unit: str, directory: UnitDirectory) -> bool:
     """An admin manages the units whose areas lie within the admin's own."""
     if principal is None or not principal.has_role(ADMIN):
         return False
-    entry = next((e for e in directory.entries() if e.unit_code == unit), None)
+    entry = next(iter(directory.named([unit])), None)
     return entry is not None and any(areas.covers(mine, covered) for mine in principal.areas
                                      for covered in entry.covers)
 
@@ -155,7 +155,7 @@ def set_member(command: SetMember, principal, members: Members, directory: UnitD
     current = members.get(member_target(command.subject))
     if current is not None and not administers(principal, current.unit, directory):
         raise NotFound(f"no member {command.subject} in your areas")
-    if not any(e.unit_code == command.unit for e in directory.entries()):
+    if not directory.named([command.unit]):
         raise InvalidInput.field("unit", "not a unit this service knows")
     if not administers(principal, command.unit, directory):
         raise NotAuthorised("the unit lies outside your areas")

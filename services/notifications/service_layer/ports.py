@@ -29,6 +29,9 @@ class UnitDirectory(Protocol):
 
     def entries(self) -> list[UnitEntry]: ...
 
+    def named(self, unit_codes) -> list[UnitEntry]:
+        """These units only, each looked up by its code."""
+
     def for_routing(self) -> list[UnitEntry]:
         """The entries as routing reads them, kept a few seconds."""
 
