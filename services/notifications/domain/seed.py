@@ -29,8 +29,7 @@ def _plans(event_type, category, subject_type="task", subject_field="task_id", *
 UNIT_PERIOD = ("unit_code", "period")
 
 SEED_RULES = (
-    _case("cases.case.opened", "case_opened", unit_kinds=COMMUNE, channels=("in_app", "email"),
-          group_window_minutes=10),
+    _case("cases.case.opened", "case_opened", unit_kinds=COMMUNE, channels=("in_app", "email")),
     _case("cases.case.relapse_suspected", "relapse_suspected", unit_kinds=COMMUNE, urgent=True, ack_required=True,
           channels=DELIVERED, escalation=URGENT_POLICY,
           resolved_by=("cases.case.relapse_reported", "cases.case.closed")),
@@ -44,8 +43,9 @@ SEED_RULES = (
           resolved_by=("cases.case.referral_accepted", "cases.case.referral_rejected",
                        "cases.case.referral_revoked")),
     _case("cases.case.overdue", "case_overdue", unit_kinds=("commune_committee", "commune_police"),
-          channels=("in_app", "email")),
-    _case("cases.case.due_soon", "case_due_soon", unit_kinds=("commune_committee",), channels=("in_app", "email")),
+          channels=("in_app", "email"), group_window_minutes=10),
+    _case("cases.case.due_soon", "case_due_soon", unit_kinds=("commune_committee",), channels=("in_app", "email"),
+          group_window_minutes=10),
     _case("cases.ost.termination_proposed", "methadone_termination_proposed", unit_fields=("clinic_unit",),
           channels=("in_app", "email")),
     _case("cases.case.dossier_submitted", "dossier_submitted", subject_type="court_dossier", unit_kinds=("court",),
