@@ -202,10 +202,12 @@ def test_an_escalation_timer_survives_a_worker_restart_and_fires_once(system, re
     assert one_alert(receiving_police, case["id"], "transfer_requested")["escalations"] == 1
 
 
-def test_a_worker_killed_while_webhooks_are_in_flight_delivers_each_after_its_restart(system, admin, receiver):
+def test_a_worker_killed_while_webhooks_are_in_flight_delivers_each_after_its_restart(system, admin, receiver,
+                                                                                    units):
     """Two receipts answered at once, the rest held 2 s; the worker is killed while they are held. An attempt
-    claimed by the dead worker is made again once its claim's lease (DELIVERY_CLAIM_LEASE_SECONDS) has passed, with the same
-    webhook-id, so the receiver recognises the copy: only attempts in flight at the kill reach it twice."""
+    claimed by the dead worker is made again once its claim's lease (DELIVERY_CLAIM_LEASE_SECONDS) has passed, with
+    the same webhook-id, so the receiver recognises the copy: only attempts in flight at the kill reach it twice. An
+    attempt the dead worker claimed but had not sent yet is made again the same way and reaches it once."""
     numbers = case_numbers(6)
     slow = threading.Event()
     slow.set()
@@ -240,4 +242,9 @@ def test_a_worker_killed_while_webhooks_are_in_flight_delivers_each_after_its_re
     assert twice and twice <= in_flight and all(arrived.count(i) <= 2 for i in arrived), (arrived, in_flight)
     for delivery_id in set(arrived):
         outcomes = [a["outcome"] for a in delivery(admin, delivery_id)["attempt_log"]]
-        assert outcomes == ([None, "sent"] if delivery_id in twice else ["sent"]), (delivery_id, outcomes)
+        if delivery_id in twice:
+            assert outcomes == [None, "sent"], (delivery_id, outcomes)
+        elif delivery_id in done_before:
+            assert outcomes == ["sent"], (delivery_id, outcomes)
+        else:
+            assert outcomes in (["sent"], [None, "sent"]), (delivery_id, outcomes)
