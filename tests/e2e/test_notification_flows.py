@@ -119,7 +119,8 @@ def test_a_relapse_reaches_the_inbox_an_email_an_sms_and_a_signed_webhook_withou
     alert = one_alert(caseworker, case["id"], "relapse_suspected")
     assert alert["urgent"] is True and alert["ack_required"] is True and alert["recipient_unit"] == f"UBX-{COMMUNE}"
 
-    [mail] = wait_for(lambda: mails_to(catcher, CASEWORKER_EMAIL, number), 30, 0.1, "the e-mail")
+    [mail] = wait_for(lambda: [m for m in mails_to(catcher, CASEWORKER_EMAIL, number) if URGENT in m["Subject"]],
+                      30, 0.1, "the urgent e-mail (the case's opening was e-mailed too)")
     [sms] = wait_for(lambda: sms_to(receiver, CASEWORKER_SMS, number), 30, 0.1, "the SMS at the gateway")
     [hook] = wait_for(lambda: hooks_about(receiver, number), 30, 0.1, "the webhook at the clinic's system")
 
