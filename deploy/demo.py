@@ -41,7 +41,7 @@ def wait_ready(timeout=90):
             except requests.RequestException:
                 pass
             if time.time() > deadline:
-                sys.exit(f"{name} at {url} is not ready; see var/log/system.log")
+                sys.exit(f"{name} at {url} is not ready; see var/log/{name}-api.log and ./deploy/status.sh")
             time.sleep(0.5)
 
 
@@ -278,9 +278,10 @@ def main() -> None:
                   f"{token('demo-police-' + commune, 'police_liaison', 'CAX-' + commune, [commune])}")
     print("\nE-mails and SMS the notifications service sends land in var/outbox/ (mail/*.eml, sms/*.json)"
           + (f"; {mailbox} is the verified address of the police liaison above." if mailbox
-             else "; the police liaison's e-mail could not be verified (see var/log/system.log)."))
+             else "; the police liaison's e-mail could not be verified (see var/log/notifications-worker.log)."))
     print("\nMint others: .venv/bin/python -m shared.auth mint --sub NAME --role caseworker "
                   f"--unit UBX-{commune} --area {commune}")
+    print("Processes: ./deploy/status.sh (supervisord restarts any that crashes)")
     print("Stop everything: ./deploy/stop.sh")
 
 

@@ -16,6 +16,9 @@ accesslog = None
 errorlog = "-"
 loglevel = "warning"
 preload_app = False
+# Every gunicorn since 25.1 opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): the three
+# APIs (and a master supervisord restarts) would take it from each other. Nothing here uses gunicornc.
+control_socket_disable = True
 
 
 def child_exit(server, worker):

@@ -91,14 +91,25 @@ start_ferretdb() {  # port, data dir, debug addr, pidfile
   log "FerretDB did not start; see $VAR/log/ferretdb-$port.log"; return 1
 }
 
-start_rabbitmq() {
+start_rabbitmq() {  # on loopback only (deploy/rabbitmq.conf), checked once it runs
   if ! rabbitmqctl -q status >/dev/null 2>&1; then
     log "starting RabbitMQ"
-    rabbitmq-server -detached >/dev/null 2>&1 || true
+    RABBITMQ_CONFIG_FILE="$ROOT/deploy/rabbitmq.conf" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+      ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
   fi
   for _ in $(seq 1 120); do rabbitmqctl -q ping >/dev/null 2>&1 && break; sleep 0.5; done
   rabbitmqctl -q await_startup --timeout 120 >/dev/null
   rabbitmqctl -q start_app >/dev/null 2>&1 || true
+  check_rabbitmq_loopback
+}
+
+check_rabbitmq_loopback() {  # warns of a broker started elsewhere that listens beyond loopback
+  local exposed
+  exposed=$(rabbitmq-diagnostics -q listeners 2>/dev/null | grep -Eo 'Interface: [^,]+' \
+            | grep -Ev 'Interface: (127\.0\.0\.1|::1)$' || true)
+  if [ -n "$exposed" ]; then
+    log "RabbitMQ listens beyond loopback ($(echo "$exposed" | tr '\n' ' ')); restart it with ./deploy/stop.sh"
+  fi
 }
 
 ensure_vhost() {  # vhost user: the user is the project's own (never guest) with a generated password
@@ -115,6 +126,22 @@ ensure_vhost() {  # vhost user: the user is the project's own (never guest) with
 }
 
 amqp_url() { echo "amqp://$2:$(amqp_password "$2")@127.0.0.1:5672/$1"; }  # vhost user
+
+# The local system's processes run under supervisord (deploy/supervisor_conf.py writes its configuration from the
+# Procfile); its control socket is var/run/supervisor.sock, a unix socket only its owner may use.
+SUPERVISOR_CONF="$VAR/run/supervisord.conf"
+
+stop_supervised() {  # every program, then supervisord itself
+  local pidfile="$VAR/run/supervisord.pid"
+  if [ -S "$VAR/run/supervisor.sock" ] && [ -f "$SUPERVISOR_CONF" ]; then
+    "$VENV/bin/supervisorctl" -c "$SUPERVISOR_CONF" shutdown >/dev/null 2>&1 || true
+  fi
+  local pid
+  pid=$(cat "$pidfile" 2>/dev/null) || return 0
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill "$pid"; fi
+  rm -f "$pidfile"
+}
 
 stop_pidfile() {
   local pidfile="$1"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stop the services, their workers and the local FerretDB; RabbitMQ too unless --keep-broker is given.
+# Stop the services, their workers and supervisord, then the local FerretDB; RabbitMQ too unless --keep-broker.
 source "$(dirname "$0")/lib.sh"
+stop_supervised
 stop_pidfile "$VAR/run/system.pid"
 for pidfile in "$VAR"/run/ferretdb-*.pid; do [ -e "$pidfile" ] && stop_pidfile "$pidfile"; done
 if [ "${1:-}" != "--keep-broker" ] && command -v rabbitmqctl >/dev/null && rabbitmqctl -q ping >/dev/null 2>&1; then
