@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared import bus, runtime
+from shared import bus, runtime, worker_metrics
 from shared.bus import ConfirmingPublisher, Subscription
 from shared.consumer import EventConsumer, Handler
 from shared.contracts import Contracts
@@ -56,7 +56,10 @@ def _tick(timer: Timer, stop: threading.Event) -> None:
         try:
             timer.run()
         except Exception:  # noqa: BLE001 - a timer failure is retried on the next tick
+            worker_metrics.count_timer_run(timer.name, ok=False)
             log.warning("timer %s failed", timer.name, exc_info=True)
+        else:
+            worker_metrics.count_timer_run(timer.name, ok=True)
 
 
 def _declare(spec: WorkerSpec, stop: threading.Event) -> None:
@@ -83,6 +86,10 @@ def run(spec: WorkerSpec) -> None:
     threads += [threading.Thread(target=_consume, args=(spec, s, h, stop), name=s.queue)
                 for s, h in spec.subscriptions.items()]
     threads += [threading.Thread(target=_tick, args=(t, stop), name=t.name) for t in spec.timers]
+    sampler = worker_metrics.Sampler(settings.service, list(spec.subscriptions),
+                                     lambda: runtime.broker_connection(settings))
+    threads.append(threading.Thread(target=sampler.run_forever, args=(stop,), name="metrics"))
+    worker_metrics.serve_if_asked()
     for thread in threads:
         thread.start()
     log.info("worker running: relay, %d consumers, %d timers", len(spec.subscriptions), len(spec.timers))
