@@ -17,3 +17,5 @@ EXTERNAL_MONGODB="${MONGODB_URI:-}"
 EXTERNAL_AMQP="${AMQP_URL:-}"
 export DH_VAR_DIR="$VAR"
 export PATH="$VENV/bin:$PATH"
+# The local system and the tests are development: `python -m shared.auth mint` works only there.
+export DONGHANH_ENV="${DONGHANH_ENV:-development}"

@@ -19,6 +19,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.settings import environment_of
+
 ALLOWED_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
 ROLE_NAME = re.compile(r"^[a-z][a-z_]{1,63}$")
 
@@ -54,16 +56,29 @@ def _trusted_url(url: str) -> str:
     return url
 
 
+def _discovery(url: str, wait_seconds: float) -> dict:
+    """The provider's description. A provider that refuses connections may be starting beside this service (the
+    portal under the same supervisor): it is waited for up to `wait_seconds` before the service gives up."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return requests.get(url, timeout=5).json()
+        except requests.ConnectionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
 class TokenVerifier:
     """`roles` are those the identity provider issues (services/roles.py): a token naming another is refused."""
 
     def __init__(self, audience: str, issuer: str, public_key_file: str | None = None,
-                 discovery_url: str | None = None, *, roles):
+                 discovery_url: str | None = None, *, roles, discovery_wait_seconds: float = 20.0):
         self.audience, self.issuer, self.roles = audience, issuer, frozenset(roles)
         self._key = Path(public_key_file).read_bytes() if public_key_file else None
         self._jwks = None
         if discovery_url:
-            config = requests.get(_trusted_url(discovery_url), timeout=5).json()
+            config = _discovery(_trusted_url(discovery_url), discovery_wait_seconds)
             if config.get("issuer") != issuer:
                 raise DiscoveryRefused(f"the provider names itself {config.get('issuer')!r}, not the configured "
                                        f"issuer {issuer!r}")
@@ -141,6 +156,15 @@ def main(argv=None) -> int:
         generate_keys(Path(args.dir))
         print(json.dumps({"keys": args.dir}))
         return 0
+    try:
+        environment = environment_of()
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if environment != "development":
+        print("minting tokens is for development only (DONGHANH_ENV=development); sign in at the portal or use "
+              "a service client", file=sys.stderr)
+        return 2
     print(mint(args.key, subject=args.sub, roles=args.role, unit=args.unit, areas=args.area, audience=args.audience,
                issuer=args.issuer, ttl_seconds=args.ttl))
     return 0

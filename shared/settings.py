@@ -11,6 +11,21 @@ from urllib.parse import urlparse
 from shared.areas import MergeTableError, read_merges
 
 SERVICES = ("plans", "cases", "notifications")
+"""The services that publish events (each has an exchange `<service>.events`)."""
+APPLICATIONS = (*SERVICES, "portal")
+"""Every process with settings of its own: the services and the portal (the sign-in and the web application)."""
+ENVIRONMENTS = ("production", "development")
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def environment_of(env=None) -> str:
+    """DONGHANH_ENV: `development` (deploy/env.sh sets it for the local system and the tests) lets the local
+    issuer mint tokens from the command line; anything else is production."""
+    env = os.environ if env is None else env
+    value = env.get("DONGHANH_ENV") or "production"
+    if value not in ENVIRONMENTS:
+        raise SettingsError(f"DONGHANH_ENV={value!r} must be {' or '.join(ENVIRONMENTS)}")
+    return value
 
 
 class SettingsError(ValueError):
@@ -113,17 +128,22 @@ class Settings:
     notify_public_url: str = "http://127.0.0.1:8103"
     """Where people reach the notifications service from outside (the acknowledgement links in e-mails and SMS):
     NOTIFY_PUBLIC_URL."""
+    environment: str = "production"
+    """DONGHANH_ENV (environment_of)."""
 
     @classmethod
     def from_env(cls, service: str, env=None) -> "Settings":
         env = os.environ if env is None else env
-        if service not in SERVICES:
-            raise SettingsError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+        if service not in APPLICATIONS:
+            raise SettingsError(f"unknown service {service!r}; expected one of {', '.join(APPLICATIONS)}")
         var_dir = Path(_text(env, "DH_VAR_DIR", str(Path.cwd() / "var")))
         public_key = _text(env, "JWT_PUBLIC_KEY_FILE", str(var_dir / "keys" / "jwt-public.pem"))
         discovery = _text(env, "OIDC_DISCOVERY_URL")
         if discovery:
             _url(env, "OIDC_DISCOVERY_URL", discovery, ("https", "http"))
+            if urlparse(discovery).scheme == "http" and urlparse(discovery).hostname not in LOOPBACK:
+                raise SettingsError(f"OIDC_DISCOVERY_URL={discovery!r} must be https (plain http is for loopback "
+                                    "only)")
         elif not Path(public_key).is_file():
             raise SettingsError(
                 f"JWT_PUBLIC_KEY_FILE={public_key!r} does not exist; run `python -m shared.auth keygen` "
@@ -163,4 +183,5 @@ class Settings:
             cases_mongodb_db=_text(env, "CASES_MONGODB_DB", f"{prefix}_cases"),
             area_merges_file=_area_merges_file(env),
             notify_public_url=_url(env, "NOTIFY_PUBLIC_URL", "http://127.0.0.1:8103", ("https", "http")),
+            environment=environment_of(env),
         )

@@ -142,10 +142,15 @@ class Blueprint(SmorestBlueprint):
         return guarded
 
 
-def create_base_app(settings: Settings, title: str, service_layer, verifier: TokenVerifier) -> tuple[Flask, ProblemApi]:
+def create_base_app(settings: Settings, title: str, service_layer, verifier: TokenVerifier, *,
+                    api_prefix: str | None = None, readiness=None) -> tuple[Flask, ProblemApi]:
     """A Flask app with the conventions installed; views ask the service layer through `shared.endpoints.ask`.
-    `verifier` knows the roles the identity provider issues (the caller's list)."""
-    readiness = {"database": runtime.database_ping, "broker": functools.partial(runtime.broker_ping, settings)}
+    `verifier` knows the roles the identity provider issues (the caller's list). With `api_prefix` ("/api/"), only
+    paths under it follow the API conventions (bearer token, JSON bodies): the rest are the app's own pages,
+    which check their own credential (the portal's session cookie and forms). `readiness` replaces the checks of
+    /readyz (by default the database and the broker)."""
+    readiness = readiness or {"database": runtime.database_ping,
+                              "broker": functools.partial(runtime.broker_ping, settings)}
     app = Flask(f"donghanh.{settings.service}")
     app.extensions["service_layer"] = service_layer
     app.config.update(
@@ -158,19 +163,21 @@ def create_base_app(settings: Settings, title: str, service_layer, verifier: Tok
         JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     app.json.ensure_ascii = False
     api = ProblemApi(app)
-    _install_hooks(app, settings, verifier)
+    _install_hooks(app, settings, verifier, api_prefix)
     _install_error_handlers(app)
     _install_ops_routes(app, readiness)
     install_swagger_ui_assets(app)
     return app, api
 
 
-def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
+def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier, api_prefix: str | None) -> None:
     @app.before_request
     def begin():
         g.started = time.perf_counter()
         incoming = request.headers.get(CORRELATION_HEADER, "")
         g.correlation_token = correlation_id.set(incoming if _CORRELATION.match(incoming) else new_correlation_id())
+        if api_prefix and not request.path.startswith(api_prefix):
+            return None
         rejected = check_input()
         if rejected is not None:
             return rejected

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support import ROOT
 
-SERVICES = ("cases", "plans", "notifications")
+SERVICES = ("cases", "plans", "notifications", "portal")
 INNER_LAYERS = ("domain", "service_layer")
 FRAMEWORKS = ("mongoengine", "pymongo", "kombu", "flask", "flask_smorest", "werkzeug", "gunicorn")
 

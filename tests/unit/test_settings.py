@@ -24,3 +24,17 @@ def test_defaults_give_each_service_its_own_database():
 def test_unknown_service_is_refused():
     with pytest.raises(SettingsError):
         Settings.from_env("billing", BASE)
+
+
+def test_discovery_over_plain_http_is_for_loopback_only():
+    with pytest.raises(SettingsError, match="OIDC_DISCOVERY_URL"):
+        Settings.from_env("cases", {**BASE, "OIDC_DISCOVERY_URL": "http://sso.example.vn/.well-known/x"})
+    local = "http://127.0.0.1:8104/.well-known/openid-configuration"
+    assert Settings.from_env("cases", {**BASE, "OIDC_DISCOVERY_URL": local}).oidc_discovery_url == local
+
+
+def test_the_environment_is_production_unless_it_says_development():
+    assert Settings.from_env("cases", BASE).environment == "production"
+    assert Settings.from_env("portal", {**BASE, "DONGHANH_ENV": "development"}).environment == "development"
+    with pytest.raises(SettingsError, match="DONGHANH_ENV"):
+        Settings.from_env("cases", {**BASE, "DONGHANH_ENV": "staging"})

@@ -1,0 +1,39 @@
+"""The one place that wires the portal: adapters and handlers, into a message bus."""
+from __future__ import annotations
+
+from shared import runtime
+from shared.clock import Clock
+from shared.crypto import FieldCipher
+from shared.messagebus import MessageBus, merged
+from shared.repository import EventSourcedRepository
+
+from services.portal.adapters.documents import (DOCUMENTS, AccountSnapshot, ClientSnapshot, SignInSnapshot,
+                                                account_list_fields, client_list_fields)
+from services.portal.adapters.secrets import Argon2Passwords, CipherSealer, CommonPasswordList, TotpCodes
+from services.portal.adapters.signing import Ed25519Signer
+from services.portal.adapters.stores import MongoLoginLog, MongoRateLimiter, MongoSessions
+from services.portal.domain.model import Account, ServiceClient
+from services.portal.domain.signin import SignInRecord
+from services.portal.service_layer import accounts, clients, signin
+from services.portal.service_layer.signin import SignInLimits
+from services.portal.settings import PortalSettings
+from services.portal.views import AccountDirectory
+
+HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS)
+
+
+def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBus:
+    """`hasher` and `clock` may be replaced by tests (cheaper argon2 parameters, a moved clock)."""
+    runtime.connect_database(settings.base, DOCUMENTS)
+    account_repository = EventSourcedRepository("portal", Account, AccountSnapshot, list_fields=account_list_fields)
+    return MessageBus(HANDLERS, dependencies={
+        "accounts": account_repository,
+        "signins": EventSourcedRepository("portal", SignInRecord, SignInSnapshot),
+        "clients": EventSourcedRepository("portal", ServiceClient, ClientSnapshot, list_fields=client_list_fields),
+        "directory": AccountDirectory(account_repository),
+        "sessions": MongoSessions(), "limiter": MongoRateLimiter(), "login_log": MongoLoginLog(),
+        "limits": SignInLimits(settings.per_account, settings.per_address),
+        "hasher": hasher or Argon2Passwords(), "common_passwords": CommonPasswordList(),
+        "second_factor": TotpCodes(), "sealer": CipherSealer(FieldCipher(settings.base.data_key)),
+        "signer": Ed25519Signer(settings.private_key_file, settings.public_url, settings.base.jwt_audience),
+        "clock": clock or Clock()})

@@ -1,0 +1,60 @@
+"""gunicorn entry: `services.portal.entrypoints.app:create_app()`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shared import runtime
+from shared.auth import TokenVerifier
+from shared.crypto import derived_key
+from shared.logs import configure_logging
+from shared.problems import problem
+from shared.web import create_base_app
+
+from services.portal.bootstrap import bootstrap
+from services.portal.domain.errors import TooManyAttempts
+from services.portal.entrypoints.admin_api import accounts_blp, clients_blp
+from services.portal.entrypoints.oauth import install_oidc
+from services.portal.entrypoints.web import form_expired, locale, web
+from services.portal.settings import PortalSettings
+from services.roles import ROLES
+
+TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
+
+
+def create_app(settings: PortalSettings | None = None, *, hasher=None, clock=None):
+    """`hasher` and `clock` are for tests (cheaper argon2, a moved clock)."""
+    settings = settings or PortalSettings.from_env()
+    configure_logging("portal", settings.base.log_level)
+    bus = bootstrap(settings, hasher=hasher, clock=clock)
+    verifier = TokenVerifier(settings.base.jwt_audience, settings.public_url, str(settings.public_key_file),
+                             roles=ROLES)
+    app, api = create_base_app(settings.base, "Đồng Hành: portal (sign-in and accounts)", bus, verifier,
+                               api_prefix="/api/", readiness={"database": runtime.database_ping})
+    app.config.update(
+        SECRET_KEY=derived_key(settings.base.data_key, "portal-forms"),
+        SESSION_COOKIE_NAME="dh_form", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies, WTF_CSRF_CHECK_DEFAULT=False,
+        BABEL_DEFAULT_LOCALE="vi", BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_TRANSLATION_DIRECTORIES=TRANSLATIONS)
+    app.extensions["portal_settings"] = settings
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    CSRFProtect(app)
+    Babel(app, locale_selector=locale)
+    app.register_blueprint(web)
+    app.register_error_handler(CSRFError, form_expired)
+    app.register_error_handler(TooManyAttempts, _too_many)
+    install_oidc(app, settings.public_url)
+    api.register_blueprint(accounts_blp)
+    api.register_blueprint(clients_blp)
+    return app
+
+
+def _too_many(error: TooManyAttempts):
+    response = problem(429, error.title, error.detail)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response

@@ -1,0 +1,223 @@
+"""The web sign-in: server-rendered pages (Jinja2, Vietnamese first), a CSRF token on every form, a strict
+Content-Security-Policy, the session in an HttpOnly SameSite cookie. Views are thin: one call to the service layer,
+then a page or a redirect."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import format_datetime, lazy_gettext as _l
+
+from shared.problems import problem
+
+from services.portal.domain.commands import (BeginEnrolment, ConfirmCode, ConfirmEnrolment, EndSession,
+                                             RefreshAccessToken, SignInWithPassword)
+from services.portal.domain.errors import SignInRefused, TooManyAttempts
+from services.portal.domain.queries import ReadSession
+from services.portal.service_layer.ports import AWAITING_CODE, AWAITING_ENROLMENT, SIGNED_IN
+
+SESSION_COOKIE = "dh_session"
+LANGUAGE_COOKIE = "dh_lang"
+LANGUAGES = ("vi", "en")
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+MESSAGES = {
+    "wrong_credentials": _l("Wrong user name or password."),
+    "locked": _l("Account temporarily locked after too many failed sign-ins. Try again after %(time)s."),
+    "disabled": _l("This account is disabled. Ask your unit's administrator."),
+    "wrong_code": _l("Wrong code. Enter the 6 digits your authenticator app shows now."),
+    "expired_code": _l("This code has expired. Enter the code your authenticator app shows now."),
+    "replayed_code": _l("This code has already been used. Wait for the next code and enter it."),
+    "session_expired": _l("Your sign-in has expired. Please sign in again."),
+    "rate_limited": _l("Too many attempts. Try again in %(seconds)s seconds."),
+    "form_expired": _l("This form has expired or was not sent from this page. Please try again."),
+    "signed_out": _l("You have signed out."),
+}
+ROLE_LABELS = {
+    "caseworker": _l("Social-welfare caseworker"), "police_liaison": _l("Police liaison officer"),
+    "health_worker": _l("Health worker"), "plan_coordinator": _l("Plan coordinator"),
+    "unit_reporter": _l("Unit reporter"), "auditor": _l("Auditor"), "admin": _l("Administrator"),
+    "system": _l("Agency system"),
+}
+NEXT_PAGE = {AWAITING_CODE: "web.code", AWAITING_ENROLMENT: "web.enrol", SIGNED_IN: "web.home"}
+
+web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+
+def _ask(message):
+    return current_app.extensions["service_layer"].handle(message, None)
+
+
+def _token() -> str:
+    return request.cookies.get(SESSION_COOKIE, "")
+
+
+def message(reason: str, until=None, seconds=None) -> str:
+    time = format_datetime(until, "HH:mm dd/MM/yyyy") if until else ""
+    return str(MESSAGES[reason]) % {"time": time, "seconds": seconds}
+
+
+@web.context_processor
+def page_context():
+    return {"language": locale(), "role_labels": ROLE_LABELS}
+
+
+@web.before_request
+def protect_forms():
+    """Every form posted to the portal carries the CSRF token of the page it came from (flask-wtf)."""
+    if request.method == "POST":
+        current_app.extensions["csrf"].protect()
+
+
+@web.after_request
+def security_headers(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _with_session(response, token: str | None):
+    settings = current_app.extensions["portal_settings"]
+    if token:
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, secure=settings.secure_cookies, samesite="Lax",
+                            path="/")
+    else:
+        response.delete_cookie(SESSION_COOKIE, httponly=True, secure=settings.secure_cookies, samesite="Lax",
+                               path="/")
+    return response
+
+
+def _page(template: str, status: int = 200, **context):
+    return make_response(render_template(template, **context), status)
+
+
+def _refused(refusal: SignInRefused, template: str = "login.html"):
+    """A refusal on the page it happened on; one that ends the attempt (lock, expiry) goes back to the sign-in."""
+    ends = refusal.reason in ("locked", "session_expired", "disabled")
+    response = _page("login.html" if ends else template, 401, error=message(refusal.reason, refusal.until))
+    return _with_session(response, None) if ends else response
+
+
+def _too_many(error: TooManyAttempts, template: str):
+    response = _page(template, 429, error=message("rate_limited", seconds=error.retry_after))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _signed_in():
+    view = _ask(ReadSession(_token()))
+    return view if view is not None and view.stage == SIGNED_IN else None
+
+
+@web.get("/")
+def home():
+    view = _signed_in()
+    if view is None:
+        return redirect(url_for("web.login"))
+    return _page("home.html", account=view)
+
+
+@web.get("/login")
+def login():
+    if _signed_in() is not None:
+        return redirect(url_for("web.home"))
+    return _page("login.html", notice=message("signed_out") if request.args.get("signed_out") else None)
+
+
+@web.post("/login")
+def login_submit():
+    try:
+        step = _ask(SignInWithPassword(request.form.get("username", ""), request.form.get("password", ""),
+                                       request.remote_addr or ""))
+    except SignInRefused as refusal:
+        return _refused(refusal)
+    except TooManyAttempts as error:
+        return _too_many(error, "login.html")
+    return _with_session(redirect(url_for(NEXT_PAGE[step.next])), step.session_token)
+
+
+@web.get("/login/code")
+def code():
+    view = _ask(ReadSession(_token()))
+    if view is None or view.stage != AWAITING_CODE:
+        return redirect(url_for("web.login"))
+    return _page("code.html")
+
+
+@web.post("/login/code")
+def code_submit():
+    try:
+        step = _ask(ConfirmCode(_token(), request.form.get("code", ""), request.remote_addr or ""))
+    except SignInRefused as refusal:
+        return _refused(refusal, "code.html")
+    except TooManyAttempts as error:
+        return _too_many(error, "code.html")
+    return _with_session(redirect(url_for("web.home")), step.session_token)
+
+
+def _enrolment_page(status: int = 200, **context):
+    try:
+        enrolment = _ask(BeginEnrolment(_token()))
+    except SignInRefused:
+        return redirect(url_for("web.login"))
+    return _page("enrol.html", status, enrolment=enrolment, **context)
+
+
+@web.get("/enrol")
+def enrol():
+    return _enrolment_page()
+
+
+@web.post("/enrol")
+def enrol_submit():
+    try:
+        step = _ask(ConfirmEnrolment(_token(), request.form.get("code", ""), request.remote_addr or ""))
+    except SignInRefused as refusal:
+        if refusal.reason in ("wrong_code", "expired_code", "replayed_code"):
+            return _enrolment_page(401, error=message(refusal.reason))
+        return _refused(refusal)
+    except TooManyAttempts as error:
+        response = _enrolment_page(429, error=message("rate_limited", seconds=error.retry_after))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    return _with_session(redirect(url_for("web.home")), step.session_token)
+
+
+@web.post("/logout")
+def logout():
+    _ask(EndSession(_token()))
+    return _with_session(redirect(url_for("web.login", signed_out=1)), None)
+
+
+@web.post("/session/token")
+def session_token():
+    """A fresh 5-minute access token for the signed-in session (the refresh of the web sign-in): refused once the
+    session ended, idled out or its account was disabled."""
+    try:
+        token = _ask(RefreshAccessToken(_token()))
+    except SignInRefused:
+        return problem(401, "Unauthorized", "no signed-in session: sign in again")
+    response = jsonify(token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@web.get("/language/<any(vi, en):code>")
+def language(code):
+    response = redirect(url_for("web.home"))
+    settings = current_app.extensions["portal_settings"]
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
+                        secure=settings.secure_cookies, samesite="Lax", path="/")
+    return response
+
+
+def form_expired(error):
+    """A missing or forged CSRF token: nothing is done, the sign-in page says why."""
+    return _page("login.html", 400, error=message("form_expired"))
+
+
+def locale() -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in LANGUAGES else "vi"

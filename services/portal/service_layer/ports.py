@@ -1,0 +1,77 @@
+"""What the portal's handlers need from the outside, as protocols; adapters/ implements them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+SIGNED_IN, AWAITING_CODE, AWAITING_ENROLMENT = "signed_in", "code", "enrol"
+
+
+@dataclass(frozen=True)
+class WebSession:
+    username: str
+    stage: str
+    created_at: datetime
+    last_seen: datetime
+    pending_secret: str | None = None
+
+
+class Sessions(Protocol):
+    """Server-side sessions; the browser holds only a random token, the store only its hash."""
+
+    def start(self, username: str, stage: str, now: datetime) -> str: ...
+    def get(self, token: str) -> WebSession | None: ...
+    def touch(self, token: str, now: datetime) -> None: ...
+    def keep_pending_secret(self, token: str, sealed_secret: str) -> None: ...
+    def end(self, token: str) -> None: ...
+    def end_all(self, username: str) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...
+    def verify_nothing(self, password: str) -> None:
+        """Spend the time of a verification when there is no account, so timing does not tell which exist."""
+
+
+class CommonPasswords(Protocol):
+    def __contains__(self, lowered: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    """`outcome`: good (a code of the current window, at `step`), expired (of a recent past step), wrong."""
+    outcome: str
+    step: int | None = None
+
+
+class SecondFactor(Protocol):
+    def new_secret(self) -> str: ...
+    def provisioning_uri(self, secret: str, username: str) -> str: ...
+    def qr_svg_data_uri(self, uri: str) -> str: ...
+    def match(self, secret: str, code: str, now: datetime) -> CodeMatch: ...
+
+
+class Sealer(Protocol):
+    """Secrets kept at rest encrypted, bound to the account they belong to."""
+
+    def seal(self, secret: str, username: str) -> str: ...
+    def open(self, sealed: str, username: str) -> str: ...
+
+
+class RateLimiter(Protocol):
+    def hit(self, bucket: str, limit: int, now: datetime) -> int | None:
+        """Count an attempt in `bucket`'s current window; the seconds until the window ends if over `limit`."""
+
+
+class LoginLog(Protocol):
+    def record(self, username: str, address: str, outcome: str, at: datetime) -> None: ...
+    def recent(self, username: str, limit: int) -> list[dict]: ...
+
+
+class TokenSigner(Protocol):
+    issuer: str
+    audience: str
+
+    def sign(self, claims: dict) -> str: ...
