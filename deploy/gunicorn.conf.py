@@ -1,7 +1,8 @@
 """gunicorn settings shared by the three services' APIs; the port comes from SERVICE_PORT."""
 import os
 
-bind = f"127.0.0.1:{os.environ.get('SERVICE_PORT', '8000')}"
+# Loopback on one machine; a container (deploy/compose.yaml, deploy/k8s) sets GUNICORN_BIND=0.0.0.0:<port>.
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('SERVICE_PORT', '8000')}"
 # gthread, answering the errors gunicorn raises itself (request line or headers too large...) as problem+json.
 worker_class = "shared.gunicorn_worker.ProblemThreadWorker"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
