@@ -20,7 +20,7 @@ WORKERS = tuple(f"{s}-worker" for s in SERVICES)
 
 
 class SupervisedSystem:
-    def __init__(self, mongodb_uri: str, amqp_url: str, db_prefix: str, base_port: int = 18150 + 100 * SLOT,
+    def __init__(self, mongodb_uri: str, amqp_url: str, db_prefix: str, base_port: int = 18170 + 100 * SLOT,
                  programs=APIS + WORKERS, extra_env=None):
         self.home = VAR / "test" / f"supervised-{SLOT}"
         self.ports = {s: base_port + i + 1 for i, s in enumerate(SERVICES)}
