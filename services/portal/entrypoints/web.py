@@ -39,7 +39,7 @@ ROLE_LABELS = {
 }
 NEXT_PAGE = {AWAITING_CODE: "web.code", AWAITING_ENROLMENT: "web.enrol", SIGNED_IN: "web.home"}
 
-web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
 
 def _ask(message):
@@ -73,7 +73,7 @@ def security_headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
-    if not request.path.startswith("/static/"):
+    if not request.path.startswith("/assets/"):
         response.headers["Cache-Control"] = "no-store"
     return response
 

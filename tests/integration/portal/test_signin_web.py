@@ -110,3 +110,10 @@ def test_disabling_an_account_ends_its_session_and_refresh(client, clock, make_a
 def test_english_pages_on_request(client):
     client.get("/language/en")
     assert "Sign in" in client.get("/login").get_data(as_text=True)
+
+
+def test_the_stylesheet_is_served_with_the_pages_headers(client):
+    page = client.get("/login").get_data(as_text=True)
+    stylesheet = client.get("/assets/portal.css")
+    assert 'href="/assets/portal.css"' in page and stylesheet.status_code == 200
+    assert "max-width" in stylesheet.get_data(as_text=True) and "Content-Security-Policy" in stylesheet.headers
