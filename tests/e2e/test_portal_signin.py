@@ -115,6 +115,16 @@ def test_sign_in_with_password_and_code_then_call_the_cases_api(system, env):
     assert browser.get(f"{PORTAL}/", timeout=10, allow_redirects=False).headers["Location"] == "/login"
 
 
+def test_the_cli_refuses_bad_input_naming_the_field_and_stores_nothing(system, env):
+    refused = subprocess.run([sys.executable, "-m", "services.portal.entrypoints.cli", "create-account", "yeu",
+                              "--name", "Phạm Yếu", "--role", "caseworker", "--area", "22366", "--password-stdin"],
+                             cwd=ROOT, env=env, input="password1234\n", capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and '"password"' in refused.stderr
+    missing = subprocess.run([sys.executable, "-m", "services.portal.entrypoints.cli", "disable", "yeu", "--reason",
+                              "không có"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and '"status": 404' in missing.stderr
+
+
 def test_five_wrong_passwords_lock_and_a_forged_form_is_refused(system, env):
     cli(env, "create-account", "bao-cao.xa", "--name", "Lê Văn Bảo", "--unit", "UBX-22333",
         "--role", "unit_reporter", "--area", "22333", "--password-stdin", password=PASSWORD + "\n")
