@@ -87,7 +87,7 @@ def run(spec: WorkerSpec) -> None:
                 for s, h in spec.subscriptions.items()]
     threads += [threading.Thread(target=_tick, args=(t, stop), name=t.name) for t in spec.timers]
     sampler = worker_metrics.Sampler(settings.service, list(spec.subscriptions),
-                                     lambda: runtime.broker_connection(settings))
+                                     lambda: bus.connect(settings.amqp_url, heartbeat=0))
     threads.append(threading.Thread(target=sampler.run_forever, args=(stop,), name="metrics"))
     worker_metrics.serve_if_asked()
     for thread in threads:
