@@ -10,16 +10,17 @@ from shared.repository import EventSourcedRepository
 from services.portal.adapters.documents import (DOCUMENTS, AccountSnapshot, ClientSnapshot, SignInSnapshot,
                                                 account_list_fields, client_list_fields)
 from services.portal.adapters.secrets import Argon2Passwords, CipherSealer, CommonPasswordList, TotpCodes
+from services.portal.adapters.services_api import HttpServicesApi
 from services.portal.adapters.signing import Ed25519Signer
 from services.portal.adapters.stores import MongoLoginLog, MongoRateLimiter, MongoSessions
 from services.portal.domain.model import Account, ServiceClient
 from services.portal.domain.signin import SignInRecord
-from services.portal.service_layer import accounts, clients, signin
+from services.portal.service_layer import accounts, clients, pages, signin
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
 from services.portal.views import AccountDirectory
 
-HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS)
+HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS)
 
 
 def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBus:
@@ -36,4 +37,4 @@ def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBu
         "hasher": hasher or Argon2Passwords(), "common_passwords": CommonPasswordList(),
         "second_factor": TotpCodes(), "sealer": CipherSealer(FieldCipher(settings.base.data_key)),
         "signer": Ed25519Signer(settings.private_key_file, settings.public_url, settings.base.jwt_audience),
-        "clock": clock or Clock()})
+        "services_api": HttpServicesApi(settings.services), "clock": clock or Clock()})

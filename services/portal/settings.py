@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from shared.settings import LOOPBACK, Settings, SettingsError, _number
 
+from services.portal.adapters.services_api import ServiceUrls
 from services.portal.adapters.signing import ensure_keys
 
 
@@ -28,6 +29,8 @@ class PortalSettings:
     proxy_hops: int
     """PORTAL_PROXY_HOPS (0): how many reverse proxies in front of the portal set X-Forwarded-For/-Proto; the
     client address of the rate limit and the login log is read past them."""
+    services: ServiceUrls = ServiceUrls()
+    """Where the pages reach the three services' APIs, and how long they wait (adapters/services_api.py)."""
 
     @property
     def secure_cookies(self) -> bool:
@@ -49,4 +52,4 @@ class PortalSettings:
         return cls(base=base, public_url=public_url, private_key_file=private, public_key_file=public,
                    per_account=_number(env, "PORTAL_ATTEMPTS_PER_ACCOUNT", 10, minimum=1),
                    per_address=_number(env, "PORTAL_ATTEMPTS_PER_ADDRESS", 30, minimum=1),
-                   proxy_hops=_number(env, "PORTAL_PROXY_HOPS", 0))
+                   proxy_hops=_number(env, "PORTAL_PROXY_HOPS", 0), services=ServiceUrls.from_env(env))

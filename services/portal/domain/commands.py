@@ -109,3 +109,12 @@ class AuthenticateClient:
 @dataclass(frozen=True)
 class IssueClientToken:
     client_id: str
+
+
+@dataclass(frozen=True)
+class AcknowledgeFromInbox:
+    """`version` is the alert's version the page showed: sent as If-Match, so an alert that changed meanwhile is
+    not acknowledged unseen."""
+    access_token: str
+    alert_id: str
+    version: int

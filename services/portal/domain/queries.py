@@ -29,3 +29,22 @@ class ReadSession:
 class SignInLog:
     username: str
     limit: int = 50
+
+
+@dataclass(frozen=True)
+class ReadInbox:
+    access_token: str
+    box: str = "all"
+    urgent: bool | None = None
+    unacknowledged: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ReadInboxCounts:
+    access_token: str
+
+
+@dataclass(frozen=True)
+class ReadMyWork:
+    access_token: str

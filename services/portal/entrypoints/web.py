@@ -111,14 +111,6 @@ def _signed_in():
     return view if view is not None and view.stage == SIGNED_IN else None
 
 
-@web.get("/")
-def home():
-    view = _signed_in()
-    if view is None:
-        return redirect(url_for("web.login"))
-    return _page("home.html", account=view)
-
-
 @web.get("/login")
 def login():
     if _signed_in() is not None:

@@ -1,0 +1,149 @@
+"""The pages' reads and the acknowledgement: each a call, or two, to the services' APIs with the person's own
+token, shaped for the templates. A service that refuses or is silent leaves its part of a page empty with a
+problem to show; the other parts still render."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from services.portal.domain.commands import AcknowledgeFromInbox
+from services.portal.domain.pages import INBOX_PAGE_SIZE, ServiceProblem
+from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork
+
+URGENT_ON_TOP = 100
+"""At most this many urgent unacknowledged alerts head the inbox, whatever page or filter is shown."""
+
+
+class ServicesApi(Protocol):
+    """The three services' HTTP APIs, called with a person's access token; refusals raise ServiceProblem."""
+
+    def get(self, service: str, path: str, token: str, params: dict | None = None) -> tuple[object, dict]: ...
+
+    def put(self, service: str, path: str, token: str, headers: dict | None = None) -> object: ...
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert as a page shows it; any open alert nobody acknowledged yet may be acknowledged (the count in the
+    header), not only those whose rule requires it."""
+    id: str
+    version: int
+    category: str
+    title_vi: str
+    title_en: str
+    urgent: bool
+    raised_at: datetime | None
+    awaits_acknowledgement: bool
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    state: str | None
+
+    @classmethod
+    def of(cls, alert: dict) -> "AlertRow":
+        return cls(id=alert["id"], version=int(alert["version"]), category=alert.get("category", ""),
+                   title_vi=alert.get("title_vi", ""), title_en=alert.get("title_en", ""),
+                   urgent=bool(alert.get("urgent")), raised_at=_moment(alert.get("raised_at")),
+                   awaits_acknowledgement=bool(alert.get("open") and not alert.get("acknowledged_by")),
+                   acknowledged_by=alert.get("acknowledged_by"), acknowledged_at=_moment(alert.get("acknowledged_at")),
+                   state=alert.get("state"))
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    urgent: list[AlertRow]
+    alerts: list[AlertRow]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    case_id: str
+    case_number: str
+    stage: str
+    next_due_on: date | None
+    due: dict[str, date]
+
+    @classmethod
+    def of(cls, item: dict) -> "WorkItem":
+        return cls(item["case_id"], item.get("case_number", ""), item.get("stage", ""),
+                   _day(item.get("next_due_on")), {name: _day(on) for name, on in (item.get("due") or {}).items()})
+
+
+@dataclass
+class MyWorkPage:
+    overdue: list[WorkItem] = field(default_factory=list)
+    due_soon: list[WorkItem] = field(default_factory=list)
+    urgent_alerts: list[AlertRow] = field(default_factory=list)
+    problems: list[ServiceProblem] = field(default_factory=list)
+
+
+def _moment(value) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _urgent_unacknowledged(token: str, services_api: ServicesApi) -> list[AlertRow]:
+    body, _headers = services_api.get("notifications", "/inbox", token, {
+        "urgent": "true", "unacknowledged": "true", "page_size": URGENT_ON_TOP})
+    return [row for row in map(AlertRow.of, body) if row.awaits_acknowledgement]
+
+
+def read_inbox(query: ReadInbox, principal, services_api: ServicesApi) -> InboxPage:
+    """The urgent alerts nobody acknowledged yet come first, on every page; the filtered list follows, newest
+    first, without them."""
+    urgent = _urgent_unacknowledged(query.access_token, services_api)
+    params = {"box": query.box, "unacknowledged": str(query.unacknowledged).lower(), "page": query.page,
+              "page_size": INBOX_PAGE_SIZE}
+    if query.urgent is not None:
+        params["urgent"] = str(query.urgent).lower()
+    body, headers = services_api.get("notifications", "/inbox", query.access_token, params)
+    on_top = {row.id for row in urgent}
+    total, pages = _pagination(headers, len(body))
+    return InboxPage(urgent=urgent, alerts=[row for row in map(AlertRow.of, body) if row.id not in on_top],
+                     page=query.page, pages=pages, total=total)
+
+
+def _pagination(headers: dict, count: int) -> tuple[int, int]:
+    """flask-smorest's X-Pagination header (absent when everything fits on one page)."""
+    try:
+        described = json.loads(headers.get("X-Pagination") or "{}")
+    except ValueError:
+        described = {}
+    return int(described.get("total", count)), max(int(described.get("total_pages", 1)), 1)
+
+
+def read_inbox_counts(query: ReadInboxCounts, principal, services_api: ServicesApi) -> dict:
+    body, _headers = services_api.get("notifications", "/inbox/counts", query.access_token)
+    return body
+
+
+def read_my_work(query: ReadMyWork, principal, services_api: ServicesApi) -> MyWorkPage:
+    page = MyWorkPage()
+    try:
+        work, _headers = services_api.get("cases", "/cases/my-work", query.access_token)
+        page.overdue = [WorkItem.of(item) for item in work.get("overdue", [])]
+        page.due_soon = [WorkItem.of(item) for item in work.get("due_soon", [])]
+    except ServiceProblem as problem:
+        page.problems.append(problem)
+    try:
+        page.urgent_alerts = _urgent_unacknowledged(query.access_token, services_api)
+    except ServiceProblem as problem:
+        page.problems.append(problem)
+    return page
+
+
+def acknowledge_from_inbox(command: AcknowledgeFromInbox, principal, services_api: ServicesApi) -> AlertRow:
+    alert = services_api.put("notifications", f"/inbox/{command.alert_id}/acknowledgement", command.access_token,
+                             {"If-Match": f'"{command.version}"'})
+    return AlertRow.of(alert)
+
+
+HANDLERS = {ReadInbox: read_inbox, ReadInboxCounts: read_inbox_counts, ReadMyWork: read_my_work,
+            AcknowledgeFromInbox: acknowledge_from_inbox}
