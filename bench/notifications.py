@@ -4,7 +4,7 @@ local SMTP server (tests/notification_servers.SmtpCatcher) and real HTTP receive
 
 (a) events to in-app alerts: `cases.case.opened` events published straight to `cases.events` (as the cases relay
     would) turned into alerts by the notifications worker, events/s from the first publish to the last alert
-    snapshot stored; versus a raw kombu consumer (same prefetch) that acks each message after one pymongo insert,
+    snapshot stored; versus a raw kombu consumer (the same broker window: 2 x CONSUMER_BATCH) that acks each message after one pymongo insert,
     on the same broker and FerretDB, fed by the same publisher.
 (b) delivery reliability: alerts each sent by e-mail (a unit's duty address, verified through the API with the code
     it received) and by webhook to two agency endpoints: one answering 503 to 30 % of requests (seeded
@@ -61,6 +61,9 @@ ROUTED, DELIVERED, ESCALATING = "22366", "22333", "22390"
 (c)'s receiving commune (its police; the provincial police above it)."""
 PROVINCIAL_POLICE = "CA-T56-PC04"
 PREFETCH = 20
+BATCH = 100
+"""The worker's CONSUMER_BATCH: its routing consumer lets the broker send 2 * BATCH ahead, and so does (a)'s raw
+baseline."""
 ALERT_IDS = uuid.UUID("6f1c3a52-52f4-4d47-9a55-6b8e1c0d2a10")
 """services/notifications/service_layer/alerts.py's namespace: the bench derives the ids the service will give."""
 UNITS = [(f"CAX-{ROUTED}", "Công an phường Nha Trang", "commune_police", ROUTED),
@@ -262,7 +265,7 @@ def alerts_throughput(publisher: Publisher, db, count: int) -> dict:
 
 
 def raw_throughput(amqp_url: str, mongodb_uri: str, publisher: Publisher, count: int) -> dict:
-    """The floor: a kombu consumer with the worker's prefetch acking each message after one pymongo insert."""
+    """The floor: a kombu consumer with the worker's broker window acking each message after one pymongo insert."""
     collection = pymongo.MongoClient(mongodb_uri)["bench_notifications_floor"]["effects"]
     exchange = Exchange("bench.notifications.floor", type="topic", durable=True)
     queue = Queue(f"bench.floor.{uuid.uuid4().hex[:6]}", exchange=exchange, routing_key="#", durable=True,
@@ -277,7 +280,7 @@ def raw_throughput(amqp_url: str, mongodb_uri: str, publisher: Publisher, count:
                 message.ack()
                 done.append(time.perf_counter())
             with Consumer(connection, queues=[queue], callbacks=[on_message], accept=["json"],
-                          prefetch_count=PREFETCH):
+                          prefetch_count=2 * BATCH):
                 ready.set()
                 while not stop.is_set():
                     try:
@@ -341,7 +344,7 @@ PROFILED = [("route_events", "service_layer/alerts.py", "route_events"),
 
 def profile_routing(mongodb_uri: str, amqp_url: str, prefix: str, count: int) -> dict:
     """Where a routed event's time goes: the worker's path for `count` events (`RouteEvents` of as many as the
-    consumer's prefetch; not the relay's publishing) run in this process against the same FerretDB, under cProfile
+    consumer's batch; not the relay's publishing) run in this process against the same FerretDB, under cProfile
     and pymongo's command monitoring."""
     import os
 
@@ -358,11 +361,11 @@ def profile_routing(mongodb_uri: str, amqp_url: str, prefix: str, count: int) ->
     events = [envelope_from_message(case_opened(ROUTED, 900000 + i), ALERTS.contracts) for i in range(count + 5)]
 
     def handle(batch):
-        """As the worker's consumer does: what arrived together (its prefetch) in one RouteEvents."""
+        """As the worker's consumer does: what arrived together (up to its batch) in one RouteEvents."""
         bus.handle(RouteEvents(batch))
 
     def batches(items):
-        return [items[i:i + PREFETCH] for i in range(0, len(items), PREFETCH)]
+        return [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
 
     handle(events[:5])
     plain = [envelope_from_message(case_opened(ROUTED, 800000 + i), ALERTS.contracts) for i in range(count)]
@@ -624,7 +627,8 @@ def main() -> None:
     prefix = "benchn"
     system = System(ferretdb.uri, amqp_url, prefix, base_port=19400, extra_env={
         "LOG_LEVEL": "WARNING", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
-        "NOTIFY_WEBHOOK_ALLOW": "127.0.0.1", "CONSUMER_PREFETCH": str(PREFETCH), **settings})
+        "NOTIFY_WEBHOOK_ALLOW": "127.0.0.1", "CONSUMER_PREFETCH": str(PREFETCH),
+        "CONSUMER_BATCH": str(BATCH), **settings})
     second_worker = None
     publisher = None
     report: dict = {"date": now().isoformat(timespec="seconds"), "settings": settings,

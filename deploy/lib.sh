@@ -51,7 +51,8 @@ install_ferretdb() {
   # The SQLite backend answers every filter but a lone _id by decoding the whole table, and even its _id
   # lookup misses the _id index; the patch lets SQLite use the indexes (docs/operations.md, "FerretDB").
   (cd "$dir" && git apply "$ROOT/deploy/ferretdb-sqlite-indexes.patch")
-  (cd "$dir" && go build -o "$BIN/ferretdb" ./cmd/ferretdb)
+  (cd "$dir" && go build -o "$BIN/ferretdb.new" ./cmd/ferretdb)
+  mv -f "$BIN/ferretdb.new" "$BIN/ferretdb"  # a rename: FerretDB servers already running keep their binary
   echo "$FERRETDB_BUILD" > "$BIN/ferretdb.build"
 }
 

@@ -56,11 +56,23 @@ class VariantEvent(DomainEvent):
         return cls.from_data({**data, "event_type": event_type})
 
 
+_SCALARS = frozenset({str, int, float, bool})
+"""Types `plain` answers as they are, checked first by exact type (every snapshot passes through `plain`, value
+by value)."""
+
+
 def plain(value):
     """`value` as JSON-ready data: dates as ISO strings, dataclasses as dicts, tuples as lists."""
+    kind = type(value)
+    if value is None or kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(kind, "__dataclass_fields__") and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}

@@ -61,7 +61,8 @@ def _wait_for_database(limit_seconds: float = 300.0) -> None:
 
 class EventConsumer(ConsumerMixin):
     def __init__(self, connection: Connection, subscription: Subscription, handlers: dict[str, Handler],
-                 prefetch: int = 20, fault_delay_after_effect_ms: int = 0, stop: threading.Event | None = None):
+                 prefetch: int = 20, fault_delay_after_effect_ms: int = 0, stop: threading.Event | None = None,
+                 batch_size: int = 100):
         self.connection = connection
         self.subscription = subscription
         self.handlers = handlers
@@ -69,6 +70,7 @@ class EventConsumer(ConsumerMixin):
         self.fault_delay = fault_delay_after_effect_ms / 1000
         self.stop = stop or threading.Event()
         self.batch = getattr(handlers, "batch", None)
+        self.batch_size = batch_size
         self.buffered: list[tuple[Envelope, object]] = []
         self.last_received = 0.0
 
@@ -80,7 +82,7 @@ class EventConsumer(ConsumerMixin):
         return super().run(_tokens, **kwargs)
 
     def on_iteration(self):
-        if self.buffered and (len(self.buffered) >= self.prefetch
+        if self.buffered and (len(self.buffered) >= self.batch_size
                               or time.monotonic() - self.last_received >= BATCH_WAIT_SECONDS):
             self._flush()
 
@@ -100,7 +102,13 @@ class EventConsumer(ConsumerMixin):
 
     def get_consumers(self, consumer_cls, channel):
         return [consumer_cls(queues=[self.subscription.kombu_queue()], callbacks=[self.on_message], accept=["json"],
-                             prefetch_count=self.prefetch, on_decode_error=self.on_decode_error, no_ack=False)]
+                             prefetch_count=self.window, on_decode_error=self.on_decode_error, no_ack=False)]
+
+    @property
+    def window(self) -> int:
+        """Unacknowledged messages the broker may send ahead: a batching consumer asks for two batches, so the
+        next batch is on its way while one is handled (with one, it would wait for the broker after each)."""
+        return self.batch_size * 2 if self.batch is not None else self.prefetch
 
     def on_decode_error(self, message, exc):
         log.error("undecodable message on %s: %s", self.subscription.queue, exc)

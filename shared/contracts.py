@@ -5,6 +5,7 @@ publishes only their fields and its consumers validate with the producers' mappi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 from marshmallow import EXCLUDE, Schema, ValidationError, validate
 
@@ -22,9 +23,16 @@ class EventData(Schema):
 
 def data_schema(contracts: Contracts, event_type: str, schema_version: int) -> Schema:
     try:
-        return contracts[(event_type, schema_version)]()
+        return _instance(contracts[(event_type, schema_version)])
     except KeyError:
         raise ValidationError(f"no contract for {event_type} v{schema_version}", field_name="type") from None
+
+
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    """One instance per contract, shared by every message and thread: building a schema costs more than the
+    load it serves, and marshmallow 4 schemas keep no per-call state."""
+    return schema()
 
 
 def combined(*contract_maps: Contracts) -> dict[tuple[str, int], type[Schema]]:

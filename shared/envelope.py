@@ -52,7 +52,7 @@ class Envelope:
     data: dict = field(default_factory=dict)
 
     def to_message(self) -> dict:
-        return EnvelopeSchema().dump(self)
+        return _ENVELOPES.dump(self)
 
     @property
     def stream_key(self) -> str:
@@ -111,12 +111,16 @@ class EnvelopeSchema(_Strict):
             raise ValidationError(f"{data['producer']} does not produce {data['type']}", field_name="type")
 
 
+_ENVELOPES = EnvelopeSchema()
+"""Shared by every message: building the schema (and its nested ones) cost more than a load."""
+
+
 def envelope_from_message(body: dict, contracts: Contracts) -> Envelope:
     """Validate a received message's envelope, and its data against `contracts`' schema of its type and
     version (the producers' published contracts the consumer relies on)."""
     if not isinstance(body, dict):
         raise ValidationError("message body must be a JSON object")
-    raw = EnvelopeSchema().load(body)
+    raw = _ENVELOPES.load(body)
     contract = data_schema(contracts, raw["type"], raw["schema_version"])
     data = contract.load(raw["data"])
     return Envelope(

@@ -48,11 +48,7 @@ class StoredEvent(Document):
                    data=envelope.data, recorded_at=datetime.now(timezone.utc))
 
     def to_envelope(self) -> Envelope:
-        return Envelope(id=self.event_id, type=self.type, schema_version=self.schema_version,
-                        occurred_at=aware(self.occurred_at), producer=self.producer,
-                        stream=StreamRef(type=self.stream_type, id=self.stream_id, version=self.version),
-                        area_code=self.area_code, actor=Actor(**self.actor), correlation_id=self.correlation_id,
-                        causation_id=self.causation_id, data=dict(self.data))
+        return envelope_of(self.to_mongo())
 
 
 class PendingEvent(Document):
@@ -132,7 +128,7 @@ class EventStore:
         version = after_version
         collection = StoredEvent._get_collection()
         while (document := collection.find_one({"_id": event_key(stream_id, version + 1)})) is not None:
-            events.append(StoredEvent._from_son(document).to_envelope())
+            events.append(envelope_of(document))
             version += 1
         return events
 
@@ -151,6 +147,24 @@ class EventStore:
 
     def get(self, key: str) -> StoredEvent | None:
         return StoredEvent.objects(key=key).first()
+
+    def documents(self, keys: list[str]) -> dict[str, dict]:
+        """The stored events at these keys ("<stream_id>:<version>") as raw documents by key, in one query
+        (the patched FerretDB answers `_id` `$in` up to 500 strings from the index): for the relay."""
+        if not keys:
+            return {}
+        return {document["_id"]: document for document in StoredEvent._get_collection().find({"_id": {"$in": keys}})}
+
+
+def envelope_of(document) -> Envelope:
+    """The envelope a stored event's document holds, read without building a mongoengine document."""
+    return Envelope(id=document["event_id"], type=document["type"], schema_version=document["schema_version"],
+                    occurred_at=aware(document["occurred_at"]), producer=document["producer"],
+                    stream=StreamRef(type=document["stream_type"], id=document["stream_id"],
+                                     version=document["version"]),
+                    area_code=document.get("area_code"), actor=Actor(**document["actor"]),
+                    correlation_id=document.get("correlation_id"), causation_id=document.get("causation_id"),
+                    data=dict(document.get("data") or {}))
 
 
 def event_document(envelope: Envelope, recorded_at: datetime) -> dict:

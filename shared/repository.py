@@ -9,6 +9,7 @@ from mongoengine import DictField, Document, IntField, StringField
 from pymongo.errors import DuplicateKeyError
 
 from shared.aggregate import Aggregate, DomainEvent
+from shared.documents import as_mongo
 from shared.envelope import Actor, Envelope, StreamRef, new_envelope
 from shared.eventstore import EventStore, insert_ignoring_duplicates
 
@@ -19,6 +20,10 @@ class SnapshotDocument(Document):
     version = IntField(required=True)
     state = DictField(required=True)
     meta = {"abstract": True, "auto_create_index": False}
+
+
+SNAPSHOT_STATE = frozenset({"state"})
+"""A snapshot's state is plain data already (Aggregate.snapshot), stored as it is."""
 
 
 class EventSourcedRepository:
@@ -171,8 +176,9 @@ class EventSourcedRepository:
         return event_cls.stored(envelope.type, envelope.data)
 
     def _snapshot_document(self, aggregate: Aggregate) -> dict:
-        return self.snapshot_document(id=aggregate.id, version=aggregate.version, state=aggregate.snapshot(),
-                                      **self.list_fields(aggregate)).to_mongo()
+        return as_mongo(self.snapshot_document, {"id": aggregate.id, "version": aggregate.version,
+                                                 "state": aggregate.snapshot(), **self.list_fields(aggregate)},
+                        as_is=SNAPSHOT_STATE)
 
     def _write_snapshots(self, aggregates: list[Aggregate], new: set[str] = frozenset()) -> None:
         """The snapshots of `new` aggregates inserted together in one round trip (one whose `_id` a racing

@@ -28,8 +28,8 @@ def database_ping() -> None:
     mongoengine.get_db().client.admin.command("ping")
 
 
-def broker_connection(settings: Settings, confirm: bool = False) -> Connection:
-    return bus.connect(settings.amqp_url, heartbeat=settings.amqp_heartbeat, confirm=confirm)
+def broker_connection(settings: Settings) -> Connection:
+    return bus.connect(settings.amqp_url, heartbeat=settings.amqp_heartbeat)
 
 
 def broker_ping(settings: Settings) -> None:

@@ -114,6 +114,7 @@ class Settings:
     relay_grace_seconds: float
     confirm_timeout_seconds: float
     consumer_prefetch: int
+    consumer_batch: int
     fault_delay_after_effect_ms: int
     timer_interval_seconds: float
     log_level: str
@@ -175,6 +176,7 @@ class Settings:
             relay_grace_seconds=_number(env, "RELAY_GRACE_SECONDS", 300.0, kind=float, minimum=1),
             confirm_timeout_seconds=_number(env, "CONFIRM_TIMEOUT_SECONDS", 5.0, kind=float, minimum=0.1),
             consumer_prefetch=_number(env, "CONSUMER_PREFETCH", 20, minimum=1),
+            consumer_batch=_number(env, "CONSUMER_BATCH", 100, minimum=1),
             fault_delay_after_effect_ms=_number(env, "FAULT_DELAY_AFTER_EFFECT_MS", 0),
             timer_interval_seconds=_number(env, "TIMER_INTERVAL_SECONDS", 60.0, kind=float, minimum=0.1),
             log_level=log_level,

@@ -41,6 +41,7 @@ def _consume(spec: WorkerSpec, subscription: Subscription, handlers, stop: threa
         try:
             with runtime.broker_connection(settings) as connection:
                 EventConsumer(connection, subscription, handlers, prefetch=settings.consumer_prefetch,
+                              batch_size=settings.consumer_batch,
                               fault_delay_after_effect_ms=settings.fault_delay_after_effect_ms, stop=stop).run()
         except Exception:  # noqa: BLE001 - reconnect after any broker failure
             log.warning("consumer %s stopped; reconnecting", subscription.queue, exc_info=True)
@@ -79,7 +80,7 @@ def run(spec: WorkerSpec) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     _declare(spec, stop)
-    publisher = ConfirmingPublisher(runtime.broker_connection(settings, confirm=True),
+    publisher = ConfirmingPublisher(runtime.broker_connection(settings),
                                     confirm_timeout=settings.confirm_timeout_seconds)
     relay = Relay(settings.service, publisher, spec.contracts, grace_seconds=settings.relay_grace_seconds)
     threads = [threading.Thread(target=relay.run_forever, args=(stop, settings.relay_poll_seconds), name="relay")]

@@ -64,6 +64,25 @@ def test_odd_field_names_find_what_the_full_scan_finds(collection, name):
     assert ids(collection.find({name: {"$in": ["a", "b"]}})) == {"1", "2", "3"}
 
 
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(count=st.integers(0, 12), wanted=st.lists(st.one_of(st.sampled_from(["d1", "d3", "d11", "zz", 'q"uote']),
+                                                          st.integers(0, 3)), min_size=1, max_size=5))
+def test_ids_in_a_list_find_what_the_full_scan_finds(collection, count, wanted):
+    collection.delete_many({})
+    if count:
+        collection.insert_many([{"_id": f"d{i}", "f": "a"} for i in range(count)] + [{"_id": 1, "f": "n"}])
+    query = {"_id": {"$in": wanted}}
+    found = ids(collection.find({"$and": [query]}))
+    assert ids(collection.find(query)) == found
+    assert collection.delete_many(query).deleted_count == len(found)
+    assert ids(collection.find({"$and": [query]})) == set()
+
+
+def test_ids_in_a_list_are_an_index_search(collection):
+    plan = " ".join(collection.find({"_id": {"$in": ["d1", "d2"]}}).explain()["queryPlanner"]["Plan"])
+    assert "SCAN" not in plan and "USING INDEX" in plan
+
+
 def test_equality_on_an_indexed_field_is_an_index_search(collection):
     plan = " ".join(collection.find({"f": {"$in": ["a", "b"]}}).explain()["queryPlanner"]["Plan"])
     assert "SCAN" not in plan

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared import runtime
-from shared.bus import ConfirmingPublisher, connect
+from shared.bus import ConfirmingPublisher, Unconfirmed, connect
 from shared.eventstore import EventStore, PendingEvent
 from shared.relay import Lease, Relay
 from services.cases.adapters.documents import DOCUMENTS
@@ -20,7 +20,7 @@ def store(settings):
 
 
 def relay_for(amqp_url, **kwargs):
-    return Relay("cases", ConfirmingPublisher(connect(amqp_url, confirm=True), confirm_timeout=5), CONTRACTS,
+    return Relay("cases", ConfirmingPublisher(connect(amqp_url), confirm_timeout=5), CONTRACTS,
                  **kwargs)
 
 
@@ -46,11 +46,27 @@ def test_an_event_nobody_subscribes_to_is_confirmed_and_unlisted(store, amqp_url
 
 def test_with_the_broker_unreachable_events_stay_pending(store):
     store.append([envelope("c", 1)])
-    relay = Relay("cases", ConfirmingPublisher(connect("amqp://donghanh:x@127.0.0.1:5999/none", confirm=True)),
+    relay = Relay("cases", ConfirmingPublisher(connect("amqp://donghanh:x@127.0.0.1:5999/none")),
                   CONTRACTS)
     with pytest.raises(Exception):
         relay.run_once()
     assert PendingEvent.objects.count() == 1
+
+
+def test_events_whose_confirms_do_not_come_in_time_stay_pending_and_go_again(store, amqp_url):
+    probe = bind_probe(amqp_url, "cases")
+    store.append([envelope("slow", 1), envelope("slow", 2)])
+    store.append([envelope("slower", 1)])
+    relay = Relay("cases", ConfirmingPublisher(connect(amqp_url), confirm_timeout=1e-6), CONTRACTS)
+    with pytest.raises(Unconfirmed):
+        relay.run_once()
+    assert PendingEvent.objects.count() == 3
+    relay.publisher.confirm_timeout = 5
+    assert relay.run_once() == 3
+    assert PendingEvent.objects.count() == 0
+    bodies = [json.loads(b) for b in queue_messages(amqp_url, probe)]
+    assert {(b["stream"]["id"], b["stream"]["version"]) for b in bodies} == {("slow", 1), ("slow", 2), ("slower", 1)}
+    assert [b["stream"]["version"] for b in bodies if b["stream"]["id"] == "slow"][-2:] == [1, 2]
 
 
 def test_a_pending_entry_waits_for_its_event_then_is_dropped_after_the_grace(store, amqp_url):

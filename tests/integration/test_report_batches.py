@@ -93,9 +93,9 @@ class RecordingPublisher:
     def __init__(self):
         self.messages = []
 
-    def publish(self, exchange, routing_key, message, message_id, headers=None) -> bool:
-        self.messages.append((routing_key, message_id, message))
-        return True
+    def publish_many(self, exchange, messages) -> set[str]:
+        self.messages.extend((m.routing_key, m.message_id, m.body) for m in messages)
+        return set()
 
     def reset(self) -> None:
         pass

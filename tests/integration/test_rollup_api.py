@@ -140,7 +140,7 @@ def plans_worker(amqp_url, bus):
     subscription = Subscription(queue=f"test.rollup.{uuid.uuid4().hex[:8]}", bindings=rollup_consumer.ROLLUP.bindings,
                                 contracts=rollup_consumer.ROLLUP.contracts)
     stop = threading.Event()
-    relay = Relay("plans", ConfirmingPublisher(connect(amqp_url, confirm=True), confirm_timeout=5),
+    relay = Relay("plans", ConfirmingPublisher(connect(amqp_url), confirm_timeout=5),
                   plans_contracts.CONTRACTS)
     relaying = threading.Thread(target=relay.run_forever, args=(stop, 0.05), daemon=True)
     with RunningConsumer(amqp_url, subscription, rollup_consumer.handlers(bus)[rollup_consumer.ROLLUP]):

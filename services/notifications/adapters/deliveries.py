@@ -11,6 +11,7 @@ from mongoengine import DateTimeField, DictField, Document, IntField, ListField,
 from mongoengine.errors import NotUniqueError
 
 from shared.clock import aware
+from shared.documents import as_mongo
 from shared.crypto import FieldCipher
 from shared.eventstore import insert_ignoring_duplicates
 
@@ -243,9 +244,9 @@ class DisclosureLog:
 
     def record_many(self, disclosures: list[Disclosure]) -> None:
         insert_ignoring_duplicates(DisclosureDocument._get_collection(), [
-            DisclosureDocument(id=f"{d.alert_id}:{d.channel}:{d.to}", case_id=d.case_id, to=d.to, channel=d.channel,
-                               rule_id=d.rule_id, alert_id=d.alert_id, delivery_id=d.delivery_id,
-                               at=d.at).to_mongo().to_dict() for d in disclosures])
+            as_mongo(DisclosureDocument, {"id": f"{d.alert_id}:{d.channel}:{d.to}", "case_id": d.case_id, "to": d.to,
+                                          "channel": d.channel, "rule_id": d.rule_id, "alert_id": d.alert_id,
+                                          "delivery_id": d.delivery_id, "at": d.at}) for d in disclosures])
 
     def for_case(self, case_id: str, first: int, limit: int) -> tuple[list[dict], int]:
         query = DisclosureDocument.objects(case_id=case_id).order_by("at", "id")
