@@ -10,6 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.portal.adapters.signing import PRIVATE, PUBLIC
 from tests.support import ROOT
 
 KUBERNETES_VERSION = "1.34.0"
@@ -21,7 +22,7 @@ spec.loader.exec_module(supervisor_conf)
 
 PROCFILE = {name: command for name, (_, command) in supervisor_conf.parse_procfile(
     (DEPLOY / "Procfile").read_text(), {"PLANS_PORT": "1", "CASES_PORT": "2", "NOTIFICATIONS_PORT": "3",
-                                        "VAR_DIR": "/v"}).items() if name != "outbox"}
+                                        "PORTAL_PORT": "4", "VAR_DIR": "/v"}).items() if name != "outbox"}
 """The services' processes and their commands (the outbox is the demo's stand-in for the SMTP and SMS providers)."""
 
 REFERENCE = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}}
@@ -70,7 +71,7 @@ def test_the_rabbitmq_operators_resources_have_their_required_fields():
             assert doc["spec"]["rabbitmqClusterReference"]["name"] in of_kind("RabbitmqCluster")
 
 
-def test_every_api_and_worker_runs_its_procfile_command_with_probes_resources_and_a_budget():
+def test_every_program_runs_its_procfile_command_with_probes_resources_and_a_budget():
     deployments, budgets = of_kind("Deployment"), of_kind("PodDisruptionBudget").values()
     assert set(deployments) == set(PROCFILE)
     for name, deployment in deployments.items():
@@ -80,7 +81,7 @@ def test_every_api_and_worker_runs_its_procfile_command_with_probes_resources_an
         assert deployment["spec"]["replicas"] >= 2
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert any(b["spec"]["selector"]["matchLabels"].items() <= labels.items() for b in budgets), name
-        if name.endswith("-api"):
+        if "gunicorn" in PROCFILE[name]:
             assert main["readinessProbe"]["httpGet"]["path"] == "/readyz"
             assert main["livenessProbe"]["httpGet"]["path"] == "/healthz"
 
@@ -126,4 +127,56 @@ def test_compose_runs_the_procfile_processes_and_publishes_the_apis_on_loopback_
         assert shlex.join(services[name]["command"]) == command
     for name, service in services.items():
         assert all(str(port).startswith("127.0.0.1:") for port in service.get("ports", [])), name
-    assert "# portal:" in text
+
+
+def _discovery_of(issuer):
+    return f"{issuer}/.well-known/openid-configuration"
+
+
+def test_compose_services_verify_through_the_portals_discovery_and_only_the_portal_holds_its_key():
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    portal = services["portal"]["environment"]
+    assert portal["PORTAL_PUBLIC_URL"].startswith("${PORTAL_PUBLIC_URL:-https://")
+    assert portal["PORTAL_PROXY_HOPS"] == "1"
+    assert {"PLANS_URL", "CASES_URL", "NOTIFICATIONS_URL"} <= set(portal)
+    for name in set(PROCFILE) - {"portal"}:
+        env = services[name]["environment"]
+        assert "JWT_PUBLIC_KEY_FILE" not in env, name
+        assert env["JWT_ISSUER"] == portal["PORTAL_PUBLIC_URL"], name
+        assert env["OIDC_DISCOVERY_URL"] == _discovery_of(portal["PORTAL_PUBLIC_URL"]), name
+        if "gunicorn" in PROCFILE[name]:
+            assert services[name]["depends_on"]["portal"]["condition"] == "service_healthy", name
+    key_volume, = (volume.split(":")[0] for volume in services["portal"]["volumes"]
+                   if portal["PORTAL_KEY_DIR"].startswith(volume.split(":")[1]))
+    for name, service in services.items():
+        if name != "portal":
+            assert not any(v.split(":")[0] == key_volume for v in service.get("volumes", [])), name
+
+
+def test_k8s_services_verify_through_the_portals_public_discovery():
+    config = of_kind("ConfigMap")["donghanh-config"]["data"]
+    assert config["PORTAL_PUBLIC_URL"].startswith("https://") and not config["PORTAL_PUBLIC_URL"].endswith("/")
+    assert config["JWT_ISSUER"] == config["PORTAL_PUBLIC_URL"]
+    assert config["OIDC_DISCOVERY_URL"] == _discovery_of(config["PORTAL_PUBLIC_URL"])
+    assert "JWT_PUBLIC_KEY_FILE" not in config
+    host = config["PORTAL_PUBLIC_URL"].removeprefix("https://")
+    ingress = of_kind("Ingress")["portal"]["spec"]
+    assert any(host in tls["hosts"] for tls in ingress["tls"])
+    rule, = (rule for rule in ingress["rules"] if rule["host"] == host)
+    assert rule["http"]["paths"][0]["path"] == "/"
+    assert rule["http"]["paths"][0]["backend"]["service"]["name"] in of_kind("Service")
+
+
+def test_k8s_portal_replicas_share_one_signing_key_from_a_secret_only_they_mount():
+    deployments = of_kind("Deployment")
+    main = container(deployments["portal"])
+    env = {e["name"]: e.get("value") for e in main.get("env", [])}
+    assert env["PORTAL_PROXY_HOPS"] == "1"
+    assert {"PLANS_URL", "CASES_URL", "NOTIFICATIONS_URL"} <= set(env)
+    mount, = (m for m in main["volumeMounts"] if m["mountPath"] == env["PORTAL_KEY_DIR"])
+    volumes = {v["name"]: v for v in deployments["portal"]["spec"]["template"]["spec"]["volumes"]}
+    secret = volumes[mount["name"]]["secret"]["secretName"]
+    assert {PRIVATE, PUBLIC} <= set(of_kind("Secret")[secret]["stringData"])
+    for name, deployment in deployments.items():
+        if name != "portal":
+            assert secret not in json.dumps(deployment), name
