@@ -8,6 +8,7 @@ import os
 import random
 import sys
 import time
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,22 +19,27 @@ from rich.progress import track
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deploy.demo_people import DemoPeople  # noqa: E402
 from shared import areas  # noqa: E402
-from shared.auth import mint  # noqa: E402
 
 PROVINCE = os.environ.get("DH_PROVINCE_CODE", "56")
 URLS = {s: f"http://127.0.0.1:{os.environ.get(f'{s.upper()}_PORT', p)}" for s, p in
         (("plans", 8101), ("cases", 8102), ("notifications", 8103))}
-KEY = str(ROOT / "var" / "keys" / "jwt-private.pem")
+PORTAL = os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:8104")
+PEOPLE: DemoPeople | None = None
+"""Made once the portal answers (main)."""
 
 
-def token(subject, role, unit=None, area_list=(PROVINCE,)):
-    return mint(KEY, subject=subject, roles=[role], unit=unit, areas=list(area_list), ttl_seconds=8 * 3600)
+def token(username, role, unit=None, area_list=(PROVINCE,)):
+    """The access token of the demo person `username` (a Vietnamese name of their own, the same every run)."""
+    names = Faker("vi_VN")
+    names.seed_instance(zlib.crc32(username.encode()))
+    return PEOPLE.token(username.lower(), names.name(), role, unit, list(area_list))
 
 
 def wait_ready(timeout=90):
     deadline = time.time() + timeout
-    for name, url in URLS.items():
+    for name, url in {"portal": PORTAL, **URLS}.items():
         while True:
             try:
                 if requests.get(f"{url}/readyz", timeout=2).ok:
@@ -226,7 +232,9 @@ def notification_contacts(commune: str) -> str:
 
 
 def main() -> None:
+    global PEOPLE
     wait_ready()
+    PEOPLE = DemoPeople(PORTAL, ROOT / "var" / "secrets" / "demo-accounts.json")
     communes = areas.communes_of(PROVINCE)[:6]
     coordinator = token("demo-coordinator", "plan_coordinator", "UBND-T56")
     units = [("UBND-T56", f"Ban Chỉ đạo phòng, chống ma túy {areas.name_of(PROVINCE)}", "provincial_committee",
@@ -272,15 +280,24 @@ def main() -> None:
     for title, plan in (("Action Month plan:", month), ("Yearly plan:      ", yearly)):
         if plan:
             print(f"{title} {URLS['plans']}/api/v1/plans/{plan['id']}")
-    print("\nTokens (8 h) — send as 'Authorization: Bearer <token>':")
-    print(f"  plan coordinator:\n{coordinator}")
-    print(f"  police liaison, {commune_name} (inbox of CAX-{commune}):\n"
-                  f"{token('demo-police-' + commune, 'police_liaison', 'CAX-' + commune, [commune])}")
+    client = PEOPLE.agency_client("demo-agency", "Hệ thống thử nghiệm của Ban Chỉ đạo", "plan_coordinator",
+                                  "UBND-T56", [PROVINCE])
+    print(f"\nPortal (sign in): {PORTAL}/login   (demo accounts below; police liaison of {commune_name}: "
+          f"demo-police-{commune}, the inbox of CAX-{commune})")
+    print(f"{'account':<26} {'password':<27} {'authenticator secret (TOTP)':<34} role, unit")
+    for account in PEOPLE.accounts.values():
+        print(f"{account.username:<26} {account.password:<27} {account.totp_secret or '(none needed)':<34} "
+              f"{account.role}, {account.unit}")
+    print("Add a secret to an authenticator app, or: .venv/bin/python -c \"import pyotp; "
+          "print(pyotp.TOTP('SECRET').now())\"")
+    if client["client_secret"]:
+        print(f"\nAPI token for an agency system (5 min; 'Authorization: Bearer <access_token>'):\n"
+              f"  curl -s -u {client['client_id']}:{client['client_secret']} -d grant_type=client_credentials "
+              f"{PORTAL}/oauth/token")
     print("\nE-mails and SMS the notifications service sends land in var/outbox/ (mail/*.eml, sms/*.json)"
           + (f"; {mailbox} is the verified address of the police liaison above." if mailbox
              else "; the police liaison's e-mail could not be verified (see var/log/notifications-worker.log)."))
-    print("\nMint others: .venv/bin/python -m shared.auth mint --sub NAME --role caseworker "
-                  f"--unit UBX-{commune} --area {commune}")
+    print("More accounts: .venv/bin/python -m services.portal.entrypoints.cli create-account --help")
     print("Processes: ./deploy/status.sh (supervisord restarts any that crashes)")
     print("Stop everything: ./deploy/stop.sh")
 

@@ -26,14 +26,17 @@ STOP_WAIT_SECONDS = 15
 """gunicorn's graceful_timeout is 10 s and a worker joins its threads for up to 10 s after SIGTERM."""
 
 
-def parse_procfile(text: str, env: dict[str, str]) -> dict[str, tuple[dict[str, str], str]]:
-    """name -> (environment of its own, command), variables expanded from `env`."""
+def parse_procfile(text: str, env: dict[str, str], only=None) -> dict[str, tuple[dict[str, str], str]]:
+    """name -> (environment of its own, command), variables expanded from `env`; with `only`, just those
+    programs (the others' variables need not be set)."""
     programs = {}
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         name, _, rest = line.partition(":")
+        if only is not None and name.strip() not in only:
+            continue
         words = shlex.split(_expand(rest.strip(), env))
         own_env = {}
         while words and ASSIGNMENT.match(words[0]):
@@ -100,9 +103,9 @@ def main(argv=None) -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--only", default="", help="comma-separated program names (default: every line)")
     args = parser.parse_args(argv)
-    programs = parse_procfile(Path(args.procfile).read_text(), dict(os.environ))
-    if args.only:
-        wanted = args.only.split(",")
+    wanted = args.only.split(",") if args.only else None
+    programs = parse_procfile(Path(args.procfile).read_text(), dict(os.environ), wanted)
+    if wanted:
         unknown = set(wanted) - set(programs)
         if unknown:
             raise SystemExit(f"not in the Procfile: {', '.join(sorted(unknown))}")

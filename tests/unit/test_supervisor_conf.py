@@ -10,7 +10,8 @@ spec = importlib.util.spec_from_file_location("supervisor_conf", ROOT / "deploy"
 supervisor_conf = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(supervisor_conf)
 
-ENV = {"PLANS_PORT": "8101", "CASES_PORT": "8102", "NOTIFICATIONS_PORT": "8103", "VAR_DIR": "/srv/var"}
+ENV = {"PLANS_PORT": "8101", "CASES_PORT": "8102", "NOTIFICATIONS_PORT": "8103", "PORTAL_PORT": "8104",
+       "VAR_DIR": "/srv/var"}
 
 
 def written(tmp_path: Path) -> configparser.RawConfigParser:
