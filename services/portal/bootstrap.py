@@ -15,12 +15,12 @@ from services.portal.adapters.signing import Ed25519Signer
 from services.portal.adapters.stores import MongoLoginLog, MongoRateLimiter, MongoSessions
 from services.portal.domain.model import Account, ServiceClient
 from services.portal.domain.signin import SignInRecord
-from services.portal.service_layer import accounts, clients, pages, signin
+from services.portal.service_layer import accounts, case_pages, clients, pages, signin
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
 from services.portal.views import AccountDirectory
 
-HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS)
+HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS)
 
 
 def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBus:

@@ -80,13 +80,13 @@ def csrf(page: str) -> str:
     return CSRF.search(page).group(1)
 
 
-def signed_in(env) -> requests.Session:
-    secret = cli(env, "create-account", "ca.hung", "--name", "Trần Văn Hùng", "--unit", "CAX-22366",
+def signed_in(env, username="ca.hung", full_name="Trần Văn Hùng") -> requests.Session:
+    secret = cli(env, "create-account", username, "--name", full_name, "--unit", "CAX-22366",
                  "--role", "police_liaison", "--area", "22366", "--password-stdin", "--enrol-totp",
                  password=PASSWORD + "\n")["totp_secret"]
     browser = requests.Session()
     login = browser.get(f"{PORTAL}/login", timeout=10).text
-    step = browser.post(f"{PORTAL}/login", data={"username": "ca.hung", "password": PASSWORD,
+    step = browser.post(f"{PORTAL}/login", data={"username": username, "password": PASSWORD,
                                                  "csrf_token": csrf(login)}, timeout=10, allow_redirects=False)
     assert step.headers["Location"] == "/login/code", step.text
     code_page = browser.get(f"{PORTAL}/login/code", timeout=10).text
@@ -97,9 +97,9 @@ def signed_in(env) -> requests.Session:
     return browser
 
 
-def caseworker_token(env) -> str:
+def caseworker_token(env, client_id="ubx-22366-app") -> str:
     """The caseworker acts through an agency system of their commune committee (client credentials)."""
-    client = cli(env, "create-client", "ubx-22366-app", "--name", "Phần mềm UBND phường", "--unit", "UBX-22366",
+    client = cli(env, "create-client", client_id, "--name", "Phần mềm UBND phường", "--unit", "UBX-22366",
                  "--role", "caseworker", "--area", "22366")
     answer = requests.post(f"{PORTAL}/oauth/token", data={"grant_type": "client_credentials"},
                            auth=(client["client_id"], client["client_secret"]), timeout=10)
@@ -152,3 +152,25 @@ def _units_known(system) -> bool:
 def _page_with(officer, text: str) -> str | None:
     page = officer.get(f"{PORTAL}/inbox", timeout=10).text
     return page if text in page else None
+
+
+def test_the_officer_finds_the_case_by_name_without_diacritics_and_opens_its_page(system):
+    officer = signed_in(system.env, "ca.mai", "Phạm Thị Mai")
+    opened = requests.post(f"{system.urls['cases']}/api/v1/cases", timeout=15,
+                           headers={"Authorization": f"Bearer {caseworker_token(system.env, 'ubx-22366-search')}"},
+                           json={"person": {"full_name": "Đỗ Thị Hoà", "birth_date": "1992-07-09", "sex": "female"},
+                                 "commune_code": "22366", "opened_on": date.today().isoformat()})
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    form = officer.get(f"{PORTAL}/cases", timeout=10)
+    assert form.status_code == 200 and 'for="q"' in form.text
+    found = officer.post(f"{PORTAL}/cases", timeout=15, allow_redirects=False,
+                         data={"csrf_token": csrf(form.text), "q": "do thi hoa", "commune_code": "22366"})
+    assert found.status_code == 200 and case["case_number"] in found.text, found.text
+    link = f'href="/cases/{case["id"]}"'
+    assert link in found.text and "hoa" not in found.url
+    page = officer.get(f"{PORTAL}/cases/{case['id']}", timeout=15)
+    assert page.status_code == 200, page.text
+    assert case["case_number"] in page.text and 'id="timeline"' in page.text and 'id="stage"' in page.text
+    assert 'id="therapy"' not in page.text and "methadone" not in page.text.lower()
+    assert date.today().strftime("%d/%m/%Y") in page.text

@@ -48,3 +48,24 @@ class ReadInboxCounts:
 @dataclass(frozen=True)
 class ReadMyWork:
     access_token: str
+
+
+@dataclass(frozen=True)
+class SearchCases:
+    access_token: str
+    terms: tuple[tuple[str, str], ...] = ()
+    """(name, value) pairs of SEARCH_TERMS with a value."""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ReadCasePage:
+    """One read of the case through the cases API (which audits it), its history and the workflows' stage names."""
+    access_token: str
+    case_id: str
+
+
+@dataclass(frozen=True)
+class ReadStageNames:
+    """The workflows' stages, for the search form's stage list."""
+    access_token: str
