@@ -6,6 +6,7 @@ run signs the same people in and ./deploy/run.sh can print them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import time
@@ -55,18 +56,26 @@ class DemoPeople:
         kept = {"accounts": {name: asdict(a) for name, a in self.accounts.items()},
                 "clients": self._read().get("clients", {}) if clients is None else clients}
         self.kept.parent.mkdir(parents=True, exist_ok=True)
-        self.kept.touch(mode=0o600)
-        self.kept.write_text(json.dumps(kept, ensure_ascii=False, indent=1))
+        fresh = self.kept.with_suffix(".new")
+        with os.fdopen(os.open(fresh, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w") as out:
+            out.write(json.dumps(kept, ensure_ascii=False, indent=1))
+        fresh.chmod(0o600)
+        os.replace(fresh, self.kept)
 
     def token(self, username: str, full_name: str, role: str, unit: str | None, areas: list[str]) -> str:
         """An access token of this person, signing them in once per run (an account made at first) and asking
         their session for a fresh one when it is four minutes old (tokens live five)."""
         if username not in self.signed_in:
-            account = self._ensure(DemoAccount(username, full_name, role, unit, list(areas),
-                                               f"dh-demo-{secrets.token_urlsafe(12)}"))
-            self.signed_in[username] = self._sign_in(account)
-        token, fetched = self.tokens.get(username, ("", 0.0))
-        if time.monotonic() - fetched > 240:
+            wanted = DemoAccount(username, full_name, role, unit, list(areas), f"dh-demo-{secrets.token_urlsafe(12)}")
+            session = self._sign_in(self._ensure(wanted))
+            if session is None:
+                self.accounts.pop(username, None)
+                session = self._sign_in(self._ensure(wanted))
+            if session is None:
+                raise SystemExit(f"the demo account {username} could not sign in; see var/log/portal.log")
+            self.signed_in[username] = session
+        token, fetched = self.tokens.get(username, (None, None))
+        if fetched is None or time.monotonic() - fetched > 240:
             browser, csrf = self.signed_in[username]
             answer = browser.post(f"{self.portal_url}/session/token", data={"csrf_token": csrf}, timeout=10)
             answer.raise_for_status()
@@ -75,6 +84,8 @@ class DemoPeople:
         return token
 
     def _ensure(self, wanted: DemoAccount) -> DemoAccount:
+        """The kept account of that name, or one made (or, when the database has one the file does not know,
+        given a new password and authenticator secret)."""
         if wanted.username in self.accounts:
             return self.accounts[wanted.username]
         try:
@@ -88,7 +99,9 @@ class DemoPeople:
         self._keep()
         return wanted
 
-    def _sign_in(self, account: DemoAccount) -> tuple[requests.Session, str]:
+    def _sign_in(self, account: DemoAccount) -> tuple[requests.Session, str] | None:
+        """A signed-in browser session and its form token; None when the portal refused the account (a kept
+        account another database does not know)."""
         browser = requests.Session()
         csrf = CSRF.search(browser.get(f"{self.portal_url}/login", timeout=10).text).group(1)
 
@@ -100,8 +113,7 @@ class DemoPeople:
         if step.headers.get("Location") == "/login/code":
             step = post("/login/code", {"code": pyotp.TOTP(account.totp_secret).now()})
         if step.headers.get("Location") != "/":
-            raise SystemExit(f"the demo account {account.username} could not sign in ({step.status_code}); "
-                             f"see var/log/portal.log")
+            return None
         return browser, csrf
 
     def agency_client(self, client_id: str, name: str, role: str, unit: str, areas: list[str]) -> dict:

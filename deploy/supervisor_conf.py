@@ -103,7 +103,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--only", default="", help="comma-separated program names (default: every line)")
     args = parser.parse_args(argv)
-    wanted = args.only.split(",") if args.only else None
+    wanted = [name.strip() for name in args.only.split(",")] if args.only else None
     programs = parse_procfile(Path(args.procfile).read_text(), dict(os.environ), wanted)
     if wanted:
         unknown = set(wanted) - set(programs)

@@ -139,19 +139,29 @@ class ConfirmingPublisher:
     def publish_many(self, exchange: Exchange, messages: list[Outgoing]) -> set[str]:
         """Publish all, then wait until the broker has confirmed every one; answers the ids of those it returned
         as unroutable (no queue bound). Raises Unconfirmed on a nack or when the confirms take longer than
-        `confirm_timeout`."""
+        `confirm_timeout`, which also bounds each write (a broker that stops reading, as in a memory alarm, does
+        not hang the caller). After a failure the channel is dropped: the next call opens a fresh one."""
         with self._lock:
-            producer = self.producer()
-            self._returned.difference_update(m.message_id for m in messages)
+            ids = {m.message_id for m in messages}
+            self._returned -= ids
             self._nacked = False
-            for message in messages:
-                producer.publish(message.body, exchange=exchange, routing_key=message.routing_key,
-                                 serializer="json", delivery_mode=2, mandatory=True, message_id=message.message_id,
-                                 headers=message.headers, declare=[exchange])
-                self._published += 1
-                self._unconfirmed.add(self._published)
-            self._await_confirms(time.monotonic() + self.confirm_timeout)
-            return {m.message_id for m in messages} & self._returned
+            deadline = time.monotonic() + self.confirm_timeout
+            try:
+                producer = self.producer()
+                for message in messages:
+                    producer.publish(message.body, exchange=exchange, routing_key=message.routing_key,
+                                     serializer="json", delivery_mode=2, mandatory=True,
+                                     message_id=message.message_id, headers=message.headers, declare=[exchange],
+                                     timeout=max(0.1, deadline - time.monotonic()))
+                    self._published += 1
+                    self._unconfirmed.add(self._published)
+                self._await_confirms(deadline)
+            except Exception:
+                self._producer = None
+                raise
+            returned = ids & self._returned
+            self._returned -= ids
+            return returned
 
     def _await_confirms(self, deadline: float) -> None:
         while self._unconfirmed and not self._nacked:

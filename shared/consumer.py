@@ -135,7 +135,8 @@ class EventConsumer(ConsumerMixin):
 
     def _flush(self) -> None:
         """Handle the buffered messages in one batch and acknowledge them; on a failure, each one alone (`_handle`,
-        with its retries and dead letters). Batched effects are keyed by their events' ids, so no handled marks are
+        with its retries and dead letters), keeping the connection's heartbeats going between them (nothing else
+        reads from the broker meanwhile, and a hundred retries with their backoff outlast a heartbeat). Batched effects are keyed by their events' ids, so no handled marks are
         kept for them (a lookup of many marks by `_id` is a scan on FerretDB v1)."""
         buffered, self.buffered = self.buffered, []
         try:
@@ -148,6 +149,7 @@ class EventConsumer(ConsumerMixin):
             log.warning("a batch of %d on %s failed; handling each alone", len(buffered), self.subscription.queue,
                         exc_info=True)
             for envelope, message in buffered:
+                self.connection.heartbeat_check()
                 with correlated(envelope.correlation_id):
                     self._handle(envelope, message)
             return

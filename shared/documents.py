@@ -9,8 +9,12 @@ from mongoengine import Document
 
 def as_mongo(document_cls: type[Document], values: dict, as_is: frozenset[str] = frozenset()) -> dict:
     """What `document_cls(**values).to_mongo().to_dict()` stores: each field converted by its own `to_mongo`,
-    absent or None ones given their defaults (as a document's attribute set to None is); fields named in `as_is`
-    hold plain data already and are stored unconverted. tests/unit/test_documents.py holds them equal."""
+    absent or None ones given their defaults (as a document's attribute set to None is), a name that is no field
+    refused as the document's constructor refuses it; fields named in `as_is` hold plain data already and are
+    stored unconverted. tests/unit/test_documents.py holds them equal."""
+    unknown = values.keys() - document_cls._fields.keys()
+    if unknown:
+        raise ValueError(f"{document_cls.__name__} has no fields {sorted(unknown)}")
     document = {}
     for name, field in _fields(document_cls):
         value = values.get(name)

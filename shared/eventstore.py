@@ -58,7 +58,10 @@ class PendingEvent(Document):
     stream_id = StringField(required=True)
     version = IntField(required=True)
     created_at = DateTimeField(required=True)
-    meta = {"collection": "pending", "auto_create_index": False, "indexes": ["created_at"]}
+    meta = {"collection": "pending", "auto_create_index": False,
+            "indexes": [("created_at", "stream_id", "version")]}
+    """The relay reads the oldest first, and the entries of one batch (which share `created_at`) by stream and
+    version, so a pass cut by its limit never holds a stream's later event without the earlier one."""
 
 
 class EventStore:

@@ -94,25 +94,25 @@ class Relay:
 
         In waves: the next event of every stream at once, confirmed together before any stream's following
         event goes, so each stream is published in order and a batch costs one wait for confirms a wave rather
-        than one a message. The entries of what went out are removed together at the end (one round trip, on a
+        than one a message. A wave's entries are removed together once it is confirmed (one round trip, on a
         collection that holds only what is unpublished): a relay that dies before then publishes them again, and
-        consumers' idempotency absorbs it."""
+        consumers' idempotency absorbs it. The lease is checked before each wave, so a relay that lost it stops
+        (another has taken over) rather than publishing the rest of its pass again."""
         if not self.lease.held():
             return 0
-        entries = sorted(PendingEvent._get_collection().find({}, sort=[("created_at", 1)], limit=self.batch),
-                         key=itemgetter("stream_id", "version"))
+        entries = sorted(PendingEvent._get_collection().find(
+            {}, sort=[("created_at", 1), ("stream_id", 1), ("version", 1)], limit=self.batch),
+            key=itemgetter("stream_id", "version"))
         stored = self.store.documents([entry["key"] for entry in entries])
         streams = [iter(list(stream)) for _, stream in groupby(entries, key=itemgetter("stream_id"))]
-        done: list[str] = []
         confirmed = 0
-        try:
-            while streams:
-                wave, streams = self._next_wave(streams, stored, done)
-                if wave:
-                    self._publish(wave)
-                    done.extend(entry["_id"] for entry, _ in wave)
-                    confirmed += len(wave)
-        finally:
+        while streams and self.lease.held():
+            done: list[str] = []
+            wave, streams = self._next_wave(streams, stored, done)
+            if wave:
+                self._publish(wave)
+                done.extend(entry["_id"] for entry, _ in wave)
+                confirmed += len(wave)
             if done:
                 PendingEvent._get_collection().delete_many({"_id": {"$in": done}})
         return confirmed

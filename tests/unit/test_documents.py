@@ -62,3 +62,9 @@ def test_other_documents_built_as_mongoengine_builds_them(cls):
     given = {name: sample(field) for name, field in cls._fields.items()}
     for values in (given, {"id": "d-1"}, {name: None for name in given} | {"id": "d-1"}):
         assert as_mongo(cls, values) == cls(**values).to_mongo().to_dict(), values
+
+
+def test_a_name_that_is_no_field_is_refused_as_the_document_refuses_it():
+    with pytest.raises(ValueError, match="recipient"):
+        as_mongo(DisclosureDocument, {"id": "d-1", "recipient": "CAX-22366"})
+
