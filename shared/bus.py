@@ -140,7 +140,8 @@ class ConfirmingPublisher:
         """Publish all, then wait until the broker has confirmed every one; answers the ids of those it returned
         as unroutable (no queue bound). Raises Unconfirmed on a nack or when the confirms take longer than
         `confirm_timeout`, which also bounds each write (a broker that stops reading, as in a memory alarm, does
-        not hang the caller). After a failure the channel is dropped: the next call opens a fresh one."""
+        not hang the caller). After a failure the connection is dropped: the next call opens a fresh one, whose
+        channel numbers its messages from 1 again."""
         with self._lock:
             ids = {m.message_id for m in messages}
             self._returned -= ids
@@ -157,7 +158,7 @@ class ConfirmingPublisher:
                     self._unconfirmed.add(self._published)
                 self._await_confirms(deadline)
             except Exception:
-                self._producer = None
+                self.reset()
                 raise
             returned = ids & self._returned
             self._returned -= ids

@@ -123,12 +123,12 @@ class Relay:
         wave, going = [], []
         for stream in streams:
             for entry in stream:
-                outcome, envelope = self._check(entry, stored.get(entry["key"]))
+                outcome, outgoing = self._check(entry, stored.get(entry["key"]))
                 if outcome == "dropped":
                     done.append(entry["_id"])
                     continue
                 if outcome == "ready":
-                    wave.append((entry, envelope))
+                    wave.append((entry, outgoing))
                     going.append(stream)
                 break
         return wave, going
@@ -155,7 +155,6 @@ class Relay:
             returned = self.publisher.publish_many(self.exchange, [outgoing for _, outgoing in wave])
         except Exception:
             FAILED.labels(self.service).inc()
-            self.publisher.reset()
             raise
         PUBLISHED.labels(self.service).inc(len(wave))
         if returned:
