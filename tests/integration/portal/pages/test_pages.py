@@ -6,12 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from shared.auth import TokenVerifier
 from services.roles import ROLES
-from tests.integration.portal.conftest import csrf_of, enrolled
+from tests.integration.portal.conftest import csrf_of
 
 RAISED = "2026-11-28T17:30:00+00:00"
 URGENT = {"id": "a1", "version": 3, "category": "absconded", "subject_type": "case", "subject_id": "c1",
@@ -22,29 +21,6 @@ ROUTINE = {**URGENT, "id": "a2", "version": 1, "category": "case_opened", "urgen
            "title_vi": "Hồ sơ mới: HS-0002", "title_en": "Case opened: HS-0002", "raised_at": "2026-11-29T01:00:00Z"}
 COUNTS = {"unread": 2, "read": 0, "archived": 0, "unacknowledged": 1, "urgent_unacknowledged": 1}
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def services():
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture
-def portal_env(portal_env, services):
-    base = services.url_for("").rstrip("/")
-    return {**portal_env, "CASES_URL": base, "NOTIFICATIONS_URL": base, "PLANS_URL": base,
-            "PORTAL_SERVICE_TIMEOUT_SECONDS": "0.5"}
-
-
-@pytest.fixture
-def officer(client, clock, make_account):
-    make_account(username="ca-hung", roles=("police_liaison",), full_name="Trần Văn Hùng", unit="CAX-22366")
-    enrolled(client, clock, username="ca-hung")
-    return client
 
 
 def problem(status, title, detail="", errors=None):

@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from pytest_httpserver import HTTPServer
 
-from tests.integration.portal.conftest import csrf_of, enrolled
-from tests.integration.portal.test_pages import COUNTS, problem
+from tests.integration.portal.conftest import csrf_of
+from tests.integration.portal.pages.test_pages import COUNTS, problem
 
 WORKFLOWS = [{"regime": "law-73-2021", "title_vi": "Luật 73", "title_en": "Law 73", "stages": [
     {"name": "community_rehab", "vi": "Cai nghiện tại cộng đồng", "en": "Community rehabilitation", "phases": []},
@@ -25,29 +24,6 @@ HISTORY = [{"version": 1, "type": "cases.case.opened", "occurred_at": "2026-11-0
             "actor": {"id": "ubx.lan", "role": "caseworker", "unit": "UBX-22366"},
             "changes": {"stage": [None, "community_rehab"], "commune_code": [None, "22366"]}, "decision": {}}]
 NAME = "Lê Văn Hùng"
-
-
-@pytest.fixture
-def services():
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture
-def portal_env(portal_env, services):
-    base = services.url_for("").rstrip("/")
-    return {**portal_env, "CASES_URL": base, "NOTIFICATIONS_URL": base, "PLANS_URL": base,
-            "PORTAL_SERVICE_TIMEOUT_SECONDS": "0.5"}
-
-
-@pytest.fixture
-def officer(client, clock, make_account):
-    make_account(username="ca-hung", roles=("police_liaison",), full_name="Trần Văn Hùng", unit="CAX-22366")
-    enrolled(client, clock, username="ca-hung")
-    return client
 
 
 def fake_cases(services, listing=(SUMMARY,)):
