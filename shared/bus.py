@@ -69,10 +69,6 @@ def connect(url: str, heartbeat: int = 30) -> Connection:
     return Connection(url, heartbeat=heartbeat, connect_timeout=3, transport_options=options)
 
 
-class Unroutable(Exception):
-    """The broker returned a mandatory message: no queue is bound for its routing key."""
-
-
 @dataclass(frozen=True)
 class Outgoing:
     routing_key: str

@@ -43,7 +43,7 @@ class PasswordReset(DomainEvent):
 
 @dataclass(frozen=True)
 class SecondFactorEnrolled(DomainEvent):
-    """`sealed_secret` is the TOTP secret encrypted at rest (adapters/sealing.py)."""
+    """`sealed_secret` is the TOTP secret encrypted at rest (adapters/secrets.py, CipherSealer)."""
     type: ClassVar[str] = "portal.account.second_factor_enrolled"
     published: ClassVar[bool] = False
     sealed_secret: str
