@@ -3,7 +3,8 @@
 The Procfile stays the one list of processes (adding the portal is one line there); this turns each line into a
 supervisord program with the same command and environment, restarted when it crashes, so one process dying never
 stops the others (honcho ends them all). Values like `$PLANS_PORT` are expanded from the environment now, when
-run.sh or a test writes the file; everything else (MONGODB_URI, AMQP_URL...) children inherit from supervisord.
+run.sh or a test writes the file; everything else (MONGODB_URI...) children inherit from supervisord, but a
+service's programs get AMQP_URL_<SERVICE> as their AMQP_URL when it is set (each service's own broker user).
 
     python deploy/supervisor_conf.py --var var --out var/run/supervisord.conf [--only plans-api,cases-api]
 """
@@ -43,6 +44,16 @@ def parse_procfile(text: str, env: dict[str, str], only=None) -> dict[str, tuple
             key, _, value = words.pop(0).partition("=")
             own_env[key] = value
         programs[name.strip()] = (own_env, shlex.join(words))
+    return programs
+
+
+def with_service_brokers(programs: dict[str, tuple[dict[str, str], str]], env: dict[str, str]):
+    """Each program of a service (`<service>-api`, `<service>-worker`) connects to the broker as that service's
+    own user: AMQP_URL_<SERVICE>, when set, becomes its AMQP_URL (deploy/lib.sh service_amqp_urls)."""
+    for name, (own_env, _) in programs.items():
+        url = env.get(f"AMQP_URL_{name.split('-')[0].upper()}")
+        if url and "AMQP_URL" not in own_env:
+            own_env["AMQP_URL"] = url
     return programs
 
 
@@ -104,7 +115,8 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default="", help="comma-separated program names (default: every line)")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.only.split(",")] if args.only else None
-    programs = parse_procfile(Path(args.procfile).read_text(), dict(os.environ), wanted)
+    programs = with_service_brokers(parse_procfile(Path(args.procfile).read_text(), dict(os.environ), wanted),
+                                    dict(os.environ))
     if wanted:
         unknown = set(wanted) - set(programs)
         if unknown:

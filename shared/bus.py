@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
+from amqp.exceptions import NotFound
 from kombu import Connection, Exchange, Producer, Queue
 
 log = logging.getLogger(__name__)
 
 
-def events_exchange(service: str) -> Exchange:
-    return Exchange(f"{service}.events", type="topic", durable=True)
+def events_exchange(service: str, passive: bool = False) -> Exchange:
+    """`passive` only checks that the exchange exists: a consumer binds to other services' exchanges, which its
+    broker user may read but not declare (services/permissions.py)."""
+    return Exchange(f"{service}.events", type="topic", durable=True, passive=passive)
 
 
 @dataclass(frozen=True)
@@ -48,25 +53,58 @@ class Subscription:
     def kombu_queue(self) -> Queue:
         from kombu import binding
         return Queue(self.queue, durable=True, queue_arguments=self.queue_arguments(),
-                     bindings=[binding(events_exchange(service), routing_key=key) for service, key in self.bindings])
+                     bindings=[binding(events_exchange(service, passive=True), routing_key=key)
+                               for service, key in self.bindings])
 
 
 def declare(connection: Connection, producers: list[str], subscriptions: list[Subscription]) -> None:
-    """Declare exchanges, queues and dead-letter queues; safe to run again and from every process."""
+    """Declare the `producers`' exchanges, queues and dead-letter queues; safe to run again and from every process.
+    Another service's exchange a queue is bound to is declared only if it does not exist yet, which a service's own
+    broker user may not do (services/permissions.py): it fails, to retry once the topology or that service's
+    worker has declared it."""
     channel = connection.default_channel
     for service in producers:
         events_exchange(service)(channel).declare()
     for subscription in subscriptions:
         for service, _ in subscription.bindings:
-            events_exchange(service)(channel).declare()
+            if service not in producers and not _exists(connection, events_exchange(service, passive=True)):
+                events_exchange(service)(channel).declare()
         subscription.dead_letter_exchange()(channel).declare()
         subscription.dead_letter_queue()(channel).declare()
         subscription.kombu_queue()(channel).declare()
 
 
-def connect(url: str, heartbeat: int = 30) -> Connection:
+def tls_options(url: str, ca_file: str | None = None) -> dict | None:
+    """An amqps:// broker's certificate is checked against `ca_file` (else the system's authorities) and must name
+    the host connected to; kombu's own default for amqps checks no host name. None for plain amqp://."""
+    parsed = urlparse(url)
+    if parsed.scheme != "amqps":
+        return None
+    options = {"cert_reqs": ssl.CERT_REQUIRED, "server_hostname": parsed.hostname}
+    if ca_file:
+        options["ca_certs"] = ca_file
+    return options
+
+
+def _exists(connection: Connection, exchange: Exchange) -> bool:
+    """A passive declare, which needs no permission, on a channel of its own: a missing exchange closes it."""
+    channel = connection.channel()
+    try:
+        exchange(channel).declare(passive=True)
+        return True
+    except NotFound:
+        return False
+    finally:
+        try:
+            channel.close()
+        except Exception:  # noqa: BLE001 - the broker has closed it already
+            pass
+
+
+def connect(url: str, heartbeat: int = 30, ca_file: str | None = None) -> Connection:
     options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-    return Connection(url, heartbeat=heartbeat, connect_timeout=3, transport_options=options)
+    return Connection(url, heartbeat=heartbeat, connect_timeout=3, transport_options=options,
+                      ssl=tls_options(url, ca_file) or False)
 
 
 @dataclass(frozen=True)

@@ -126,12 +126,27 @@ class EventConsumer(ConsumerMixin):
             DEAD.labels(self.subscription.queue, "contract").inc()
             message.reject(requeue=False)
             return
+        if not self.from_its_producer(envelope, message):
+            return
         if self.batch is not None:
             self.buffered.append((envelope, message))
             self.last_received = time.monotonic()
             return
         with correlated(envelope.correlation_id):
             self._handle(envelope, message)
+
+    def from_its_producer(self, envelope: Envelope, message) -> bool:
+        """An envelope may name any producer; only the exchange it came through says who published it, since each
+        service's broker user may publish to its own exchange only (services/permissions.py). One that names
+        another service is dead-lettered, never handled."""
+        exchange = (message.delivery_info or {}).get("exchange")
+        if exchange == f"{envelope.producer}.events":
+            return True
+        log.error("message %s on %s names producer %s but came through exchange %r; refused", envelope.id,
+                  self.subscription.queue, envelope.producer, exchange)
+        DEAD.labels(self.subscription.queue, "producer").inc()
+        message.reject(requeue=False)
+        return False
 
     def _flush(self) -> None:
         """Handle the buffered messages in one batch and acknowledge them; on a failure, each one alone (`_handle`,
