@@ -32,9 +32,13 @@ class Repository(Protocol):
 
 
 class AuditTrail(Protocol):
-    """Who read or changed what, written before the answer leaves."""
+    """Who read or changed what, written before the answer leaves (shared/audit.py); raises
+    shared.errors.Unavailable when it cannot be written, so the request fails."""
 
     def record(self, principal, action: str, resource_type: str, resource_id: str, sections=(),
-               outcome: str = "allowed", purpose: str | None = None) -> None: ...
+               outcome: str = "allowed", purpose: str | None = None, intent: str | None = None) -> str:
+        """The entry's id. A change is recorded twice: outcome "intended" before it is saved, then "allowed" or
+        "failed" with `intent` naming the first."""
 
-    def record_many(self, principal, action: str, resource_type: str, resource_ids, sections=()) -> None: ...
+    def record_many(self, principal, action: str, resource_type: str, resource_ids, sections=()) -> None:
+        """One entry per resource; with no resources (a search that found nothing), one entry of the search."""

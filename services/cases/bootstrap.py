@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared import audit, runtime
+from shared import audit_reads, runtime
+from shared.audit import AuditLog
 from shared.clock import Clock
 from shared.crypto import FieldCipher
 from shared.messagebus import MessageBus, merged
@@ -27,7 +28,7 @@ from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 from services.cases.views import CaseViews
 
 HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HANDLERS, people.HANDLERS,
-                  reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS)
+                  reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS, audit_reads.HANDLERS)
 
 
 def bootstrap(settings: Settings, today=date.today) -> MessageBus:
@@ -38,6 +39,7 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
                                              event_types=Case.event_types_with(workflows.values()))
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
     alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot)
+    audit = AuditLog("cases")
     uow = CaseUnitOfWork(case_repository, grants, audit)
     register = PeopleRegister(cipher)
     views = CaseViews(case_repository, cipher, alert_logs)

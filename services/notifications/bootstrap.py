@@ -6,7 +6,8 @@ import os
 import socket
 from datetime import timedelta
 
-from shared import audit, runtime
+from shared import audit_reads, runtime
+from shared.audit import AuditLog
 from shared.clock import Clock
 from shared.crypto import FieldCipher
 from shared.messagebus import MessageBus, merged
@@ -43,7 +44,7 @@ from services.notifications.views import AlertViews
 
 HANDLERS = merged(alerts.HANDLERS, dispatch.HANDLERS, directory.HANDLERS, rules.HANDLERS, dry_run.HANDLERS,
                   members.HANDLERS, inbox.HANDLERS, acknowledgement.HANDLERS, disclosures.HANDLERS,
-                  endpoint_admin.HANDLERS, feeds.HANDLERS)
+                  endpoint_admin.HANDLERS, feeds.HANDLERS, audit_reads.HANDLERS)
 
 
 def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> MessageBus:
@@ -55,6 +56,7 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
     template_store.seed()
     rule_store.seed()
     clock, cipher = Clock(), FieldCipher(settings.data_key)
+    audit = AuditLog("notifications")
     repository = EventSourcedRepository("notifications", Alert, AlertSnapshot, list_fields=alert_list_fields)
     directory_deps = member_directory(DeliveryStore(cipher, timedelta(seconds=notify.delivery_claim_lease_seconds)),
                                       cipher, rule_store, template_store)

@@ -1,7 +1,8 @@
 """The one place that wires the plans service: adapters, the read model and the handlers, into a message bus."""
 from __future__ import annotations
 
-from shared import areas, runtime
+from shared import areas, audit_reads, runtime
+from shared.audit import AuditLog
 from shared.clock import Clock
 from shared.messagebus import MessageBus, merged
 from shared.repository import EventSourcedRepository
@@ -35,7 +36,7 @@ from services.plans.views import PlanViews
 HANDLERS = merged(units.HANDLERS, plans.HANDLERS, tasks.HANDLERS, indicators.HANDLERS, hotspots.HANDLERS,
                   resources.HANDLERS, direction.HANDLERS, recount.HANDLERS, calendar.HANDLERS, exports.HANDLERS,
                   notices.HANDLERS, reports.HANDLERS, report_batches.HANDLERS, rollup.HANDLERS,
-                  rollup_read.HANDLERS)
+                  rollup_read.HANDLERS, audit_reads.HANDLERS)
 
 
 def bootstrap(settings: Settings) -> MessageBus:
@@ -63,4 +64,4 @@ def bootstrap(settings: Settings) -> MessageBus:
                                               "calendar_tokens": calendar_tokens.CalendarTokens(),
                                               "calendar_feed": ICalendarFeed(),
                                               "report_figures": RollupReportFigures(rollup_store),
-                                              "report_renderer": SpreadsheetReport()})
+                                              "report_renderer": SpreadsheetReport(), "audit": AuditLog("plans")})

@@ -94,7 +94,7 @@ def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, of
     tested = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=police,
                          json={"tested_on": "2026-09-02", "result": "positive", "substances": ["heroin"]})
     assert tested.get_json()["drug_tests"][-1]["substances"] == ["heroin"]
-    [written] = AuditEntry.objects(subject="ca2", action="record_drug_test")
+    [written] = AuditEntry.objects(subject="ca2", action="record_drug_test", outcome="allowed")
     assert "clinical" in written.sections, "the audit names the section the answer showed"
     GrantSnapshot.objects.update(set__expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
     assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]

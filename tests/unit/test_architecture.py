@@ -79,10 +79,15 @@ def test_the_circle_finder_finds_a_circle():
     assert circle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
+SHARED_MESSAGES = {service: ("shared.audit_reads",) for service in ("cases", "plans", "notifications")}
+"""Queries every such service answers with a handler of shared/ (the inspectorate's read of the audit)."""
+
+
 def messages_of(service: str) -> set[type]:
     found = set()
-    for name in ("commands", "queries"):
-        module = importlib.import_module(f"services.{service}.domain.{name}")
+    for name in (f"services.{service}.domain.commands", f"services.{service}.domain.queries",
+                 *SHARED_MESSAGES.get(service, ())):
+        module = importlib.import_module(name)
         found |= {cls for _, cls in inspect.getmembers(module, dataclasses.is_dataclass)
                   if cls.__module__ == module.__name__ and not cls.__name__.endswith("Filters")}
     return found

@@ -220,6 +220,24 @@ class FakeDirectory:
 CIPHER = FieldCipher(b"k" * 32)
 
 
+class FakeAudit:
+    """shared.ports.AuditTrail: what was recorded, in order."""
+
+    def __init__(self):
+        self.entries = []
+
+    def record(self, principal, action, resource_type, resource_id, sections=(), outcome="allowed", purpose=None,
+               intent=None):
+        self.entries.append((action, resource_id, outcome))
+        return f"entry-{len(self.entries)}"
+
+    def record_many(self, principal, action, resource_type, resource_ids, sections=()):
+        self.entries += [(action, resource_id, "allowed") for resource_id in resource_ids]
+
+
+AUDIT = FakeAudit()
+
+
 def member(subject, roles=("police_liaison",), head=False, settings=None, unit=UNIT):
     record = Addressee(member_target(subject), unit=unit, roles=list(roles), head=head,
                        settings=settings or MemberSettings())
@@ -228,7 +246,7 @@ def member(subject, roles=("police_liaison",), head=False, settings=None, unit=U
 
 def added_point(points, queue, owner_principal, kind, address, clock, members=None):
     return handlers.add_contact_point(AddContactPoint("me", kind, address), owner_principal, members or FakeMembers(),
-                                      FakeDirectory(), points, queue, CIPHER, clock)
+                                      FakeDirectory(), points, queue, CIPHER, clock, AUDIT)
 
 
 def sent_code(queue) -> str:
@@ -280,11 +298,11 @@ def test_a_wrong_code_names_the_code_and_the_sixth_try_is_refused():
     for _ in range(5):
         with pytest.raises(InvalidInput) as wrong:
             handlers.verify_contact_point(VerifyContactPoint("me", point.id, "000000" if code != "000000" else "1"),
-                                          OFFICER, FakeMembers(), FakeDirectory(), points, once, CIPHER, clock)
+                                          OFFICER, FakeMembers(), FakeDirectory(), points, once, CIPHER, clock, AUDIT)
         assert "code" in wrong.value.errors
     with pytest.raises(Conflict):
         handlers.verify_contact_point(VerifyContactPoint("me", point.id, code), OFFICER, FakeMembers(),
-                                      FakeDirectory(), points, once, CIPHER, clock)
+                                      FakeDirectory(), points, once, CIPHER, clock, AUDIT)
 
 
 def test_the_right_code_in_time_verifies_and_a_late_one_does_not():
@@ -293,9 +311,9 @@ def test_the_right_code_in_time_verifies_and_a_late_one_does_not():
     code = sent_code(queue)
     with pytest.raises(InvalidInput):
         handlers.verify_contact_point(VerifyContactPoint("me", point.id, code), OFFICER, FakeMembers(),
-                                      FakeDirectory(), points, once, CIPHER, FixedClock(local(9, 15)))
+                                      FakeDirectory(), points, once, CIPHER, FixedClock(local(9, 15)), AUDIT)
     verified = handlers.verify_contact_point(VerifyContactPoint("me", point.id, code), OFFICER, FakeMembers(),
-                                             FakeDirectory(), points, once, CIPHER, FixedClock(local(9, 14)))
+                                             FakeDirectory(), points, once, CIPHER, FixedClock(local(9, 14)), AUDIT)
     assert verified.verified and verified.version == 2 and verified.code_hash is None
 
 
@@ -303,7 +321,7 @@ def test_another_units_contact_points_are_not_a_members_to_manage():
     with pytest.raises(NotAuthorised):
         handlers.add_contact_point(AddContactPoint(unit_target(UNIT), "email", "duty@example.vn"), OFFICER,
                                    FakeMembers(), FakeDirectory(), FakePoints(), FakeQueue(), CIPHER,
-                                   FixedClock(local(9)))
+                                   FixedClock(local(9)), AUDIT)
 
 
 def verified(points, owner, kind, address):

@@ -40,9 +40,11 @@ class FakeAudit:
     def __init__(self):
         self.entries, self.sections = [], []
 
-    def record(self, principal, action, resource_type, resource_id, sections=(), outcome="allowed", purpose=None):
+    def record(self, principal, action, resource_type, resource_id, sections=(), outcome="allowed", purpose=None,
+               intent=None):
         self.entries.append((action, resource_id, outcome))
         self.sections.append(set(sections))
+        return f"entry-{len(self.entries)}"
 
     def record_many(self, principal, action, resource_type, resource_ids, sections=()):
         self.entries += [(action, resource_id, "allowed") for resource_id in resource_ids]
@@ -115,8 +117,8 @@ def test_a_change_at_a_stale_version_is_refused_and_nothing_is_saved_or_audited(
     with uow.changing(AssignWorker("c1", "w", expected_version=1), OFFICER, ("caseworker",), "assign") as case:
         case.assign_worker("w")
     assert cases.saved == [("c1", ["cases.case.worker_assigned"], "cw")] and audit.entries == [
-        ("assign", "c1", "allowed")]
-    assert audit.sections == [{"identity", "contact", "legal", "support"}], "by default the caller's sections"
+        ("assign", "c1", "intended"), ("assign", "c1", "allowed")]
+    assert audit.sections == [{"identity", "contact", "legal", "support"}] * 2, "by default the caller's sections"
 
 
 def test_a_case_outside_the_callers_jurisdiction_is_not_found_and_the_refusal_is_audited():

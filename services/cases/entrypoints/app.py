@@ -1,6 +1,7 @@
 """gunicorn entry: `services.cases.entrypoints.app:create_app()`."""
 from __future__ import annotations
 
+from shared.audit_api import audit_blp
 from shared.auth import verifier_from
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -24,4 +25,5 @@ def create_app(settings: Settings | None = None):
     api.register_blueprint(people_blp)
     api.register_blueprint(sharing_blp)
     api.register_blueprint(care_blp)
+    api.register_blueprint(audit_blp)
     return app

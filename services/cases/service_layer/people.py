@@ -92,15 +92,21 @@ class Registration:
         guardian = command.guardian
         if guardian and guardian.phone:
             guardian = replace(guardian, phone=normalised_phone(f"{field_prefix}guardian.phone", guardian.phone))
+        phone = normalised_phone(f"{field_prefix}phone", command.phone)
+        intent = self.audit.record(principal, "register", "person", person_code or "-", PERSON_SECTIONS,
+                                   outcome="intended")
         try:
             person = self.register.add(
                 full_name=command.full_name, birth_date=command.birth_date, sex=command.sex,
-                residence_code=command.residence_code, national_id=command.national_id,
-                phone=normalised_phone(f"{field_prefix}phone", command.phone), address=command.address,
-                guardian=guardian, person_code=person_code)
-        except NationalIdTaken as taken:
-            raise _already_registered(taken.person_code) from None
-        self.audit.record(principal, "register", "person", person.person_code, PERSON_SECTIONS)
+                residence_code=command.residence_code, national_id=command.national_id, phone=phone,
+                address=command.address, guardian=guardian, person_code=person_code)
+        except Exception as failure:
+            self.audit.record(principal, "register", "person", person_code or "-", PERSON_SECTIONS, outcome="failed",
+                              intent=intent)
+            if isinstance(failure, NationalIdTaken):
+                raise _already_registered(failure.person_code) from None
+            raise
+        self.audit.record(principal, "register", "person", person.person_code, PERSON_SECTIONS, intent=intent)
         return person
 
     def named(self, person_code: str, principal: Principal, field: str) -> PersonRecord:
@@ -140,8 +146,11 @@ def merge_people(command: MergePeople, principal: Principal, registration: Regis
         raise Conflict(f"{command.person_code} is already merged into {duplicate.merged_into}")
     if survivor.merged_into:
         raise InvalidInput.field("into", f"{command.into} is itself merged into {survivor.merged_into}")
+    purpose = f"into {command.into}"
+    intent = audit.record(principal, "merge_person", "person", command.person_code, sections, outcome="intended",
+                          purpose=purpose)
     people.merge(command.person_code, command.into)
-    audit.record(principal, "merge_person", "person", command.person_code, sections, purpose=f"into {command.into}")
+    audit.record(principal, "merge_person", "person", command.person_code, sections, purpose=purpose, intent=intent)
     return read_person(ReadPerson(command.person_code), principal, registration, audit)
 
 

@@ -4,11 +4,11 @@ callers get), save, audit. A handler writes only what is its own, inside `changi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from shared.auth import Principal
 from shared.envelope import Actor
-from shared.errors import NotAuthorised, NotFound, expect_version
+from shared.errors import NotAuthorised, NotFound, Unavailable, expect_version
 from shared.ports import AuditTrail, Repository
 
 from services.cases.domain.access import may_act, may_see, sections_for
@@ -45,12 +45,26 @@ class CaseUnitOfWork:
         expect_version(case.version, getattr(command, "expected_version", None))
         with domain_refusals():
             yield case
-        self.cases.save(case, Actor.of(principal))
-        self.audit.record(principal, action, "case", case.id, sections_for(principal.roles) if sections is None
-                          else sections)
+        self._audited(lambda: self.cases.save(case, Actor.of(principal)), principal, action, case.id,
+                      sections_for(principal.roles) if sections is None else sections)
 
     def add(self, aggregate, principal: Principal, action: str, sections: set[str], case_id: str,
             purpose: str | None = None) -> None:
         """Save a new case or break-the-glass grant, audited against its case."""
-        {"case": self.cases, "grant": self.grants}[aggregate.stream_type].save(aggregate, Actor.of(principal))
-        self.audit.record(principal, action, "case", case_id, sections, purpose=purpose)
+        repository = {"case": self.cases, "grant": self.grants}[aggregate.stream_type]
+        self._audited(lambda: repository.save(aggregate, Actor.of(principal)), principal, action, case_id,
+                      sections, purpose)
+
+    def _audited(self, save: Callable[[], object], principal: Principal, action: str, case_id: str,
+                 sections, purpose: str | None = None) -> None:
+        """No change unaudited: its intent is written before `save` (if it cannot be, nothing is saved), its
+        completion after, "failed" when the save raised."""
+        intent = self.audit.record(principal, action, "case", case_id, sections, outcome="intended", purpose=purpose)
+        try:
+            save()
+        except Exception:
+            with suppress(Unavailable):
+                self.audit.record(principal, action, "case", case_id, sections, outcome="failed", purpose=purpose,
+                                  intent=intent)
+            raise
+        self.audit.record(principal, action, "case", case_id, sections, purpose=purpose, intent=intent)

@@ -1,6 +1,7 @@
 """gunicorn entry: `services.notifications.entrypoints.app:create_app()`."""
 from __future__ import annotations
 
+from shared.audit_api import audit_blp
 from shared.auth import verifier_from
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -29,4 +30,5 @@ def create_app(settings: Settings | None = None):
     api.register_blueprint(endpoints_blp)
     api.register_blueprint(feeds_blp)
     api.register_blueprint(deliveries_blp)
+    api.register_blueprint(audit_blp)
     return app

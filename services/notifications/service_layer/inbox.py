@@ -11,6 +11,7 @@ from typing import Protocol
 
 from shared.clock import Clock
 from shared.errors import ConcurrencyConflict, InvalidInput, expect_version
+from shared.ports import AuditTrail
 
 from services.notifications.domain.commands import SetInboxState
 from services.notifications.domain.inbox import (ALL, ARCHIVED, BOXES, READ, STATES, TOUCHED, UNREAD, InboxFilter,
@@ -18,6 +19,9 @@ from services.notifications.domain.inbox import (ALL, ARCHIVED, BOXES, READ, STA
 from services.notifications.domain.model import Alert
 from services.notifications.domain.queries import Inbox, InboxCounts, ReadAlert, ReadInboxState
 from services.notifications.service_layer.unit_of_work import AlertsUnitOfWork
+
+AUDITED = ("alert",)
+"""An alert names a case and what happened to it (a relapse, an abscondment): each one shown is audited."""
 
 
 class InboxStates(Protocol):
@@ -50,7 +54,8 @@ class InboxItem:
     state: str
 
 
-def list_inbox(query: Inbox, principal, views: InboxViews, inbox_states: InboxStates) -> tuple[list[InboxItem], int]:
+def list_inbox(query: Inbox, principal, views: InboxViews, inbox_states: InboxStates,
+               audit: AuditTrail) -> tuple[list[InboxItem], int]:
     if query.box not in BOXES:
         raise InvalidInput.field("box", f"must be one of {', '.join(BOXES)}")
     scope, me = InboxScope.of(principal), principal.subject
@@ -63,6 +68,7 @@ def list_inbox(query: Inbox, principal, views: InboxViews, inbox_states: InboxSt
         if not only:
             return [], 0
     alerts, total = views.inbox_page(scope, narrowed, only, without, query.first, query.limit)
+    audit.record_many(principal, "list", "alert", [alert.id for alert in alerts], AUDITED)
     states = inbox_states.of_many(me, [alert.id for alert in alerts])
     return [InboxItem(alert, states.get(alert.id, UNREAD)) for alert in alerts], total
 
@@ -77,8 +83,9 @@ def inbox_counts(query: InboxCounts, principal, views: InboxViews, inbox_states:
 
 
 def read_alert(query: ReadAlert, principal, uow: AlertsUnitOfWork, inbox_states: InboxStates,
-               clock: Clock) -> InboxItem:
+               clock: Clock, audit: AuditTrail) -> InboxItem:
     alert = uow.visible(query.alert_id, principal)
+    audit.record(principal, "read", "alert", alert.id, AUDITED)
     return InboxItem(alert, mark_read(inbox_states, principal.subject, alert, clock.now()).state)
 
 

@@ -10,9 +10,11 @@ from datetime import datetime
 from typing import Protocol
 
 from shared import areas
+from shared.audit_changes import audited_change
 from shared.clock import Clock
 from shared.envelope import Actor
 from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound, expect_version
+from shared.ports import AuditTrail
 from shared.refusals import domain_refusals
 
 from services.notifications.domain import addresses
@@ -213,9 +215,14 @@ def _language_of(owner: str, members: Members) -> str:
     return found.settings.language if found else "vi"
 
 
+CONTACT = ("contact",)
+"""Contact points are people's phone numbers and e-mail addresses: every read and change is audited against their
+owner ("member:<subject>" or "unit:<code>")."""
+
+
 def add_contact_point(command: AddContactPoint, principal, members: Members, directory: UnitDirectory,
                       contact_points: ContactPoints, delivery_queue: DeliveryQueue, cipher: Hasher,
-                      clock: Clock) -> ContactPoint:
+                      clock: Clock, audit: AuditTrail) -> ContactPoint:
     """Stored unverified; its one-time code goes out through the point itself, and only the code's keyed hash
     is kept."""
     owner = _owner(command.owner, principal, members, directory)
@@ -225,8 +232,9 @@ def add_contact_point(command: AddContactPoint, principal, members: Members, dir
     point = ContactPoint(id=point_id, owner=owner, kind=command.kind, address=address, created_at=now,
                          generation=uuid.uuid4().hex, code_expires_at=now + CODE_VALID)
     point.code_hash = _code_hash(cipher, point, code)
-    if not contact_points.add(point):
-        raise Conflict("this address is listed already", errors={"address": ["listed already"]})
+    with audited_change(audit, principal, "add_contact_point", "contact_point", owner, CONTACT, command.kind):
+        if not contact_points.add(point):
+            raise Conflict("this address is listed already", errors={"address": ["listed already"]})
     language = _language_of(owner, members)
     delivery_queue.add([Delivery(
         id=delivery_id(VERIFICATION, point.id, point.generation), channel=point.kind, target=owner,
@@ -240,9 +248,11 @@ def _code_hash(cipher: Hasher, point: ContactPoint, code: str) -> str:
 
 
 def list_contact_points(query: ListContactPoints, principal, members: Members, directory: UnitDirectory,
-                        contact_points: ContactPoints) -> list[ContactPoint]:
+                        contact_points: ContactPoints, audit: AuditTrail) -> list[ContactPoint]:
     owner = _owner(query.owner, principal, members, directory)
-    return sorted(contact_points.of_owners([owner]), key=lambda p: (p.created_at, p.id))
+    points = sorted(contact_points.of_owners([owner]), key=lambda p: (p.created_at, p.id))
+    audit.record(principal, "read", "contact_point", owner, CONTACT)
+    return points
 
 
 def _point(owner: str, point_id: str, contact_points: ContactPoints) -> ContactPoint:
@@ -253,15 +263,17 @@ def _point(owner: str, point_id: str, contact_points: ContactPoints) -> ContactP
 
 
 def remove_contact_point(command: RemoveContactPoint, principal, members: Members, directory: UnitDirectory,
-                         contact_points: ContactPoints) -> None:
+                         contact_points: ContactPoints, audit: AuditTrail) -> None:
     owner = _owner(command.owner, principal, members, directory)
     _point(owner, command.contact_point_id, contact_points)
-    if not contact_points.remove(owner, command.contact_point_id):
-        raise NotFound(f"no contact point {command.contact_point_id}")
+    with audited_change(audit, principal, "remove_contact_point", "contact_point", owner, CONTACT):
+        if not contact_points.remove(owner, command.contact_point_id):
+            raise NotFound(f"no contact point {command.contact_point_id}")
 
 
 def verify_contact_point(command: VerifyContactPoint, principal, members: Members, directory: UnitDirectory,
-                         contact_points: ContactPoints, once: Once, cipher: Hasher, clock: Clock) -> ContactPoint:
+                         contact_points: ContactPoints, once: Once, cipher: Hasher, clock: Clock,
+                         audit: AuditTrail) -> ContactPoint:
     """At most CODE_TRIES tries per code, each claimed once so that parallel guesses count too."""
     owner = _owner(command.owner, principal, members, directory)
     point = _point(owner, command.contact_point_id, contact_points)
@@ -274,7 +286,8 @@ def verify_contact_point(command: VerifyContactPoint, principal, members: Member
     with domain_refusals():
         point.check_code(_code_hash(cipher, point, command.code.strip()), now)
     point.verify(now)
-    contact_points.save(point)
+    with audited_change(audit, principal, "verify_contact_point", "contact_point", owner, CONTACT):
+        contact_points.save(point)
     return point
 
 

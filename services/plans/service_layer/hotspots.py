@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 
 from shared import areas
+from shared.audit_changes import audited_change
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.errors import InvalidInput, NotAuthorised, NotFound
+from shared.ports import AuditTrail
 from shared.refusals import domain_refusals
 
 from services.plans.domain.access import may_keep_hotspot, may_see_hotspot, may_see_hotspots
@@ -22,6 +24,8 @@ from services.plans.service_layer.units import check_in_province
 
 MAP_LIMIT = 20_000
 """The GeoJSON export holds at most this many hotspots: a province records a few hundred."""
+AUDITED = ("law_enforcement",)
+"""A hotspot's place, address and description are law-enforcement data: every read and change is audited."""
 
 
 def _may_keep(principal: Principal, hotspot: Hotspot) -> bool:
@@ -41,7 +45,7 @@ def check_tasks(task_ids, principal: Principal, uow: PlansUnitOfWork, field_name
 
 
 def identify_hotspot(command: IdentifyHotspot, principal: Principal, uow: PlansUnitOfWork, province_code: str,
-                     clock: Clock) -> Hotspot:
+                     clock: Clock, audit: AuditTrail) -> Hotspot:
     check_in_province("commune_code", command.commune_code, province_code)
     if not areas.is_commune(command.commune_code):
         raise InvalidInput.field("commune_code", "must be a commune (5 digits), not the province")
@@ -54,29 +58,35 @@ def identify_hotspot(command: IdentifyHotspot, principal: Principal, uow: PlansU
                                    coordinates=Coordinates(**command.coordinates) if command.coordinates else None,
                                    task_ids=list(command.task_ids))
     check_tasks(command.task_ids, principal, uow)
-    uow.add(hotspot, principal)
+    with audited_change(audit, principal, "identify", "hotspot", hotspot.id, AUDITED):
+        uow.add(hotspot, principal)
     return hotspot
 
 
 def transition_hotspot(command: TransitionHotspot, principal: Principal, uow: PlansUnitOfWork,
-                       clock: Clock) -> Hotspot:
-    with uow.changing("hotspot", command.hotspot_id, principal, command.expected_version, may_see_hotspot,
-                      _may_keep) as hotspot:
+                       clock: Clock, audit: AuditTrail) -> Hotspot:
+    with audited_change(audit, principal, "transition", "hotspot", command.hotspot_id, AUDITED, command.to), \
+            uow.changing("hotspot", command.hotspot_id, principal, command.expected_version, may_see_hotspot,
+                         _may_keep) as hotspot:
         hotspot.transition(command.to, command.effective_on, command.note, clock.today(), command.level)
     return hotspot
 
 
-def link_hotspot_tasks(command: LinkHotspotTasks, principal: Principal, uow: PlansUnitOfWork) -> Hotspot:
-    with uow.changing("hotspot", command.hotspot_id, principal, command.expected_version, may_see_hotspot,
-                      _may_keep) as hotspot:
+def link_hotspot_tasks(command: LinkHotspotTasks, principal: Principal, uow: PlansUnitOfWork,
+                       audit: AuditTrail) -> Hotspot:
+    with audited_change(audit, principal, "link_tasks", "hotspot", command.hotspot_id, AUDITED), \
+            uow.changing("hotspot", command.hotspot_id, principal, command.expected_version, may_see_hotspot,
+                         _may_keep) as hotspot:
         check_tasks(command.task_ids, principal, uow)
         hotspot.link_tasks(list(command.task_ids))
     return hotspot
 
 
-def read_hotspot(query: ReadHotspot, principal: Principal, uow: PlansUnitOfWork) -> tuple[Hotspot, list[dict]]:
+def read_hotspot(query: ReadHotspot, principal: Principal, uow: PlansUnitOfWork,
+                 audit: AuditTrail) -> tuple[Hotspot, list[dict]]:
     """The hotspot and its history: every change, who made it and when, oldest first."""
     hotspot = uow.visible("hotspot", query.hotspot_id, principal, may_see_hotspot)
+    audit.record(principal, "read", "hotspot", hotspot.id, AUDITED)
     return hotspot, [_history_entry(envelope) for envelope, _ in uow.hotspots.history(hotspot.id)]
 
 
@@ -98,13 +108,17 @@ def _matching(filters, principal: Principal, views: PlanViews, first: int, limit
     return views.hotspots(communes, filters, first, limit)
 
 
-def list_hotspots(query: ListHotspots, principal: Principal, views: PlanViews) -> tuple[list[HotspotRow], int]:
+def list_hotspots(query: ListHotspots, principal: Principal, views: PlanViews,
+                  audit: AuditTrail) -> tuple[list[HotspotRow], int]:
     """Hotspots of the caller's communes, most recently found first, and how many match."""
-    return _matching(query.filters, principal, views, query.first, query.limit)
+    rows, total = _matching(query.filters, principal, views, query.first, query.limit)
+    audit.record_many(principal, "list", "hotspot", [row.id for row in rows], AUDITED)
+    return rows, total
 
 
-def map_hotspots(query: MapHotspots, principal: Principal, views: PlanViews) -> list[HotspotRow]:
+def map_hotspots(query: MapHotspots, principal: Principal, views: PlanViews, audit: AuditTrail) -> list[HotspotRow]:
     rows, _ = _matching(query.filters, principal, views, 0, MAP_LIMIT)
+    audit.record_many(principal, "map", "hotspot", [row.id for row in rows], AUDITED)
     return rows
 
 
