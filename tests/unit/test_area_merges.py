@@ -5,7 +5,7 @@ import pytest
 from shared import areas
 from shared.settings import DEFAULT_AREA_MERGES_FILE, Settings, SettingsError
 
-BASE = {"JWT_PUBLIC_KEY_FILE": __file__, "DH_DATA_KEY": "A" * 43 + "="}
+BASE = {"JWT_PUBLIC_KEY_FILE": __file__, "DH_DATA_KEY": "A" * 43 + "=", "DONGHANH_ENV": "development"}
 HEADER = "old_code,old_name,new_code\n"
 
 

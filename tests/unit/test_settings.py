@@ -2,7 +2,8 @@ import pytest
 
 from shared.settings import Settings, SettingsError
 
-BASE = {"JWT_PUBLIC_KEY_FILE": __file__, "DH_DATA_KEY": "A" * 43 + "="}
+BASE = {"JWT_PUBLIC_KEY_FILE": __file__, "DH_DATA_KEY": "A" * 43 + "=", "DONGHANH_ENV": "development"}
+PRODUCTION = {**BASE, "DONGHANH_ENV": "", "OIDC_DISCOVERY_URL": "https://sso.example.gov.vn/.well-known/x"}
 
 
 @pytest.mark.parametrize("name,value", [
@@ -34,7 +35,7 @@ def test_discovery_over_plain_http_is_for_loopback_only():
 
 
 def test_the_environment_is_production_unless_it_says_development():
-    assert Settings.from_env("cases", BASE).environment == "production"
+    assert Settings.from_env("cases", PRODUCTION).environment == "production"
     assert Settings.from_env("portal", {**BASE, "DONGHANH_ENV": "development"}).environment == "development"
     with pytest.raises(SettingsError, match="DONGHANH_ENV"):
         Settings.from_env("cases", {**BASE, "DONGHANH_ENV": "staging"})
