@@ -79,8 +79,13 @@ def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
                                       "funding_source": "social_policy_bank"}, worker, f"demo-loan-{index}")
     if index:
         return
-    post("cases", f"{path}/referrals", {"to_unit": clinic, "reason": "Đăng ký điều trị methadone"}, worker,
-         "demo-referral")
+    referral = {"to_unit": clinic, "reason": "Đăng ký điều trị methadone", "consent": {
+        "sections": ["clinical"], "purpose": "treatment", "reference": f"PĐY-{index + 1:04d}/{opened_on.year}",
+        "valid_from": day}}
+    deadline = time.time() + 30
+    while time.time() < deadline and "to_unit" in send("cases", f"{path}/referrals", worker, "POST", referral).json().get(
+            "errors", {}):
+        time.sleep(0.5)  # the cases worker has not copied the clinic from the plans directory yet
     shares = requests.get(f"{URLS['cases']}{path}", headers={"Authorization": f"Bearer {doctor}"}, timeout=10)
     share_id = next(k for k, v in shares.json()["shares"].items() if v["to_unit"] == clinic)
     post("cases", f"{path}/shares/{share_id}/decision", {"decision": "accepted", "reason": "Tiếp nhận điều trị"},

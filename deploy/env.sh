@@ -9,6 +9,8 @@ use_local_infra() {  # vhost, ferretdb port, ferretdb data dir, debug addr
   if [ -z "${EXTERNAL_AMQP:-}" ]; then
     start_rabbitmq
     ensure_vhost "$vhost" donghanh
+    ensure_service_users "$vhost"
+    service_amqp_urls "$vhost"
     AMQP_URL="$(amqp_url "$vhost" donghanh)"
     export AMQP_URL
   fi

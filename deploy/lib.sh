@@ -73,8 +73,11 @@ setup() {
   install_ferretdb
   install_python
   (cd "$ROOT" && "$PY" -m shared.auth keygen --dir "$VAR/keys" >/dev/null)
-  [ -s "$VAR/secrets/data-key" ] || (umask 077; "$PY" -c 'from shared.crypto import new_key; print(new_key())' \
-    > "$VAR/secrets/data-key")
+  if [ ! -s "$VAR/secrets/data-key" ]; then  # a new system: its ID lookups get a key of their own
+    (umask 077; "$PY" -c 'from shared.crypto import new_key; print(new_key())' > "$VAR/secrets/lookup-key"
+     "$PY" -c 'from shared.crypto import new_key; print(new_key())' > "$VAR/secrets/data-key")
+  fi
+  (cd "$ROOT" && "$PY" -m shared.keys init --file "$VAR/secrets/master-keys.json" >/dev/null)
 }
 
 start_ferretdb() {  # port, data dir, debug addr, pidfile
@@ -102,6 +105,7 @@ start_rabbitmq() {  # on loopback only (deploy/rabbitmq.conf), checked once it r
   rabbitmqctl -q await_startup --timeout 120 >/dev/null
   rabbitmqctl -q start_app >/dev/null 2>&1 || true
   check_rabbitmq_loopback
+  delete_guest
 }
 
 check_rabbitmq_loopback() {  # warns of a broker started elsewhere that listens beyond loopback
@@ -113,17 +117,43 @@ check_rabbitmq_loopback() {  # warns of a broker started elsewhere that listens 
   fi
 }
 
-ensure_vhost() {  # vhost user: the user is the project's own (never guest) with a generated password
-  local vhost="$1" user="$2" password
+ensure_user() {  # user: the project's own (never guest), with its generated password
+  local user="$1" password
   password=$(amqp_password "$user")
-  rabbitmqctl -q add_vhost "$vhost" >/dev/null 2>&1 || true
-  local users
-  users=$(rabbitmqctl -q list_users)
-  if ! grep -q "^$user\b" <<< "$users"; then
+  if ! rabbitmqctl -q list_users | cut -f1 | grep -qx "$user"; then
     rabbitmqctl -q add_user "$user" "$password" >/dev/null
   fi
   rabbitmqctl -q change_password "$user" "$password" >/dev/null
+}
+
+ensure_vhost() {  # vhost user: the admin user, which declares the topology (services/topology.py)
+  local vhost="$1" user="$2"
+  rabbitmqctl -q add_vhost "$vhost" >/dev/null 2>&1 || true
+  ensure_user "$user"
   rabbitmqctl -q set_permissions -p "$vhost" "$user" '.*' '.*' '.*' >/dev/null
+}
+
+# One user a service (donghanh_<service>), allowed only its own exchange and queues: the permissions come from
+# services/permissions.py, computed from the workers' subscriptions (docs/operations.md, "Broker users").
+ensure_service_users() {  # vhost
+  local vhost="$1" user configure write read
+  while IFS=$'\t' read -r -u 3 user configure write read; do  # fd 3: rabbitmqctl reads stdin
+    ensure_user "$user"
+    rabbitmqctl -q set_permissions -p "$vhost" "$user" "$configure" "$write" "$read" >/dev/null
+  done 3< <(cd "$ROOT" && "$PY" -m services.topology permissions)
+}
+
+service_amqp_urls() {  # vhost: AMQP_URL_<SERVICE> for deploy/supervisor_conf.py, which gives each program its own
+  local service
+  for service in plans cases notifications; do
+    export "AMQP_URL_${service^^}=$(amqp_url "$1" "donghanh_$service")"
+  done
+}
+
+delete_guest() {  # RabbitMQ's default account (guest/guest) is never used: gone, it cannot be misused
+  if rabbitmqctl -q list_users | cut -f1 | grep -qx guest; then
+    rabbitmqctl -q delete_user guest >/dev/null
+  fi
 }
 
 amqp_url() { echo "amqp://$2:$(amqp_password "$2")@127.0.0.1:5672/$1"; }  # vhost user

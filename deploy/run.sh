@@ -20,5 +20,11 @@ stop_pidfile "$VAR/run/system.pid"  # a system started by an earlier edition of 
 for s in portal plans cases notifications; do rm -rf "$VAR/metrics/$s"; mkdir -p "$VAR/metrics/$s"; done
 python deploy/supervisor_conf.py --var "$VAR" --out "$SUPERVISOR_CONF"
 log "starting the services under supervisord (logs: var/log/<program>.log; ./deploy/status.sh lists them)"
-"$VENV/bin/supervisord" -c "$SUPERVISOR_CONF"
+# The programs get their service's own broker user (AMQP_URL_<SERVICE>, written into each program's environment),
+# never the admin's AMQP_URL, which only declares the topology above.
+if [ -z "$EXTERNAL_AMQP" ]; then
+  env -u AMQP_URL "$VENV/bin/supervisord" -c "$SUPERVISOR_CONF"
+else
+  "$VENV/bin/supervisord" -c "$SUPERVISOR_CONF"
+fi
 python deploy/demo.py

@@ -33,11 +33,13 @@ def derived_key(master: bytes, purpose: str) -> bytes:
 
 
 class FieldCipher:
-    def __init__(self, master_key: bytes):
+    def __init__(self, master_key: bytes, lookup_key: bytes | None = None):
+        """`lookup_key`: the keyed hashes' own key; without one (a system set up before it existed) it is derived
+        from the master key."""
         if len(master_key) != 32:
             raise ValueError("the data key must be 32 bytes")
         self._aead = AESGCM(_derive(master_key, b"field-encryption"))
-        self._lookup = _derive(master_key, b"lookup-hash")
+        self._lookup = _derive(lookup_key or master_key, b"lookup-hash")
 
     def encrypt(self, value: str | None, context: str) -> str | None:
         """`context` (e.g. "person:P123:national_id") is bound to the ciphertext: it cannot be moved elsewhere."""

@@ -44,6 +44,15 @@ def expect_version(current: int, expected: int | None) -> None:
         raise PreconditionFailed(f"the resource is at version {current}, not {expected}", current_version=current)
 
 
+class TooManyRequests(ServiceError):
+    """A limit per caller and period is reached; `retry_after` seconds until it resets (Retry-After)."""
+    status, title = 429, "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class Unavailable(ServiceError):
     """Something the request depends on cannot be reached; retrying later may succeed."""
     status, title = 503, "Service unavailable"

@@ -3,15 +3,27 @@
 The first request with a key claims it by unique insert and, on success, stores its response; a retry with the
 same key and body gets that response again, a retry with another body gets 422, one still running gets 409. A claim
 left unfinished longer than `ABANDONED_AFTER` (its process was killed mid-request) is taken over by the retry.
+
+The stored answer holds personal data, so it is sealed with a key derived from the caller's own Idempotency-Key,
+which the store never keeps (only a hash of it): whoever reads the database cannot open it, the caller retrying
+can. The request's fingerprint is keyed the same way. Records are kept `KEPT_FOR` (24 hours), then ignored and
+purged (`purge_expired`, a timer of every worker).
 """
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import hmac
 import json
+import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, g, request
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 from mongoengine.errors import NotUniqueError
@@ -22,6 +34,8 @@ from shared.errors import Conflict, InvalidInput
 HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
 ABANDONED_AFTER = timedelta(minutes=5)
+KEPT_FOR = timedelta(hours=24)
+SEALED = "i1."
 
 
 class IdempotencyRecord(Document):
@@ -35,8 +49,38 @@ class IdempotencyRecord(Document):
     meta = {"collection": "idempotency", "auto_create_index": False, "indexes": ["created_at"]}
 
 
-def fingerprint(method: str, path: str, body: bytes) -> str:
-    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body or b""])).hexdigest()
+def request_secret(subject: str, path: str, raw_key: str) -> bytes:
+    """The key that seals a stored answer: derived from the caller's Idempotency-Key, which is not stored."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=json.dumps(["donghanh:idempotency", subject, path]).encode()).derive(raw_key.encode("utf-8"))
+
+
+def fingerprint(method: str, path: str, body: bytes, secret: bytes) -> str:
+    """Keyed, so a stored fingerprint cannot confirm a guess of the request's personal data."""
+    return hmac.new(secret, b"\n".join([method.encode(), path.encode(), body or b""]), hashlib.sha256).hexdigest()
+
+
+def _seal(secret: bytes, body: str) -> str:
+    nonce = os.urandom(12)
+    return SEALED + base64.urlsafe_b64encode(nonce + AESGCM(secret).encrypt(nonce, body.encode("utf-8"), None)).decode()
+
+
+def _open(secret: bytes, stored: str) -> str:
+    """A record written before answers were sealed is replayed as it is (it expires within `KEPT_FOR`)."""
+    if not (stored or "").startswith(SEALED):
+        return stored
+    raw = base64.urlsafe_b64decode(stored[len(SEALED):])
+    try:
+        return AESGCM(secret).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+    except InvalidTag:
+        raise Conflict("the answer stored under this Idempotency-Key cannot be opened; send the request with a new "
+                       "key") from None
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Remove the records older than `KEPT_FOR`; how many were removed."""
+    cutoff = (now or datetime.now(timezone.utc)) - KEPT_FOR
+    return IdempotencyRecord._get_collection().delete_many({"created_at": {"$lt": cutoff}}).deleted_count
 
 
 def record_key(subject: str, path: str, raw_key: str) -> str:
@@ -44,8 +88,8 @@ def record_key(subject: str, path: str, raw_key: str) -> str:
     return hashlib.sha256(json.dumps([subject, path, raw_key]).encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord):
-    response = current_app.response_class(record.body, status=record.status, headers=dict(record.headers))
+def _replay(record: IdempotencyRecord, body: str):
+    response = current_app.response_class(body, status=record.status, headers=dict(record.headers))
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -63,6 +107,9 @@ def _claim(key: str, request_fingerprint: str) -> tuple[IdempotencyRecord | None
         except NotUniqueError:
             record = IdempotencyRecord.objects(key=key).first()
         if record is None:
+            continue
+        if datetime.now(timezone.utc) - aware(record.created_at) >= KEPT_FOR:
+            IdempotencyRecord.objects(key=key, claim=record.claim, created_at=record.created_at).delete()
             continue
         if record.fingerprint != request_fingerprint:
             raise InvalidInput.field(HEADER, "was already used with a different request")
@@ -83,10 +130,10 @@ def idempotent(view):
         if not 1 <= len(raw_key) <= 255 or not raw_key.isprintable():
             raise InvalidInput.field(HEADER, "must be 1 to 255 printable characters")
         subject = g.principal.subject if getattr(g, "principal", None) else "anonymous"
-        key = record_key(subject, request.path, raw_key)
-        record, token = _claim(key, fingerprint(request.method, request.path, request.get_data()))
+        key, secret = record_key(subject, request.path, raw_key), request_secret(subject, request.path, raw_key)
+        record, token = _claim(key, fingerprint(request.method, request.path, request.get_data(), secret))
         if record is not None:
-            return _replay(record)
+            return _replay(record, _open(secret, record.body))
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
@@ -96,7 +143,7 @@ def idempotent(view):
             IdempotencyRecord.objects(key=key, claim=token).delete()
             return response
         IdempotencyRecord.objects(key=key, claim=token).update_one(
-            set__status=response.status_code, set__body=response.get_data(as_text=True),
+            set__status=response.status_code, set__body=_seal(secret, response.get_data(as_text=True)),
             set__headers={h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers})
         return response
     return wrapper

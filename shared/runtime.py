@@ -8,10 +8,11 @@ from shared import bus
 from shared.audit import AuditEntry
 from shared.eventstore import DOCUMENTS as STORE_DOCUMENTS
 from shared.idempotency import IdempotencyRecord
+from shared.keys import DataKey
 from shared.once import OnceMark
 from shared.settings import Settings
 
-MECHANISM_DOCUMENTS = (*STORE_DOCUMENTS, OnceMark, IdempotencyRecord, AuditEntry)
+MECHANISM_DOCUMENTS = (*STORE_DOCUMENTS, OnceMark, IdempotencyRecord, AuditEntry, DataKey)
 
 
 def connect_database(settings: Settings, documents=()) -> None:
@@ -29,9 +30,9 @@ def database_ping() -> None:
 
 
 def broker_connection(settings: Settings) -> Connection:
-    return bus.connect(settings.amqp_url, heartbeat=settings.amqp_heartbeat)
+    return bus.connect(settings.amqp_url, heartbeat=settings.amqp_heartbeat, ca_file=settings.amqp_ca_file)
 
 
 def broker_ping(settings: Settings) -> None:
-    with bus.connect(settings.amqp_url, heartbeat=0) as connection:
+    with bus.connect(settings.amqp_url, heartbeat=0, ca_file=settings.amqp_ca_file) as connection:
         connection.ensure_connection(max_retries=1, timeout=2)

@@ -78,6 +78,31 @@ def _data_key(env, var_dir: Path) -> bytes:
     return key
 
 
+def _lookup_key(env, var_dir: Path) -> bytes | None:
+    """The key of the keyed hashes that find a person by ID number: DH_LOOKUP_KEY_FILE (var/secrets/lookup-key),
+    apart from the master keys. A system set up before it existed has none: its hashes stay derived from the data
+    key (docs/operations.md, "Keys")."""
+    path = Path(env.get("DH_LOOKUP_KEY_FILE") or var_dir / "secrets" / "lookup-key")
+    if not path.is_file():
+        return None
+    try:
+        key = base64.b64decode(path.read_text().strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"DH_LOOKUP_KEY_FILE={str(path)!r} is not base64") from None
+    if len(key) != 32:
+        raise SettingsError(f"DH_LOOKUP_KEY_FILE={str(path)!r} must hold 32 bytes (base64), not {len(key)}")
+    return key
+
+
+def _ca_file(env) -> str | None:
+    """AMQP_CA_FILE: the certificate authority an amqps:// broker's certificate is checked against (unset: the
+    system's)."""
+    raw = env.get("AMQP_CA_FILE")
+    if raw and not Path(raw).is_file():
+        raise SettingsError(f"AMQP_CA_FILE={raw!r} does not exist")
+    return raw or None
+
+
 DEFAULT_AREA_MERGES_FILE = Path(__file__).resolve().parent.parent / "deploy" / "area-merges.csv"
 
 
@@ -104,6 +129,7 @@ class Settings:
     mongodb_timeout_ms: int
     amqp_url: str
     amqp_heartbeat: int
+    amqp_ca_file: str | None
     jwt_audience: str
     jwt_issuer: str
     jwt_public_key_file: str | None
@@ -131,6 +157,12 @@ class Settings:
     NOTIFY_PUBLIC_URL."""
     environment: str = "production"
     """DONGHANH_ENV (environment_of)."""
+    master_keys_file: Path | None = None
+    """DH_MASTER_KEYS_FILE: the ring of master keys that wrap each person's data key (shared/keys.py)."""
+    lookup_key: bytes | None = field(repr=False, default=None)
+    break_glass_per_day: int = 3
+    """BREAK_GLASS_PER_DAY: how many protected sections one health worker may open by breaking the glass in a day;
+    one more answers 429 (a cap against browsing by emergency)."""
 
     @classmethod
     def from_env(cls, service: str, env=None) -> "Settings":
@@ -145,6 +177,9 @@ class Settings:
             if urlparse(discovery).scheme == "http" and urlparse(discovery).hostname not in LOOPBACK:
                 raise SettingsError(f"OIDC_DISCOVERY_URL={discovery!r} must be https (plain http is for loopback "
                                     "only)")
+        elif service != "portal" and environment_of(env) == "production":
+            raise SettingsError("OIDC_DISCOVERY_URL is required in production (DONGHANH_ENV unset or production): "
+                                "the local key file is for development only")
         elif not Path(public_key).is_file():
             raise SettingsError(
                 f"JWT_PUBLIC_KEY_FILE={public_key!r} does not exist; run `python -m shared.auth keygen` "
@@ -166,6 +201,7 @@ class Settings:
             mongodb_timeout_ms=_number(env, "MONGODB_TIMEOUT_MS", 2000, minimum=100),
             amqp_url=_url(env, "AMQP_URL", "amqp://donghanh:donghanh@127.0.0.1:5672/donghanh", ("amqp", "amqps")),
             amqp_heartbeat=_number(env, "AMQP_HEARTBEAT", 30, minimum=0),
+            amqp_ca_file=_ca_file(env),
             jwt_audience=_text(env, "JWT_AUDIENCE", "donghanh"),
             jwt_issuer=_text(env, "JWT_ISSUER", "donghanh-local"),
             jwt_public_key_file=None if discovery else public_key,
@@ -186,4 +222,7 @@ class Settings:
             area_merges_file=_area_merges_file(env),
             notify_public_url=_url(env, "NOTIFY_PUBLIC_URL", "http://127.0.0.1:8103", ("https", "http")),
             environment=environment_of(env),
+            break_glass_per_day=_number(env, "BREAK_GLASS_PER_DAY", 3, minimum=1),
+            master_keys_file=Path(_text(env, "DH_MASTER_KEYS_FILE", str(var_dir / "secrets" / "master-keys.json"))),
+            lookup_key=_lookup_key(env, var_dir),
         )

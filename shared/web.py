@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared import runtime
 from shared.auth import AuthError, TokenVerifier
-from shared.errors import ConcurrencyConflict, InvalidInput, ServiceError
+from shared.errors import ConcurrencyConflict, InvalidInput, ServiceError, TooManyRequests
 from shared.logs import correlation_id, new_correlation_id
 from shared.openapi import (PROBLEM_SCHEMA_NAME, SWAGGER_UI_ASSETS, PatternConverter, ProblemResponses,
                             exclusive_bounds, install_swagger_ui_assets, pagination_header, pattern_parameter)
@@ -195,6 +195,8 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier, api_
     @app.after_request
     def finish(response):
         response.headers[CORRELATION_HEADER] = correlation_id.get() or ""
+        if g.get("principal") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         REQUESTS.labels(settings.service, request.method, endpoint, response.status_code).inc()
         LATENCY.labels(settings.service, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
@@ -236,7 +238,10 @@ def _unauthorised(detail: str):
 def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        return problem(exc.status, exc.title, exc.detail, exc.errors or None, **exc.extra)
+        response = problem(exc.status, exc.title, exc.detail, exc.errors or None, **exc.extra)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(ConcurrencyConflict)
     def concurrent_write(exc: ConcurrencyConflict):

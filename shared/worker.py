@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared import bus, runtime, worker_metrics
+from shared import bus, idempotency, runtime, worker_metrics
 from shared.bus import ConfirmingPublisher, Subscription
 from shared.consumer import EventConsumer, Handler
 from shared.contracts import Contracts
@@ -74,6 +74,10 @@ def _declare(spec: WorkerSpec, stop: threading.Event) -> None:
             stop.wait(2.0)
 
 
+MECHANISM_TIMERS = [Timer("idempotency-expiry", 3600.0, idempotency.purge_expired)]
+"""Every service's worker also removes the Idempotency-Key answers older than a day."""
+
+
 def run(spec: WorkerSpec) -> None:
     settings = spec.settings
     stop = threading.Event()
@@ -88,7 +92,7 @@ def run(spec: WorkerSpec) -> None:
                 for s, h in spec.subscriptions.items()]
     threads += [threading.Thread(target=_tick, args=(t, stop), name=t.name) for t in spec.timers]
     sampler = worker_metrics.Sampler(settings.service, list(spec.subscriptions),
-                                     lambda: bus.connect(settings.amqp_url, heartbeat=0))
+                                     lambda: bus.connect(settings.amqp_url, heartbeat=0, ca_file=settings.amqp_ca_file))
     threads.append(threading.Thread(target=sampler.run_forever, args=(stop,), name="metrics"))
     worker_metrics.serve_if_asked()
     for thread in threads:
@@ -110,4 +114,4 @@ def main(service: str, bootstrap, contracts: Contracts, subscriptions=lambda ser
     configure_logging(f"{service}-worker", settings.log_level)
     service_layer = bootstrap(settings)
     run(WorkerSpec(settings=settings, contracts=contracts, subscriptions=subscriptions(service_layer),
-                   timers=timers(service_layer, settings)))
+                   timers=[*timers(service_layer, settings), *MECHANISM_TIMERS]))

@@ -7,6 +7,7 @@ from shared import audit_reads, runtime
 from shared.audit import AuditLog
 from shared.clock import Clock
 from shared.crypto import FieldCipher
+from shared.keys import DataKeys, KeyRing, OwnerCipher
 from shared.messagebus import MessageBus, merged
 from shared.repository import EventSourcedRepository
 from shared.settings import Settings
@@ -14,12 +15,14 @@ from shared.working_days import VietnameseWorkingDays
 
 from services.cases.adapters.documents import (DOCUMENTS, CaseAlertLogSnapshot, CaseSnapshot, GrantSnapshot,
                                                case_list_fields, grant_list_fields)
+from services.cases.adapters.directory import UnitDirectory
 from services.cases.adapters.people import PeopleRegister
 from services.cases.adapters.workflow_files import load_workflows
 from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
-from services.cases.service_layer import alerts, cases, care, lists, people, reads, sharing, timers, treatment
+from services.cases.service_layer import (alerts, cases, care, disclosure, lists, people, reads, sharing, timers,
+                                         treatment)
 from services.cases.service_layer.cases import CaseOpening
 from services.cases.service_layer.people import Registration
 from services.cases.service_layer.presenting import Presenter
@@ -28,26 +31,29 @@ from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 from services.cases.views import CaseViews
 
 HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HANDLERS, people.HANDLERS,
-                  reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS, audit_reads.HANDLERS)
+                  reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS, audit_reads.HANDLERS,
+                  disclosure.HANDLERS)
 
 
 def bootstrap(settings: Settings, today=date.today) -> MessageBus:
     workflows = load_workflows()
     runtime.connect_database(settings, DOCUMENTS)
-    cipher, clock = FieldCipher(settings.data_key), Clock(today)
+    cipher, clock = FieldCipher(settings.data_key, settings.lookup_key), Clock(today)
+    sealer = OwnerCipher(DataKeys(KeyRing.read(settings.master_keys_file)), cipher)
     case_repository = EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields,
                                              event_types=Case.event_types_with(workflows.values()))
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
     alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot)
     audit = AuditLog("cases")
     uow = CaseUnitOfWork(case_repository, grants, audit)
-    register = PeopleRegister(cipher)
-    views = CaseViews(case_repository, cipher, alert_logs)
-    seal = CaseSeal(cipher)
+    register = PeopleRegister(cipher, sealer)
+    views = CaseViews(case_repository, cipher, sealer, alert_logs, grants)
+    seal = CaseSeal(sealer)
     registration = Registration(register, audit, clock)
     return MessageBus(HANDLERS, dependencies={
         "uow": uow, "views": views, "people": register, "registration": registration, "audit": audit,
-        "seal": seal, "clock": clock, "workflows": workflows, "working_days": VietnameseWorkingDays(),
+        "seal": seal, "clock": clock, "directory": UnitDirectory(),
+        "break_glass_per_day": settings.break_glass_per_day, "workflows": workflows, "working_days": VietnameseWorkingDays(),
         "province_code": settings.province_code, "timer_state": timers.TimerState(), "alert_logs": alert_logs,
         "present": Presenter(views, register, seal, clock),
         "opening": CaseOpening(registration, workflows, clock, settings.province_code, uow)})

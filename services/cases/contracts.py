@@ -95,6 +95,7 @@ class AccessEscalatedV1(EventData):
     role = fields.String(required=True)
     section = fields.String(required=True)
     expires_at = fields.AwareDateTime(required=True)
+    reason_code = fields.String(allow_none=True, load_default=None)
 
 
 class CaseSharedV1(EventData):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from shared.clock import aware
 from shared.crypto import FieldCipher
+from shared.keys import OwnerCipher
 from shared.repository import EventSourcedRepository
 
 from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot, Person
@@ -30,8 +31,9 @@ def _row(snapshot: CaseSnapshot) -> CaseRow:
 
 
 class CaseViews:
-    def __init__(self, cases: EventSourcedRepository, cipher: FieldCipher, alert_logs: EventSourcedRepository):
-        self.cases, self.cipher, self.alert_logs = cases, cipher, alert_logs
+    def __init__(self, cases: EventSourcedRepository, cipher: FieldCipher, sealer: OwnerCipher,
+                 alert_logs: EventSourcedRepository, grants: EventSourcedRepository):
+        self.cases, self.cipher, self.sealer, self.alert_logs, self.grants = cases, cipher, sealer, alert_logs, grants
 
     def page(self, communes: list[str], filters: CaseFilters, person_codes: list[str] | None, first: int,
              limit: int) -> tuple[list[CaseRow], int]:
@@ -66,6 +68,10 @@ class CaseViews:
     def open_grants(self, subject: str, case_id: str, now: datetime) -> set[str]:
         return {g.section for g in GrantSnapshot.objects(subject=subject, case_id=case_id) if aware(g.expires_at) > now}
 
+    def grants_on(self, case_id: str) -> list:
+        found = [g.id for g in GrantSnapshot.objects(case_id=case_id).only("id")]
+        return sorted(self.grants.get_many(found).values(), key=lambda g: g.escalated.opened_at or g.escalated.expires_at)
+
     def steps(self, case_id: str) -> list[tuple]:
         return self.cases.history(case_id)
 
@@ -85,7 +91,7 @@ class CaseViews:
 
     def people(self, communes: list[str], name: str | None, national_id: str | None,
                limit: int = 50) -> list[PersonRecord]:
-        return [person_record(p, self.cipher)
+        return [person_record(p, self.sealer)
                 for p in self._people(communes, name, national_id).order_by("search_name").limit(limit)]
 
     def person_codes(self, communes: list[str], name: str | None, national_id: str | None,

@@ -55,7 +55,7 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
         cache_seconds=notify.rules_cache_seconds)
     template_store.seed()
     rule_store.seed()
-    clock, cipher = Clock(), FieldCipher(settings.data_key)
+    clock, cipher = Clock(), FieldCipher(settings.data_key, settings.lookup_key)
     audit = AuditLog("notifications")
     repository = EventSourcedRepository("notifications", Alert, AlertSnapshot, list_fields=alert_list_fields)
     directory_deps = member_directory(DeliveryStore(cipher, timedelta(seconds=notify.delivery_claim_lease_seconds)),

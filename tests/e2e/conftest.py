@@ -61,7 +61,7 @@ def committee(as_user):
 
 @pytest.fixture(scope="module")
 def directory(system, coordinator, databases):
-    """Units registered in plans and copied into notifications by its consumer."""
+    """Units registered in plans and copied into notifications and cases by their consumers."""
     units = [(f"CAX-{COMMUNE}", "Công an phường Nha Trang", "commune_police", COMMUNE),
              (f"UBX-{COMMUNE}", "UBND phường Nha Trang", "commune_committee", COMMUNE),
              ("CAX-22333", "Công an phường Bắc Nha Trang", "commune_police", "22333"),
@@ -70,8 +70,9 @@ def directory(system, coordinator, databases):
         response = coordinator("POST", "plans", "/units",
                                json={"unit_code": code, "name": name, "kind": kind, "area_code": area})
         assert response.status_code == 201, response.text
-    wait_for(lambda: databases["notifications"]["units"].count_documents({}) == len(units), 30,
-             message="the unit directory to reach notifications")
+    for service in ("notifications", "cases"):
+        wait_for(lambda: databases[service]["units"].count_documents({}) == len(units), 30,
+                 message=f"the unit directory to reach {service}")
     return [u[0] for u in units]
 
 

@@ -22,6 +22,8 @@ def agencies(coordinator, directory, databases):
         assert response.status_code == 201, response.text
     wait_for(lambda: databases["notifications"]["units"].count_documents({}) == len(directory) + len(units), 30,
              message="the agencies to reach notifications")
+    wait_for(lambda: databases["cases"]["units"].count_documents({"_id": {"$in": [u[0] for u in units]}}) == 3, 30,
+             message="the agencies to reach the cases service's directory")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,9 @@ def test_a_termination_proposal_reaches_the_clinic(worker, as_user, agencies):
     doctor = as_user(subject="bs-an", roles=["health_worker"], unit=CLINIC, areas=[COMMUNE])
     case = open_case(worker)
     referral = worker("POST", "cases", f"/cases/{case['id']}/referrals",
-                      json={"to_unit": CLINIC, "reason": "Đăng ký điều trị methadone"}).json()
+                      json={"to_unit": CLINIC, "reason": "Đăng ký điều trị methadone", "consent": {
+                          "sections": ["clinical"], "purpose": "treatment", "reference": "PĐY-0512/2026",
+                          "valid_from": "2026-08-03"}}).json()
     [share_id] = referral["shares"]
     assert doctor("PUT", "cases", f"/cases/{case['id']}/shares/{share_id}/decision",
                   json={"decision": "accepted", "reason": "Tiếp nhận"}).status_code == 200
@@ -89,10 +93,12 @@ def test_a_submitted_dossier_reaches_the_court_and_break_the_glass_reaches_the_i
     court = as_user(subject="tk-toa", roles=["unit_reporter"], unit=COURT, areas=[COMMUNE])
     alert = wait_for(lambda: inbox_for(court, case["id"]), 30, message="the dossier alert at the court")[0]
     assert alert["category"] == "dossier_submitted" and case["case_number"] in alert["title_vi"]
-    grant = worker("POST", "cases", f"/cases/{case['id']}/break-glass", json={
-        "section": "clinical", "reason": "Cần biết chất sử dụng để lập hồ sơ theo yêu cầu Viện kiểm sát"})
+    emergency = as_user(subject="bs-cc", roles=["health_worker"], unit="BV-NT", areas=[COMMUNE])
+    grant = emergency("POST", "cases", f"/cases/{case['id']}/break-glass", json={
+        "section": "clinical", "reason_code": "medical_emergency",
+        "reason": "Người bệnh nhập viện cấp cứu, cần biết chất đã sử dụng để xử trí"})
     assert grant.status_code == 201, grant.text
     auditor = as_user(subject="ttv", roles=["auditor"], unit=INSPECTORATE, areas=[PROVINCE])
     alert = wait_for(lambda: inbox_for(auditor, grant.json()["grant_id"]), 30, message="the inspectorate's alert")[0]
-    assert alert["category"] == "access_escalated" and "cw-22366" in alert["title_vi"]
-    assert "Viện kiểm sát" not in str(alert)
+    assert alert["category"] == "access_escalated" and "bs-cc" in alert["title_vi"]
+    assert "cấp cứu" not in str(alert)

@@ -9,6 +9,7 @@ import pytest
 from shared.audit import AuditEntry
 from shared.eventstore import StoredEvent
 from services.cases.adapters.documents import GrantSnapshot
+from services.cases.domain.commands import RecordUnit
 from services.cases.entrypoints.app import create_app
 
 COMMUNE, OTHER = "22366", "22333"
@@ -19,7 +20,9 @@ PEOPLE = itertools.count()
 
 @pytest.fixture
 def client(settings):
-    return create_app(settings("cases")).test_client()
+    app = create_app(settings("cases"))
+    app.extensions["service_layer"].handle(RecordUnit("PKMT", "health_facility", 1))
+    return app.test_client()
 
 
 @pytest.fixture
@@ -54,6 +57,10 @@ def test_a_positive_test_in_aftercare_raises_relapse_suspected_without_clinical_
     seen_by_police = response.get_json()["drug_tests"][0]
     assert seen_by_police["result"] == "positive" and "substances" not in seen_by_police
     doctor = auth(subject="bs", roles=["health_worker"], unit="PKMT", areas=[COMMUNE])
+    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0]
+    assert client.post(f"/api/v1/cases/{case['id']}/consents", headers=officer, json={
+        "to_unit": "PKMT", "sections": ["clinical"], "purpose": "treatment", "reference": "PĐY-77/2026",
+        "valid_from": "2026-09-01"}).status_code == 201
     assert client.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0]["substances"] \
         == ["heroin"]
 
@@ -77,27 +84,39 @@ def test_a_test_after_closure_is_refused(client, officer):
 
 
 def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, officer, auth):
+    """Only a health worker breaks the glass (the role that can hold a treatment relationship), with a reason code
+    of the workflow's and a written reason; the section opens to them alone until it expires."""
     case = case_in_aftercare(client, officer)
     client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer,
                 json={"tested_on": "2026-09-01", "result": "positive", "substances": ["methamphetamine"]})
     police = auth(subject="ca2", roles=["police_liaison"], unit=f"CAX-{COMMUNE}", areas=[COMMUNE])
-    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]
-    short = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=police,
-                        json={"section": "clinical", "reason": "cần"})
+    doctor = auth(subject="bs2", roles=["health_worker"], unit="TYT-22366", areas=[COMMUNE])
+    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0]
+    reason = "Người bệnh nhập viện cấp cứu, cần biết chất đã sử dụng để xử trí"
+    refused = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=police,
+                          json={"section": "clinical", "reason_code": "medical_emergency", "reason": reason})
+    assert refused.status_code == 403
+    short = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=doctor,
+                        json={"section": "clinical", "reason_code": "medical_emergency", "reason": "cần"})
     assert short.status_code == 422 and "reason" in short.get_json()["errors"]
-    granted = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=police, json={
-        "section": "clinical", "reason": "Đối tượng bị bắt quả tang, cần xác định chất đã sử dụng theo yêu cầu VKS"})
-    assert granted.status_code == 201
-    assert client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]["substances"] \
+    unknown = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=doctor,
+                          json={"section": "clinical", "reason_code": "curiosity", "reason": reason})
+    assert unknown.status_code == 422 and "reason_code" in unknown.get_json()["errors"]
+    granted = client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=doctor,
+                          json={"section": "clinical", "reason_code": "medical_emergency", "reason": reason})
+    assert granted.status_code == 201 and granted.get_json()["reason_code"] == "medical_emergency"
+    assert client.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0]["substances"] \
         == ["methamphetamine"]
+    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]
     assert StoredEvent.objects(type="cases.access.escalated").count() == 1
-    tested = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=police,
+    tested = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=doctor,
                          json={"tested_on": "2026-09-02", "result": "positive", "substances": ["heroin"]})
     assert tested.get_json()["drug_tests"][-1]["substances"] == ["heroin"]
-    [written] = AuditEntry.objects(subject="ca2", action="record_drug_test", outcome="allowed")
+    [written] = AuditEntry.objects(subject="bs2", action="record_drug_test", outcome="allowed")
     assert "clinical" in written.sections, "the audit names the section the answer showed"
+    assert AuditEntry.objects(subject="ca2", action="break_glass", outcome="denied").count() == 1
     GrantSnapshot.objects.update(set__expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
-    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=police).get_json()["drug_tests"][0]
+    assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0]
 
 
 def workbook_text(response) -> str:
@@ -108,9 +127,9 @@ def workbook_text(response) -> str:
 
 
 ROLES = ("caseworker", "police_liaison", "health_worker", "plan_coordinator", "unit_reporter", "auditor", "admin")
-SEES = {  # role -> (identity, contact, clinical, support)
+SEES = {  # role -> (identity, contact, clinical, support); clinical needs a treatment relationship (none here)
     "caseworker": (True, True, False, True), "police_liaison": (True, True, False, False),
-    "health_worker": (True, False, True, False), "admin": (True, False, False, False), "plan_coordinator": None,
+    "health_worker": (True, False, False, False), "admin": (True, False, False, False), "plan_coordinator": None,
     "unit_reporter": None, "auditor": None}
 
 

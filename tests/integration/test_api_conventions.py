@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.eventstore import PendingEvent, StoredEvent
-from shared.idempotency import IdempotencyRecord, _claim, fingerprint, record_key
+from shared.idempotency import IdempotencyRecord, _claim, fingerprint, purge_expired, record_key, request_secret
 from services.cases.adapters.documents import CaseSnapshot, Person
 from services.cases.entrypoints.app import create_app
 
@@ -142,7 +142,8 @@ def test_an_idempotency_key_left_unfinished_is_busy_then_taken_over(client, work
     """A claim whose request died before any effect: a retry waits (409), then takes it over after a while."""
     body = json.dumps(BODY)
     IdempotencyRecord(key=record_key("cw1", "/api/v1/cases", "office-9-crashed"),
-                      fingerprint=fingerprint("POST", "/api/v1/cases", body.encode()),
+                      fingerprint=fingerprint("POST", "/api/v1/cases", body.encode(),
+                                              request_secret("cw1", "/api/v1/cases", "office-9-crashed")),
                       created_at=datetime.now(timezone.utc)).save(force_insert=True)
     headers = {**worker, "Idempotency-Key": "office-9-crashed", "Content-Type": "application/json"}
     assert_problem(client.post("/api/v1/cases", data=body, headers=headers), 409)
@@ -162,3 +163,22 @@ def test_a_request_whose_claim_was_taken_over_cannot_finish_or_drop_it(client):
     assert IdempotencyRecord.objects(key="k-race", claim=first).update_one(set__status=201) == 0
     assert IdempotencyRecord.objects(key="k-race", claim=first).delete() == 0
     assert IdempotencyRecord.objects.get(key="k-race").claim == second
+
+
+def test_a_stored_answer_keeps_no_personal_data_in_clear_and_expires_after_a_day(client, worker):
+    headers = {**worker, "Idempotency-Key": "office-8-answer"}
+    first = client.post("/api/v1/cases", json=someone("Trịnh Thị Hậu"), headers=headers)
+    assert first.status_code == 201
+    [record] = IdempotencyRecord.objects
+    assert "Trịnh" not in record.body and "Tr\\u1ecbnh" not in record.body and record.body.startswith("i1.")
+    assert record.fingerprint != fingerprint("POST", "/api/v1/cases", json.dumps(someone("Trịnh Thị Hậu")).encode(),
+                                             b"")
+    replayed = client.post("/api/v1/cases", json=someone("Trịnh Thị Hậu"), headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true" and replayed.get_json() == first.get_json()
+    assert_problem(client.post("/api/v1/cases", json=someone("Lò Văn Sáng"), headers=headers), 422,
+                   "Idempotency-Key")
+    IdempotencyRecord.objects.update(set__created_at=datetime.now(timezone.utc) - timedelta(hours=25))
+    reused = client.post("/api/v1/cases", json=someone("Lò Văn Sáng"), headers=headers)
+    assert reused.status_code == 201, "a day later the key is free again: the old answer is gone"
+    IdempotencyRecord.objects.update(set__created_at=datetime.now(timezone.utc) - timedelta(hours=25))
+    assert purge_expired() == 1 and IdempotencyRecord.objects.count() == 0

@@ -16,7 +16,7 @@ from shared.eventstore import PendingEvent, StoredEvent
 from shared.once import is_claimed
 from services.cases.adapters.documents import CaseAlertLogSnapshot
 from services.cases.domain.alerts import NOTED_TYPES
-from services.cases.domain.commands import NoteAlertStep
+from services.cases.domain.commands import NoteAlertStep, RecordUnit
 from services.cases.entrypoints.app import create_app
 from services.cases.entrypoints.consumers import ALERTS, handlers
 from tests.integration.busutil import RunningConsumer, queue_messages
@@ -164,6 +164,11 @@ def test_a_methadone_alert_is_on_the_clinic_s_timeline_and_not_the_police_s(app,
         "raised_at": now()}, alert_id="m1")
     assert bus.handle(NoteAlertStep(_envelope(message))) == 1
     assert alert_entries(client, users["here"], case["id"]) == []
+    assert alert_entries(client, users["clinic"], case["id"]) == [], "no treatment relationship yet"
+    bus.handle(RecordUnit("PKMT-NT", "health_facility", 1))
+    assert client.post(f"/api/v1/cases/{case['id']}/consents", headers=users["here"], json={
+        "to_unit": "PKMT-NT", "sections": ["clinical"], "purpose": "treatment", "reference": "PĐY-09/2026",
+        "valid_from": "2026-08-03"}).status_code == 201
     assert [e["type"] for e in alert_entries(client, users["clinic"], case["id"])] == ["cases.ost.alert_noted"]
 
 

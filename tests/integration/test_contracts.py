@@ -162,8 +162,9 @@ def stored_messages(settings):
             share_id = f"{kind}-{status}"
             case.share(share_id, kind, "officer", moment, "lý do chia sẻ", ("moving_notice_24h",), **target)
             case.settle_share(share_id, status, "officer", moment, "lý do quyết định")
-    grant = AccessGrant.open("g1", "c1", "22366", "officer", "police_liaison", "clinical",
-                             "cần xác định chất đã sử dụng theo yêu cầu", datetime(2026, 6, 1, tzinfo=timezone.utc))
+    grant = AccessGrant.open("g1", "c1", "22366", "bs", "health_worker", "clinical", "overdose",
+                             "cấp cứu quá liều, cần biết phác đồ đang dùng", ("overdose",),
+                             datetime(2026, 6, 1, tzinfo=timezone.utc))
     messages = save_all(settings, "cases", CASES_DOCUMENTS, [
         (EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields), case),
         (EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields), grant)])

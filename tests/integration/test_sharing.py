@@ -2,14 +2,20 @@
 import pytest
 
 from shared.eventstore import StoredEvent
+from services.cases.domain.commands import RecordUnit
 from services.cases.entrypoints.app import create_app
 
 HERE, THERE = "22366", "22333"
 
 
+CONSENT = {"sections": ["clinical"], "purpose": "treatment", "reference": "PĐY-0312/2026", "valid_from": "2026-08-03"}
+
+
 @pytest.fixture
 def client(settings):
-    return create_app(settings("cases")).test_client()
+    app = create_app(settings("cases"))
+    app.extensions["service_layer"].handle(RecordUnit("PKMT-NT", "health_facility", 1))
+    return app.test_client()
 
 
 @pytest.fixture
@@ -33,10 +39,10 @@ def test_a_referral_gives_the_clinic_access_once_accepted_and_not_after_revocati
     case = open_case(client, users["here"])
     assert client.get(f"/api/v1/cases/{case['id']}", headers=users["clinic"]).status_code == 404
     referred = client.post(f"/api/v1/cases/{case['id']}/referrals", headers=users["here"],
-                           json={"to_unit": "PKMT-NT", "reason": "điều trị methadone"}).get_json()
+                           json={"to_unit": "PKMT-NT", "reason": "điều trị methadone", "consent": CONSENT}).get_json()
     share_id = next(iter(referred["shares"]))
     seen = client.get(f"/api/v1/cases/{case['id']}", headers=users["clinic"])
-    assert seen.status_code == 200
+    assert seen.status_code == 200 and seen.get_json()["person"] is None, "nothing of the person before accepting"
     early = client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=users["clinic"],
                         json={"tested_on": "2026-08-05", "result": "negative"})
     assert early.status_code == 403
@@ -46,6 +52,7 @@ def test_a_referral_gives_the_clinic_access_once_accepted_and_not_after_revocati
     accepted = client.put(f"/api/v1/cases/{case['id']}/shares/{share_id}/decision", headers=users["clinic"],
                           json={"decision": "accepted", "reason": "đủ điều kiện tiếp nhận"})
     assert accepted.status_code == 200 and accepted.get_json()["shares"][share_id]["status"] == "accepted"
+    assert accepted.get_json()["person"]["full_name"] == "Bùi Văn Lâm"
     assert client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=users["clinic"],
                        json={"tested_on": "2026-08-05", "result": "negative"}).status_code == 201
     again = client.put(f"/api/v1/cases/{case['id']}/shares/{share_id}/decision", headers=users["clinic"],

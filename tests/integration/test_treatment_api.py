@@ -5,7 +5,7 @@ import pytest
 
 from shared.eventstore import PendingEvent, StoredEvent
 from services.cases.entrypoints.app import create_app
-from services.cases.domain.commands import NoticeDueDates
+from services.cases.domain.commands import NoticeDueDates, RecordUnit
 
 COMMUNE, OTHER = "22366", "22333"
 CLINIC = "PKMT-NT"
@@ -15,7 +15,9 @@ DECISION = {"decision_number": "41/QĐ-TTYT", "decision_date": "2026-08-10", "is
 
 @pytest.fixture
 def app(settings):
-    return create_app(settings("cases"))
+    app = create_app(settings("cases"))
+    app.extensions["service_layer"].handle(RecordUnit(CLINIC, "health_facility", 1))
+    return app
 
 
 @pytest.fixture
@@ -50,7 +52,9 @@ def events(case_id, event_type):
 def on_methadone(client, officer, doctor):
     case = open_case(client, officer)
     referred = client.post(f"/api/v1/cases/{case['id']}/referrals", headers=officer,
-                           json={"to_unit": CLINIC, "reason": "Đăng ký điều trị methadone"}).get_json()
+                           json={"to_unit": CLINIC, "reason": "Đăng ký điều trị methadone", "consent": {
+                               "sections": ["clinical"], "purpose": "treatment", "reference": "PĐY-0412/2026",
+                               "valid_from": "2026-08-03"}}).get_json()
     [share_id] = referred["shares"]
     assert client.put(f"/api/v1/cases/{case['id']}/shares/{share_id}/decision", headers=doctor,
                       json={"decision": "accepted", "reason": "Tiếp nhận điều trị"}).status_code == 200

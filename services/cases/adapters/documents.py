@@ -1,7 +1,7 @@
 """What the cases service keeps in its database besides the event log."""
 from datetime import date
 
-from mongoengine import DateTimeField, DictField, Document, StringField
+from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 
 from shared.repository import SnapshotDocument
 
@@ -57,7 +57,15 @@ class GrantSnapshot(SnapshotDocument):
     case_id = StringField(required=True)
     section = StringField(required=True)
     expires_at = DateTimeField(required=True)
-    meta = {"collection": "grant_snapshots", "indexes": [("subject", "case_id")]}
+    meta = {"collection": "grant_snapshots", "indexes": [("subject", "case_id"), "case_id"]}
+
+
+class KnownUnit(Document):
+    """The cases service's copy of one unit of the province's directory (plans.unit.registered)."""
+    unit_code = StringField(primary_key=True)
+    kind = StringField(required=True)
+    version = IntField(required=True)
+    meta = {"collection": "units", "auto_create_index": False}
 
 
 class CaseAlertLogSnapshot(SnapshotDocument):
@@ -79,7 +87,7 @@ class NameBirthClaim(Document):
 
 def grant_list_fields(grant) -> dict:
     e = grant.escalated
-    return {"subject": e.subject, "case_id": e.case_id, "section": e.section, "expires_at": e.expires_at}
+    return {"subject": e.subject, "case_id": e.case_id, "section": e.section, "expires_at": grant.open_until()}
 
 
 def case_list_fields(case) -> dict:
@@ -94,4 +102,4 @@ def case_list_fields(case) -> dict:
             "proposals_for": case.therapy.clinic_unit if case.therapy and case.therapy.open_grounds() else None}
 
 
-DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot, CaseAlertLogSnapshot)
+DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot, CaseAlertLogSnapshot, KnownUnit)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from mongoengine.errors import NotUniqueError
 
 from shared.crypto import FieldCipher
+from shared.keys import OwnerCipher
 
 from services.cases.adapters.documents import NameBirthClaim, NationalIdClaim, Person
 from services.cases.domain.person import Guardian, PersonRecord, normalise_name
@@ -22,9 +23,9 @@ def id_hash(cipher: FieldCipher, national_id: str) -> str:
     return cipher.lookup_hash(national_id, "national_id")
 
 
-def person_record(person: Person, cipher: FieldCipher) -> PersonRecord:
-    """A stored person, decrypted."""
-    dec = lambda token, field: cipher.decrypt(token, _context(person.person_code, field))  # noqa: E731
+def person_record(person: Person, sealer: OwnerCipher) -> PersonRecord:
+    """A stored person, decrypted (fields of an erased person read as None)."""
+    dec = lambda token, field: sealer.decrypt(token, _context(person.person_code, field))  # noqa: E731
     guardian = None
     if person.guardian:
         guardian = Guardian(full_name=person.guardian["full_name"], relation=person.guardian["relation"],
@@ -37,8 +38,10 @@ def person_record(person: Person, cipher: FieldCipher) -> PersonRecord:
 
 
 class PeopleRegister:
-    def __init__(self, cipher: FieldCipher):
-        self.cipher = cipher
+    """`cipher` keys the lookup hashes; `sealer` seals each person's fields with the person's own data key."""
+
+    def __init__(self, cipher: FieldCipher, sealer: OwnerCipher):
+        self.cipher, self.sealer = cipher, sealer
 
     def id_hash(self, national_id: str) -> str:
         return id_hash(self.cipher, national_id)
@@ -77,7 +80,7 @@ class PeopleRegister:
         code = person_code or f"P{secrets.token_hex(6).upper()}"
         if person_code and (existing := self.get(person_code)) is not None:
             return existing
-        enc = lambda value, field: self.cipher.encrypt(value, _context(code, field))  # noqa: E731
+        enc = lambda value, field: self.sealer.encrypt(code, value, _context(code, field))  # noqa: E731
         id_hash = self.id_hash(national_id) if national_id else None
         if id_hash:
             try:
@@ -97,11 +100,16 @@ class PeopleRegister:
 
     def get(self, person_code: str) -> PersonRecord | None:
         person = Person.objects(person_code=person_code).first()
-        return person_record(person, self.cipher) if person else None
+        return person_record(person, self.sealer) if person else None
 
     def is_merged(self, person_code: str) -> bool:
         person = Person.objects(person_code=person_code).only("merged_into").first()
         return bool(person and person.merged_into)
+
+    def erase(self, person_code: str) -> bool:
+        """Crypto-shred the person: their data key is destroyed, so their ID number, phone, address and every
+        sealed record of their cases no longer open, in the log and in backups alike."""
+        return self.sealer.keys.erase(person_code)
 
     def merge(self, duplicate: str, survivor: str) -> None:
         """The duplicate points at the survivor; both keep their cases and histories."""

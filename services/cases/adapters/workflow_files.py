@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from services.cases.domain.consent import CONSENT, DisclosureRules
 from services.cases.domain.model import Case
 from services.cases.domain.ost import TerminationRules
 from services.roles import ROLES
@@ -89,6 +90,13 @@ class OstTerminationSchema(_Strict):
     offences = fields.Boolean()
 
 
+class DisclosureSchema(_Strict):
+    purposes = fields.List(fields.String(validate=NAME), required=True, validate=validate.Length(min=1))
+    exceptions = fields.List(fields.String(validate=[NAME, validate.NoneOf([CONSENT])]), required=True)
+    break_glass_reasons = fields.List(fields.String(validate=NAME), required=True, validate=validate.Length(min=1))
+    referral_consent_unit_kinds = fields.List(fields.String(validate=NAME), required=True)
+
+
 class WorkflowSchema(_Strict):
     regime = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9-]+$"))
     title_vi = fields.String(required=True)
@@ -98,6 +106,7 @@ class WorkflowSchema(_Strict):
     opening_stages = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     flags = fields.List(fields.String(validate=NAME), load_default=list)
     ost_termination = fields.Nested(OstTerminationSchema, load_default=dict)
+    disclosure = fields.Nested(DisclosureSchema, required=True)
     stages = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StageSchema), required=True)
     transitions = fields.List(fields.Nested(TransitionSchema), required=True, validate=validate.Length(min=1))
 
@@ -145,7 +154,8 @@ def _to_domain(data: dict) -> Workflow:
     return Workflow(regime=data["regime"], title_vi=data["title_vi"], title_en=data["title_en"],
                     opens_from=data.get("opens_from"), opens_before=data.get("opens_before"),
                     opening_stages=tuple(data["opening_stages"]), stages=data["stages"], transitions=transitions,
-                    flags=tuple(data["flags"]), ost_termination=TerminationRules(**data["ost_termination"]))
+                    flags=tuple(data["flags"]), ost_termination=TerminationRules(**data["ost_termination"]),
+                    disclosure=DisclosureRules(**{k: tuple(v) for k, v in data["disclosure"].items()}))
 
 
 def load_workflows(directory: Path = DEFINITIONS) -> dict[str, Workflow]:

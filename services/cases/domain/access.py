@@ -19,7 +19,8 @@ CASE_OFFICERS = ("caseworker", "police_liaison")
 """The commune's case team: open and transfer cases, assign workers, register people, plan follow-up, record visits
 and facility phases."""
 CLINICIANS = ("health_worker",)
-"""Assessment doctors and methadone clinics: keep the methadone records."""
+"""Assessment doctors and methadone clinics: keep the methadone records; the only roles that can hold a treatment
+relationship, so the only ones that may break the glass."""
 WORKFLOW_ACTORS = (*CASE_OFFICERS, *CLINICIANS)
 """May take workflow steps (each step names its own roles) and refer a case to another unit."""
 CASE_READERS = (*WORKFLOW_ACTORS, "admin")
@@ -53,13 +54,34 @@ def sections_for(roles) -> set[str]:
     return allowed
 
 
+def sections_of(principal, case, today) -> set[str]:
+    """The sections of the caller's roles, the clinical one only within a treatment relationship: the clinic that
+    admitted the person, or a unit a consent or a named exception in force opens it to. A unit only offered a
+    referral sees nothing of the case until it accepts."""
+    if principal.unit in case.offered_units - case.referred_units and not _covers(principal, case):
+        return set()
+    allowed = sections_for(principal.roles)
+    if CLINICAL in allowed and not treats(principal, case, today):
+        allowed.discard(CLINICAL)
+    return allowed
+
+
+def treats(principal, case, today) -> bool:
+    clinic = case.therapy.clinic_unit if case.therapy else None
+    return (clinic is not None and principal.unit == clinic) or CLINICAL in case.consented_sections(principal.unit,
+                                                                                                    today)
+
+
+def _covers(principal, case) -> bool:
+    transfer = case.pending_transfer
+    return areas.within_any(principal.areas, case.commune_code) or (
+        transfer is not None and areas.within_any(principal.areas, transfer["to_commune"]))
+
+
 def may_see(principal, case) -> bool:
     """A case is visible to its commune's agencies, to units it is referred to (while they decide, and after
     accepting), and to the commune a transfer is pending to."""
-    transfer = case.pending_transfer
-    return principal.has_role(*CASE_READERS) and (
-        areas.within_any(principal.areas, case.commune_code) or principal.unit in case.offered_units
-        or (transfer is not None and areas.within_any(principal.areas, transfer["to_commune"])))
+    return principal.has_role(*CASE_READERS) and (_covers(principal, case) or principal.unit in case.offered_units)
 
 
 def may_act(principal, roles, case) -> bool:

@@ -7,6 +7,7 @@ from datetime import date
 
 from shared.envelope import Envelope
 
+from services.cases.domain.consent import ConsentTerms
 from services.cases.domain.person import Guardian
 from services.cases.domain.workflow import Decision
 
@@ -70,7 +71,40 @@ class RecordDrugTest:
 class BreakGlass:
     case_id: str
     section: str
+    reason_code: str
     reason: str
+
+
+@dataclass(frozen=True)
+class RevokeAccess:
+    """The treating clinic closes a section someone opened by breaking the glass."""
+    case_id: str
+    grant_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordConsent:
+    """The person's consent (or an exception the law names) to let a unit read protected sections."""
+    case_id: str
+    terms: ConsentTerms
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RevokeConsent:
+    case_id: str
+    consent_id: str
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordUnit:
+    """A unit of the province's directory, as the plans service registered it."""
+    unit_code: str
+    kind: str
+    version: int
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,7 @@ class ShareCase:
     to_unit: str | None = None
     to_commune: str | None = None
     expected_version: int | None = None
+    consent: ConsentTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +196,14 @@ class MergePeople:
     """Two records of one person: `person_code` is the duplicate, `into` the record that stays."""
     person_code: str
     into: str
+
+
+@dataclass(frozen=True)
+class ErasePerson:
+    """Destroy a person's data key (crypto-shredding): an operator's act on the person's request or at the end of
+    the retention period, with the reason."""
+    person_code: str
+    reason: str
 
 
 @dataclass(frozen=True)

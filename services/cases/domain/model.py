@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from shared.aggregate import Aggregate
 
+from services.cases.domain.consent import CONSENT_EVENTS, ConsentRecords
 from services.cases.domain.care import CHECK_IN_DUE, CareRecords, FollowUpPlanned, SupportRecorded, VisitRecorded
 from services.cases.domain.events import (DUE_TYPES, CaseDueNoticed, CaseOpened, CasePhaseChanged,
                                           CaseTransitioned, CaseWorkerAssigned, DrugTestRecorded, RelapseSuspected,
@@ -34,14 +35,15 @@ class CaseEventTypes(dict):
 
 
 @dataclass(eq=False)
-class Case(SharingRecords, CareRecords, MethadoneRecords, Aggregate):
+class Case(SharingRecords, ConsentRecords, CareRecords, MethadoneRecords, Aggregate):
     """The case's state is its fields; `event_types` are the events whose type is fixed, `event_types_with` adds
     the steps a regime's workflow emits."""
     stream_type = "case"
     event_types = {
         **{e.type: e for e in (CaseOpened, CaseWorkerAssigned, CasePhaseChanged, DrugTestRecorded, RelapseSuspected,
                                FollowUpPlanned, VisitRecorded, SupportRecorded, OstPhaseChanged, OstDoseRecorded,
-                               OstBreachRecorded, OstTerminationProposed, OstTerminationDismissed)},
+                               OstBreachRecorded, OstTerminationProposed, OstTerminationDismissed,
+                               *CONSENT_EVENTS)},
         **{t: CaseShared for t in SHARING_TYPES}, **{t: CaseDueNoticed for t in DUE_TYPES}}
     id: str
     case_number: str | None = None
@@ -61,6 +63,7 @@ class Case(SharingRecords, CareRecords, MethadoneRecords, Aggregate):
     notices: list[str] = field(default_factory=list)
     drug_tests: list[dict] = field(default_factory=list)
     shares: dict[str, dict] = field(default_factory=dict)
+    consents: dict[str, dict] = field(default_factory=dict)
     follow_up: dict | None = None
     visits: list[dict] = field(default_factory=list)
     support: list[dict] = field(default_factory=list)

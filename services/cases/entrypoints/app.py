@@ -11,6 +11,7 @@ from services.cases.bootstrap import bootstrap
 from services.cases.entrypoints.care_api import care_blp
 from services.cases.entrypoints.cases_api import blp, workflows_blp
 from services.cases.entrypoints.people_api import people_blp
+from services.cases.entrypoints.disclosure_api import disclosure_blp
 from services.cases.entrypoints.sharing_api import sharing_blp
 from services.roles import ROLES
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None):
     api.register_blueprint(workflows_blp)
     api.register_blueprint(people_blp)
     api.register_blueprint(sharing_blp)
+    api.register_blueprint(disclosure_blp)
     api.register_blueprint(care_blp)
     api.register_blueprint(audit_blp)
     return app

@@ -1,4 +1,5 @@
-"""Command line of the cases service: `python -m services.cases.entrypoints.cli import REGISTER.xlsx ...`."""
+"""Command line of the cases service: `python -m services.cases.entrypoints.cli import REGISTER.xlsx ...`,
+`erase-person P...`, `rewrap-keys` (after `python -m shared.keys rotate`)."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,7 @@ from shared.logs import configure_logging
 from shared.settings import Settings, SettingsError
 
 from services.cases.bootstrap import bootstrap
+from services.cases.domain.commands import ErasePerson
 from services.cases.entrypoints.registers import read_register
 from services.cases.service_layer.imports import CaseloadImport
 from services.roles import ROLES
@@ -28,6 +30,11 @@ def main(argv=None) -> int:
     importing.add_argument("--unit", required=True)
     importing.add_argument("--area", action="append", required=True)
     importing.add_argument("--check-only", action="store_true", help="report on every row, write nothing")
+    erasing = commands.add_parser("erase-person", help="crypto-shred a person: destroy their data key")
+    erasing.add_argument("person_code")
+    erasing.add_argument("--subject", required=True, help="the administrator who erases: recorded in the audit")
+    erasing.add_argument("--reason", required=True, help="why (the person's request, the retention period)")
+    keys = commands.add_parser("rewrap-keys", help="wrap every person's data key with the current master key")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     try:
@@ -36,6 +43,15 @@ def main(argv=None) -> int:
         console.print(f"[red]{error}[/red]")
         return 2
     configure_logging("cases-cli", "WARNING")
+    if args.command == "erase-person":
+        admin = Principal(subject=args.subject, roles=("admin",), unit=None, areas=())
+        erased = bootstrap(settings).handle(ErasePerson(args.person_code, args.reason), admin)
+        print(json.dumps({"person_code": args.person_code, "erased": erased}))
+        return 0
+    if args.command == "rewrap-keys":
+        keys = bootstrap(settings).dependencies["people"].sealer.keys
+        print(json.dumps({"rewrapped": keys.rewrap_all(), "master_keys_in_use": sorted(keys.kids_in_use())}))
+        return 0
     principal = Principal(subject=args.subject, roles=(args.role,), unit=args.unit, areas=tuple(args.area))
     caseload = CaseloadImport(bootstrap(settings))
     rows = read_register(args.register)

@@ -7,12 +7,11 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from services.cases.domain.access import PROTECTED
 from services.cases.domain.model import TEST_RESULTS
 from services.cases.domain.ost import SUBSTANCES
 from services.cases.domain.workflow import Decision
+from services.cases.entrypoints.disclosure_schemas import AccessGrantOut, ConsentOut, ReferralConsentIn
 from services.cases.entrypoints.care_schemas import FollowUpOut, SupportOut, TherapyOut, VisitOut
-from services.cases.domain.grants import MIN_REASON_LENGTH
 from services.cases.entrypoints.fields import COMMUNE, UNIT, NationalId, written_reason
 
 
@@ -91,21 +90,12 @@ class DrugTestOut(Schema):
     findings = fields.List(fields.String())
 
 
-class BreakGlassIn(Schema):
-    section = fields.String(required=True, validate=validate.OneOf(PROTECTED))
-    reason = written_reason(MIN_REASON_LENGTH)
-
-
-class GrantOut(Schema):
-    grant_id = fields.String()
-    case_id = fields.String()
-    section = fields.String()
-    expires_at = fields.DateTime()
-
-
 class ReferralIn(Schema):
     to_unit = fields.String(required=True, validate=UNIT)
     reason = written_reason()
+    consent = fields.Nested(ReferralConsentIn, metadata={
+        "description": "the person's consent to the unit referred to; required when the workflow says a referral "
+                       "to that kind of unit needs it (a clinic, a rehab facility)"})
 
 
 class TransferIn(Schema):
@@ -178,6 +168,10 @@ class CaseOut(Schema):
                        "the move); null when none was raised"})
     alerts = fields.List(fields.Nested(OpenAlertOut), metadata={
         "description": "alerts about the case still awaiting acknowledgement"})
+    consents = fields.List(fields.Nested(ConsentOut), metadata={
+        "description": "the person's consents and the exceptions on record (with the legal section)"})
+    access_grants = fields.List(fields.Nested(AccessGrantOut), metadata={
+        "description": "every break-the-glass opening of the case (with the legal section)"})
 
 
 class CaseSummaryOut(Schema):
@@ -325,7 +319,7 @@ def case_out(view) -> dict:
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
             "phase": case.phase, "phase_since": case.phase_since,
             "due": case.due, "person": view.person, "drug_tests": view.drug_tests, "shares": case.shares,
-            **view.care, **view.alerts}
+            **view.care, **view.alerts, **view.disclosures}
 
 
 def answered(view, status: int = 200) -> tuple[dict, int, dict]:

@@ -1,4 +1,4 @@
-"""HTTP API of referrals, transfers and break-the-glass: thin views, each one call to the service layer."""
+"""HTTP API of referrals and transfers: thin views, each one call to the service layer."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -6,12 +6,11 @@ from flask.views import MethodView
 from shared.endpoints import ETAG, ask, if_match_version, takes_if_match
 from shared.web import Blueprint
 
-from services.cases.domain.commands import BreakGlass, SettleShare, ShareCase
-from services.cases.entrypoints.schemas import (BreakGlassIn, CaseOut, GrantOut, ReferralIn, SettleIn, TransferIn,
-                                                answered)
+from services.cases.domain.commands import SettleShare, ShareCase
+from services.cases.entrypoints.schemas import CaseOut, ReferralIn, SettleIn, TransferIn, answered
 
 sharing_blp = Blueprint("sharing", __name__, url_prefix="/api/v1/cases",
-                        description="Referrals and transfers of a case, and break-the-glass access")
+                        description="Referrals and transfers of a case")
 
 
 @sharing_blp.route("/<string:case_id>/referrals")
@@ -20,7 +19,8 @@ class Referrals(MethodView):
     @sharing_blp.arguments(ReferralIn)
     @sharing_blp.response(201, CaseOut, headers=ETAG)
     def post(self, body, case_id):
-        """Refer the case to another unit (e.g. a methadone clinic), giving it access once it accepts"""
+        """Refer the case to a unit of the directory (e.g. a methadone clinic), giving it access once it accepts;
+        with the person's consent where the workflow asks for it"""
         return answered(ask(ShareCase(case_id=case_id, kind="referral", expected_version=if_match_version(),
                                       **body)), 201)
 
@@ -45,14 +45,3 @@ class ShareDecision(MethodView):
         """Accept or reject (the receiver) or revoke (the sender) a referral or transfer, with a reason"""
         return answered(ask(SettleShare(case_id=case_id, share_id=share_id, status=body["decision"],
                                         reason=body["reason"], expected_version=if_match_version())))
-
-
-@sharing_blp.route("/<string:case_id>/break-glass")
-class BreakTheGlass(MethodView):
-    @sharing_blp.arguments(BreakGlassIn)
-    @sharing_blp.response(201, GrantOut)
-    def post(self, body, case_id):
-        """Open a protected section of this case for yourself, for a limited time, with a written reason"""
-        grant = ask(BreakGlass(case_id=case_id, **body)).escalated
-        return {"grant_id": grant.grant_id, "case_id": grant.case_id, "section": grant.section,
-                "expires_at": grant.expires_at}, 201

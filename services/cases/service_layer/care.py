@@ -27,7 +27,7 @@ def record_visit(command: RecordVisit, principal: Principal, uow: CaseUnitOfWork
     with uow.changing(command, principal, CASE_OFFICERS, "record_visit", sections) as case:
         visit_id = uuid.uuid4().hex
         case.record_visit(visit_id, command.visited_on, command.kind, command.outcome, principal.subject,
-                          seal.seal(case.id, "visit", visit_id, command.notes), clock.today())
+                          seal.seal(case, "visit", visit_id, command.notes), clock.today())
     return present(case, principal)
 
 
@@ -36,7 +36,7 @@ def record_support(command: RecordSupport, principal: Principal, uow: CaseUnitOf
     with uow.changing(command, principal, SUPPORT_RECORDERS, f"record_support:{command.kind}", {SUPPORT}) as case:
         support_id = uuid.uuid4().hex
         case.record_support(support_id, command.kind, command.provided_on, principal.subject, command.amount_vnd,
-                            command.funding_source, seal.seal(case.id, "support", support_id, command.details),
+                            command.funding_source, seal.seal(case, "support", support_id, command.details),
                             clock.today())
     return present(case, principal)
 

@@ -125,9 +125,9 @@ def record_drug_test(command: RecordDrugTest, principal: Principal, uow: CaseUni
     """The substances are sealed; what they mean for methadone therapy (`findings`) is recorded in the clear. The
     audit names every section the answer shows, those opened by break-the-glass too."""
     with uow.changing(command, principal, DRUG_TESTERS, "record_drug_test",
-                      present.sections(principal, command.case_id)) as case:
+                      lambda case: present.sections(principal, case)) as case:
         test_id = uuid.uuid4().hex
-        sealed = seal.seal(case.id, "test", test_id, ",".join(command.substances) or None)
+        sealed = seal.seal(case, "test", test_id, ",".join(command.substances) or None)
         case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, clock.today(),
                               findings=findings_of(command.substances),
                               rules=workflows[case.regime].ost_termination)

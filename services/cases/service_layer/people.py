@@ -9,11 +9,13 @@ from shared import areas
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, NotAuthorised, NotFound
+from shared.audit_changes import audited_change
 from shared.ports import AuditTrail
 
 from services.cases.domain.access import CASE_OFFICERS, IDENTITY, IDENTITY_CONTACT, sections_for
-from services.cases.domain.commands import MergePeople, RegisterPerson
+from services.cases.domain.commands import ErasePerson, MergePeople, RegisterPerson
 from services.cases.domain.person import PersonRecord, guardian_problem, national_id_problem
+from services.cases.domain.rules import check_reason
 from services.cases.domain.queries import FindPeople, ReadPerson
 from services.cases.service_layer.ports import CaseViews, NationalIdTaken, PeopleRegister
 from services.cases.service_layer.presenting import visible_person
@@ -154,6 +156,16 @@ def merge_people(command: MergePeople, principal: Principal, registration: Regis
     return read_person(ReadPerson(command.person_code), principal, registration, audit)
 
 
+def erase_person(command: ErasePerson, principal: Principal, people: PeopleRegister, audit: AuditTrail) -> bool:
+    """The person's ID number, phone, address and every sealed record of their cases become unreadable for good,
+    wherever they were copied; the audit keeps who did it and why."""
+    if not principal.has_role("admin"):
+        raise NotAuthorised("only an administrator erases a person")
+    check_reason(command.reason)
+    with audited_change(audit, principal, "erase_person", "person", command.person_code, purpose=command.reason):
+        return people.erase(command.person_code)
+
+
 def read_person(query: ReadPerson, principal: Principal, registration: Registration, audit: AuditTrail) -> dict:
     person, sections = registration.visible(query.person_code, principal)
     audit.record(principal, "read", "person", query.person_code, sections)
@@ -174,4 +186,4 @@ def find_people(query: FindPeople, principal: Principal, views: CaseViews, audit
 
 
 HANDLERS = {RegisterPerson: register_person, MergePeople: merge_people, ReadPerson: read_person,
-            FindPeople: find_people}
+            FindPeople: find_people, ErasePerson: erase_person}

@@ -37,6 +37,9 @@ class PeopleRegister(Protocol):
 
     def merge(self, duplicate: str, survivor: str) -> None: ...
 
+    def erase(self, person_code: str) -> bool:
+        """Destroy the person's data key; False when there was none (erased before, or nothing sealed)."""
+
 
 @dataclass(frozen=True)
 class CaseRow:
@@ -64,6 +67,14 @@ class OpenProposal:
     proposed_on: str
 
 
+class UnitDirectory(Protocol):
+    """The province's units as the plans service registers them (services/cases/adapters/directory.py)."""
+
+    def kind_of(self, unit_code: str) -> str | None: ...
+
+    def keep(self, unit_code: str, kind: str, version: int) -> None: ...
+
+
 class CaseViews(Protocol):
     """The read model (services/cases/views.py): every list, search and stream query of the service."""
 
@@ -79,6 +90,9 @@ class CaseViews(Protocol):
     def with_due_until(self, day: date) -> list[str]: ...
 
     def open_grants(self, subject: str, case_id: str, now: datetime) -> set[str]: ...
+
+    def grants_on(self, case_id: str) -> list:
+        """Every break-the-glass access to the case (`grants.AccessGrant`), revoked and expired ones too."""
 
     def steps(self, case_id: str) -> list[tuple[Envelope, object]]:
         """The case's stream, oldest first, each stored envelope with its domain event."""

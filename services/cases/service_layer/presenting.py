@@ -9,7 +9,7 @@ from shared.auth import Principal
 from shared.clock import Clock
 
 from services.cases.domain.access import (CLINICAL, IDENTITY, IDENTITY_CONTACT, LEGAL, SUPPORT, section_of,
-                                          sections_for)
+                                          sections_of)
 from services.cases.domain.alerts import CaseAlertLog, noted_type
 from services.cases.domain.model import Case
 from services.cases.domain.person import PersonRecord
@@ -26,6 +26,7 @@ class CaseView:
     drug_tests: list[dict]
     care: dict
     alerts: dict = field(default_factory=dict)
+    disclosures: dict = field(default_factory=dict)
 
 
 def visible_person(person: PersonRecord | None, sections: set[str]) -> dict | None:
@@ -44,18 +45,20 @@ class Presenter:
     def __init__(self, views: CaseViews, people: PeopleRegister, seal: CaseSeal, clock: Clock):
         self.views, self.people, self.seal, self.clock = views, people, seal, clock
 
-    def sections(self, principal: Principal, case_id: str) -> set[str]:
-        """The caller's role sections plus any section opened by break-the-glass and not yet expired."""
-        return sections_for(principal.roles) | self.views.open_grants(principal.subject, case_id, self.clock.now())
+    def sections(self, principal: Principal, case: Case) -> set[str]:
+        """The sections the caller's roles and relationship to the case open (`access.sections_of`), plus any
+        opened by break-the-glass, not yet expired nor revoked."""
+        return sections_of(principal, case, self.clock.today()) | self.views.open_grants(principal.subject, case.id,
+                                                                                         self.clock.now())
 
     def __call__(self, case: Case, principal: Principal, person: PersonRecord | None = None,
                  sections: set[str] | None = None) -> CaseView:
-        sections = self.sections(principal, case.id) if sections is None else sections
-        tests = [self._test(case.id, t, sections) for t in case.drug_tests] if LEGAL in sections else []
+        sections = self.sections(principal, case) if sections is None else sections
+        tests = [self._test(case, t, sections) for t in case.drug_tests] if LEGAL in sections else []
         if IDENTITY in sections and person is None:
             person = self.people.get(case.person_code)
         return CaseView(case, visible_person(person, sections), tests, self._care(case, sections),
-                        self._alerts(case, sections))
+                        self._alerts(case, sections), self._disclosures(case, sections))
 
     def _alerts(self, case: Case, sections: set[str]) -> dict:
         """The police notification of a transfer and the alerts awaiting acknowledgement, for the legal section,
@@ -67,11 +70,23 @@ class Presenter:
         return {"police_notification": log.police_notification(now, case.shares),
                 "alerts": log.open_alerts(now, lambda category: section_of(noted_type(category)) in sections)}
 
-    def _test(self, case_id: str, test: dict, sections: set[str]) -> dict:
+    def _disclosures(self, case: Case, sections: set[str]) -> dict:
+        """With the legal section: the consents on record and every break-the-glass opening of the case, so the
+        person's record shows who read what by exception (the reason's text stays in the audit)."""
+        if LEGAL not in sections:
+            return {}
+        return {"consents": [{"consent_id": cid, **c} for cid, c in case.consents.items()],
+                "access_grants": [{"grant_id": g.id, "subject": g.escalated.subject, "role": g.escalated.role,
+                                   "section": g.escalated.section, "reason_code": g.escalated.reason_code,
+                                   "opened_at": g.escalated.opened_at, "expires_at": g.escalated.expires_at,
+                                   "revoked_at": g.revoked.at if g.revoked else None}
+                                  for g in self.views.grants_on(case.id)]}
+
+    def _test(self, case: Case, test: dict, sections: set[str]) -> dict:
         shown = {k: test[k] for k in ("test_id", "tested_on", "result", "tested_by")}
         if CLINICAL in sections:
             shown["findings"] = test.get("findings") or []
-            substances = self.seal.open(case_id, "test", test["test_id"], test.get("substances_sealed"))
+            substances = self.seal.open(case, "test", test["test_id"], test.get("substances_sealed"))
             if substances:
                 shown["substances"] = substances.split(",")
         return shown
@@ -82,21 +97,21 @@ class Presenter:
         care: dict = {}
         if LEGAL in sections:
             care["follow_up"] = case.follow_up
-            care["visits"] = [self._opened(case.id, "visit", v, "visit_id", "notes_sealed", "notes", SUPPORT in sections)
+            care["visits"] = [self._opened(case, "visit", v, "visit_id", "notes_sealed", "notes", SUPPORT in sections)
                               for v in case.visits]
         if SUPPORT in sections:
-            care["support"] = [self._opened(case.id, "support", s, "support_id", "details_sealed", "details")
+            care["support"] = [self._opened(case, "support", s, "support_id", "details_sealed", "details")
                                for s in case.support]
         if CLINICAL in sections and case.therapy is not None:
             care["therapy"] = self._therapy(case)
         return care
 
-    def _opened(self, case_id: str, kind: str, record: dict, id_key: str, sealed_key: str, shown_key: str,
+    def _opened(self, case: Case, kind: str, record: dict, id_key: str, sealed_key: str, shown_key: str,
                 show: bool = True) -> dict:
         """`record` without its sealed text, and with it opened under `shown_key` when `show`."""
         opened = {k: v for k, v in record.items() if k != sealed_key}
         if show:
-            opened[shown_key] = self.seal.open(case_id, kind, record[id_key], record.get(sealed_key))
+            opened[shown_key] = self.seal.open(case, kind, record[id_key], record.get(sealed_key))
         return opened
 
     def _therapy(self, case: Case) -> dict:
@@ -106,7 +121,7 @@ class Presenter:
                 "phase_since": therapy.phase_since, "maintenance_since": therapy.maintenance_since,
                 "last_dose_on": therapy.last_dose_on,
                 "missed_doses_last_30_days": sum(1 for d in therapy.missed_on if d > window),
-                "breaches": [self._opened(case.id, "breach", b, "breach_id", "description_sealed", "description")
+                "breaches": [self._opened(case, "breach", b, "breach_id", "description_sealed", "description")
                              for b in therapy.breaches],
                 "termination_proposals": [{"proposal_id": pid, **p} for pid, p in therapy.proposals.items()]}
 

@@ -27,7 +27,7 @@ DECISION_HISTORY_FIELDS = ("transition", *RECORD_FIELDS)
 def read_case(query: ReadCase, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
               audit: AuditTrail) -> CaseView:
     case = uow.visible(query.case_id, principal)
-    sections = present.sections(principal, case.id)
+    sections = present.sections(principal, case)
     audit.record(principal, "read", "case", case.id, sections)
     return present(case, principal, sections=sections)
 
@@ -49,8 +49,7 @@ def case_history(query: CaseHistory, principal: Principal, uow: CaseUnitOfWork, 
     """The case's stream as a timeline: who did what, when, and which fields changed from what to what, with the
     steps of alerts about the case (their own stream) merged in by time. Steps of a section the caller may not
     see (a dose, a loan, a methadone alert) are left out, not only their details."""
-    uow.visible(query.case_id, principal)
-    sections = present.sections(principal, query.case_id)
+    sections = present.sections(principal, uow.visible(query.case_id, principal))
     audit.record(principal, "read_history", "case", query.case_id, sections)
     replayed, timeline = Case(query.case_id), []
     for envelope, event in views.steps(query.case_id):
@@ -82,15 +81,19 @@ def _alert_entry(envelope, event: AlertNoted) -> dict:
 def dose_log(query: DoseLog, principal: Principal, uow: CaseUnitOfWork, views: CaseViews, present: Presenter,
              seal: CaseSeal, audit: AuditTrail) -> list[dict]:
     """Every dose given or missed, oldest first, read from the case's log (the snapshot keeps no doses)."""
-    uow.visible(query.case_id, principal)
-    if CLINICAL not in present.sections(principal, query.case_id):
+    case = uow.visible(query.case_id, principal)
+    if CLINICAL not in present.sections(principal, case):
         audit.record(principal, "read_dose_log", "case", query.case_id, {CLINICAL}, outcome="denied")
         raise NotAuthorised("the dose log is clinical: health workers of the treating clinic only")
     audit.record(principal, "read_dose_log", "case", query.case_id, {CLINICAL})
     return [{"dose_id": dose.dose_id, "given_on": dose.given_on, "missed": dose.missed, "recorded_by": dose.recorded_by,
-             "dose_mg": float(seal.open(query.case_id, "dose", dose.dose_id, dose.dose_sealed))
-             if dose.dose_sealed else None}
+             "dose_mg": _amount(seal.open(case, "dose", dose.dose_id, dose.dose_sealed))}
             for _, dose in views.steps(query.case_id) if isinstance(dose, OstDoseRecorded)]
+
+
+def _amount(opened: str | None) -> float | None:
+    """None for a missed dose, or one whose person was erased."""
+    return float(opened) if opened is not None else None
 
 
 HANDLERS = {ReadCase: read_case, AllowedTransitions: allowed_transitions, ListWorkflows: list_workflows,

@@ -1,19 +1,29 @@
-"""Clinical and support text of a case, encrypted at rest and bound to the case and the record it belongs to,
-so that a ciphertext copied onto another record does not open."""
+"""Clinical and support text of a case, sealed with the data key of the case's person (erasing the person
+erases it) and bound to the case and the record it belongs to, so that a ciphertext copied onto another record
+does not open."""
 from __future__ import annotations
 
-from shared.crypto import FieldCipher
+from typing import Protocol
+
+
+class OwnerSealer(Protocol):
+    """shared/keys.py `OwnerCipher`."""
+
+    def encrypt(self, owner: str, value: str | None, context: str) -> str | None: ...
+
+    def decrypt(self, token: str | None, context: str) -> str | None: ...
 
 
 class CaseSeal:
-    def __init__(self, cipher: FieldCipher):
-        self.cipher = cipher
+    def __init__(self, sealer: OwnerSealer):
+        self.sealer = sealer
 
-    def seal(self, case_id: str, kind: str, item_id: str, text: str | None) -> str | None:
-        return self.cipher.encrypt(text, self._context(case_id, kind, item_id))
+    def seal(self, case, kind: str, item_id: str, text: str | None) -> str | None:
+        return self.sealer.encrypt(case.person_code, text, self._context(case.id, kind, item_id))
 
-    def open(self, case_id: str, kind: str, item_id: str, sealed: str | None) -> str | None:
-        return self.cipher.decrypt(sealed, self._context(case_id, kind, item_id)) if sealed else None
+    def open(self, case, kind: str, item_id: str, sealed: str | None) -> str | None:
+        """None once the person was erased."""
+        return self.sealer.decrypt(sealed, self._context(case.id, kind, item_id)) if sealed else None
 
     @staticmethod
     def _context(case_id: str, kind: str, item_id: str) -> str:

@@ -41,7 +41,7 @@ def record_dose(command: RecordDose, principal: Principal, uow: CaseUnitOfWork, 
         dose_id = uuid.uuid4().hex
         amount = f"{command.dose_mg:g}" if command.dose_mg is not None else None
         case.record_dose(dose_id, command.given_on, command.missed, command.dose_mg,
-                         seal.seal(case.id, "dose", dose_id, amount), principal.subject, clock.today())
+                         seal.seal(case, "dose", dose_id, amount), principal.subject, clock.today())
     return present(case, principal)
 
 
@@ -52,7 +52,7 @@ def record_ost_breach(command: RecordOstBreach, principal: Principal, uow: CaseU
                       also=_clinic_of(principal)) as case:
         breach_id = uuid.uuid4().hex
         case.record_breach(breach_id, command.kind, command.occurred_on,
-                           seal.seal(case.id, "breach", breach_id, command.description), principal.subject,
+                           seal.seal(case, "breach", breach_id, command.description), principal.subject,
                            workflows[case.regime].ost_termination, clock.today())
     return present(case, principal)
 

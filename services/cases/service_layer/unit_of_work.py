@@ -31,10 +31,10 @@ class CaseUnitOfWork:
 
     @contextmanager
     def changing(self, command, principal: Principal, roles: tuple[str, ...] | None, action: str,
-                 sections: set[str] | None = None,
+                 sections: set[str] | Callable[[Case], set[str]] | None = None,
                  also: Callable[[Case], None] | None = None) -> Iterator[Case]:
         """The case `command` names, to change inside the block; saved and audited as `action` (on `sections`,
-        by default all the caller's) when the block ends without an error. `roles` None lets in whoever sees the
+        by default all the caller's; a function of the case when they depend on it) when the block ends without an error. `roles` None lets in whoever sees the
         case; `also` is a handler's own check of the caller against the case (the treating clinic, the receiver
         of a referral), made before the version is compared."""
         case = self.visible(command.case_id, principal)
@@ -46,7 +46,8 @@ class CaseUnitOfWork:
         with domain_refusals():
             yield case
         self._audited(lambda: self.cases.save(case, Actor.of(principal)), principal, action, case.id,
-                      sections_for(principal.roles) if sections is None else sections)
+                      sections_for(principal.roles) if sections is None
+                      else sections(case) if callable(sections) else sections)
 
     def add(self, aggregate, principal: Principal, action: str, sections: set[str], case_id: str,
             purpose: str | None = None) -> None:
