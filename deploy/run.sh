@@ -15,6 +15,9 @@ export JWT_ISSUER="$PORTAL_PUBLIC_URL" OIDC_DISCOVERY_URL="$PORTAL_PUBLIC_URL/.w
 export PORTAL_ATTEMPTS_PER_ADDRESS="${PORTAL_ATTEMPTS_PER_ADDRESS:-200}"
 export VAR_DIR="$VAR"
 python -m services.topology declare --amqp-url "$AMQP_URL"
+# A directory copy added after the units were registered (the cases service's) gets them all again; the others'
+# consumers skip what they already had.
+python -m services.plans.entrypoints.cli republish-units >/dev/null
 stop_supervised
 stop_pidfile "$VAR/run/system.pid"  # a system started by an earlier edition of this script (honcho)
 for s in portal plans cases notifications; do rm -rf "$VAR/metrics/$s"; mkdir -p "$VAR/metrics/$s"; done

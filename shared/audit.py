@@ -50,6 +50,7 @@ class AuditEntry(Document):
     purpose = StringField()
     outcome = StringField(required=True)
     intent = StringField()
+    rows = IntField()
     request_id = StringField()
     prev_hash = StringField(required=True)
     hash = StringField(required=True)
@@ -97,10 +98,11 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def record(self, principal: Principal, action: str, resource_type: str, resource_id: str, sections=(),
-               outcome: str = "allowed", purpose: str | None = None, intent: str | None = None) -> str:
-        """The entry's id (a change's intent is named by its completion)."""
-        return self._append([_fields(principal, action, resource_type, resource_id, sections, outcome, purpose,
-                                     intent)])[0]
+               outcome: str = "allowed", purpose: str | None = None, intent: str | None = None,
+               rows: int | None = None) -> str:
+        """The entry's id (a change's intent is named by its completion); `rows`, how many an export held."""
+        return self._append([{**_fields(principal, action, resource_type, resource_id, sections, outcome, purpose,
+                                        intent), "rows": rows}])[0]
 
     def record_many(self, principal: Principal, action: str, resource_type: str, resource_ids, sections=()) -> None:
         """One entry per resource read in a list or export; a search that found nothing leaves one entry of

@@ -137,13 +137,18 @@ class EventConsumer(ConsumerMixin):
 
     def from_its_producer(self, envelope: Envelope, message) -> bool:
         """An envelope may name any producer; only the exchange it came through says who published it, since each
-        service's broker user may publish to its own exchange only (services/permissions.py). One that names
-        another service is dead-lettered, never handled."""
-        exchange = (message.delivery_info or {}).get("exchange")
-        if exchange == f"{envelope.producer}.events":
+        service's broker user may publish to its own exchange only (services/permissions.py). The event's type
+        must be the producer's too (`<producer>.…`) and the routing key it was bound by, or a service could carry
+        another's event type through its own exchange under one of its own routing keys. One that fails is
+        dead-lettered, never handled."""
+        delivery = message.delivery_info or {}
+        exchange, routing_key = delivery.get("exchange"), delivery.get("routing_key")
+        if exchange == f"{envelope.producer}.events" and envelope.type.startswith(f"{envelope.producer}.") \
+                and routing_key == envelope.type:
             return True
-        log.error("message %s on %s names producer %s but came through exchange %r; refused", envelope.id,
-                  self.subscription.queue, envelope.producer, exchange)
+        log.error("message %s on %s (type %s, routing key %r) names producer %s but came through exchange %r; "
+                  "refused", envelope.id, self.subscription.queue, envelope.type, routing_key, envelope.producer,
+                  exchange)
         DEAD.labels(self.subscription.queue, "producer").inc()
         message.reject(requeue=False)
         return False

@@ -5,8 +5,8 @@ same key and body gets that response again, a retry with another body gets 422, 
 left unfinished longer than `ABANDONED_AFTER` (its process was killed mid-request) is taken over by the retry.
 
 The stored answer holds personal data, so it is sealed with a key derived from the caller's own Idempotency-Key,
-which the store never keeps (only a hash of it): whoever reads the database cannot open it, the caller retrying
-can. The request's fingerprint is keyed the same way. Records are kept `KEPT_FOR` (24 hours), then ignored and
+which the store never keeps (only a hash of it), and the service's secret: whoever reads the database cannot open
+it, the caller retrying can. The request's fingerprint is keyed the same way. Records are kept `KEPT_FOR` (24 hours), then ignored and
 purged (`purge_expired`, a timer of every worker).
 """
 from __future__ import annotations
@@ -49,9 +49,10 @@ class IdempotencyRecord(Document):
     meta = {"collection": "idempotency", "auto_create_index": False, "indexes": ["created_at"]}
 
 
-def request_secret(subject: str, path: str, raw_key: str) -> bytes:
-    """The key that seals a stored answer: derived from the caller's Idempotency-Key, which is not stored."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+def request_secret(subject: str, path: str, raw_key: str, server_secret: bytes) -> bytes:
+    """The key that seals a stored answer: derived from the caller's Idempotency-Key, which is not stored, and the
+    service's own secret (the app's IDEMPOTENCY_SECRET), so a guessable key is not enough to open it."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=server_secret or None,
                 info=json.dumps(["donghanh:idempotency", subject, path]).encode()).derive(raw_key.encode("utf-8"))
 
 
@@ -130,7 +131,8 @@ def idempotent(view):
         if not 1 <= len(raw_key) <= 255 or not raw_key.isprintable():
             raise InvalidInput.field(HEADER, "must be 1 to 255 printable characters")
         subject = g.principal.subject if getattr(g, "principal", None) else "anonymous"
-        key, secret = record_key(subject, request.path, raw_key), request_secret(subject, request.path, raw_key)
+        key = record_key(subject, request.path, raw_key)
+        secret = request_secret(subject, request.path, raw_key, current_app.config.get("IDEMPOTENCY_SECRET", b""))
         record, token = _claim(key, fingerprint(request.method, request.path, request.get_data(), secret))
         if record is not None:
             return _replay(record, _open(secret, record.body))

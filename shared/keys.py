@@ -13,6 +13,7 @@ import argparse
 import base64
 import json
 import os
+import secrets
 import sys
 import threading
 import time
@@ -26,6 +27,7 @@ from mongoengine import DateTimeField, Document, StringField
 from mongoengine.errors import NotUniqueError
 
 from shared.crypto import DecryptionError, FieldCipher
+from shared.errors import Conflict
 
 SEALED = "p1."
 
@@ -81,26 +83,32 @@ class KeyRing:
 
     def rotated(self) -> "KeyRing":
         """A ring with a new current key; the old ones stay until every data key is rewrapped."""
-        kid = f"k{int(time.time())}"
+        kid = f"k{time.strftime('%Y%m%d')}-{secrets.token_hex(3)}"
         return KeyRing({**self.keys, kid: os.urandom(32)}, kid)
 
 
 class DataKey(Document):
-    """One owner's data key, wrapped; deleting it erases everything sealed with it."""
+    """One owner's data key, wrapped; erasing removes the key and leaves the owner's `erased_at`, so no new key is
+    ever made for an erased owner."""
     owner = StringField(primary_key=True)
-    kid = StringField(required=True)
-    wrapped = StringField(required=True)
-    created_at = DateTimeField(required=True)
+    kid = StringField()
+    wrapped = StringField()
+    created_at = DateTimeField()
+    erased_at = DateTimeField()
     meta = {"collection": "data_keys", "auto_create_index": False}
 
 
-class Erased(Exception):
-    """The owner's data key was destroyed: what it sealed is gone for good."""
+class Erased(Conflict):
+    """The owner's data key was destroyed: what it sealed is gone for good, and nothing new is sealed for them."""
+
+    def __init__(self, owner: str):
+        super().__init__(f"the personal data of {owner} was erased; nothing more is recorded about them")
 
 
 class DataKeys:
-    """Each owner's data key, made on first use by unique insert; kept unwrapped in memory for `ttl_seconds` so a
-    read does not unwrap again (an erasure takes effect everywhere within that time, at once in this process)."""
+    """Each owner's data key, made on first use by unique insert. Sealing reads it every time (an erased owner
+    gets nothing sealed anywhere); opening keeps it unwrapped in memory for `ttl_seconds` (an erasure takes effect
+    in other processes' reads within that time, at once in this one)."""
 
     def __init__(self, ring: KeyRing, ttl_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self.ring, self.ttl_seconds, self.clock = ring, ttl_seconds, clock
@@ -108,7 +116,7 @@ class DataKeys:
         self._lock = threading.Lock()
 
     def for_sealing(self, owner: str) -> AESGCM:
-        found = self._cached(owner) or self._read(owner)
+        found = self._read(owner)
         if found is not None:
             return found
         kid, wrapped = self.ring.wrap(os.urandom(32), owner)
@@ -129,16 +137,18 @@ class DataKeys:
         return found
 
     def erase(self, owner: str) -> bool:
-        """Destroy the owner's data key; True if there was one."""
+        """Destroy the owner's data key and mark the owner erased; True if there was a key."""
         with self._lock:
             self._cache.pop(owner, None)
-        return DataKey._get_collection().delete_one({"_id": owner}).deleted_count == 1
+        before = DataKey._get_collection().find_one_and_replace(
+            {"_id": owner}, {"_id": owner, "erased_at": datetime.now(timezone.utc)}, upsert=True)
+        return bool(before and before.get("wrapped"))
 
     def rewrap_all(self) -> int:
         """Wrap every data key not under the current master key with it; how many were rewrapped."""
         collection, count = DataKey._get_collection(), 0
         for document in collection.find({}):
-            if document["kid"] == self.ring.current:
+            if "wrapped" not in document or document["kid"] == self.ring.current:
                 continue
             key = self.ring.unwrap(document["kid"], document["wrapped"], document["_id"])
             kid, wrapped = self.ring.wrap(key, document["_id"])
@@ -147,7 +157,7 @@ class DataKeys:
         return count
 
     def kids_in_use(self) -> set[str]:
-        return {d["kid"] for d in DataKey._get_collection().find({}, {"kid": 1})}
+        return {d["kid"] for d in DataKey._get_collection().find({}, {"kid": 1}) if d.get("kid")}
 
     def _cached(self, owner: str) -> AESGCM | None:
         with self._lock:
@@ -156,7 +166,7 @@ class DataKeys:
 
     def _read(self, owner: str) -> AESGCM | None:
         document = DataKey._get_collection().find_one({"_id": owner})
-        if document is None:
+        if document is None or "wrapped" not in document:
             return None
         aead = AESGCM(self.ring.unwrap(document["kid"], document["wrapped"], owner))
         with self._lock:

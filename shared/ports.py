@@ -36,9 +36,14 @@ class AuditTrail(Protocol):
     shared.errors.Unavailable when it cannot be written, so the request fails."""
 
     def record(self, principal, action: str, resource_type: str, resource_id: str, sections=(),
-               outcome: str = "allowed", purpose: str | None = None, intent: str | None = None) -> str:
+               outcome: str = "allowed", purpose: str | None = None, intent: str | None = None,
+               rows: int | None = None) -> str:
         """The entry's id. A change is recorded twice: outcome "intended" before it is saved, then "allowed" or
         "failed" with `intent` naming the first."""
+
+    def entries(self, resource_id: str | None = None, subject: str | None = None, action: str | None = None,
+                since=None, until=None, after: str | None = None, limit: int = 100) -> tuple[list[dict], str | None]:
+        """A page of stored entries and the cursor of the next (None at the end)."""
 
     def record_many(self, principal, action: str, resource_type: str, resource_ids, sections=()) -> None:
         """One entry per resource; with no resources (a search that found nothing), one entry of the search."""

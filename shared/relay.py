@@ -23,7 +23,7 @@ from shared.bus import ConfirmingPublisher, Outgoing, events_exchange
 from shared.clock import aware
 from shared.contracts import Contracts, data_schema
 from shared.envelope import Envelope
-from shared.eventstore import EventStore, PendingEvent, envelope_of
+from shared.eventstore import EventStore, PendingEvent, StoredEvent, envelope_of
 
 log = logging.getLogger(__name__)
 PUBLISHED = Counter("relay_published_total", "Events confirmed by the broker", ["service"])
@@ -171,3 +171,17 @@ class Relay:
                 continue
             if not published:
                 stop.wait(poll_seconds)
+
+
+def republish(service: str, event_type: str, publisher: ConfirmingPublisher, contracts: Contracts,
+              batch: int = BATCH) -> int:
+    """Publish again every stored event of `event_type`, oldest first, as the relay did: for a consumer added after
+    they were first published (a new service's copy of the unit directory). Consumers' idempotency absorbs those
+    they already had. How many were published."""
+    documents = list(StoredEvent._get_collection().find({"type": event_type}).sort([("stream_id", 1), ("version", 1)]))
+    exchange = events_exchange(service)
+    for start in range(0, len(documents), batch):
+        envelopes = [envelope_of(d) for d in documents[start:start + batch]]
+        publisher.publish_many(exchange, [Outgoing(e.type, public_message(e, contracts), e.id,
+                                                   {"correlation_id": e.correlation_id or ""}) for e in envelopes])
+    return len(documents)

@@ -84,6 +84,8 @@ def _lookup_key(env, var_dir: Path) -> bytes | None:
     key (docs/operations.md, "Keys")."""
     path = Path(env.get("DH_LOOKUP_KEY_FILE") or var_dir / "secrets" / "lookup-key")
     if not path.is_file():
+        if env.get("DH_LOOKUP_KEY_FILE"):
+            raise SettingsError(f"DH_LOOKUP_KEY_FILE={str(path)!r} does not exist")
         return None
     try:
         key = base64.b64decode(path.read_text().strip(), validate=True)
@@ -161,6 +163,9 @@ class Settings:
     """DH_MASTER_KEYS_FILE: the ring of master keys that wrap each person's data key (shared/keys.py)."""
     lookup_key: bytes | None = field(repr=False, default=None)
     break_glass_per_day: int = 3
+    export_max_rows: int = 5000
+    """EXPORT_MAX_ROWS: the most cases one spreadsheet export may hold; a larger one is refused (narrow the
+    filters)."""
     """BREAK_GLASS_PER_DAY: how many protected sections one health worker may open by breaking the glass in a day;
     one more answers 429 (a cap against browsing by emergency)."""
 
@@ -223,6 +228,7 @@ class Settings:
             notify_public_url=_url(env, "NOTIFY_PUBLIC_URL", "http://127.0.0.1:8103", ("https", "http")),
             environment=environment_of(env),
             break_glass_per_day=_number(env, "BREAK_GLASS_PER_DAY", 3, minimum=1),
+            export_max_rows=_number(env, "EXPORT_MAX_ROWS", 5000, minimum=1),
             master_keys_file=Path(_text(env, "DH_MASTER_KEYS_FILE", str(var_dir / "secrets" / "master-keys.json"))),
             lookup_key=_lookup_key(env, var_dir),
         )

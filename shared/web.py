@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared import runtime
 from shared.auth import AuthError, TokenVerifier
+from shared.crypto import derived_key
 from shared.errors import ConcurrencyConflict, InvalidInput, ServiceError, TooManyRequests
 from shared.logs import correlation_id, new_correlation_id
 from shared.openapi import (PROBLEM_SCHEMA_NAME, SWAGGER_UI_ASSETS, PatternConverter, ProblemResponses,
@@ -160,7 +161,8 @@ def create_base_app(settings: Settings, title: str, service_layer, verifier: Tok
         API_SPEC_OPTIONS={"components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
             "security": [{"bearer": []}]},
-        JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+        JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        IDEMPOTENCY_SECRET=derived_key(settings.data_key, "idempotency") if settings.data_key else b"")
     app.json.ensure_ascii = False
     api = ProblemApi(app)
     _install_hooks(app, settings, verifier, api_prefix)

@@ -21,8 +21,8 @@ from services.cases.adapters.workflow_files import load_workflows
 from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
-from services.cases.service_layer import (alerts, cases, care, disclosure, lists, people, reads, sharing, timers,
-                                         treatment)
+from services.cases.service_layer import (alerts, cases, care, disclosure, lists, people, reads, retention,
+                                         sharing, timers, treatment)
 from services.cases.service_layer.cases import CaseOpening
 from services.cases.service_layer.people import Registration
 from services.cases.service_layer.presenting import Presenter
@@ -32,7 +32,7 @@ from services.cases.views import CaseViews
 
 HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HANDLERS, people.HANDLERS,
                   reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS, audit_reads.HANDLERS,
-                  disclosure.HANDLERS)
+                  disclosure.HANDLERS, retention.HANDLERS)
 
 
 def bootstrap(settings: Settings, today=date.today) -> MessageBus:
@@ -53,7 +53,7 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
     return MessageBus(HANDLERS, dependencies={
         "uow": uow, "views": views, "people": register, "registration": registration, "audit": audit,
         "seal": seal, "clock": clock, "directory": UnitDirectory(),
-        "break_glass_per_day": settings.break_glass_per_day, "workflows": workflows, "working_days": VietnameseWorkingDays(),
+        "break_glass_per_day": settings.break_glass_per_day, "export_max_rows": settings.export_max_rows, "workflows": workflows, "working_days": VietnameseWorkingDays(),
         "province_code": settings.province_code, "timer_state": timers.TimerState(), "alert_logs": alert_logs,
         "present": Presenter(views, register, seal, clock),
         "opening": CaseOpening(registration, workflows, clock, settings.province_code, uow)})

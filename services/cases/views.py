@@ -19,6 +19,7 @@ from services.cases.adapters.people import id_hash, person_record
 from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.person import PersonRecord, normalise_name
 from services.cases.domain.queries import CaseFilters
+from services.cases.domain.retention import ClosedCase
 from services.cases.service_layer.ports import CaseRow, OpenProposal
 
 
@@ -67,6 +68,14 @@ class CaseViews:
 
     def open_grants(self, subject: str, case_id: str, now: datetime) -> set[str]:
         return {g.section for g in GrantSnapshot.objects(subject=subject, case_id=case_id) if aware(g.expires_at) > now}
+
+    def closed_cases(self) -> list[ClosedCase]:
+        return [ClosedCase(s.id, s.person_code or s.state["person_code"], s.state["regime"],
+                           date.fromisoformat(s.state["last_effective_on"]) if s.state.get("last_effective_on") else None)
+                for s in CaseSnapshot.objects(stage="closed").only("id", "person_code", "state")]
+
+    def case_count_of(self, person_code: str) -> int:
+        return CaseSnapshot.objects(person_code=person_code).count()
 
     def grants_on(self, case_id: str) -> list:
         found = [g.id for g in GrantSnapshot.objects(case_id=case_id).only("id")]

@@ -161,7 +161,7 @@ def test_access_matrix_never_leaks(client, auth, seeded, role, area):
         "search": client.get("/api/v1/people?q=dang van tung", headers=headers),
         "dose_log": client.get(f"/api/v1/cases/{case_id}/methadone/doses", headers=headers),
         "my_work": client.get("/api/v1/cases/my-work", headers=headers),
-        "export": client.get("/api/v1/cases/export.xlsx", headers=headers),
+        "export": client.get("/api/v1/cases/export.xlsx?purpose=inspection", headers=headers),
     }
     text = {name: workbook_text(r) if name == "export" else r.get_data(as_text=True) for name, r in responses.items()}
     sees = SEES[role] if area == "own" else None

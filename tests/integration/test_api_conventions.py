@@ -143,7 +143,8 @@ def test_an_idempotency_key_left_unfinished_is_busy_then_taken_over(client, work
     body = json.dumps(BODY)
     IdempotencyRecord(key=record_key("cw1", "/api/v1/cases", "office-9-crashed"),
                       fingerprint=fingerprint("POST", "/api/v1/cases", body.encode(),
-                                              request_secret("cw1", "/api/v1/cases", "office-9-crashed")),
+                                              request_secret("cw1", "/api/v1/cases", "office-9-crashed",
+                                                             client.application.config["IDEMPOTENCY_SECRET"])),
                       created_at=datetime.now(timezone.utc)).save(force_insert=True)
     headers = {**worker, "Idempotency-Key": "office-9-crashed", "Content-Type": "application/json"}
     assert_problem(client.post("/api/v1/cases", data=body, headers=headers), 409)

@@ -122,15 +122,19 @@ def test_a_worker_with_its_own_user_consumes_and_refuses_an_envelope_naming_anot
     thread.start()
     try:
         genuine, forged = envelope("genuine", 1).to_message(), envelope("forged", 1).to_message()
+        spoofed = {**envelope("spoofed", 1).to_message(), "producer": "plans"}
         publish_confirmed(service_urls["plans"], "plans.events", plans_key, forged)
+        publish_confirmed(service_urls["plans"], "plans.events", plans_key, spoofed)
         publish_confirmed(service_urls["cases"], "cases.events", "cases.case.worker_assigned", genuine)
         wait_for(lambda: genuine["id"] in handled, 20, message="the genuine event")
         dead = []
         wait_for(lambda: dead.extend(json.loads(body)["id"] for body in
-                                     queue_messages(amqp_url, alerts.dead_letter_name)) or forged["id"] in dead,
-                 20, message="the forged envelope dead-lettered")
+                                     queue_messages(amqp_url, alerts.dead_letter_name))
+                 or {forged["id"], spoofed["id"]} <= set(dead),
+                 20, message="the forged envelopes dead-lettered")
     finally:
         consumer.should_stop = True
         thread.join(10)
         connection.release()
-    assert forged["id"] not in handled
+    assert forged["id"] not in handled and spoofed["id"] not in handled, \
+        "a plans publisher naming itself cannot carry a cases event type under a plans routing key"

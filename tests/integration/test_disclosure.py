@@ -1,8 +1,10 @@
 """Clinical data within a treatment relationship, consents and their revocation, break-the-glass for health
 workers only (reason codes, a daily cap, revocation, the case's record of it), referrals checked against the unit
 directory: through the cases API against the real FerretDB."""
+import io
 from concurrent.futures import ThreadPoolExecutor
 
+import openpyxl
 import pytest
 
 from shared.audit import AuditEntry
@@ -69,9 +71,11 @@ def test_clinical_data_is_read_within_a_treatment_relationship_and_a_revoked_con
     assert outsider.status_code == 200 and "therapy" not in outsider.get_json()
     assert outsider.headers["Cache-Control"] == "no-store"
     assert client.get(doses, headers=people["hospital"]).status_code == 403
-    consented = client.post(f"/api/v1/cases/{on_methadone}/consents", headers=people["officer"],
-                            json={**CONSENT, "to_unit": HOSPITAL, "basis": "medical_emergency",
-                                  "reference": "BA-CC-2026-118"})
+    emergency = {**CONSENT, "to_unit": HOSPITAL, "basis": "medical_emergency", "reference": "BA-CC-2026-118"}
+    for not_theirs in ("officer", "hospital"):
+        refused = client.post(f"/api/v1/cases/{on_methadone}/consents", headers=people[not_theirs], json=emergency)
+        assert refused.status_code == 403, "the treating clinic records consents, and nobody opens to their own unit"
+    consented = client.post(f"/api/v1/cases/{on_methadone}/consents", headers=people["clinic"], json=emergency)
     assert consented.status_code == 201, consented.get_json()
     consent = next(c for c in consented.get_json()["consents"] if c["to_unit"] == HOSPITAL)
     assert consent["basis"] == "medical_emergency" and consent["revoked_at"] is None
@@ -79,7 +83,7 @@ def test_clinical_data_is_read_within_a_treatment_relationship_and_a_revoked_con
     assert client.get(f"/api/v1/cases/{on_methadone}", headers=people["hospital"]).get_json()["therapy"]
     revoked = client.put(f"/api/v1/cases/{on_methadone}/consents/{consent['consent_id']}/revocation",
                          headers=people["officer"], json={"reason": "Người bệnh rút lại sự đồng ý"})
-    assert revoked.status_code == 200
+    assert revoked.status_code == 200, "the person withdraws through any of their case team"
     assert client.get(doses, headers=people["hospital"]).status_code == 403
     assert "therapy" not in client.get(f"/api/v1/cases/{on_methadone}", headers=people["hospital"]).get_json()
     again = client.put(f"/api/v1/cases/{on_methadone}/consents/{consent['consent_id']}/revocation",
@@ -142,7 +146,7 @@ def test_break_the_glass_is_capped_per_day_revoked_by_the_clinic_and_shown_on_th
     assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
     assert client.get(f"/api/v1/cases/{on_methadone}/methadone/doses", headers=people["hospital2"]).status_code == 403
     assert client.put(revocation, headers=people["clinic"], json=reason).status_code == 409
-    record = client.get(f"/api/v1/cases/{on_methadone}", headers=people["officer"]).get_json()["access_grants"]
+    record = client.get(f"/api/v1/cases/{on_methadone}", headers=people["clinic"]).get_json()["access_grants"]
     assert len(record) == 4 and {g["reason_code"] for g in record} == {"overdose"}
     assert [g["subject"] for g in record if g["revoked_at"]] == ["bs-hoa"]
     assert "reason" not in record[0], "the written reason stays in the audit"
@@ -155,3 +159,64 @@ def test_only_health_workers_break_the_glass(client, people, on_methadone):
                           json={"section": "clinical", "reason_code": "overdose", "reason": REASON})
     assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
     assert StoredEvent.objects(type="cases.access.escalated").count() == before
+
+
+def test_the_accounting_of_disclosures_lists_who_read_what_and_goes_to_the_person_as_a_workbook(client, people,
+                                                                                                on_methadone, auth):
+    glass = client.post(f"/api/v1/cases/{on_methadone}/break-glass", headers=people["hospital"],
+                        json={"section": "clinical", "reason_code": "overdose", "reason": REASON})
+    assert glass.status_code == 201
+    client.get(f"/api/v1/cases/{on_methadone}/methadone/doses", headers=people["hospital"])
+    client.get(f"/api/v1/cases/{on_methadone}/methadone/doses", headers=people["officer"])
+    auditor = auth(subject="ttv", roles=["auditor"], unit="TTR-T56", areas=["56"])
+    assert client.get(f"/api/v1/cases/{on_methadone}/disclosures", headers=people["clinic"]).status_code == 403
+    assert client.get("/api/v1/cases/nope/disclosures", headers=auditor).status_code == 404
+    accounted = client.get(f"/api/v1/cases/{on_methadone}/disclosures", headers=auditor)
+    assert accounted.status_code == 200
+    rows = accounted.get_json()
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    doses_read = [r for r in rows if r["action"] == "read_dose_log"]
+    assert [(r["subject"], r["sections"]) for r in doses_read] == [("bs-minh", ["clinical"])], \
+        "the refused read by the police is no disclosure"
+    assert [(r["kind"], r["purpose"]) for r in rows if r["subject"] == "bs-minh" and r["action"] == "break_glass"] \
+        == [("break_glass", "overdose")]
+    assert {r["subject"] for r in rows if r["kind"] == "change"} >= {"officer", "bs-lan"}
+    assert [r["subject"] for r in rows if r["action"] == "share:referral"] == ["officer"], "the completion, once"
+    again = client.get(f"/api/v1/cases/{on_methadone}/disclosures", headers=auditor).get_json()
+    assert len(again) == len(rows), "reading the accounting is audited, not a disclosure of the case"
+    workbook = client.get(f"/api/v1/cases/{on_methadone}/disclosures.xlsx", headers=auditor)
+    assert workbook.status_code == 200 and workbook.mimetype.endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.data)).active
+    assert [c.value for c in sheet[1]] == ["at", "kind", "action", "subject", "unit", "sections", "purpose"]
+    assert sheet.max_row == len(rows) + 1
+
+
+def test_a_referrals_consent_ends_with_the_referral_and_referral_units_see_contact_only_by_consent(client, people,
+                                                                                                  auth):
+    case = open_case(client, people["officer"])
+    rehab = auth(subject="cb-rehab", roles=["caseworker"], unit=HOSPITAL, areas=[OTHER])
+    referred = client.post(f"/api/v1/cases/{case['id']}/referrals", headers=people["officer"], json={
+        "to_unit": HOSPITAL, "reason": "Hỗ trợ cai nghiện tại cơ sở", "consent": {**CONSENT, "sections": ["support"]}})
+    assert referred.status_code == 201, referred.get_json()
+    [share_id] = referred.get_json()["shares"]
+    accepted = client.put(f"/api/v1/cases/{case['id']}/shares/{share_id}/decision", headers=rehab,
+                          json={"decision": "accepted", "reason": "Tiếp nhận hỗ trợ"})
+    assert accepted.status_code == 200
+    seen = client.get(f"/api/v1/cases/{case['id']}", headers=rehab).get_json()
+    assert "support" in seen and "national_id" not in seen["person"], "support consented, contact not"
+    revoked = client.put(f"/api/v1/cases/{case['id']}/shares/{share_id}/decision", headers=people["officer"],
+                         json={"decision": "revoked", "reason": "Chuyển sang cơ sở khác"})
+    [consent] = revoked.get_json()["consents"]
+    assert consent["share_id"] == share_id and consent["revoked_at"], "the consent ended with its referral"
+    own = client.post(f"/api/v1/cases/{case['id']}/referrals", headers=people["hospital"], json={
+        "to_unit": HOSPITAL, "reason": "Tự chuyển cho mình", "consent": CONSENT})
+    assert own.status_code == 422 and "to_unit" in own.get_json()["errors"]
+
+
+def test_the_case_team_sees_who_broke_the_glass_but_not_why(client, people, on_methadone):
+    assert client.post(f"/api/v1/cases/{on_methadone}/break-glass", headers=people["hospital"], json={
+        "section": "clinical", "reason_code": "overdose", "reason": REASON}).status_code == 201
+    [grant] = client.get(f"/api/v1/cases/{on_methadone}", headers=people["officer"]).get_json()["access_grants"]
+    assert grant["subject"] == "bs-minh" and grant["reason_code"] is None
+    [grant] = client.get(f"/api/v1/cases/{on_methadone}", headers=people["clinic"]).get_json()["access_grants"]
+    assert grant["reason_code"] == "overdose"

@@ -2,12 +2,17 @@
 own data key, wrapped by a master key with an id; rotating the master key rewraps without re-encrypting; erasing
 the person destroys the key, so what it sealed never opens again. Against the real FerretDB."""
 
+import time
+from datetime import date
+
 import pymongo
 
 from shared.crypto import FieldCipher
 from shared.keys import DataKey, KeyRing
 from shared.audit import AuditEntry
-from services.cases.adapters.documents import Person
+from services.cases.adapters.documents import Erasure, Person
+from services.cases.bootstrap import bootstrap
+from services.cases.domain.commands import PurgeExpired
 from services.cases.entrypoints import cli
 from services.cases.entrypoints.app import create_app
 
@@ -56,11 +61,18 @@ def test_erasing_a_person_destroys_their_key_and_nothing_of_theirs_opens_again(s
         monkeypatch.setenv(name, value)
     assert cli.main(["erase-person", case["person_code"], "--subject", "qtv-1",
                      "--reason", "Người dân yêu cầu xóa dữ liệu theo Luật 91/2025"]) == 0
+    later = client.post(f"/api/v1/cases/{case['id']}/visits", headers=officer, json={
+        "visited_on": "2026-08-06", "kind": "home_visit", "outcome": "met", "notes": "Ghi chú MỚI"})
+    assert later.status_code == 409, "nothing new is sealed for an erased person, in a process that cached the key"
     client = create_app(settings("cases")).test_client()
     seen = client.get(f"/api/v1/cases/{case['id']}", headers=officer).get_json()
     assert seen["person"]["national_id"] is None and seen["person"]["phone"] is None
     assert seen["person"]["address"] is None and seen["visits"][0]["notes"] is None
-    assert DataKey._get_collection().count_documents({}) == 0
+    assert seen["person"]["full_name"] != PERSON["full_name"] and len(seen["visits"]) == 1
+    again = client.post("/api/v1/cases", headers=officer, json={"person": PERSON, "commune_code": COMMUNE,
+                                                                 "opened_on": "2026-09-01"})
+    assert again.status_code == 201, "the erased ID number and name no longer claim anyone"
+    assert DataKey._get_collection().count_documents({"wrapped": {"$exists": True}}) == 1, "only the new person's"
     raw = pymongo.MongoClient(ferretdb.uri)[f"{db_prefix}_cases"]
     assert raw["people"].find_one({"_id": case["person_code"]})["phone_enc"].startswith("p1."), \
         "the ciphertext may stay where it was copied; without the key it is noise"
@@ -73,3 +85,39 @@ def test_lookups_have_a_key_of_their_own():
         FieldCipher(other_master, lookup).lookup_hash("056191001234", "national_id")
     assert FieldCipher(master, lookup).lookup_hash("056191001234", "national_id") != \
         FieldCipher(master).lookup_hash("056191001234", "national_id")
+
+
+def close(client, officer, case_id, on="2026-08-25"):
+    closed = client.post(f"/api/v1/cases/{case_id}/transitions", headers=officer, json={
+        "transition": "close", "effective_on": on, "decision": {
+            "decision_number": "5/QĐ-UBND", "decision_date": on, "issuing_authority": "UBND phường",
+            "reason": "hoàn thành quản lý", "reason_code": "completed"}})
+    assert closed.status_code == 200, closed.get_json()
+
+
+def test_people_whose_cases_are_all_closed_past_retention_are_erased_once_with_a_tombstone(settings, auth):
+    officer = auth(subject="cb", roles=["caseworker"], unit=f"UBX-{COMMUNE}", areas=[COMMUNE])
+    client = create_app(settings("cases")).test_client()
+    closed = open_with_records(client, officer)
+    close(client, officer, closed["id"])
+    still_open = client.post("/api/v1/cases", headers=officer, json={
+        "person": {**PERSON, "full_name": "Mạc Văn Dũng", "national_id": "056190004321", "birth_date": "1990-02-03"},
+        "commune_code": COMMUNE, "opened_on": "2026-08-03"}).get_json()
+    close(client, officer, client.post("/api/v1/cases", headers=officer, json={
+        "person_code": still_open["person_code"], "commune_code": COMMUNE, "opened_on": "2026-08-04"}).get_json()["id"])
+
+    def purge(today):
+        return bootstrap(settings("cases"), today=lambda: today).handle(PurgeExpired())
+
+    assert purge(date(2031, 8, 24)) == 0, "60 months after closing: still kept"
+    assert purge(date(2031, 8, 26)) == 1, "the person with an open case is kept"
+    assert purge(date(2031, 8, 26)) == 0, "once"
+    [tombstone] = Erasure.objects
+    assert (tombstone.person_code, tombstone.reason, tombstone.cases) == (closed["person_code"], "retention", 1)
+    keys = client.application.extensions["service_layer"].dependencies["people"].sealer.keys
+    keys.clock = lambda: time.monotonic() + keys.ttl_seconds + 1
+    seen = client.get(f"/api/v1/cases/{closed['id']}", headers=officer).get_json()
+    assert seen["stage"] == "closed" and seen["person"]["phone"] is None and seen["visits"][0]["notes"] is None
+    kept = client.get(f"/api/v1/people/{still_open['person_code']}", headers=officer).get_json()
+    assert kept["national_id"] == "056190004321"
+    assert [e.subject for e in AuditEntry.objects(action="erase_person", outcome="allowed")] == ["cases-retention"]

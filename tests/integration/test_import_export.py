@@ -9,6 +9,7 @@ import sys
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from shared.audit import AuditEntry
 from shared.auth import Principal
 from shared.eventstore import StoredEvent
 from services.cases.adapters.documents import CaseSnapshot, Person
@@ -113,7 +114,7 @@ def test_exports_carry_only_the_columns_a_role_may_see(app, tmp_path, auth):
     client = app.test_client()
 
     def sheet(headers):
-        response = client.get("/api/v1/cases/export.xlsx", headers=headers)
+        response = client.get("/api/v1/cases/export.xlsx?purpose=periodic_report", headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
         rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
         return rows[0], rows[1:]
@@ -125,5 +126,24 @@ def test_exports_carry_only_the_columns_a_role_may_see(app, tmp_path, auth):
     assert "056090001001" in [r[columns.index("national_id")] for r in rows]
     doctor_columns, _ = sheet(auth(subject="bs", roles=["health_worker"], areas=["22366"]))
     assert "full_name" in doctor_columns and "national_id" not in doctor_columns and "phone" not in doctor_columns
-    assert client.get("/api/v1/cases/export.xlsx",
+    assert client.get("/api/v1/cases/export.xlsx?purpose=periodic_report",
                       headers=auth(subject="p", roles=["plan_coordinator"], areas=["56"])).status_code == 403
+
+
+def test_an_export_states_its_purpose_is_capped_and_audited_with_its_row_count(settings, tmp_path, auth):
+    app = create_app(settings("cases", EXPORT_MAX_ROWS="2"))
+    CaseloadImport(app.extensions["service_layer"]).run(read_register(xlsx(tmp_path / "r.xlsx", ROWS)), OFFICER)
+    client, police = app.test_client(), auth(subject="ca", roles=["police_liaison"], areas=["22366"])
+    unexplained = client.get("/api/v1/cases/export.xlsx", headers=police)
+    assert unexplained.status_code == 422 and "purpose" in unexplained.get_json()["errors"]
+    curious = client.get("/api/v1/cases/export.xlsx?purpose=curiosity", headers=police)
+    assert curious.status_code == 422 and "purpose" in curious.get_json()["errors"]
+    too_many = client.get("/api/v1/cases/export.xlsx?purpose=court_dossier", headers=police)
+    assert too_many.status_code == 422 and "filters" in too_many.get_json()["errors"]
+    assert AuditEntry.objects(action="export").count() == 0, "nothing left the system"
+    case_number = CaseSnapshot.objects.first().case_number
+    narrowed = client.get(f"/api/v1/cases/export.xlsx?purpose=court_dossier&case_number={case_number}",
+                          headers=police)
+    assert narrowed.status_code == 200, narrowed.get_data(as_text=True)
+    [summary] = AuditEntry.objects(action="export", resource_type="case_list")
+    assert summary.purpose == "court_dossier" and summary.rows == 1 and summary.subject == "ca"

@@ -10,7 +10,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services import permissions
 from services.portal.adapters.signing import PRIVATE, PUBLIC
+from services.topology import SUBSCRIPTIONS_OF
 from tests.support import ROOT
 
 KUBERNETES_VERSION = "1.34.0"
@@ -180,3 +182,28 @@ def test_k8s_portal_replicas_share_one_signing_key_from_a_secret_only_they_mount
     for name, deployment in deployments.items():
         if name != "portal":
             assert secret not in json.dumps(deployment), name
+
+
+def test_each_service_connects_to_the_broker_as_its_own_least_privileged_user():
+    """Only the topology Job uses the admin's URL; the Permission resources are what services/permissions.py
+    computes from the workers' subscriptions, so they cannot drift apart."""
+    users, secrets = of_kind("User"), of_kind("Secret")
+    expected = {g.user: g for g in permissions.grants(SUBSCRIPTIONS_OF)}
+    found = {}
+    for permission in of_kind("Permission").values():
+        user = secrets[users[permission["spec"]["userReference"]["name"]]["spec"]["importCredentialsSecret"]["name"]]
+        found[user["stringData"]["username"]] = permission["spec"]["permissions"]
+    assert {name: vars(g) for name, g in expected.items()} == {
+        name: {"user": name, **rules} for name, rules in found.items() if name != "donghanh"}
+    for doc in documents():
+        pod = doc.get("spec", {}).get("template", {}).get("spec")
+        if not pod or doc["kind"] == "StatefulSet":
+            continue
+        for c in pod["containers"]:
+            amqp = [e["valueFrom"]["secretKeyRef"]["name"] for e in c.get("env", []) if e["name"] == "AMQP_URL"]
+            service = next((s for s in ("plans", "cases", "notifications") if f"services.{s}." in " ".join(
+                c["command"])), None)
+            if "services.topology" in " ".join(c["command"]):
+                assert amqp == ["donghanh-amqp"]
+            elif service:
+                assert amqp == [f"donghanh-amqp-{service}"], (doc["metadata"]["name"], amqp)

@@ -42,7 +42,7 @@ class Person(Document):
     merged_into = StringField()
     created_at = DateTimeField(required=True)
     meta = {"collection": "people", "auto_create_index": False,
-            "indexes": ["residence_code", "search_name", "name_dob_key", "national_id_hash"]}
+            "indexes": ["residence_code", "search_name", "name_dob_key", "national_id_hash", "merged_into"]}
 
 
 class NationalIdClaim(Document):
@@ -58,6 +58,15 @@ class GrantSnapshot(SnapshotDocument):
     section = StringField(required=True)
     expires_at = DateTimeField(required=True)
     meta = {"collection": "grant_snapshots", "indexes": [("subject", "case_id"), "case_id"]}
+
+
+class Erasure(Document):
+    """The tombstone of an erased person: when, why (a request, the retention period), how many cases it held."""
+    person_code = StringField(primary_key=True)
+    erased_at = DateTimeField(required=True)
+    reason = StringField(required=True)
+    cases = IntField(required=True)
+    meta = {"collection": "erasures", "auto_create_index": False}
 
 
 class KnownUnit(Document):
@@ -102,4 +111,5 @@ def case_list_fields(case) -> dict:
             "proposals_for": case.therapy.clinic_unit if case.therapy and case.therapy.open_grounds() else None}
 
 
-DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot, CaseAlertLogSnapshot, KnownUnit)
+DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot, CaseAlertLogSnapshot, KnownUnit,
+             Erasure)

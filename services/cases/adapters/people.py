@@ -10,9 +10,15 @@ from mongoengine.errors import NotUniqueError
 from shared.crypto import FieldCipher
 from shared.keys import OwnerCipher
 
-from services.cases.adapters.documents import NameBirthClaim, NationalIdClaim, Person
+from services.cases.adapters.documents import Erasure, NameBirthClaim, NationalIdClaim, Person
 from services.cases.domain.person import Guardian, PersonRecord, normalise_name
 from services.cases.service_layer.ports import NationalIdTaken
+
+
+ERASED_NAME = "(đã xóa / erased)"
+ERASED_CLAIM = "-"
+"""An erased person's name-and-birth claim keeps its place in the numbered run (the lookups stop at the first
+gap) but names nobody."""
 
 
 def _context(person_code: str, field: str) -> str:
@@ -55,9 +61,12 @@ class PeopleRegister:
 
     def same_name_and_birth(self, full_name: str, birth_date: date) -> list[str]:
         key, codes = self._name_birth_key(full_name, birth_date), []
-        while (claim := NameBirthClaim.objects(key=f"{key}#{len(codes) + 1}").first()) is not None:
-            codes.append(claim.person_code)
-        return codes
+        for n in itertools.count(1):
+            claim = NameBirthClaim.objects(key=f"{key}#{n}").first()
+            if claim is None:
+                return codes
+            if claim.person_code != ERASED_CLAIM:
+                codes.append(claim.person_code)
 
     def _claim_name_birth(self, full_name: str, birth_date: date, person_code: str) -> None:
         key = self._name_birth_key(full_name, birth_date)
@@ -106,10 +115,45 @@ class PeopleRegister:
         person = Person.objects(person_code=person_code).only("merged_into").first()
         return bool(person and person.merged_into)
 
-    def erase(self, person_code: str) -> bool:
+    def erase(self, person_code: str, reason: str, cases: int) -> bool:
         """Crypto-shred the person: their data key is destroyed, so their ID number, phone, address and every
-        sealed record of their cases no longer open, in the log and in backups alike."""
-        return self.sealer.keys.erase(person_code)
+        sealed record of their cases no longer open, in the log and in backups alike; their name in the register
+        and the lookup claims go too, as do the records merged into them. The key goes first, then the tombstone
+        (a unique insert): a process that dies between leaves a key already gone, which the next erasure finds and
+        tombstones."""
+        for duplicate in Person.objects(merged_into=person_code).only("person_code"):
+            self.erase(duplicate.person_code, reason, 0)
+        self.sealer.keys.erase(person_code)
+        self._forget(person_code)
+        try:
+            Erasure(person_code=person_code, erased_at=datetime.now(timezone.utc), reason=reason,
+                    cases=cases).save(force_insert=True)
+        except NotUniqueError:
+            return False
+        return True
+
+    def _forget(self, person_code: str) -> None:
+        """The register's clear fields that name the person, and the claims that would confirm a guess of their ID
+        number or their name and birth date."""
+        person = Person.objects(person_code=person_code).first()
+        if person is None:
+            return
+        if person.national_id_hash:
+            NationalIdClaim.objects(national_id_hash=person.national_id_hash, person_code=person_code).delete()
+        if person.search_name:
+            key = self._name_birth_key(person.full_name, date.fromisoformat(person.birth_date))
+            for n in itertools.count(1):
+                claim = NameBirthClaim.objects(key=f"{key}#{n}").first()
+                if claim is None:
+                    break
+                if claim.person_code == person_code:
+                    NameBirthClaim.objects(key=claim.key).update_one(set__person_code=ERASED_CLAIM)
+        Person.objects(person_code=person_code).update_one(
+            set__full_name=ERASED_NAME, set__search_name="", set__name_dob_key="", unset__national_id_hash=True,
+            set__guardian={})
+
+    def erased(self, person_code: str) -> bool:
+        return Erasure.objects(person_code=person_code).only("person_code").first() is not None
 
     def merge(self, duplicate: str, survivor: str) -> None:
         """The duplicate points at the survivor; both keep their cases and histories."""

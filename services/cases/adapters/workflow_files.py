@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from services.cases.domain.consent import CONSENT, DisclosureRules
 from services.cases.domain.model import Case
+from services.cases.domain.retention import RetentionRules
 from services.cases.domain.ost import TerminationRules
 from services.roles import ROLES
 from services.cases.domain.workflow import DECISION_FIELDS, DueRule, ReduceRule, Transition, Workflow
@@ -97,6 +98,10 @@ class DisclosureSchema(_Strict):
     referral_consent_unit_kinds = fields.List(fields.String(validate=NAME), required=True)
 
 
+class RetentionSchema(_Strict):
+    closed_case_months = fields.Integer(required=True, validate=validate.Range(min=1, max=1200))
+
+
 class WorkflowSchema(_Strict):
     regime = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9-]+$"))
     title_vi = fields.String(required=True)
@@ -107,6 +112,7 @@ class WorkflowSchema(_Strict):
     flags = fields.List(fields.String(validate=NAME), load_default=list)
     ost_termination = fields.Nested(OstTerminationSchema, load_default=dict)
     disclosure = fields.Nested(DisclosureSchema, required=True)
+    retention = fields.Nested(RetentionSchema, required=True)
     stages = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StageSchema), required=True)
     transitions = fields.List(fields.Nested(TransitionSchema), required=True, validate=validate.Length(min=1))
 
@@ -155,7 +161,8 @@ def _to_domain(data: dict) -> Workflow:
                     opens_from=data.get("opens_from"), opens_before=data.get("opens_before"),
                     opening_stages=tuple(data["opening_stages"]), stages=data["stages"], transitions=transitions,
                     flags=tuple(data["flags"]), ost_termination=TerminationRules(**data["ost_termination"]),
-                    disclosure=DisclosureRules(**{k: tuple(v) for k, v in data["disclosure"].items()}))
+                    disclosure=DisclosureRules(**{k: tuple(v) for k, v in data["disclosure"].items()}),
+                    retention=RetentionRules(**data["retention"]))
 
 
 def load_workflows(directory: Path = DEFINITIONS) -> dict[str, Workflow]:

@@ -35,6 +35,8 @@ SECTIONS_BY_ROLE = {
     "health_worker": {IDENTITY, LEGAL, CLINICAL},
     "admin": {IDENTITY, LEGAL},
 }
+EXPORT_PURPOSES = ("periodic_report", "case_handover", "court_dossier", "inspection", "person_request")
+"""Why a list of cases leaves the system as a spreadsheet: every export names one, and the audit keeps it."""
 UNLISTED = {IDENTITY_CONTACT, CLINICAL}
 """What a list of cases never shows."""
 
@@ -56,13 +58,17 @@ def sections_for(roles) -> set[str]:
 
 def sections_of(principal, case, today) -> set[str]:
     """The sections of the caller's roles, the clinical one only within a treatment relationship: the clinic that
-    admitted the person, or a unit a consent or a named exception in force opens it to. A unit only offered a
-    referral sees nothing of the case until it accepts."""
-    if principal.unit in case.offered_units - case.referred_units and not _covers(principal, case):
+    admitted the person, or a unit a consent or a named exception in force opens it to. A unit that reaches the case
+    through a referral alone sees contact and support data only as a consent allows, and nothing of the case until
+    it accepts."""
+    covered = _covers(principal, case)
+    if principal.unit in case.offered_units - case.referred_units and not covered:
         return set()
     allowed = sections_for(principal.roles)
     if CLINICAL in allowed and not treats(principal, case, today):
         allowed.discard(CLINICAL)
+    if not covered:
+        allowed -= {IDENTITY_CONTACT, SUPPORT} - case.consented_sections(principal.unit, today)
     return allowed
 
 

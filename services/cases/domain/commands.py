@@ -222,6 +222,11 @@ class ImportCase:
 
 
 @dataclass(frozen=True)
+class PurgeExpired:
+    """The retention timer's tick: erase the people all of whose cases are closed past their regime's retention."""
+
+
+@dataclass(frozen=True)
 class NoticeDueDates:
     """The timer's tick: append the due-soon and overdue notices now owed."""
 

@@ -73,6 +73,7 @@ class ConsentRecorded(DomainEvent):
     by: str
     at: datetime
     valid_until: date | None = None
+    share_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,15 @@ class ConsentRecords:
     """The consents of a case (mixed into `Case`, whose `consents` maps an id to its terms and status)."""
 
     def record_consent(self, consent_id: str, terms: ConsentTerms, rules: DisclosureRules, by: str,
-                       at: datetime) -> None:
+                       at: datetime, share_id: str | None = None) -> None:
+        """`share_id`: the referral it was given with, which ends it if the referral is rejected or revoked."""
         terms.check(rules)
         if self.stage == "closed":
             raise NotAllowedNow("a closed case records no new consent")
         self.record(ConsentRecorded(case_id=self.id, consent_id=consent_id, to_unit=terms.to_unit,
                                     sections=sorted(set(terms.sections)), purpose=terms.purpose, basis=terms.basis,
                                     reference=terms.reference.strip(), valid_from=terms.valid_from,
-                                    valid_until=terms.valid_until, by=by, at=at))
+                                    valid_until=terms.valid_until, by=by, at=at, share_id=share_id))
 
     def revoke_consent(self, consent_id: str, by: str, at: datetime, reason: str) -> None:
         check_reason(reason)
@@ -110,6 +112,11 @@ class ConsentRecords:
         if consent["revoked_at"]:
             raise NotAllowedNow("the consent is already revoked")
         self.record(ConsentRevoked(case_id=self.id, consent_id=consent_id, by=by, at=at, reason=reason.strip()))
+
+    def end_consents_of_share(self, share_id: str, by: str, at: datetime, reason: str) -> None:
+        for consent_id, consent in self.consents.items():
+            if consent.get("share_id") == share_id and consent["revoked_at"] is None:
+                self.record(ConsentRevoked(case_id=self.id, consent_id=consent_id, by=by, at=at, reason=reason))
 
     def consented_sections(self, unit: str | None, on: date) -> set[str]:
         """The sections the consents and exceptions in force on `on` open to `unit`."""
@@ -121,7 +128,7 @@ class ConsentRecords:
             "to_unit": event.to_unit, "sections": list(event.sections), "purpose": event.purpose,
             "basis": event.basis, "reference": event.reference, "valid_from": event.valid_from.isoformat(),
             "valid_until": event.valid_until.isoformat() if event.valid_until else None, "recorded_by": event.by,
-            "recorded_at": event.at.isoformat(), "revoked_at": None, "revoked_by": None}}
+            "recorded_at": event.at.isoformat(), "revoked_at": None, "revoked_by": None, "share_id": event.share_id}}
 
     def _on_ConsentRevoked(self, event: ConsentRevoked) -> None:
         consent = {**self.consents[event.consent_id], "revoked_at": event.at.isoformat(), "revoked_by": event.by}

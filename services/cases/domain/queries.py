@@ -44,6 +44,8 @@ class ListCases:
 
 @dataclass(frozen=True)
 class ExportCases:
+    """The filtered list as a spreadsheet, for a stated purpose (`access.EXPORT_PURPOSES`)."""
+    purpose: str
     filters: CaseFilters = CaseFilters()
 
 
@@ -74,3 +76,10 @@ class FindPeople:
     name: str | None = None
     national_id: str | None = None
     commune_code: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountDisclosures:
+    """Every disclosure of a case: who read which section, exports and lists that held it, break-the-glass, the
+    alerts that named it (42 CFR Part 2's accounting of disclosures)."""
+    case_id: str

@@ -89,6 +89,8 @@ class SharingRecords:
         if (status == REVOKED and not revocable) or (status in (ACCEPTED, REJECTED) and share["status"] != OPEN):
             raise SharingRefused(f"the {share['kind']} is {share['status']}")
         self._record_share(share_id, share["kind"], status, by, at, reason, share["to_unit"], share["to_commune"])
+        if status in (REJECTED, REVOKED):
+            self.end_consents_of_share(share_id, by, at, reason)
 
     def _record_share(self, share_id, kind, status, by, at, reason, to_unit, to_commune, notify_police_by=None):
         self.record(CaseShared(event_type=STEP_TYPES[kind, status], case_id=self.id, case_number=self.case_number,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from services.cases.domain.consent import DisclosureRules
+from services.cases.domain.retention import RetentionRules
 from services.cases.domain.ost import TerminationRules
 from services.cases.domain.person import ADULT_AGE, age_on
 from services.cases.domain.rules import DecisionInvalid, WorkingCalendar, add_months, add_working_days
@@ -85,6 +86,7 @@ class Workflow:
     flags: tuple[str, ...] = ()
     ost_termination: TerminationRules | None = None
     disclosure: DisclosureRules = DisclosureRules()
+    retention: RetentionRules = RetentionRules()
 
     def applies_on(self, day: date) -> bool:
         return (self.opens_from is None or day >= self.opens_from) and \

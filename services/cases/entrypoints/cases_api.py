@@ -15,8 +15,8 @@ from services.cases.domain.queries import (AllowedTransitions, CaseFilters, Case
 from services.cases.domain.workflow import Decision
 from services.cases.entrypoints.people_api import register_command
 from services.cases.entrypoints.schemas import (AssignWorkerIn, CaseListQuery, CaseOut, CaseSummaryOut, DrugTestIn,
-                                                HistoryEntryOut, HistoryQuery, MyWorkOut, OpenCaseIn, PhaseIn,
-                                                TransitionIn, TransitionOut, WorkflowOut, answered)
+                                                ExportQuery, HistoryEntryOut, HistoryQuery, MyWorkOut, OpenCaseIn,
+                                                PhaseIn, TransitionIn, TransitionOut, WorkflowOut, answered)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
 
@@ -55,12 +55,13 @@ class Work(MethodView):
 
 @blp.route("/export.xlsx")
 class Export(MethodView):
-    @blp.arguments(CaseListQuery, location="query")
+    @blp.arguments(ExportQuery, location="query")
     @blp.response(200, description="An XLSX workbook of the filtered cases, with the columns your role may see",
                   content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     def get(self, query):
-        """Export the filtered case list to Excel"""
-        columns, rows = ask(ExportCases(CaseFilters(**query)))
+        """Export the filtered case list to Excel, for a stated purpose, at most EXPORT_MAX_ROWS cases"""
+        purpose = query.pop("purpose")
+        columns, rows = ask(ExportCases(purpose, CaseFilters(**query)))
         return workbook_response(columns, rows, "ho-so-cai-nghien.xlsx")
 
 

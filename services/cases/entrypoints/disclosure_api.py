@@ -4,10 +4,13 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from shared.endpoints import ETAG, ask, if_match_version, takes_if_match
+from shared.spreadsheets import workbook_response
 from shared.web import Blueprint
 
 from services.cases.domain.commands import BreakGlass, RecordConsent, RevokeAccess, RevokeConsent
-from services.cases.entrypoints.disclosure_schemas import BreakGlassIn, ConsentIn, GrantOut, RevocationIn
+from services.cases.domain.queries import AccountDisclosures
+from services.cases.entrypoints.disclosure_schemas import (DISCLOSURE_COLUMNS, BreakGlassIn, ConsentIn, DisclosureOut,
+                                                           GrantOut, RevocationIn)
 from services.cases.entrypoints.schemas import CaseOut, answered
 
 disclosure_blp = Blueprint("disclosure", __name__, url_prefix="/api/v1/cases",
@@ -61,3 +64,23 @@ class BreakGlassRevocation(MethodView):
     def put(self, body, case_id, grant_id):
         """The treating clinic closes a break-the-glass opening before it expires"""
         return _grant(ask(RevokeAccess(case_id=case_id, grant_id=grant_id, reason=body["reason"])))
+
+
+@disclosure_blp.route("/<string:case_id>/disclosures")
+class Disclosures(MethodView):
+    @disclosure_blp.response(200, DisclosureOut(many=True))
+    def get(self, case_id):
+        """The accounting of disclosures of this case, oldest first (the inspectorate)"""
+        return ask(AccountDisclosures(case_id))
+
+
+@disclosure_blp.route("/<string:case_id>/disclosures.xlsx")
+class DisclosuresWorkbook(MethodView):
+    @disclosure_blp.response(200, description="The accounting of disclosures as an XLSX workbook, to hand to the "
+                                              "person on request",
+                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def get(self, case_id):
+        """The accounting of disclosures of this case as a spreadsheet for the person (the inspectorate)"""
+        rows = [[", ".join(d[c]) if isinstance(d[c], list) else d[c] for c in DISCLOSURE_COLUMNS]
+                for d in DisclosureOut(many=True).dump(ask(AccountDisclosures(case_id)))]
+        return workbook_response(list(DISCLOSURE_COLUMNS), rows, "ke-khai-tiet-lo.xlsx")

@@ -19,7 +19,8 @@ class ConsentTermsIn(Schema):
     purpose = fields.String(required=True, validate=CODE)
     basis = fields.String(load_default=CONSENT, validate=CODE, metadata={
         "description": "`consent`, or an exception the workflow names (court_order, medical_emergency)"})
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=REFERENCE_MAX_LENGTH), metadata={
+    reference = fields.String(required=True, validate=[validate.Length(min=1, max=REFERENCE_MAX_LENGTH),
+                                                       validate.Regexp(r"\S", error="must not be blank")], metadata={
         "description": "the signed consent form's number, or the court order's"})
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(load_default=None, allow_none=True)
@@ -58,11 +59,12 @@ class ConsentOut(Schema):
     recorded_at = fields.String()
     revoked_at = fields.String(allow_none=True)
     revoked_by = fields.String(allow_none=True)
+    share_id = fields.String(allow_none=True, metadata={"description": "the referral it was given with"})
 
 
 class AccessGrantOut(Schema):
-    """A break-the-glass opening of the case, as the person's record shows it (its written reason stays in the
-    audit)."""
+    """A break-the-glass opening of the case, as the person's record shows it (its reason code with the clinical
+    section only; its written reason stays in the case's log)."""
     grant_id = fields.String()
     subject = fields.String()
     role = fields.String()
@@ -87,3 +89,18 @@ class GrantOut(Schema):
     reason_code = fields.String(allow_none=True)
     expires_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
+
+
+class DisclosureOut(Schema):
+    at = fields.DateTime()
+    kind = fields.String(metadata={"description": "read, list, export, break_glass, change or alert"})
+    action = fields.String()
+    subject = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    unit = fields.String(allow_none=True)
+    sections = fields.List(fields.String())
+    purpose = fields.String(allow_none=True, metadata={"description": "an export's purpose, a break-the-glass "
+                                                                       "reason code, an alert's category"})
+
+
+DISCLOSURE_COLUMNS = ("at", "kind", "action", "subject", "unit", "sections", "purpose")

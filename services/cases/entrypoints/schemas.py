@@ -7,6 +7,7 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
+from services.cases.domain.access import EXPORT_PURPOSES
 from services.cases.domain.model import TEST_RESULTS
 from services.cases.domain.ost import SUBSTANCES
 from services.cases.domain.workflow import Decision
@@ -310,6 +311,11 @@ class CaseListQuery(Schema):
     commune_code = fields.String(validate=COMMUNE)
     stage = fields.String(validate=validate.Length(max=50))
     assigned_worker = fields.String(validate=validate.Length(max=100))
+
+
+class ExportQuery(CaseListQuery):
+    purpose = fields.String(required=True, validate=validate.OneOf(EXPORT_PURPOSES), metadata={
+        "description": "why the list leaves the system; kept in the audit with the row count"})
 
 
 def case_out(view) -> dict:

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.auth import Principal
-from shared.clock import Clock
+from shared.clock import Clock, aware
 from shared.envelope import Actor
 from shared.errors import ConcurrencyConflict, InvalidInput, NotAuthorised, NotFound, TooManyRequests
 from shared.ports import AuditTrail
@@ -19,8 +19,9 @@ from services.cases.domain.commands import BreakGlass, RecordConsent, RecordUnit
 from services.cases.domain.consent import ConsentTerms
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
+from services.cases.domain.queries import AccountDisclosures
 from services.cases.domain.workflow import Workflow
-from services.cases.service_layer.ports import UnitDirectory
+from services.cases.service_layer.ports import CaseViews, UnitDirectory
 from services.cases.service_layer.presenting import CaseView, Presenter
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork, domain_refusals
 
@@ -35,10 +36,14 @@ def check_unit(field_name: str, unit_code: str, directory: UnitDirectory) -> str
     return kind
 
 
-def consent_for_referral(terms: ConsentTerms | None, to_unit: str, directory: UnitDirectory,
-                         workflow: Workflow) -> None:
+def consent_for_referral(terms: ConsentTerms | None, to_unit: str, directory: UnitDirectory, workflow: Workflow,
+                         principal: Principal, case: Case) -> None:
     """A referral to a kind of unit the workflow names (a clinic, a rehab facility) carries the person's consent,
-    given to that unit."""
+    given to that unit by whoever may record consents; nobody refers a case to their own unit."""
+    if to_unit == principal.unit:
+        raise InvalidInput.field("to_unit", "is your own unit")
+    if terms is not None:
+        may_consent(to_unit, principal)(case)
     kind = check_unit("to_unit", to_unit, directory)
     if terms is None and kind in workflow.disclosure.referral_consent_unit_kinds:
         raise InvalidInput.field("consent", f"a referral to a {kind} needs the person's consent (the signed "
@@ -47,12 +52,24 @@ def consent_for_referral(terms: ConsentTerms | None, to_unit: str, directory: Un
 
 def record_consent(command: RecordConsent, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
                    workflows: dict[str, Workflow], directory: UnitDirectory, clock: Clock) -> CaseView:
-    """Recorded by the case's team or its treating clinic, on the signed form (or the order) it names."""
-    check_unit("to_unit", command.terms.to_unit, directory)
-    with uow.changing(command, principal, WORKFLOW_ACTORS, "record_consent", {LEGAL}) as case:
+    """Recorded on the signed form (or the order) it names by the treating clinic, or by the case's team when no
+    clinic treats the person; never to the recorder's own unit (nobody opens a section to themself)."""
+    with uow.changing(command, principal, WORKFLOW_ACTORS, "record_consent", {LEGAL, *command.terms.sections},
+                      also=may_consent(command.terms.to_unit, principal)) as case:
+        check_unit("to_unit", command.terms.to_unit, directory)
         case.record_consent(uuid.uuid4().hex, command.terms, workflows[case.regime].disclosure, principal.subject,
                             clock.now())
     return present(case, principal)
+
+
+def may_consent(to_unit: str, principal: Principal):
+    def check(case: Case) -> None:
+        if to_unit == principal.unit:
+            raise NotAuthorised("a consent opens sections to another unit, never to the recorder's own")
+        if not _keeps_the_record(principal, case):
+            raise NotAuthorised("consents are recorded by the treating clinic, or by the case's team when no clinic "
+                                "treats the person")
+    return check
 
 
 def revoke_consent(command: RevokeConsent, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
@@ -66,17 +83,20 @@ def revoke_consent(command: RevokeConsent, principal: Principal, uow: CaseUnitOf
 def break_glass(command: BreakGlass, principal: Principal, uow: CaseUnitOfWork, workflows: dict[str, Workflow],
                 audit: AuditTrail, clock: Clock, break_glass_per_day: int) -> AccessGrant:
     """Open a protected section of a visible case to the caller alone, for a few hours, with a reason code and
-    text. The day's grants of a caller are numbered 1..cap: the next one is a unique insert, so two at once
-    cannot both pass the cap."""
+    text. The day's grants of a caller (the province's day) are numbered 1..cap: the next one is a unique
+    insert, so two at once cannot both pass the cap."""
     case = uow.visible(command.case_id, principal)
     if not principal.has_role(*CLINICIANS):
         audit.record(principal, "break_glass", "case", case.id, {command.section}, outcome="denied")
         raise NotAuthorised("only health workers, who can hold a treatment relationship, may break the glass")
-    now, today = clock.now(), clock.today()
-    owner = hashlib.sha256(principal.subject.encode()).hexdigest()[:16]
+    now = clock.now()
+    today, owner = now.astimezone(PROVINCE_TIME).date(), hashlib.sha256(principal.subject.encode()).hexdigest()[:16]
     for number in range(1, break_glass_per_day + 1):
+        grant_id = f"{today:%Y%m%d}-{owner}-{number}"
+        if uow.grants.get(grant_id) is not None:
+            continue
         with domain_refusals():
-            grant = AccessGrant.open(f"{today:%Y%m%d}-{owner}-{number}", case.id, case.commune_code,
+            grant = AccessGrant.open(grant_id, case.id, case.commune_code,
                                      principal.subject, Actor.of(principal).role, command.section,
                                      command.reason_code, command.reason,
                                      workflows[case.regime].disclosure.break_glass_reasons, now)
@@ -119,10 +139,51 @@ def _keeps_the_record(principal: Principal, case: Case) -> bool:
     return may_act(principal, CASE_OFFICERS, case)
 
 
+DISCLOSURE_READERS = ("auditor",)
+ACCOUNTED_OUTCOMES = ("allowed",)
+
+
+def account_disclosures(query: AccountDisclosures, principal: Principal, uow: CaseUnitOfWork, views: CaseViews,
+                        audit: AuditTrail) -> list[dict]:
+    """For the inspectorate, and to hand to the person on request: from the case's audit entries (reads, lists,
+    exports, changes, break-the-glass; refused attempts are not disclosures) and its alert log (the units an alert
+    about the case reached), oldest first. Reading it is audited too."""
+    if not principal.has_role(*DISCLOSURE_READERS):
+        raise NotAuthorised("the accounting of disclosures is read by the inspectorate (auditor)")
+    if uow.cases.get(query.case_id) is None:
+        raise NotFound(f"no case {query.case_id}")
+    audit.record(principal, "account_disclosures", "case", query.case_id)
+    accounted = [_disclosed(entry) for entry in _all_entries(audit, query.case_id)
+                 if entry["outcome"] in ACCOUNTED_OUTCOMES and entry["action"] != "account_disclosures"]
+    accounted += [{"at": event.at, "kind": "alert", "action": event.step, "subject": None, "roles": [],
+                   "unit": event.recipient_unit, "sections": [], "purpose": event.category}
+                  for _, event in views.alert_steps(query.case_id) if event.step == "raised"]
+    return sorted(accounted, key=lambda d: aware(d["at"]))
+
+
+def _all_entries(audit: AuditTrail, case_id: str) -> list[dict]:
+    entries, after = [], None
+    while True:
+        page, after = audit.entries(resource_id=case_id, after=after, limit=500)
+        entries += page
+        if after is None:
+            return entries
+
+
+DISCLOSURE_KINDS = {"export": "export", "list": "list", "my_work": "list", "break_glass": "break_glass"}
+
+
+def _disclosed(entry: dict) -> dict:
+    kind = DISCLOSURE_KINDS.get(entry["action"]) or ("read" if entry["action"].startswith("read") else "change")
+    return {"at": entry["at"], "kind": kind, "action": entry["action"], "subject": entry["subject"],
+            "roles": entry.get("roles") or [], "unit": entry.get("unit"), "sections": entry.get("sections") or [],
+            "purpose": entry.get("purpose")}
+
+
 def record_unit(command: RecordUnit, principal, directory: UnitDirectory) -> None:
     """Keep the newest registration of each unit; replaying an older one changes nothing."""
     directory.keep(command.unit_code, command.kind, command.version)
 
 
 HANDLERS = {RecordConsent: record_consent, RevokeConsent: revoke_consent, BreakGlass: break_glass,
-            RevokeAccess: revoke_access, RecordUnit: record_unit}
+            RevokeAccess: revoke_access, RecordUnit: record_unit, AccountDisclosures: account_disclosures}

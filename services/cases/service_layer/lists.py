@@ -2,21 +2,21 @@
 the list as a spreadsheet with the columns the caller's role may see. Every case listed is audited."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from shared import areas
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.errors import NotAuthorised
+from shared.errors import InvalidInput, NotAuthorised
 from shared.ports import AuditTrail
 
-from services.cases.domain.access import (CASE_READERS, CLINICAL, CLINICIANS, IDENTITY, IDENTITY_CONTACT, LEGAL, UNLISTED,
-                                          sections_for)
+from services.cases.domain.access import (CASE_READERS, CLINICAL, CLINICIANS, EXPORT_PURPOSES, IDENTITY,
+                                          IDENTITY_CONTACT, LEGAL, UNLISTED, sections_for)
 from services.cases.domain.queries import CaseFilters, ExportCases, ListCases, MyWork
 from services.cases.service_layer.people import communes_in
 from services.cases.service_layer.ports import CaseRow, CaseViews, PeopleRegister
 
-EXPORT_LIMIT = 50_000
 CASE_COLUMNS = ("case_number", "person_code", "commune_code", "stage", "regime", "opened_on", "next_due_on",
                 "assigned_worker")
 IDENTITY_COLUMNS = ("full_name", "birth_date", "sex")
@@ -47,14 +47,22 @@ def list_cases(query: ListCases, principal: Principal, views: CaseViews,
 
 
 def export_cases(query: ExportCases, principal: Principal, views: CaseViews, people: PeopleRegister,
-                 audit: AuditTrail) -> tuple[list[str], list[list]]:
-    """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow."""
-    rows, _ = _matching(query.filters, principal, views, 0, EXPORT_LIMIT)
+                 audit: AuditTrail, export_max_rows: int) -> tuple[list[str], list[list]]:
+    """The filtered case list as rows for a spreadsheet, with only the columns the caller's sections allow, for
+    one of the purposes an export may have and at most `export_max_rows` cases; audited per case and as one export
+    with its purpose and row count."""
+    if query.purpose not in EXPORT_PURPOSES:
+        raise InvalidInput.field("purpose", f"must be one of {', '.join(EXPORT_PURPOSES)}")
+    rows, total = _matching(query.filters, principal, views, 0, export_max_rows)
+    if total > export_max_rows:
+        raise InvalidInput.field("filters", f"match {total} cases, more than the {export_max_rows} an export may "
+                                            "hold; narrow them (commune_code, stage, assigned_worker, due dates)")
     sections = sections_for(principal.roles)
     person_columns = (IDENTITY_COLUMNS if IDENTITY in sections else ()) + \
         (CONTACT_COLUMNS if IDENTITY_CONTACT in sections else ())
     table = [_export_row(row, people if IDENTITY in sections else None, person_columns) for row in rows]
     audit.record_many(principal, "export", "case", [r.id for r in rows], sections)
+    audit.record(principal, "export", "case_list", uuid.uuid4().hex, sections, purpose=query.purpose, rows=len(rows))
     return [*CASE_COLUMNS, *person_columns], table
 
 

@@ -156,14 +156,15 @@ def merge_people(command: MergePeople, principal: Principal, registration: Regis
     return read_person(ReadPerson(command.person_code), principal, registration, audit)
 
 
-def erase_person(command: ErasePerson, principal: Principal, people: PeopleRegister, audit: AuditTrail) -> bool:
+def erase_person(command: ErasePerson, principal: Principal, people: PeopleRegister, views: CaseViews,
+                 audit: AuditTrail) -> bool:
     """The person's ID number, phone, address and every sealed record of their cases become unreadable for good,
     wherever they were copied; the audit keeps who did it and why."""
     if not principal.has_role("admin"):
         raise NotAuthorised("only an administrator erases a person")
     check_reason(command.reason)
     with audited_change(audit, principal, "erase_person", "person", command.person_code, purpose=command.reason):
-        return people.erase(command.person_code)
+        return people.erase(command.person_code, command.reason, views.case_count_of(command.person_code))
 
 
 def read_person(query: ReadPerson, principal: Principal, registration: Registration, audit: AuditTrail) -> dict:

@@ -37,8 +37,11 @@ class PeopleRegister(Protocol):
 
     def merge(self, duplicate: str, survivor: str) -> None: ...
 
-    def erase(self, person_code: str) -> bool:
-        """Destroy the person's data key; False when there was none (erased before, or nothing sealed)."""
+    def erase(self, person_code: str, reason: str, cases: int) -> bool:
+        """Destroy the person's data key and leave a tombstone (when, why, how many cases); False when the person
+        was erased before."""
+
+    def erased(self, person_code: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,11 @@ class CaseViews(Protocol):
     def with_due_until(self, day: date) -> list[str]: ...
 
     def open_grants(self, subject: str, case_id: str, now: datetime) -> set[str]: ...
+
+    def closed_cases(self) -> list:
+        """Every closed case (`retention.ClosedCase`)."""
+
+    def case_count_of(self, person_code: str) -> int: ...
 
     def grants_on(self, case_id: str) -> list:
         """Every break-the-glass access to the case (`grants.AccessGrant`), revoked and expired ones too."""

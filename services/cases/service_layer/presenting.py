@@ -72,12 +72,14 @@ class Presenter:
 
     def _disclosures(self, case: Case, sections: set[str]) -> dict:
         """With the legal section: the consents on record and every break-the-glass opening of the case, so the
-        person's record shows who read what by exception (the reason's text stays in the audit)."""
+        person's record shows who read what by exception; its reason code (an overdose, an emergency) only with
+        the clinical section, its written reason never (it stays in the case's log)."""
         if LEGAL not in sections:
             return {}
         return {"consents": [{"consent_id": cid, **c} for cid, c in case.consents.items()],
                 "access_grants": [{"grant_id": g.id, "subject": g.escalated.subject, "role": g.escalated.role,
-                                   "section": g.escalated.section, "reason_code": g.escalated.reason_code,
+                                   "section": g.escalated.section,
+                                   "reason_code": g.escalated.reason_code if CLINICAL in sections else None,
                                    "opened_at": g.escalated.opened_at, "expires_at": g.escalated.expires_at,
                                    "revoked_at": g.revoked.at if g.revoked else None}
                                   for g in self.views.grants_on(case.id)]}

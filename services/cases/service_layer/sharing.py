@@ -32,12 +32,13 @@ def share_case(command: ShareCase, principal: Principal, uow: CaseUnitOfWork, pr
         if command.kind == TRANSFER:
             check_commune("to_commune", command.to_commune, province_code, MOVED_AWAY)
         else:
-            consent_for_referral(command.consent, command.to_unit, directory, workflow)
-        case.share(uuid.uuid4().hex, command.kind, principal.subject, clock.now(), command.reason,
+            consent_for_referral(command.consent, command.to_unit, directory, workflow, principal, case)
+        share_id = uuid.uuid4().hex
+        case.share(share_id, command.kind, principal.subject, clock.now(), command.reason,
                    workflow.flags, to_unit=command.to_unit, to_commune=command.to_commune)
         if command.consent is not None:
             case.record_consent(uuid.uuid4().hex, replace(command.consent, to_unit=command.to_unit),
-                                workflow.disclosure, principal.subject, clock.now())
+                                workflow.disclosure, principal.subject, clock.now(), share_id=share_id)
     return present(case, principal)
 
 

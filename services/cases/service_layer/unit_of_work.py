@@ -3,6 +3,7 @@ that it is still at the version the caller read, let the domain decide (its refu
 callers get), save, audit. A handler writes only what is its own, inside `changing`."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
@@ -14,6 +15,8 @@ from shared.ports import AuditTrail, Repository
 from services.cases.domain.access import may_act, may_see, sections_for
 from services.cases.domain.model import Case
 from shared.refusals import domain_refusals
+
+log = logging.getLogger(__name__)
 
 
 class CaseUnitOfWork:
@@ -59,7 +62,9 @@ class CaseUnitOfWork:
     def _audited(self, save: Callable[[], object], principal: Principal, action: str, case_id: str,
                  sections, purpose: str | None = None) -> None:
         """No change unaudited: its intent is written before `save` (if it cannot be, nothing is saved), its
-        completion after, "failed" when the save raised."""
+        completion after, "failed" when the save raised. A completion that cannot be written after a save that
+        succeeded is logged, not raised: the change is saved and its intent names it (the verification lists it),
+        while a 503 would make the caller retry a change that was made."""
         intent = self.audit.record(principal, action, "case", case_id, sections, outcome="intended", purpose=purpose)
         try:
             save()
@@ -68,4 +73,7 @@ class CaseUnitOfWork:
                 self.audit.record(principal, action, "case", case_id, sections, outcome="failed", purpose=purpose,
                                   intent=intent)
             raise
-        self.audit.record(principal, action, "case", case_id, sections, purpose=purpose, intent=intent)
+        try:
+            self.audit.record(principal, action, "case", case_id, sections, purpose=purpose, intent=intent)
+        except Unavailable:
+            log.warning("the completion of audit intent %s could not be written; the change was saved", intent)

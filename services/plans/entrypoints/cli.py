@@ -1,7 +1,8 @@
 """Command line of the plans service: `python -m services.plans.entrypoints.cli recount-indicators [--plan ID]
 [--fix]` recounts the indicators computed from case events from the cases event log and reports any difference
 with the ledger (exit status 1 when there is one); `rebuild-rollup [--plan ID]` folds the roll-up again from
-scratch (entrypoints/rollup_cli.py)."""
+scratch (entrypoints/rollup_cli.py); `republish-units` publishes every unit registration again (a service whose
+copy of the directory began after them: the cases service's, added later)."""
 from __future__ import annotations
 
 import argparse
@@ -10,11 +11,15 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+from shared import runtime
+from shared.bus import ConfirmingPublisher
 from shared.errors import NotFound
 from shared.logs import configure_logging
+from shared.relay import republish
 from shared.settings import Settings, SettingsError
 
 from services.plans.bootstrap import bootstrap
+from services.plans.contracts import CONTRACTS
 from services.plans.domain.commands import RecountIndicators
 from services.plans.entrypoints import rollup_cli
 
@@ -63,6 +68,19 @@ def recount_indicators(args, console: Console) -> int:
     return 0 if agree else 1
 
 
+def republish_units(console: Console) -> int:
+    settings = Settings.from_env("plans")
+    configure_logging("plans-cli", "WARNING")
+    runtime.connect_database(settings)
+    publisher = ConfirmingPublisher(runtime.broker_connection(settings), settings.confirm_timeout_seconds)
+    try:
+        count = republish("plans", "plans.unit.registered", publisher, CONTRACTS)
+    finally:
+        publisher.reset()
+    console.print(f"{count} unit registrations published again", highlight=False)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.plans.entrypoints.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,11 +91,15 @@ def main(argv=None) -> int:
     recount.add_argument("--fix", action="store_true",
                          help="add the contributions the ledger misses; extras are listed, never deleted")
     rollup_cli.add_parser(commands)
+    commands.add_parser("republish-units", help="publish every unit registration again, for a service whose copy "
+                                                "of the directory started after them")
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 140))
     try:
         if args.command == "rebuild-rollup":
             return rollup_cli.rebuild_rollup(args, console)
+        if args.command == "republish-units":
+            return republish_units(console)
         return recount_indicators(args, console)
     except SettingsError as error:
         Console(stderr=True).print(f"[red]{error}[/red]")
