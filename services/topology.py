@@ -2,7 +2,9 @@
 
 Declared before any process starts so an event published before its consumer first ran is queued, not returned;
 `export` writes the same topology, with each service's broker permissions, as a RabbitMQ definitions file for
-operators (deploy/rabbitmq-definitions.json); `permissions` prints those permissions for the deploy scripts.
+operators (deploy/rabbitmq-definitions.json); `permissions` prints those permissions for the deploy scripts;
+`users` makes each service's user with them through the broker's management API (compose, where no rabbitmqctl
+runs beside the broker), the passwords from AMQP_PASSWORD_<SERVICE>.
 """
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import argparse
 import json
 import os
 import sys
+from urllib.parse import quote, unquote, urlparse
+
+import requests
 
 from shared import bus
 from shared.settings import SERVICES
@@ -50,7 +55,9 @@ def definitions(vhost: str = "donghanh") -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.topology")
-    parser.add_argument("command", choices=["declare", "export", "permissions"])
+    parser.add_argument("command", choices=["declare", "export", "permissions", "users"])
+    parser.add_argument("--management-url", help="users: the broker's management API, e.g. http://rabbitmq:15672")
+    parser.add_argument("--vhost", default="donghanh")
     parser.add_argument("--amqp-url")
     parser.add_argument("--amqp-ca-file", default=os.environ.get("AMQP_CA_FILE"))
     parser.add_argument("--user-prefix", default=permissions.USER_PREFIX,
@@ -64,8 +71,31 @@ def main(argv=None) -> int:
         for grant in permissions.grants(SUBSCRIPTIONS_OF, args.user_prefix):
             print("\t".join((grant.user, grant.configure, grant.write, grant.read)))
         return 0
+    if args.command == "users":
+        return make_users(args.management_url, args.amqp_url, args.vhost, args.user_prefix, os.environ)
     with bus.connect(args.amqp_url, ca_file=args.amqp_ca_file) as connection:
         bus.declare(connection, list(SERVICES), SUBSCRIPTIONS)
+    return 0
+
+
+def make_users(management_url: str, admin_amqp_url: str, vhost: str, user_prefix: str, env) -> int:
+    """Each service's user (password AMQP_PASSWORD_<SERVICE>) and its permissions on `vhost`, as the admin of
+    `admin_amqp_url`; creating them again sets the same password and permissions."""
+    admin = urlparse(admin_amqp_url)
+    session = requests.Session()
+    session.auth = (unquote(admin.username or ""), unquote(admin.password or ""))
+    grants = permissions.grants(SUBSCRIPTIONS_OF, user_prefix)
+    passwords = {g.user: env.get(f"AMQP_PASSWORD_{g.user.removeprefix(user_prefix).upper()}") for g in grants}
+    missing = [user for user, password in passwords.items() if not password]
+    if missing:
+        print(f"no password for {', '.join(missing)} (AMQP_PASSWORD_<SERVICE>)", file=sys.stderr)
+        return 2
+    for grant in grants:
+        password, user = passwords[grant.user], quote(grant.user, safe="")
+        session.put(f"{management_url}/api/users/{user}", json={"password": password, "tags": ""},
+                    timeout=10).raise_for_status()
+        session.put(f"{management_url}/api/permissions/{quote(vhost, safe='')}/{user}", timeout=10, json={
+            "configure": grant.configure, "write": grant.write, "read": grant.read}).raise_for_status()
     return 0
 
 

@@ -35,7 +35,7 @@ from services.notifications.domain.model import Alert
 from services.notifications.domain.seed import SEED_RULES
 from services.notifications.service_layer import (acknowledgement, alerts, directory, disclosures, dispatch,
                                                   dry_run, endpoints as endpoint_admin, feeds, inbox, members,
-                                                  rules)
+                                                  retention, rules)
 from services.notifications.service_layer.delivering import AlertDelivery
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.members import MemberAudience
@@ -44,7 +44,7 @@ from services.notifications.views import AlertViews
 
 HANDLERS = merged(alerts.HANDLERS, dispatch.HANDLERS, directory.HANDLERS, rules.HANDLERS, dry_run.HANDLERS,
                   members.HANDLERS, inbox.HANDLERS, acknowledgement.HANDLERS, disclosures.HANDLERS,
-                  endpoint_admin.HANDLERS, feeds.HANDLERS, audit_reads.HANDLERS)
+                  endpoint_admin.HANDLERS, feeds.HANDLERS, audit_reads.HANDLERS, retention.HANDLERS)
 
 
 def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> MessageBus:
@@ -80,6 +80,7 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
                                                                         disclosure_log, clock),
                                               "dispatcher": dispatcher, "url_policy": channels.url_policy,
                                               "new_webhook_secret": new_secret, "feed_tokens": FeedTokens(),
+                                              "delivery_log_days": notify.delivery_log_days,
                                               **directory_deps})
 
 

@@ -74,8 +74,8 @@ DOMAIN_RULES = {
     "POST /api/v1/cases/{case_id}/drug-tests": {"tested_on"},
     "POST /api/v1/cases/{case_id}/transfers": {"to_commune"},
     "POST /api/v1/cases/{case_id}/referrals": {"to_unit", "consent", "consent.purpose", "consent.basis",
-                                               "consent.valid_until"},
-    "POST /api/v1/cases/{case_id}/consents": {"to_unit", "purpose", "basis", "valid_until"},
+                                               "consent.valid_until", "consent.reference"},
+    "POST /api/v1/cases/{case_id}/consents": {"to_unit", "purpose", "basis", "valid_until", "reference"},
     "PUT /api/v1/cases/{case_id}/phase": {"phase"},
     "PUT /api/v1/cases/{case_id}/follow-up": {"first_on"},
     "POST /api/v1/cases/{case_id}/visits": {"visited_on"},
@@ -103,7 +103,8 @@ DOMAIN_RULES = {
 codes that must be in reference data (`area_code`, `commune_code`, `to_commune`, a national ID's province of birth
 registration, a phone number's numbering plan, the consent purposes and exceptions of the case's workflow), records
 that must exist (`lead_unit`, `person_code`, `into`, a unit's assignment, a unit of the directory as `to_unit`,
-which a referral to a clinic needs the person's `consent` for), an indicator of the task (`shares.<code>`, `values.<code>`), shares that add up over a target,
+which a referral to a clinic needs the person's `consent` for, a consent's `reference` that is not blank once
+trimmed as Python trims, which a JSON Schema pattern cannot say), an indicator of the task (`shares.<code>`, `values.<code>`), shares that add up over a target,
 dates relative to other fields or records (`ends_on` after `starts_on`, a task due within its plan, a case not
 opened before the person's birth, a test or visit not before the case was opened), ages on a date (a minor needs a
 guardian), an indicator listed twice (unique by its code), fields one kind requires and another forbids

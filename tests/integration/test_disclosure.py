@@ -171,6 +171,8 @@ def test_the_accounting_of_disclosures_lists_who_read_what_and_goes_to_the_perso
     auditor = auth(subject="ttv", roles=["auditor"], unit="TTR-T56", areas=["56"])
     assert client.get(f"/api/v1/cases/{on_methadone}/disclosures", headers=people["clinic"]).status_code == 403
     assert client.get("/api/v1/cases/nope/disclosures", headers=auditor).status_code == 404
+    elsewhere = auth(subject="ttv-2", roles=["auditor"], unit="TTR-X", areas=[OTHER])
+    assert client.get(f"/api/v1/cases/{on_methadone}/disclosures", headers=elsewhere).status_code == 404
     accounted = client.get(f"/api/v1/cases/{on_methadone}/disclosures", headers=auditor)
     assert accounted.status_code == 200
     rows = accounted.get_json()

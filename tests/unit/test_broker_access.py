@@ -7,6 +7,7 @@ import ssl
 from pathlib import Path
 
 import pytest
+from werkzeug import Response
 
 from services import permissions
 from services.topology import SUBSCRIPTIONS_OF
@@ -85,3 +86,29 @@ def test_each_supervised_program_connects_as_its_services_own_broker_user():
     assert programs["plans-api"][0] == programs["plans-worker"][0] == {"AMQP_URL": env["AMQP_URL_PLANS"]}
     assert programs["cases-worker"][0] == {"AMQP_URL": env["AMQP_URL_CASES"]}
     assert programs["portal"][0] == programs["outbox"][0] == {}
+
+
+def test_compose_makes_each_services_user_with_its_permissions_through_the_management_api(httpserver):
+    """`python -m services.topology users`: one PUT of the user and one of its permissions a service, as the
+    admin; a password not given stops it before anything is made."""
+    from services.topology import SUBSCRIPTIONS_OF, make_users
+    expected = {g.user: g for g in permissions.grants(SUBSCRIPTIONS_OF)}
+    made = {}
+
+    def record(request):
+        assert request.authorization.username == "donghanh" and request.authorization.password == "s3cret/+"
+        made[request.path] = request.get_json()
+        return Response("", 204)
+
+    httpserver.expect_request(re.compile("/api/.*"), method="PUT").respond_with_handler(record)
+    env = {f"AMQP_PASSWORD_{s.upper()}": f"pw-{s}" for s in ("plans", "cases", "notifications")}
+    assert make_users(httpserver.url_for("").rstrip("/"), "amqp://donghanh:s3cret%2F%2B@rabbitmq:5672/donghanh",
+                      "donghanh", permissions.USER_PREFIX, {**env, "AMQP_PASSWORD_CASES": ""}) == 2
+    assert made == {}
+    assert make_users(httpserver.url_for("").rstrip("/"), "amqp://donghanh:s3cret%2F%2B@rabbitmq:5672/donghanh",
+                      "donghanh", permissions.USER_PREFIX, env) == 0
+    for user, grant in expected.items():
+        service = user.removeprefix(permissions.USER_PREFIX)
+        assert made[f"/api/users/{user}"] == {"password": f"pw-{service}", "tags": ""}
+        assert made[f"/api/permissions/donghanh/{user}"] == {"configure": grant.configure, "write": grant.write,
+                                                             "read": grant.read}

@@ -207,3 +207,15 @@ def test_each_service_connects_to_the_broker_as_its_own_least_privileged_user():
                 assert amqp == ["donghanh-amqp"]
             elif service:
                 assert amqp == [f"donghanh-amqp-{service}"], (doc["metadata"]["name"], amqp)
+
+
+def test_compose_gives_each_services_processes_its_own_broker_user_and_makes_them():
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    for service in ("plans", "cases", "notifications"):
+        for process in ("api", "worker"):
+            url = services[f"{service}-{process}"]["environment"]["AMQP_URL"]
+            assert url.startswith(f"amqp://donghanh_{service}:${{AMQP_PASSWORD_{service.upper()}"), url
+    topology = services["topology"]
+    assert "services.topology users" in " ".join(topology["command"])
+    assert {f"AMQP_PASSWORD_{s}" for s in ("PLANS", "CASES", "NOTIFICATIONS")} <= set(topology["environment"])
+    assert services["topology"]["environment"]["AMQP_URL"].startswith("amqp://donghanh:")

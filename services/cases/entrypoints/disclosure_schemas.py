@@ -19,8 +19,7 @@ class ConsentTermsIn(Schema):
     purpose = fields.String(required=True, validate=CODE)
     basis = fields.String(load_default=CONSENT, validate=CODE, metadata={
         "description": "`consent`, or an exception the workflow names (court_order, medical_emergency)"})
-    reference = fields.String(required=True, validate=[validate.Length(min=1, max=REFERENCE_MAX_LENGTH),
-                                                       validate.Regexp(r"\S", error="must not be blank")], metadata={
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=REFERENCE_MAX_LENGTH), metadata={
         "description": "the signed consent form's number, or the court order's"})
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(load_default=None, allow_none=True)

@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from shared import areas
 from shared.auth import Principal
 from shared.clock import Clock, aware
 from shared.envelope import Actor
@@ -17,6 +18,7 @@ from shared.ports import AuditTrail
 from services.cases.domain.access import CASE_OFFICERS, CLINICIANS, LEGAL, WORKFLOW_ACTORS, may_act
 from services.cases.domain.commands import BreakGlass, RecordConsent, RecordUnit, RevokeAccess, RevokeConsent
 from services.cases.domain.consent import ConsentTerms
+from services.cases.domain.rules import DecisionInvalid
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
 from services.cases.domain.queries import AccountDisclosures
@@ -44,6 +46,10 @@ def consent_for_referral(terms: ConsentTerms | None, to_unit: str, directory: Un
         raise InvalidInput.field("to_unit", "is your own unit")
     if terms is not None:
         may_consent(to_unit, principal)(case)
+        try:
+            terms.check(workflow.disclosure)
+        except DecisionInvalid as invalid:
+            raise InvalidInput.field(f"consent.{invalid.field}", invalid.message) from None
     kind = check_unit("to_unit", to_unit, directory)
     if terms is None and kind in workflow.disclosure.referral_consent_unit_kinds:
         raise InvalidInput.field("consent", f"a referral to a {kind} needs the person's consent (the signed "
@@ -145,13 +151,16 @@ ACCOUNTED_OUTCOMES = ("allowed",)
 
 def account_disclosures(query: AccountDisclosures, principal: Principal, uow: CaseUnitOfWork, views: CaseViews,
                         audit: AuditTrail) -> list[dict]:
-    """For the inspectorate, and to hand to the person on request: from the case's audit entries (reads, lists,
-    exports, changes, break-the-glass; refused attempts are not disclosures) and its alert log (the units an alert
-    about the case reached), oldest first. Reading it is audited too."""
+    """For the inspectorate whose areas cover the case's commune, and to hand to the person on request: from the
+    case's audit entries (reads, lists, exports, changes, break-the-glass; refused attempts are not disclosures) and
+    its alert log (the units an alert about the case reached), oldest first; the deliveries of those alerts (to whom,
+    by which channel) are the notifications service's accounting (GET /api/v1/disclosures there). Reading it is
+    audited too."""
     if not principal.has_role(*DISCLOSURE_READERS):
         raise NotAuthorised("the accounting of disclosures is read by the inspectorate (auditor)")
-    if uow.cases.get(query.case_id) is None:
-        raise NotFound(f"no case {query.case_id}")
+    case = uow.cases.get(query.case_id)
+    if case is None or not areas.within_any(principal.areas, case.commune_code):
+        raise NotFound(f"no case {query.case_id} in your jurisdiction")
     audit.record(principal, "account_disclosures", "case", query.case_id)
     accounted = [_disclosed(entry) for entry in _all_entries(audit, query.case_id)
                  if entry["outcome"] in ACCOUNTED_OUTCOMES and entry["action"] != "account_disclosures"]

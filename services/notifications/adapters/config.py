@@ -48,6 +48,9 @@ class NotifySettings:
     rules_cache_seconds: float
     delivery_claim_lease_seconds: float
     """How long a process keeps the rules it routes by: a rule saved elsewhere applies within this time."""
+    delivery_log_days: int = 90
+    """DELIVERY_LOG_DAYS: how long a finished delivery (sent, parked, cancelled) keeps its sealed address, content
+    and attempts; the accounting of disclosures (collection `disclosures`) stays."""
 
     @classmethod
     def from_env(cls, env=None) -> "NotifySettings":
@@ -76,4 +79,5 @@ class NotifySettings:
             channel_timeout_seconds=_number(env, "CHANNEL_TIMEOUT_SECONDS", 10.0, kind=float, minimum=0.1),
             rules_cache_seconds=_number(env, "RULES_CACHE_SECONDS", 2.0, kind=float, minimum=0),
             delivery_claim_lease_seconds=_lease(env),
+            delivery_log_days=_number(env, "DELIVERY_LOG_DAYS", 90, minimum=1),
         )

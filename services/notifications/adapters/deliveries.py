@@ -15,10 +15,12 @@ from shared.documents import as_mongo
 from shared.crypto import FieldCipher
 from shared.eventstore import insert_ignoring_duplicates
 
-from services.notifications.domain.deliveries import CANCELLED, QUEUED, VERIFICATION, Delivery
+from services.notifications.domain.deliveries import CANCELLED, FINISHED, QUEUED, SENT, VERIFICATION, Delivery
 from services.notifications.service_layer.ports import Disclosure
 
 CLAIM_LEASE = timedelta(minutes=2)
+PURGE_BATCH = 500
+"""Deliveries removed per `_id $in` (FerretDB answers up to 500 string ids from the index)."""
 """By default, an attempt claimed this long ago without an outcome is taken to have died with its worker: the next
 attempt may be claimed (the receiver drops the copy by the delivery's id, should the first one have gone out).
 DELIVERY_CLAIM_LEASE_SECONDS sets it; it must outlast a channel's timeout."""
@@ -129,7 +131,7 @@ class DeliveryStore:
         targets = sorted({entry_id.rpartition(":")[0] for entry_id in entry_ids})
         if targets:
             DigestEntryDocument.objects(target__in=targets, status=QUEUED, id__in=entry_ids).update(
-                set__status="sent")
+                set__status=SENT)
 
     def cancel_for(self, alert_id: str) -> int:
         cancelled = 0
@@ -137,6 +139,16 @@ class DeliveryStore:
             document.update(set__status=CANCELLED)
             cancelled += 1
         return cancelled
+
+    def purge_finished(self, created_before: datetime) -> int:
+        finished = [d["_id"] for d in DeliveryDocument._get_collection().find(
+            {"status": {"$in": list(FINISHED)}, "created_at": {"$lt": created_before}}, {"_id": 1})]
+        for start in range(0, len(finished), PURGE_BATCH):
+            ids = finished[start:start + PURGE_BATCH]
+            AttemptDocument._get_collection().delete_many({"delivery_id": {"$in": ids}})
+            DeliveryDocument._get_collection().delete_many({"_id": {"$in": ids}})
+        DigestEntryDocument._get_collection().delete_many({"status": SENT, "added_at": {"$lt": created_before}})
+        return len(finished)
 
     def queued(self, now: datetime | None = None) -> list[Delivery]:
         """The queued deliveries (those due at `now` when given): only those are decrypted, not the ones held

@@ -54,6 +54,11 @@ class EscalateDueAlerts:
 
 
 @dataclass(frozen=True)
+class PurgeDeliveryLog:
+    """Run by the worker's timer: remove the finished deliveries older than the delivery log's retention."""
+
+
+@dataclass(frozen=True)
 class DeliverDue:
     """Run by the worker's timer: make the next attempt of every delivery that is due."""
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from services.notifications.domain.members import masked
 
 QUEUED, SENT, PARKED, CANCELLED = "queued", "sent", "parked", "cancelled"
+FINISHED = (SENT, PARKED, CANCELLED)
 ALERT, ESCALATION, DIGEST, VERIFICATION = "alert", "escalation", "digest", "verification"
 DELIVERY_IDS = uuid.UUID("0b6f3c8e-2f5d-4b7e-8a61-3c2d9e4f5a17")
 
@@ -70,7 +71,7 @@ class Delivery:
 
     @property
     def finished(self) -> bool:
-        return self.status in (SENT, PARKED, CANCELLED)
+        return self.status in FINISHED
 
 
 @dataclass(frozen=True)

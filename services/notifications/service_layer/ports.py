@@ -66,6 +66,10 @@ class DeliveryQueue(Protocol):
     def cancel_for(self, alert_id: str) -> int:
         """Cancel the deliveries of this alert not sent yet; answers how many."""
 
+    def purge_finished(self, created_before: datetime) -> int:
+        """Remove the finished deliveries made before then, their attempts and sent digest entries; how many
+        deliveries."""
+
 
 class Titles(Protocol):
     """An alert's title in Vietnamese and English, rendered from its template's in-app variant."""
