@@ -21,6 +21,9 @@ class DomainEvent:
     type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     published: ClassVar[bool] = True
+    sealed_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields stored encrypted in the log under their owner's data key (a repository given a `sealer`): free text,
+    declared drugs; erasing the owner leaves them unreadable there too."""
 
     def data(self) -> dict:
         """The event as stored in the log: JSON-ready, dates as ISO strings. May hold more than its contract;

@@ -188,6 +188,11 @@ class OwnerCipher:
         sealed = self.keys.for_sealing(owner).encrypt(nonce, value.encode("utf-8"), context.encode("utf-8"))
         return f"{SEALED}{owner}.{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
 
+    @staticmethod
+    def seals(value) -> bool:
+        """Whether `value` is a token this cipher made."""
+        return isinstance(value, str) and value.startswith(SEALED)
+
     def decrypt(self, token: str | None, context: str) -> str | None:
         """None for a value whose owner was erased."""
         if token is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections import OrderedDict
 
@@ -38,7 +39,9 @@ class EventSourcedRepository:
 
     def __init__(self, producer: str, aggregate_cls: type[Aggregate], snapshot_document: type[Document],
                  store: EventStore | None = None, list_fields=None, event_types: dict | None = None,
-                 cache_size: int = 0):
+                 cache_size: int = 0, sealer=None, owner_of=None):
+        """`sealer` (shared.keys.OwnerCipher) and `owner_of(aggregate)`: the events' `sealed_fields` are stored
+        encrypted under the owner's data key and opened when read (None once the owner is erased)."""
         self.producer = producer
         self.aggregate_cls = aggregate_cls
         self.snapshot_document = snapshot_document
@@ -46,6 +49,7 @@ class EventSourcedRepository:
         self.list_fields = list_fields or (lambda aggregate: {})
         self.event_types = event_types or aggregate_cls.event_types
         self.cache_size = cache_size
+        self.sealer, self.owner_of = sealer, owner_of
         self._cache: OrderedDict[str, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -160,20 +164,42 @@ class EventSourcedRepository:
 
     def _envelopes(self, aggregate: Aggregate, actor: Actor, causation_id: str | None = None,
                    event_ids: list[str] | None = None) -> list[Envelope]:
-        first = aggregate.version - len(aggregate.pending) + 1
+        first, stream_id = aggregate.version - len(aggregate.pending) + 1, self.stream_id(aggregate.id)
         return [new_envelope(event_type=event.type, schema_version=event.schema_version, producer=self.producer,
-                             stream=StreamRef(self.aggregate_cls.stream_type, self.stream_id(aggregate.id), first + i),
+                             stream=StreamRef(self.aggregate_cls.stream_type, stream_id, first + i),
                              area_code=aggregate.area_code, actor=actor, causation_id=causation_id,
                              event_id=event_ids[i] if event_ids else None,
-                             data=event.data())
+                             data=self._sealed(aggregate, event, stream_id, first + i))
                 for i, event in enumerate(aggregate.pending)]
+
+    def _sealed(self, aggregate: Aggregate, event: DomainEvent, stream_id: str, version: int) -> dict:
+        data = event.data()
+        if self.sealer is None or not event.sealed_fields:
+            return data
+        owner = self.owner_of(aggregate)
+        for name in event.sealed_fields:
+            if data.get(name) is not None:
+                data[name] = self.sealer.encrypt(owner, json.dumps(data[name], ensure_ascii=False),
+                                                 _context(stream_id, version, name))
+        return data
 
     def _domain_event(self, envelope: Envelope) -> DomainEvent:
         try:
             event_cls = self.event_types[envelope.type]
         except KeyError:
             raise LookupError(f"{envelope.stream.id} holds {envelope.type}, which no event class reads") from None
-        return event_cls.stored(envelope.type, envelope.data)
+        return event_cls.stored(envelope.type, self._opened(event_cls, envelope))
+
+    def _opened(self, event_cls, envelope: Envelope) -> dict:
+        """The event's data with its sealed fields opened; a field stored before sealing was on is as it was."""
+        if self.sealer is None or not event_cls.sealed_fields:
+            return envelope.data
+        data = dict(envelope.data)
+        for name in event_cls.sealed_fields:
+            if self.sealer.seals(data.get(name)):
+                opened = self.sealer.decrypt(data[name], _context(envelope.stream.id, envelope.stream.version, name))
+                data[name] = json.loads(opened) if opened is not None else None
+        return data
 
     def _snapshot_document(self, aggregate: Aggregate) -> dict:
         return as_mongo(self.snapshot_document, {"id": aggregate.id, "version": aggregate.version,
@@ -207,6 +233,10 @@ class EventSourcedRepository:
                 upsert=True)
         except DuplicateKeyError:
             pass
+
+
+def _context(stream_id: str, version: int, name: str) -> str:
+    return f"event:{stream_id}:{version}:{name}"
 
 
 def _unpublished(aggregate: Aggregate, envelopes: list[Envelope]) -> set[str]:

@@ -41,7 +41,8 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
     cipher, clock = FieldCipher(settings.data_key, settings.lookup_key), Clock(today)
     sealer = OwnerCipher(DataKeys(KeyRing.read(settings.master_keys_file)), cipher)
     case_repository = EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields,
-                                             event_types=Case.event_types_with(workflows.values()))
+                                             event_types=Case.event_types_with(workflows.values()),
+                                             sealer=sealer, owner_of=lambda case: case.person_code)
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
     alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot)
     audit = AuditLog("cases")

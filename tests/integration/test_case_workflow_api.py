@@ -56,7 +56,9 @@ def test_a_step_is_taken_with_its_decision_and_sets_due_dates(client, police):
     assert body["stage"] == "user_management" and body["due"] == {"management_ends_on": "2027-08-04"}
     assert response.headers["ETag"] == '"2"'
     stored = StoredEvent.objects.get(stream_id=f"case-{case['id']}", version=2)
-    assert stored.type == "cases.case.management_started" and stored.data["drugs_declared"] == ["methamphetamine"]
+    assert stored.type == "cases.case.management_started" and stored.data["drugs_declared"].startswith("p1.")
+    repository = client.application.extensions["service_layer"].dependencies["uow"].cases
+    assert repository.history(case["id"])[1][1].drugs_declared == ["methamphetamine"], "sealed, and opened when read"
 
 
 @pytest.mark.parametrize("payload,status,field", [

@@ -10,9 +10,11 @@ import pymongo
 from shared.crypto import FieldCipher
 from shared.keys import DataKey, KeyRing
 from shared.audit import AuditEntry
+from shared.auth import Principal
+from shared.eventstore import StoredEvent
 from services.cases.adapters.documents import Erasure, Person
 from services.cases.bootstrap import bootstrap
-from services.cases.domain.commands import PurgeExpired
+from services.cases.domain.commands import ErasePerson, PurgeExpired
 from services.cases.entrypoints import cli
 from services.cases.entrypoints.app import create_app
 
@@ -121,3 +123,34 @@ def test_people_whose_cases_are_all_closed_past_retention_are_erased_once_with_a
     kept = client.get(f"/api/v1/people/{still_open['person_code']}", headers=officer).get_json()
     assert kept["national_id"] == "056190004321"
     assert [e.subject for e in AuditEntry.objects(action="erase_person", outcome="allowed")] == ["cases-retention"]
+
+
+def test_declared_drugs_and_written_reasons_are_sealed_in_the_log_and_erased_with_the_person(settings, auth):
+    officer = auth(subject="ca", roles=["police_liaison", "caseworker"], unit=f"CAX-{COMMUNE}", areas=[COMMUNE])
+    bus_app = create_app(settings("cases"))
+    client = bus_app.test_client()
+    case = client.post("/api/v1/cases", headers=officer, json={"person": PERSON, "commune_code": COMMUNE,
+                                                              "opened_on": "2026-08-03", "stage": "tested"}).get_json()
+    placed = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=officer, json={
+        "transition": "place_under_management", "effective_on": "2026-08-04", "decision": {
+            "decision_number": "30/QĐ-UBND", "decision_date": "2026-08-04", "issuing_authority": "UBND phường",
+            "drugs_declared": ["heroin", "methamphetamine"]}})
+    assert placed.status_code == 200, placed.get_json()
+    moved = client.post(f"/api/v1/cases/{case['id']}/transfers", headers=officer,
+                        json={"to_commune": "22333", "reason": "Chuyển đến ở với chị gái tại phường khác"})
+    assert moved.status_code == 201
+    stored = {e.type: e.data for e in StoredEvent.objects(stream_id=f"case-{case['id']}")}
+    assert str(stored["cases.case.management_started"]["drugs_declared"]).startswith("p1.")
+    assert stored["cases.case.transfer_requested"]["reason"].startswith("p1.")
+    assert "heroin" not in str(stored) and "chị gái" not in str(stored)
+    history = client.get(f"/api/v1/cases/{case['id']}/history", headers=officer)
+    assert history.status_code == 200 and [e["type"] for e in history.get_json()][-1] == "cases.case.transfer_requested"
+    erase = bus_app.extensions["service_layer"].handle(
+        ErasePerson(case["person_code"], "Người dân yêu cầu xóa dữ liệu"),
+        Principal("qtv", ("admin",), None, ()))
+    assert erase is True
+    reread = create_app(settings("cases")).test_client()
+    assert reread.get(f"/api/v1/cases/{case['id']}/history", headers=officer).status_code == 200
+    repository = create_app(settings("cases")).extensions["service_layer"].dependencies["uow"].cases
+    opened = [event for _, event in repository.history(case["id"])]
+    assert opened[1].drugs_declared is None and opened[-1].reason is None, "unreadable once the person is erased"

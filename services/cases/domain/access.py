@@ -96,6 +96,12 @@ def may_act(principal, roles, case) -> bool:
                                            or principal.unit in case.referred_units)
 
 
+def may_transfer(principal, case) -> bool:
+    """Only the case's own commune asks another commune to take the case over: a unit the case is referred to
+    acts on it, but does not hand it to another jurisdiction."""
+    return principal.has_role(*CASE_OFFICERS) and areas.within_any(principal.areas, case.commune_code)
+
+
 def may_open(principal, commune_code: str) -> bool:
     return principal.has_role(*CASE_OFFICERS) and areas.within_any(principal.areas, commune_code)
 

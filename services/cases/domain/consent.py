@@ -80,6 +80,7 @@ class ConsentRecorded(DomainEvent):
 class ConsentRevoked(DomainEvent):
     type = "cases.consent.revoked"
     published = False
+    sealed_fields = ("reason",)
     case_id: str
     consent_id: str
     by: str

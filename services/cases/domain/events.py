@@ -6,7 +6,7 @@ from datetime import date
 
 from shared.aggregate import DomainEvent, VariantEvent
 
-from services.cases.domain.workflow import Decision
+from services.cases.domain.workflow import PRIVATE_FIELDS, Decision
 
 DUE_TYPES = ("cases.case.due_soon", "cases.case.overdue")
 
@@ -39,7 +39,8 @@ class CaseWorkerAssigned(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class CaseTransitioned(Decision, VariantEvent):
     """A step of the regime's workflow; its type is the transition's `emits` (e.g. cases.case.relapse_reported).
-    It carries the step's decision fields (`Decision`)."""
+    It carries the step's decision fields (`Decision`); the private ones are sealed in the log."""
+    sealed_fields = PRIVATE_FIELDS
     case_id: str
     case_number: str
     person_code: str

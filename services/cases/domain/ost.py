@@ -96,6 +96,7 @@ class OstTerminationProposed(DomainEvent):
 class OstTerminationDismissed(DomainEvent):
     type = "cases.ost.termination_dismissed"
     published = False
+    sealed_fields = ("reason",)
     case_id: str
     proposal_id: str
     dismissed_by: str

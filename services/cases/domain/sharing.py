@@ -22,7 +22,9 @@ SHARING_TYPES = tuple(STEP_TYPES.values())
 
 @dataclass(frozen=True)
 class CaseShared(VariantEvent):
-    """One step of a referral or transfer; the type names the step (e.g. cases.case.transfer_requested)."""
+    """One step of a referral or transfer; the type names the step (e.g. cases.case.transfer_requested). Its
+    written reason is sealed in the log."""
+    sealed_fields = ("reason",)
     case_id: str
     case_number: str
     commune_code: str

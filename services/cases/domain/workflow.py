@@ -34,6 +34,8 @@ class Decision:
 
 DECISION_FIELDS = tuple(f.name for f in fields(Decision))
 RECORD_FIELDS = tuple(f.name for f in fields(Decision) if not f.metadata.get("private"))
+PRIVATE_FIELDS = tuple(f.name for f in fields(Decision) if f.metadata.get("private"))
+"""The decision fields sealed in the case's log."""
 """The decision fields shown in a case's history."""
 
 

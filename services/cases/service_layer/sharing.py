@@ -8,7 +8,7 @@ from shared.auth import Principal
 from shared.clock import Clock
 from shared.errors import NotAuthorised, NotFound
 
-from services.cases.domain.access import CASE_OFFICERS, LEGAL, WORKFLOW_ACTORS, may_settle
+from services.cases.domain.access import CASE_OFFICERS, LEGAL, WORKFLOW_ACTORS, may_settle, may_transfer
 from services.cases.domain.commands import SettleShare, ShareCase
 from services.cases.domain.sharing import TRANSFER
 from services.cases.domain.workflow import Workflow
@@ -27,7 +27,8 @@ def share_case(command: ShareCase, principal: Principal, uow: CaseUnitOfWork, pr
     """Refer the case to a unit of the directory (with the person's consent where the workflow asks for it), or
     ask another commune to take it over."""
     roles = CASE_OFFICERS if command.kind == TRANSFER else WORKFLOW_ACTORS
-    with uow.changing(command, principal, roles, f"share:{command.kind}", {LEGAL}) as case:
+    also = _transferring(principal) if command.kind == TRANSFER else None
+    with uow.changing(command, principal, roles, f"share:{command.kind}", {LEGAL}, also=also) as case:
         workflow = workflows[case.regime]
         if command.kind == TRANSFER:
             check_commune("to_commune", command.to_commune, province_code, MOVED_AWAY)
@@ -40,6 +41,13 @@ def share_case(command: ShareCase, principal: Principal, uow: CaseUnitOfWork, pr
             case.record_consent(uuid.uuid4().hex, replace(command.consent, to_unit=command.to_unit),
                                 workflow.disclosure, principal.subject, clock.now(), share_id=share_id)
     return present(case, principal)
+
+
+def _transferring(principal: Principal):
+    def check(case) -> None:
+        if not may_transfer(principal, case):
+            raise NotAuthorised("only the case's commune asks another commune to take it over")
+    return check
 
 
 def _settling(command: SettleShare, principal: Principal):
