@@ -239,8 +239,15 @@ def add_contact_point(command: AddContactPoint, principal, members: Members, dir
     delivery_queue.add([Delivery(
         id=delivery_id(VERIFICATION, point.id, point.generation), channel=point.kind, target=owner,
         address=address, language=language, purpose=VERIFICATION, not_before=now, created_at=now,
-        content=verification_text(language, code))])
+        content=verification_text(language, code), unit=_delivering_unit(owner, principal))])
     return point
+
+
+def _delivering_unit(owner: str, principal) -> str | None:
+    """The unit whose area's admins read the verification delivery (as every delivery of a unit): the unit's own
+    point, or the caller's unit for a point of their own."""
+    kind, _, name = owner.partition(":")
+    return name if kind == UNIT else principal.unit
 
 
 def _code_hash(cipher: Hasher, point: ContactPoint, code: str) -> str:
