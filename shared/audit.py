@@ -17,16 +17,15 @@ import hashlib
 import json
 import threading
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from mongoengine import DateTimeField, Document, IntField, ListField, StringField
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.auth import Principal
+from shared.clock import PROVINCE_TIME
 from shared.errors import Unavailable
 from shared.logs import correlation_id
 
-PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 GENESIS = "0" * 64
 SEQ_DIGITS = 10
 HINT_EVERY = 16

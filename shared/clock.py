@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+"""The province's clock: its days bound audit chains and break-the-glass caps."""
 
 
 class Clock:

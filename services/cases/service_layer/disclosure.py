@@ -6,11 +6,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from shared import areas
 from shared.auth import Principal
-from shared.clock import Clock, aware
+from shared.clock import PROVINCE_TIME, Clock, aware
 from shared.envelope import Actor
 from shared.errors import ConcurrencyConflict, InvalidInput, NotAuthorised, NotFound, TooManyRequests
 from shared.ports import AuditTrail
@@ -26,9 +25,6 @@ from services.cases.domain.workflow import Workflow
 from services.cases.service_layer.ports import CaseViews, UnitDirectory
 from services.cases.service_layer.presenting import CaseView, Presenter
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork, domain_refusals
-
-PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
-
 
 def check_unit(field_name: str, unit_code: str, directory: UnitDirectory) -> str:
     """The unit's kind; a code the province's directory does not hold is refused, naming the field."""
