@@ -1,11 +1,15 @@
-"""Helpers both benchmarks use."""
+"""Helpers the benchmarks use. Importing it makes the run development (DONGHANH_ENV): the services a benchmark
+starts verify the local issuer's tokens, which production refuses (shared/settings.py)."""
 from __future__ import annotations
 
+import os
 import time
 
 import requests
 
 from tests.support import ROOT, FerretDB
+
+os.environ.setdefault("DONGHANH_ENV", "development")
 
 
 def percentile(values, q: float) -> float:
