@@ -164,7 +164,7 @@ def stored_messages(settings):
             case.settle_share(share_id, status, "officer", moment, "lý do quyết định")
     grant = AccessGrant.open("g1", "c1", "22366", "bs", "health_worker", "clinical", "overdose",
                              "cấp cứu quá liều, cần biết phác đồ đang dùng", ("overdose",),
-                             datetime(2026, 6, 1, tzinfo=timezone.utc))
+                             datetime(2026, 6, 1, tzinfo=timezone.utc), lambda text: "sealed-reason")
     messages = save_all(settings, "cases", CASES_DOCUMENTS, [
         (EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields), case),
         (EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields), grant)])

@@ -112,19 +112,37 @@ def test_an_offence_proposes_termination_and_a_dismissal_needs_a_reason():
 
 
 def test_opioid_positive_tests_count_only_once_on_maintenance():
-    case = on_methadone()
-    case.record_drug_test("t1", date(2026, 8, 20), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
+    """Findings are never recorded: an earlier test's are asked of the caller (who opens its sealed substances),
+    and only for the positive tests that could count."""
+    case, found, asked = on_methadone(), {}, []
+
+    def test(test_id, on, result):
+        found[test_id] = (OPIOID,) if result == "positive" else ()
+        case.record_drug_test(test_id, on, result, "doctor", None, TODAY, (OPIOID,), RULES,
+                              findings_of_test=lambda t: asked.append(t["test_id"]) or found[t["test_id"]])
+
+    test("t1", date(2026, 8, 20), "positive")
     case.change_ost_phase("titration", date(2026, 8, 25), "doctor", TODAY)
     case.change_ost_phase("maintenance", date(2026, 9, 1), "doctor", TODAY)
-    case.record_drug_test("t2", date(2026, 10, 1), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
-    assert proposals(case) == []
-    case.record_drug_test("t3", date(2026, 11, 1), "negative", "doctor", None, TODAY, (OPIOID,), RULES)
-    assert proposals(case) == [] and case.drug_tests[-1]["findings"] == []
-    case.record_drug_test("t4", date(2027, 10, 2), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
-    assert proposals(case) == []
-    case.record_drug_test("t5", date(2027, 10, 3), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
+    test("t2", date(2026, 10, 1), "positive")
+    assert proposals(case) == [] and asked == []
+    test("t3", date(2026, 11, 1), "negative")
+    assert proposals(case) == [] and all("findings" not in t for t in case.drug_tests)
+    test("t4", date(2027, 10, 2), "positive")
+    assert proposals(case) == [] and asked == ["t2"]
+    test("t5", date(2027, 10, 3), "positive")
     [proposal] = proposals(case)
     assert proposal["ground"] == "opioid_positive_tests" and proposal["evidence"] == ["t4", "t5"]
+
+
+def test_findings_recorded_before_they_were_sealed_still_count():
+    case = on_methadone()
+    case.change_ost_phase("titration", date(2026, 8, 25), "doctor", TODAY)
+    case.change_ost_phase("maintenance", date(2026, 9, 1), "doctor", TODAY)
+    case.drug_tests = [{"test_id": "old", "tested_on": "2026-10-01", "result": "positive", "tested_by": "doctor",
+                        "substances_sealed": None, "findings": [OPIOID]}]
+    case.record_drug_test("t2", date(2026, 10, 2), "positive", "doctor", None, TODAY, (OPIOID,), RULES)
+    assert [p["evidence"] for p in proposals(case)] == [["old", "t2"]]
 
 
 def test_another_drug_during_therapy_proposes_termination_and_raises_relapse_suspected():

@@ -68,12 +68,14 @@ class ConsentRecorded(DomainEvent):
     sections: list[str]
     purpose: str
     basis: str
-    reference: str
     valid_from: date
     by: str
     at: datetime
     valid_until: date | None = None
     share_id: str | None = None
+    reference_sealed: str | None = None
+    reference: str | None = None
+    """Only in consents recorded before the reference was sealed (`reference_sealed`); never written now."""
 
 
 @dataclass(frozen=True)
@@ -95,14 +97,16 @@ class ConsentRecords:
     """The consents of a case (mixed into `Case`, whose `consents` maps an id to its terms and status)."""
 
     def record_consent(self, consent_id: str, terms: ConsentTerms, rules: DisclosureRules, by: str,
-                       at: datetime, share_id: str | None = None) -> None:
-        """`share_id`: the referral it was given with, which ends it if the referral is rejected or revoked."""
+                       at: datetime, reference_sealed: str, share_id: str | None = None) -> None:
+        """`reference_sealed` is the caller's encryption of `terms.reference` (checked here in the clear): a
+        signed form's or a court order's number leads to the person's file. `share_id`: the referral it was given
+        with, which ends it if the referral is rejected or revoked."""
         terms.check(rules)
         if self.stage == "closed":
             raise NotAllowedNow("a closed case records no new consent")
         self.record(ConsentRecorded(case_id=self.id, consent_id=consent_id, to_unit=terms.to_unit,
                                     sections=sorted(set(terms.sections)), purpose=terms.purpose, basis=terms.basis,
-                                    reference=terms.reference.strip(), valid_from=terms.valid_from,
+                                    reference_sealed=reference_sealed, valid_from=terms.valid_from,
                                     valid_until=terms.valid_until, by=by, at=at, share_id=share_id))
 
     def revoke_consent(self, consent_id: str, by: str, at: datetime, reason: str) -> None:
@@ -127,13 +131,18 @@ class ConsentRecords:
     def _on_ConsentRecorded(self, event: ConsentRecorded) -> None:
         self.consents = {**self.consents, event.consent_id: {
             "to_unit": event.to_unit, "sections": list(event.sections), "purpose": event.purpose,
-            "basis": event.basis, "reference": event.reference, "valid_from": event.valid_from.isoformat(),
+            "basis": event.basis, **_reference(event), "valid_from": event.valid_from.isoformat(),
             "valid_until": event.valid_until.isoformat() if event.valid_until else None, "recorded_by": event.by,
             "recorded_at": event.at.isoformat(), "revoked_at": None, "revoked_by": None, "share_id": event.share_id}}
 
     def _on_ConsentRevoked(self, event: ConsentRevoked) -> None:
         consent = {**self.consents[event.consent_id], "revoked_at": event.at.isoformat(), "revoked_by": event.by}
         self.consents = {**self.consents, event.consent_id: consent}
+
+
+def _reference(event: ConsentRecorded) -> dict:
+    return {"reference": event.reference} if event.reference is not None else \
+        {"reference_sealed": event.reference_sealed}
 
 
 def _in_force(consent: dict, on: date) -> bool:

@@ -94,6 +94,7 @@ class DrugTestRecorded(DomainEvent):
     tested_by: str
     substances_sealed: str | None = None
     findings: tuple = ()
+    """Only in tests recorded before the findings were sealed with the substances; never written now."""
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,12 @@ class AccessEscalated(DomainEvent):
     subject: str
     role: str
     section: str
-    reason: str
     expires_at: datetime
     reason_code: str | None = None
     opened_at: datetime | None = None
+    reason_sealed: str | None = None
+    reason: str | None = None
+    """Only in grants opened before the written reason was sealed (`reason_sealed`); never written now."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class AccessRevoked(DomainEvent):
     case_id: str
     by: str
     at: datetime
-    reason: str
+    reason_sealed: str | None = None
+    reason: str | None = None
+    """As AccessEscalated's."""
 
 
 @dataclass(eq=False)
@@ -54,7 +58,9 @@ class AccessGrant(Aggregate):
 
     @classmethod
     def open(cls, grant_id: str, case_id: str, commune_code: str, subject: str, role: str, section: str,
-             reason_code: str, reason: str, reason_codes, now: datetime) -> "AccessGrant":
+             reason_code: str, reason: str, reason_codes, now: datetime, seal_reason) -> "AccessGrant":
+        """`seal_reason(text)` encrypts the written reason (checked here in the clear) under the person's key:
+        why someone needed a person's treatment data tells about the person."""
         if section not in PROTECTED:
             raise DecisionInvalid("section", f"must be one of {', '.join(PROTECTED)}")
         if reason_code not in reason_codes:
@@ -62,18 +68,19 @@ class AccessGrant(Aggregate):
         check_reason(reason, MIN_REASON_LENGTH)
         grant = cls(grant_id)
         grant.record(AccessEscalated(grant_id=grant_id, case_id=case_id, commune_code=commune_code, subject=subject,
-                                     role=role, section=section, reason=reason.strip(), reason_code=reason_code,
+                                     role=role, section=section, reason_sealed=seal_reason(reason.strip()),
+                                     reason_code=reason_code,
                                      opened_at=now, expires_at=now + timedelta(hours=BREAK_GLASS_HOURS)))
         return grant
 
-    def revoke(self, by: str, at: datetime, reason: str) -> None:
+    def revoke(self, by: str, at: datetime, reason: str, seal_reason) -> None:
         check_reason(reason)
         if self.revoked is not None:
             raise NotAllowedNow("the access is already revoked")
         if at >= self.escalated.expires_at:
             raise NotAllowedNow("the access has already expired")
         self.record(AccessRevoked(grant_id=self.id, case_id=self.escalated.case_id, by=by, at=at,
-                                  reason=reason.strip()))
+                                  reason_sealed=seal_reason(reason.strip())))
 
     def open_until(self) -> datetime:
         """When the section closes again: its expiry, or its revocation if that came first."""

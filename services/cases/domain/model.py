@@ -12,7 +12,8 @@ from services.cases.domain.events import (DUE_TYPES, CaseDueNoticed, CaseOpened,
                                           CaseTransitioned, CaseWorkerAssigned, DrugTestRecorded, RelapseSuspected,
                                           notice_key)
 from services.cases.domain.ost import (MethadoneRecords, OstBreachRecorded, OstDoseRecorded, OstPhaseChanged,
-                                       OstTerminationDismissed, OstTerminationProposed, TerminationRules, Therapy)
+                                       OstTerminationDismissed, OstTerminationProposed, TerminationRules, Therapy,
+                                       recorded_findings)
 from services.cases.domain.rules import DecisionInvalid, TransitionForbidden, TransitionRefused, check_fact_date
 from services.cases.domain.sharing import SHARING_TYPES, CaseShared, SharingRecords
 from services.cases.domain.workflow import (Decision, Transition, Workflow, WorkingCalendar, age_group,
@@ -169,20 +170,22 @@ class Case(SharingRecords, ConsentRecords, CareRecords, MethadoneRecords, Aggreg
 
     def record_drug_test(self, test_id: str, tested_on: date, result: str, tested_by: str,
                          substances_sealed: str | None, today: date, findings=(),
-                         rules: TerminationRules = TerminationRules()) -> None:
+                         rules: TerminationRules = TerminationRules(), findings_of_test=None) -> None:
         """`substances_sealed` is the caller's encryption of the substances; `findings` what they mean for
-        methadone therapy (ost.findings_of). A positive test may complete a termination rule of the therapy."""
+        methadone therapy (ost.findings_of), used here and never recorded: they are as sensitive as the substances.
+        `findings_of_test(test)` gives an earlier test's findings (the caller opens its substances) when a
+        termination rule needs them. A positive test may complete a termination rule of the therapy."""
         self.check_fact_date("tested_on", tested_on, today)
         if result not in TEST_RESULTS:
             raise DecisionInvalid("result", f"must be one of {', '.join(TEST_RESULTS)}")
         findings = tuple(findings) if result == "positive" else ()
         self.record(DrugTestRecorded(case_id=self.id, case_number=self.case_number, commune_code=self.commune_code,
                                      test_id=test_id, tested_on=tested_on, result=result, tested_by=tested_by,
-                                     substances_sealed=substances_sealed, findings=findings))
+                                     substances_sealed=substances_sealed))
         if result == "positive" and self.stage in RELAPSE_WATCH_STAGES:
             self.record(RelapseSuspected(case_id=self.id, case_number=self.case_number,
                                          commune_code=self.commune_code, stage=self.stage, tested_on=tested_on))
-        self.propose_after_test(rules, tested_on, findings, today)
+        self.propose_after_test(rules, tested_on, findings, today, findings_of_test or recorded_findings)
 
     def due_notices(self, today: date, soon_days: int) -> list[CaseDueNoticed]:
         """Notices now owed: `overdue` once a due date has passed, `due_soon` within `soon_days` of it."""
@@ -234,7 +237,7 @@ class Case(SharingRecords, ConsentRecords, CareRecords, MethadoneRecords, Aggreg
         self.drug_tests = [*self.drug_tests, {"test_id": event.test_id, "tested_on": event.tested_on.isoformat(),
                                               "result": event.result, "tested_by": event.tested_by,
                                               "substances_sealed": event.substances_sealed,
-                                              "findings": list(event.findings)}]
+                                              **({"findings": list(event.findings)} if event.findings else {})}]
 
     def _on_RelapseSuspected(self, event: RelapseSuspected) -> None:
         pass

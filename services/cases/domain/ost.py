@@ -163,18 +163,26 @@ def breach_grounds(therapy: Therapy, rules: TerminationRules, breach: dict) -> l
     return [("protocol_breaches", group)] if group else []
 
 
+def recorded_findings(test: dict) -> tuple[str, ...]:
+    """The findings a test recorded before they were sealed with its substances (none since)."""
+    return tuple(test.get("findings", ()))
+
+
 def test_grounds(therapy: Therapy, rules: TerminationRules, tests: list[dict], tested_on: date,
-                 findings) -> list[tuple[str, list]]:
-    """Grounds a newly recorded positive test completes, each with the tests it rests on. Tests dated before the
-    admission (or, for opioids, before maintenance began) do not count."""
+                 findings, findings_of_test=recorded_findings) -> list[tuple[str, list]]:
+    """Grounds a newly recorded positive test (the last of `tests`, its `findings`) completes, each with the tests
+    it rests on. Tests dated before the admission (or, for opioids, before maintenance began) do not count; only
+    the earlier positive tests that could count are asked of `findings_of_test`."""
     grounds = []
     if tested_on < therapy.admitted_on:
         return grounds
     if OTHER_DRUG in findings and rules.other_drugs:
         grounds.append(("other_drugs", [tests[-1]["test_id"]]))
     if OPIOID in findings and therapy.maintenance_since and tested_on >= therapy.maintenance_since:
-        opioid = [(on, t["test_id"]) for t in tests if OPIOID in t.get("findings", ())
-                  and (on := date.fromisoformat(t["tested_on"])) >= therapy.maintenance_since]
+        latest = tests[-1]["test_id"]
+        opioid = [(on, t["test_id"]) for t in tests if t["result"] == "positive"
+                  and (on := date.fromisoformat(t["tested_on"])) >= therapy.maintenance_since
+                  and (t["test_id"] == latest or OPIOID in findings_of_test(t))]
         group = window_with(opioid, tested_on, rules.opioid_test_months, rules.opioid_tests)
         if group:
             grounds.append(("opioid_positive_tests", group))
@@ -218,9 +226,11 @@ class MethadoneRecords:
                                       recorded_by=by, description_sealed=description_sealed))
         self._propose(breach_grounds(self.therapy, rules, self.therapy.breaches[-1]), today)
 
-    def propose_after_test(self, rules: TerminationRules, tested_on: date, findings, today: date) -> None:
+    def propose_after_test(self, rules: TerminationRules, tested_on: date, findings, today: date,
+                           findings_of_test=recorded_findings) -> None:
         if self.stage == "ost" and self.therapy is not None and findings:
-            self._propose(test_grounds(self.therapy, rules, self.drug_tests, tested_on, findings), today)
+            self._propose(test_grounds(self.therapy, rules, self.drug_tests, tested_on, findings,
+                                       findings_of_test), today)
 
     def _propose(self, grounds: list[tuple[str, list]], today: date) -> None:
         """One open proposal per ground, to the treating clinic; its id derives from case, ground and newest

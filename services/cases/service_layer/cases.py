@@ -122,15 +122,16 @@ def change_phase(command: ChangePhase, principal: Principal, uow: CaseUnitOfWork
 
 def record_drug_test(command: RecordDrugTest, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
                      seal: CaseSeal, workflows: dict[str, Workflow], clock: Clock) -> CaseView:
-    """The substances are sealed; what they mean for methadone therapy (`findings`) is recorded in the clear. The
-    audit names every section the answer shows, those opened by break-the-glass too."""
+    """The substances are sealed; what they mean for methadone therapy (`findings`) is worked out from them when
+    needed, never stored. The audit names every section the answer shows, those opened by break-the-glass too."""
     with uow.changing(command, principal, DRUG_TESTERS, "record_drug_test",
                       lambda case: present.sections(principal, case)) as case:
         test_id = uuid.uuid4().hex
         sealed = seal.seal(case, "test", test_id, ",".join(command.substances) or None)
         case.record_drug_test(test_id, command.tested_on, command.result, principal.subject, sealed, clock.today(),
                               findings=findings_of(command.substances),
-                              rules=workflows[case.regime].ost_termination)
+                              rules=workflows[case.regime].ost_termination,
+                              findings_of_test=lambda test: seal.test_findings(case, test))
     return present(case, principal)
 
 

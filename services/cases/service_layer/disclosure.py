@@ -24,6 +24,7 @@ from services.cases.domain.queries import AccountDisclosures
 from services.cases.domain.workflow import Workflow
 from services.cases.service_layer.ports import CaseViews, UnitDirectory
 from services.cases.service_layer.presenting import CaseView, Presenter
+from services.cases.service_layer.sealing import CaseSeal
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork, domain_refusals
 
 def check_unit(field_name: str, unit_code: str, directory: UnitDirectory) -> str:
@@ -53,14 +54,16 @@ def consent_for_referral(terms: ConsentTerms | None, to_unit: str, directory: Un
 
 
 def record_consent(command: RecordConsent, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
-                   workflows: dict[str, Workflow], directory: UnitDirectory, clock: Clock) -> CaseView:
+                   workflows: dict[str, Workflow], directory: UnitDirectory, seal: CaseSeal,
+                   clock: Clock) -> CaseView:
     """Recorded on the signed form (or the order) it names by the treating clinic, or by the case's team when no
     clinic treats the person; never to the recorder's own unit (nobody opens a section to themself)."""
     with uow.changing(command, principal, WORKFLOW_ACTORS, "record_consent", {LEGAL, *command.terms.sections},
                       also=may_consent(command.terms.to_unit, principal)) as case:
         check_unit("to_unit", command.terms.to_unit, directory)
-        case.record_consent(uuid.uuid4().hex, command.terms, workflows[case.regime].disclosure, principal.subject,
-                            clock.now())
+        consent_id = uuid.uuid4().hex
+        case.record_consent(consent_id, command.terms, workflows[case.regime].disclosure, principal.subject,
+                            clock.now(), seal.consent_reference(case, consent_id, command.terms))
     return present(case, principal)
 
 
@@ -83,7 +86,7 @@ def revoke_consent(command: RevokeConsent, principal: Principal, uow: CaseUnitOf
 
 
 def break_glass(command: BreakGlass, principal: Principal, uow: CaseUnitOfWork, workflows: dict[str, Workflow],
-                audit: AuditTrail, clock: Clock, break_glass_per_day: int) -> AccessGrant:
+                audit: AuditTrail, seal: CaseSeal, clock: Clock, break_glass_per_day: int) -> AccessGrant:
     """Open a protected section of a visible case to the caller alone, for a few hours, with a reason code and
     text. The day's grants of a caller (the province's day) are numbered 1..cap: the next one is a unique
     insert, so two at once cannot both pass the cap."""
@@ -101,7 +104,8 @@ def break_glass(command: BreakGlass, principal: Principal, uow: CaseUnitOfWork, 
             grant = AccessGrant.open(grant_id, case.id, case.commune_code,
                                      principal.subject, Actor.of(principal).role, command.section,
                                      command.reason_code, command.reason,
-                                     workflows[case.regime].disclosure.break_glass_reasons, now)
+                                     workflows[case.regime].disclosure.break_glass_reasons, now,
+                                     lambda text: seal.seal(case, "grant", grant_id, text))
         try:
             uow.add(grant, principal, "break_glass", {command.section}, case.id, purpose=command.reason_code)
             return grant
@@ -118,7 +122,8 @@ def _seconds_to_next_day(now: datetime) -> int:
     return max(1, int((midnight - local).total_seconds()))
 
 
-def revoke_access(command: RevokeAccess, principal: Principal, uow: CaseUnitOfWork, clock: Clock) -> AccessGrant:
+def revoke_access(command: RevokeAccess, principal: Principal, uow: CaseUnitOfWork, seal: CaseSeal,
+                  clock: Clock) -> AccessGrant:
     """The treating clinic (the case's team when no clinic treats the person) closes a section opened by
     breaking the glass before it expires."""
     case = uow.visible(command.case_id, principal)
@@ -129,7 +134,8 @@ def revoke_access(command: RevokeAccess, principal: Principal, uow: CaseUnitOfWo
         raise NotAuthorised("only the treating clinic, or the case's team when no clinic treats the person, "
                             "revokes an access")
     with domain_refusals():
-        grant.revoke(principal.subject, clock.now(), command.reason)
+        grant.revoke(principal.subject, clock.now(), command.reason,
+                     lambda text: seal.seal(case, "grant-revocation", grant.id, text))
     uow.add(grant, principal, "revoke_break_glass", {grant.escalated.section}, case.id)
     return grant
 

@@ -76,7 +76,8 @@ class Presenter:
         the clinical section, its written reason never (it stays in the case's log)."""
         if LEGAL not in sections:
             return {}
-        return {"consents": [{"consent_id": cid, **c} for cid, c in case.consents.items()],
+        return {"consents": [self._consent(case, consent_id, consent)
+                             for consent_id, consent in case.consents.items()],
                 "access_grants": [{"grant_id": g.id, "subject": g.escalated.subject, "role": g.escalated.role,
                                    "section": g.escalated.section,
                                    "reason_code": g.escalated.reason_code if CLINICAL in sections else None,
@@ -84,11 +85,17 @@ class Presenter:
                                    "revoked_at": g.revoked.at if g.revoked else None}
                                   for g in self.views.grants_on(case.id)]}
 
+    def _consent(self, case: Case, consent_id: str, consent: dict) -> dict:
+        record = {"consent_id": consent_id, **consent}
+        if "reference_sealed" not in consent:
+            return record
+        return self._opened(case, "consent", record, "consent_id", "reference_sealed", "reference")
+
     def _test(self, case: Case, test: dict, sections: set[str]) -> dict:
         shown = {k: test[k] for k in ("test_id", "tested_on", "result", "tested_by")}
         if CLINICAL in sections:
-            shown["findings"] = test.get("findings") or []
             substances = self.seal.open(case, "test", test["test_id"], test.get("substances_sealed"))
+            shown["findings"] = list(self.seal.test_findings(case, test))
             if substances:
                 shown["substances"] = substances.split(",")
         return shown

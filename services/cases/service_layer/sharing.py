@@ -16,13 +16,14 @@ from services.cases.service_layer.cases import check_commune
 from services.cases.service_layer.disclosure import consent_for_referral
 from services.cases.service_layer.ports import UnitDirectory
 from services.cases.service_layer.presenting import CaseView, Presenter
+from services.cases.service_layer.sealing import CaseSeal
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
 MOVED_AWAY = "; a move out of the province closes the case as moved_away"
 
 
 def share_case(command: ShareCase, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
-               workflows: dict[str, Workflow], directory: UnitDirectory, clock: Clock,
+               workflows: dict[str, Workflow], directory: UnitDirectory, seal: CaseSeal, clock: Clock,
                province_code: str) -> CaseView:
     """Refer the case to a unit of the directory (with the person's consent where the workflow asks for it), or
     ask another commune to take it over."""
@@ -38,8 +39,9 @@ def share_case(command: ShareCase, principal: Principal, uow: CaseUnitOfWork, pr
         case.share(share_id, command.kind, principal.subject, clock.now(), command.reason,
                    workflow.flags, to_unit=command.to_unit, to_commune=command.to_commune)
         if command.consent is not None:
-            case.record_consent(uuid.uuid4().hex, replace(command.consent, to_unit=command.to_unit),
-                                workflow.disclosure, principal.subject, clock.now(), share_id=share_id)
+            terms, consent_id = replace(command.consent, to_unit=command.to_unit), uuid.uuid4().hex
+            case.record_consent(consent_id, terms, workflow.disclosure, principal.subject, clock.now(),
+                                seal.consent_reference(case, consent_id, terms), share_id=share_id)
     return present(case, principal)
 
 
