@@ -7,9 +7,11 @@ completion, which `python -m shared.audit_verify` lists. A search that finds not
 
 The hash chain: the entries of one service on one day of the province (Asia/Ho_Chi_Minh) are numbered 1, 2, ...
 in their `_id`, "<service>:<yyyy-mm-dd>:<seq, 10 digits>"; each carries the hash of the one before (`prev_hash`,
-GENESIS for the first) and its own `hash`, the sha256 of `canonical(entry)`. A writer takes the next number with a
-unique insert (the project's way on FerretDB, which has no transactions): the loser of a race finds the new head
-and tries after it. Entries are inserts only, never updated.
+GENESIS for the first) and its own `hash`, the HMAC-SHA256 of `canonical(entry)` under the audit key named by its
+`key_id` (shared/audit_keys.py: a secret outside the database, so whoever can write the database cannot forge a
+chain that verifies; entries written before it have no `key_id` and a plain sha256). A writer takes the next
+number with a unique insert (the project's way on FerretDB, which has no transactions): the loser of a race finds
+the new head and tries after it. Entries are inserts only, never updated.
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ import hashlib
 import json
 import threading
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 from mongoengine import DateTimeField, Document, IntField, ListField, StringField
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shared.audit_keys import AuditKeyFile, AuditKeys, default_file
 from shared.auth import Principal
 from shared.clock import PROVINCE_TIME
 from shared.errors import Unavailable
@@ -52,6 +56,7 @@ class AuditEntry(Document):
     rows = IntField()
     request_id = StringField()
     prev_hash = StringField(required=True)
+    key_id = StringField()
     hash = StringField(required=True)
     meta = {"collection": "audit", "auto_create_index": False,
             "indexes": [("resource_id", "at"), ("subject", "at"), ("chain",)]}
@@ -79,7 +84,13 @@ def canonical(document: dict) -> bytes:
 
 
 def digest(document: dict) -> str:
+    """The hash of an entry written before the audit key (no `key_id`)."""
     return hashlib.sha256(canonical(document)).hexdigest()
+
+
+def keyed_digest(document: dict, keys: AuditKeys) -> str:
+    """The MAC of an entry under the key its `key_id` names (KeyError if the ring lacks it)."""
+    return keys.mac(document["key_id"], canonical(document))
 
 
 def _now() -> datetime:
@@ -89,10 +100,13 @@ def _now() -> datetime:
 
 class AuditLog:
     """One service's audit trail (shared.ports.AuditTrail), written and read; one per process, shared by its
-    threads (a lock keeps them from racing each other; other processes are met at the unique `_id`)."""
+    threads (a lock keeps them from racing each other; other processes are met at the unique `_id`). `key_file`:
+    the audit key ring (Settings.audit_key_file; by default DH_AUDIT_KEY_FILE or var/secrets/audit-key.json)."""
 
-    def __init__(self, service: str, now=_now):
+    def __init__(self, service: str, key_file: Path | None = None, now=_now):
         self.service, self.now = service, now
+        self.keys = AuditKeyFile(key_file or default_file())
+        self.keys.ring()
         self._heads: dict[str, tuple[int, str]] = {}
         self._lock = threading.Lock()
 
@@ -117,11 +131,11 @@ class AuditLog:
             raise Unavailable("the access audit cannot be written; the request was not served") from exc
 
     def _chained(self, rows: list[dict], at: datetime) -> list[str]:
-        chain, collection = chain_of(self.service, at), AuditEntry._get_collection()
+        chain, collection, keys = chain_of(self.service, at), AuditEntry._get_collection(), self.keys.ring()
         seq, prev = self._heads.get(chain) or probe_head(chain, _hinted(chain))
         written: list[str] = []
         while len(written) < len(rows):
-            documents = _linked(chain, at, rows[len(written):], seq, prev)
+            documents = _linked(chain, at, rows[len(written):], seq, prev, keys)
             try:
                 if len(documents) == 1:
                     collection.insert_one(documents[0])
@@ -174,12 +188,13 @@ def _fields(principal: Principal, action: str, resource_type: str, resource_id: 
             "purpose": purpose, "outcome": outcome, "intent": intent, "request_id": correlation_id.get()}
 
 
-def _linked(chain: str, at: datetime, rows: list[dict], seq: int, prev: str) -> list[dict]:
+def _linked(chain: str, at: datetime, rows: list[dict], seq: int, prev: str, keys: AuditKeys) -> list[dict]:
     documents = []
     for offset, row in enumerate(rows, start=1):
         document = {key: value for key, value in row.items() if value is not None}
-        document.update(_id=entry_id(chain, seq + offset), chain=chain, seq=seq + offset, at=at, prev_hash=prev)
-        document["hash"] = prev = digest(document)
+        document.update(_id=entry_id(chain, seq + offset), chain=chain, seq=seq + offset, at=at, prev_hash=prev,
+                        key_id=keys.current)
+        document["hash"] = prev = keyed_digest(document, keys)
         documents.append(document)
     return documents
 

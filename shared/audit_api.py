@@ -44,6 +44,8 @@ class AuditEntryOut(Schema):
     intent = fields.String(allow_none=True, metadata={"description": "a completion's intent entry"})
     request_id = fields.String(allow_none=True)
     prev_hash = fields.String()
+    key_id = fields.String(allow_none=True, metadata={"description": "the audit key `hash` is the HMAC under; "
+                                                                      "none for entries hashed before it (sha256)"})
     hash = fields.String()
 
 

@@ -1,6 +1,8 @@
 """Checking one service's audit chain of one day: every number from 1 present, each entry linking to the hash of
-the one before and hashing to its own `hash`; and the intents older than a few minutes that no completion names (a
-process died between them, or the completion could not be written: the change may or may not be saved).
+the one before and its own `hash` the MAC under the audit key its `key_id` names (a legacy sha256 entry, without
+`key_id`, only before the ring's `keyed_since` and never after a keyed one: no downgrade); and the intents older
+than a few minutes that no completion names (a process died between them, or the completion could not be written:
+the change may or may not be saved).
 
     python -m shared.audit_verify --service cases [--day 2026-11-29] [--stale-minutes 10]
 
@@ -9,11 +11,13 @@ Prints "ok: N entries ..." and exits 0, or the first broken link and exits 1.
 from __future__ import annotations
 
 import argparse
+import hmac
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from shared.audit import GENESIS, PROVINCE_TIME, AuditEntry, digest, entry_id
+from shared.audit import GENESIS, PROVINCE_TIME, AuditEntry, digest, entry_id, keyed_digest
+from shared.audit_keys import AuditKeys, default_file
 
 
 @dataclass
@@ -40,18 +44,19 @@ class Verdict:
 
 
 def verify(service: str, day: date, stale_after: timedelta = timedelta(minutes=10),
-           now: datetime | None = None) -> Verdict:
-    chain = f"{service}:{day.isoformat()}"
+           now: datetime | None = None, keys: AuditKeys | None = None) -> Verdict:
+    """`keys`: the audit key ring, by default read from DH_AUDIT_KEY_FILE or var/secrets/audit-key.json."""
+    chain, keys = f"{service}:{day.isoformat()}", keys or AuditKeys.read(default_file())
     collection = AuditEntry._get_collection()
-    verdict, seq, prev = Verdict(chain), 0, GENESIS
+    verdict, seq, prev, keyed = Verdict(chain), 0, GENESIS, False
     documents = list(collection.find({"chain": chain}).sort("_id", 1))
     for document in documents:
         seq += 1
-        broken = _broken_link(document, chain, seq, prev)
+        broken = _broken_link(document, chain, seq, prev) or _forged(document, keys, keyed)
         if broken:
             verdict.broken_at, verdict.expected, verdict.found = seq, *broken
             return verdict
-        prev = document["hash"]
+        prev, keyed = document["hash"], keyed or "key_id" in document
     hint = AuditEntry._get_db()["audit_heads"].find_one({"_id": chain})
     if hint and hint["seq"] > seq:
         verdict.broken_at, verdict.expected, verdict.found = (
@@ -69,9 +74,26 @@ def _broken_link(document: dict, chain: str, seq: int, prev: str) -> tuple[str, 
         return f"seq {seq}", f"seq {document.get('seq')}"
     if document.get("prev_hash") != prev:
         return f"prev_hash {prev}", f"prev_hash {document.get('prev_hash')}"
-    computed = digest(document)
-    if computed != document.get("hash"):
-        return f"hash {computed}", f"hash {document.get('hash')}"
+    return None
+
+
+def _forged(document: dict, keys: AuditKeys, keyed: bool) -> tuple[str, str] | None:
+    """Whether the entry's `hash` is not its MAC. The expected MAC is never printed: the output would otherwise
+    hand whoever reads it a MAC for an edited entry."""
+    found, kid = str(document.get("hash")), document.get("key_id")
+    if kid is None:
+        if keyed:
+            return "hash keyed with the audit key (key_id), as the entries before", f"legacy sha256 hash {found}"
+        at = document.get("at")
+        if not isinstance(at, datetime) or _aware(at) >= keys.keyed_since:
+            return (f"hash keyed with the audit key (key_id): no legacy sha256 entry after the key was made "
+                    f"({keys.keyed_since.isoformat()})", f"legacy sha256 hash {found}")
+        computed = digest(document)
+        return None if hmac.compare_digest(computed, found) else (f"hash {computed} (legacy sha256)", f"hash {found}")
+    if kid not in keys.keys:
+        return f"hash keyed with an audit key of the ring ({', '.join(sorted(keys.keys))})", f"key_id {kid}"
+    if not hmac.compare_digest(keyed_digest(document, keys), found):
+        return f"hash the HMAC-SHA256 under audit key {kid} (does not match)", f"hash {found}"
     return None
 
 
@@ -99,9 +121,10 @@ def main(argv=None) -> int:
     arguments = parser.parse_args(argv)
     from shared import runtime
     from shared.settings import Settings
-    runtime.connect_database(Settings.from_env(arguments.service))
+    settings = Settings.from_env(arguments.service)
+    runtime.connect_database(settings)
     verdict = verify(arguments.service, arguments.day or datetime.now(PROVINCE_TIME).date(),
-                     timedelta(minutes=arguments.stale_minutes))
+                     timedelta(minutes=arguments.stale_minutes), keys=AuditKeys.read(settings.audit_key_file))
     print("\n".join(verdict.lines()))
     return 0 if verdict.ok else 1
 

@@ -162,6 +162,9 @@ class Settings:
     master_keys_file: Path | None = None
     """DH_MASTER_KEYS_FILE: the ring of master keys that wrap each person's data key (shared/keys.py)."""
     lookup_key: bytes | None = field(repr=False, default=None)
+    audit_key_file: Path | None = None
+    """DH_AUDIT_KEY_FILE: the ring of keys the audit chain's MACs are keyed with (shared/audit_keys.py), read by the
+    services' AuditLog and by `python -m shared.audit_verify`."""
     break_glass_per_day: int = 3
     export_max_rows: int = 5000
     """EXPORT_MAX_ROWS: the most cases one spreadsheet export may hold; a larger one is refused (narrow the
@@ -231,4 +234,5 @@ class Settings:
             export_max_rows=_number(env, "EXPORT_MAX_ROWS", 5000, minimum=1),
             master_keys_file=Path(_text(env, "DH_MASTER_KEYS_FILE", str(var_dir / "secrets" / "master-keys.json"))),
             lookup_key=_lookup_key(env, var_dir),
+            audit_key_file=Path(_text(env, "DH_AUDIT_KEY_FILE", str(var_dir / "secrets" / "audit-key.json"))),
         )

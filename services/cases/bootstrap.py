@@ -45,7 +45,7 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
                                              sealer=sealer, owner_of=lambda case: case.person_code)
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
     alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot)
-    audit = AuditLog("cases")
+    audit = AuditLog("cases", settings.audit_key_file)
     uow = CaseUnitOfWork(case_repository, grants, audit)
     register = PeopleRegister(cipher, sealer)
     views = CaseViews(case_repository, cipher, sealer, alert_logs, grants)

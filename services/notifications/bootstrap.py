@@ -56,7 +56,7 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
     template_store.seed()
     rule_store.seed()
     clock, cipher = Clock(), FieldCipher(settings.data_key, settings.lookup_key)
-    audit = AuditLog("notifications")
+    audit = AuditLog("notifications", settings.audit_key_file)
     repository = EventSourcedRepository("notifications", Alert, AlertSnapshot, list_fields=alert_list_fields)
     directory_deps = member_directory(DeliveryStore(cipher, timedelta(seconds=notify.delivery_claim_lease_seconds)),
                                       cipher, rule_store, template_store)

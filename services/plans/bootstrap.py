@@ -64,4 +64,5 @@ def bootstrap(settings: Settings) -> MessageBus:
                                               "calendar_tokens": calendar_tokens.CalendarTokens(),
                                               "calendar_feed": ICalendarFeed(),
                                               "report_figures": RollupReportFigures(rollup_store),
-                                              "report_renderer": SpreadsheetReport(), "audit": AuditLog("plans")})
+                                              "report_renderer": SpreadsheetReport(),
+                                              "audit": AuditLog("plans", settings.audit_key_file)})
