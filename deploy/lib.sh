@@ -10,6 +10,7 @@ FERRETDB_VERSION="v1.24.2"
 FERRETDB_PORT="${FERRETDB_PORT:-27017}"
 FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:-127.0.0.1:28088}"
 AMQP_VHOST="${AMQP_VHOST:-donghanh}"
+AMQPS_PORT="${AMQPS_PORT:-5671}"  # the broker's TLS listener, on loopback too (open_tls_listener)
 mkdir -p "$VAR/log" "$VAR/run" "$VAR/secrets"
 
 log() { printf '\033[1m[donghanh]\033[0m %s\n' "$*" >&2; }
@@ -78,6 +79,7 @@ setup() {
      "$PY" -c 'from shared.crypto import new_key; print(new_key())' > "$VAR/secrets/data-key")
   fi
   (cd "$ROOT" && "$PY" -m shared.keys init --file "$VAR/secrets/master-keys.json" >/dev/null)
+  (cd "$ROOT" && "$PY" -m shared.audit_keys init --file "$VAR/secrets/audit-key.json" >/dev/null)
 }
 
 start_ferretdb() {  # port, data dir, debug addr, pidfile
@@ -106,6 +108,15 @@ start_rabbitmq() {  # on loopback only (deploy/rabbitmq.conf), checked once it r
   rabbitmqctl -q start_app >/dev/null 2>&1 || true
   check_rabbitmq_loopback
   delete_guest
+  open_tls_listener
+}
+
+# amqps on 127.0.0.1:$AMQPS_PORT with a CA and server certificate made once into var/secrets/broker-tls/. Opened at
+# run time, also on a broker another checkout started without it: deploy/broker_tls.py says why.
+# Without it only tests/integration/test_broker_tls.py fails, so the other tests still run.
+open_tls_listener() {
+  (cd "$ROOT" && "$PY" deploy/broker_tls.py ensure --dir "$VAR/secrets/broker-tls" --port "$AMQPS_PORT") \
+    || log "RabbitMQ has no TLS listener on 127.0.0.1:$AMQPS_PORT (see above)"
 }
 
 check_rabbitmq_loopback() {  # warns of a broker started elsewhere that listens beyond loopback
