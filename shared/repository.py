@@ -131,6 +131,16 @@ class EventSourcedRepository:
         wanted = set(ids)
         for query in where:
             snapshots.update((s["_id"], s) for s in collection.find(query) if s["_id"] in wanted)
+        return self._judged(ids, snapshots)
+
+    def find(self, query: dict) -> dict[str, Aggregate]:
+        """The aggregates whose snapshots match `query` (on top-level list fields), each the caller's own and
+        judged by the log as `get_many` does: one query, plus one on the log when any matched."""
+        snapshots = {s["_id"]: s for s in self.snapshot_document._get_collection().find(query)}
+        return self._judged(list(snapshots), snapshots)
+
+    def _judged(self, ids: list[str], snapshots: dict[str, dict]) -> dict[str, Aggregate]:
+        collection = self.snapshot_document._get_collection()
         found = {}
         for the_id in ids:
             snapshot = snapshots.get(the_id) or collection.find_one({"_id": the_id})

@@ -7,14 +7,13 @@ tests/integration/test_list_indexes.py checks them against the indexes the docum
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
-from shared.clock import aware
 from shared.crypto import FieldCipher
 from shared.keys import OwnerCipher
 from shared.repository import EventSourcedRepository
 
-from services.cases.adapters.documents import CaseSnapshot, GrantSnapshot, Person
+from services.cases.adapters.documents import CaseSnapshot, Person
 from services.cases.adapters.people import id_hash, person_record
 from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.person import PersonRecord, normalise_name
@@ -66,9 +65,6 @@ class CaseViews:
     def with_due_until(self, day: date) -> list[str]:
         return [s.id for s in CaseSnapshot.objects(next_due_on__lte=day.isoformat()).only("id")]
 
-    def open_grants(self, subject: str, case_id: str, now: datetime) -> set[str]:
-        return {g.section for g in GrantSnapshot.objects(subject=subject, case_id=case_id) if aware(g.expires_at) > now}
-
     def closed_cases(self) -> list[ClosedCase]:
         return [ClosedCase(s.id, s.person_code or s.state["person_code"], s.state["regime"],
                            date.fromisoformat(s.state["last_effective_on"]) if s.state.get("last_effective_on") else None)
@@ -78,8 +74,8 @@ class CaseViews:
         return CaseSnapshot.objects(person_code=person_code).count()
 
     def grants_on(self, case_id: str) -> list:
-        found = [g.id for g in GrantSnapshot.objects(case_id=case_id).only("id")]
-        return sorted(self.grants.get_many(found).values(), key=lambda g: g.escalated.opened_at or g.escalated.expires_at)
+        return sorted(self.grants.find({"case_id": case_id}).values(),
+                      key=lambda g: g.escalated.opened_at or g.escalated.expires_at)
 
     def steps(self, case_id: str) -> list[tuple]:
         return self.cases.history(case_id)

@@ -7,8 +7,9 @@ import openpyxl
 import pytest
 
 from shared.audit import AuditEntry
+from shared.clock import Clock
 from shared.eventstore import StoredEvent
-from services.cases.adapters.documents import GrantSnapshot
+from services.cases.domain.access import BREAK_GLASS_HOURS
 from services.cases.domain.commands import RecordUnit
 from services.cases.entrypoints.app import create_app
 
@@ -83,7 +84,7 @@ def test_a_test_after_closure_is_refused(client, officer):
     assert response.status_code == 422 and "tested_on" in response.get_json()["errors"]
 
 
-def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, officer, auth):
+def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, officer, auth, monkeypatch):
     """Only a health worker breaks the glass (the role that can hold a treatment relationship), with a reason code
     of the workflow's and a written reason; the section opens to them alone until it expires."""
     case = case_in_aftercare(client, officer)
@@ -115,7 +116,8 @@ def test_breaking_the_glass_opens_a_section_for_a_while_with_a_reason(client, of
     [written] = AuditEntry.objects(subject="bs2", action="record_drug_test", outcome="allowed")
     assert "clinical" in written.sections, "the audit names the section the answer showed"
     assert AuditEntry.objects(subject="ca2", action="break_glass", outcome="denied").count() == 1
-    GrantSnapshot.objects.update(set__expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
+    later = datetime.now(timezone.utc) + timedelta(hours=BREAK_GLASS_HOURS, minutes=1)
+    monkeypatch.setattr(Clock, "now", staticmethod(lambda: later))
     assert "substances" not in client.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0]
 
 

@@ -3,7 +3,7 @@ adapters in, and tests may pass their own."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Protocol
 
 from shared.envelope import Envelope
@@ -91,8 +91,6 @@ class CaseViews(Protocol):
     def owing_notices(self, days: list[date]) -> list[str]: ...
 
     def with_due_until(self, day: date) -> list[str]: ...
-
-    def open_grants(self, subject: str, case_id: str, now: datetime) -> set[str]: ...
 
     def closed_cases(self) -> list:
         """Every closed case (`retention.ClosedCase`)."""

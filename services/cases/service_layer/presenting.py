@@ -27,6 +27,7 @@ class CaseView:
     care: dict
     alerts: dict = field(default_factory=dict)
     disclosures: dict = field(default_factory=dict)
+    sections: frozenset[str] = frozenset()
 
 
 def visible_person(person: PersonRecord | None, sections: set[str]) -> dict | None:
@@ -45,20 +46,25 @@ class Presenter:
     def __init__(self, views: CaseViews, people: PeopleRegister, seal: CaseSeal, clock: Clock):
         self.views, self.people, self.seal, self.clock = views, people, seal, clock
 
-    def sections(self, principal: Principal, case: Case) -> set[str]:
+    def sections(self, principal: Principal, case: Case, grants: list | None = None) -> set[str]:
         """The sections the caller's roles and relationship to the case open (`access.sections_of`), plus any
-        opened by break-the-glass, not yet expired nor revoked."""
-        return sections_of(principal, case, self.clock.today()) | self.views.open_grants(principal.subject, case.id,
-                                                                                         self.clock.now())
+        the caller opened by break-the-glass, not yet expired nor revoked (of `grants`, the case's
+        `views.grants_on`, read here when not given)."""
+        grants = self.views.grants_on(case.id) if grants is None else grants
+        now = self.clock.now()
+        opened = {g.escalated.section for g in grants if g.escalated.subject == principal.subject
+                  and g.open_until() > now}
+        return sections_of(principal, case, self.clock.today()) | opened
 
-    def __call__(self, case: Case, principal: Principal, person: PersonRecord | None = None,
-                 sections: set[str] | None = None) -> CaseView:
-        sections = self.sections(principal, case) if sections is None else sections
+    def __call__(self, case: Case, principal: Principal, person: PersonRecord | None = None) -> CaseView:
+        """The case as `principal` may see it; `view.sections` are the sections it shows, which the audit names."""
+        grants = self.views.grants_on(case.id)
+        sections = self.sections(principal, case, grants)
         tests = [self._test(case, t, sections) for t in case.drug_tests] if LEGAL in sections else []
         if IDENTITY in sections and person is None:
             person = self.people.get(case.person_code)
         return CaseView(case, visible_person(person, sections), tests, self._care(case, sections),
-                        self._alerts(case, sections), self._disclosures(case, sections))
+                        self._alerts(case, sections), self._disclosures(case, sections, grants), frozenset(sections))
 
     def _alerts(self, case: Case, sections: set[str]) -> dict:
         """The police notification of a transfer and the alerts awaiting acknowledgement, for the legal section,
@@ -70,7 +76,7 @@ class Presenter:
         return {"police_notification": log.police_notification(now, case.shares),
                 "alerts": log.open_alerts(now, lambda category: section_of(noted_type(category)) in sections)}
 
-    def _disclosures(self, case: Case, sections: set[str]) -> dict:
+    def _disclosures(self, case: Case, sections: set[str], grants: list) -> dict:
         """With the legal section: the consents on record and every break-the-glass opening of the case, so the
         person's record shows who read what by exception; its reason code (an overdose, an emergency) only with
         the clinical section, its written reason never (it stays in the case's log)."""
@@ -83,7 +89,7 @@ class Presenter:
                                    "reason_code": g.escalated.reason_code if CLINICAL in sections else None,
                                    "opened_at": g.escalated.opened_at, "expires_at": g.escalated.expires_at,
                                    "revoked_at": g.revoked.at if g.revoked else None}
-                                  for g in self.views.grants_on(case.id)]}
+                                  for g in grants]}
 
     def _consent(self, case: Case, consent_id: str, consent: dict) -> dict:
         record = {"consent_id": consent_id, **consent}

@@ -26,10 +26,11 @@ DECISION_HISTORY_FIELDS = ("transition", *RECORD_FIELDS)
 
 def read_case(query: ReadCase, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
               audit: AuditTrail) -> CaseView:
+    """Audited with the sections the answer shows, before it is answered."""
     case = uow.visible(query.case_id, principal)
-    sections = present.sections(principal, case)
-    audit.record(principal, "read", "case", case.id, sections)
-    return present(case, principal, sections=sections)
+    view = present(case, principal)
+    audit.record(principal, "read", "case", case.id, set(view.sections))
+    return view
 
 
 def allowed_transitions(query: AllowedTransitions, principal: Principal, uow: CaseUnitOfWork,
