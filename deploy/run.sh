@@ -20,6 +20,8 @@ python -m services.topology declare --amqp-url "$AMQP_URL"
 python -m services.plans.entrypoints.cli republish-units >/dev/null
 stop_supervised
 stop_pidfile "$VAR/run/system.pid"  # a system started by an earlier edition of this script (honcho)
+# The case counts again from the snapshots, with the workers stopped (a demo database older than the counts).
+python -m services.cases.entrypoints.cli rebuild-counts >/dev/null
 for s in portal plans cases notifications; do rm -rf "$VAR/metrics/$s"; mkdir -p "$VAR/metrics/$s"; done
 python deploy/supervisor_conf.py --var "$VAR" --out "$SUPERVISOR_CONF"
 log "starting the services under supervisord (logs: var/log/<program>.log; ./deploy/status.sh lists them)"

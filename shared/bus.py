@@ -34,6 +34,9 @@ class Subscription:
     bindings: tuple[tuple[str, str], ...]
     contracts: Mapping = field(default_factory=dict, hash=False, compare=False, repr=False)
     delivery_limit: int = 5
+    single_active_consumer: bool = False
+    """One consumer at a time of all the workers': for a projection whose writes must not race (the broker hands
+    the queue to another worker when that one goes)."""
 
     @property
     def dead_letter_name(self) -> str:
@@ -48,7 +51,8 @@ class Subscription:
 
     def queue_arguments(self) -> dict:
         return {"x-queue-type": "quorum", "x-delivery-limit": self.delivery_limit,
-                "x-dead-letter-exchange": self.dead_letter_name}
+                "x-dead-letter-exchange": self.dead_letter_name,
+                **({"x-single-active-consumer": True} if self.single_active_consumer else {})}
 
     def kombu_queue(self) -> Queue:
         from kombu import binding

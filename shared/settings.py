@@ -166,11 +166,14 @@ class Settings:
     """DH_AUDIT_KEY_FILE: the ring of keys the audit chain's MACs are keyed with (shared/audit_keys.py), read by the
     services' AuditLog and by `python -m shared.audit_verify`."""
     break_glass_per_day: int = 3
+    """BREAK_GLASS_PER_DAY: how many protected sections one health worker may open by breaking the glass in a day;
+    one more answers 429 (a cap against browsing by emergency)."""
     export_max_rows: int = 5000
     """EXPORT_MAX_ROWS: the most cases one spreadsheet export may hold; a larger one is refused (narrow the
     filters)."""
-    """BREAK_GLASS_PER_DAY: how many protected sections one health worker may open by breaking the glass in a day;
-    one more answers 429 (a cap against browsing by emergency)."""
+    counted_list_above: int = 3000
+    """CASE_LIST_COUNTED_ABOVE: a case list matching more cases than this (by the case counts) is read back by
+    opening day with its total from the counts (services/cases/service_layer/lists.py)."""
 
     @classmethod
     def from_env(cls, service: str, env=None) -> "Settings":
@@ -232,6 +235,7 @@ class Settings:
             environment=environment_of(env),
             break_glass_per_day=_number(env, "BREAK_GLASS_PER_DAY", 3, minimum=1),
             export_max_rows=_number(env, "EXPORT_MAX_ROWS", 5000, minimum=1),
+            counted_list_above=_number(env, "CASE_LIST_COUNTED_ABOVE", 3000, minimum=0),
             master_keys_file=Path(_text(env, "DH_MASTER_KEYS_FILE", str(var_dir / "secrets" / "master-keys.json"))),
             lookup_key=_lookup_key(env, var_dir),
             audit_key_file=Path(_text(env, "DH_AUDIT_KEY_FILE", str(var_dir / "secrets" / "audit-key.json"))),

@@ -15,15 +15,17 @@ from shared.working_days import VietnameseWorkingDays
 
 from services.cases.adapters.documents import (DOCUMENTS, CaseAlertLogSnapshot, CaseSnapshot, GrantSnapshot,
                                                case_list_fields, grant_list_fields)
+from services.cases.adapters.counts import CaseCounts
 from services.cases.adapters.directory import UnitDirectory
 from services.cases.adapters.people import PeopleRegister
 from services.cases.adapters.workflow_files import load_workflows
 from services.cases.domain.alerts import CaseAlertLog
 from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
-from services.cases.service_layer import (alerts, cases, care, disclosure, lists, people, reads, retention,
-                                         sharing, timers, treatment)
+from services.cases.service_layer import (alerts, cases, care, counting, disclosure, lists, people, reads,
+                                         retention, sharing, timers, treatment)
 from services.cases.service_layer.cases import CaseOpening
+from services.cases.service_layer.lists import Listing
 from services.cases.service_layer.people import Registration
 from services.cases.service_layer.presenting import Presenter
 from services.cases.service_layer.sealing import CaseSeal
@@ -32,7 +34,7 @@ from services.cases.views import CaseViews
 
 HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HANDLERS, people.HANDLERS,
                   reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS, audit_reads.HANDLERS,
-                  disclosure.HANDLERS, retention.HANDLERS)
+                  disclosure.HANDLERS, retention.HANDLERS, counting.HANDLERS)
 
 
 def bootstrap(settings: Settings, today=date.today) -> MessageBus:
@@ -50,11 +52,15 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
     register = PeopleRegister(cipher, sealer)
     views = CaseViews(case_repository, cipher, sealer, alert_logs, grants)
     seal = CaseSeal(sealer)
+    counts = CaseCounts()
+    counts.start()
     registration = Registration(register, audit, clock)
     return MessageBus(HANDLERS, dependencies={
         "uow": uow, "views": views, "people": register, "registration": registration, "audit": audit,
-        "seal": seal, "clock": clock, "directory": UnitDirectory(),
-        "break_glass_per_day": settings.break_glass_per_day, "export_max_rows": settings.export_max_rows, "workflows": workflows, "working_days": VietnameseWorkingDays(),
+        "seal": seal, "clock": clock, "directory": UnitDirectory(), "counts": counts,
+        "break_glass_per_day": settings.break_glass_per_day, "export_max_rows": settings.export_max_rows,
+        "listing": Listing(views, counts, settings.counted_list_above), "workflows": workflows,
+        "working_days": VietnameseWorkingDays(),
         "province_code": settings.province_code, "timer_state": timers.TimerState(), "alert_logs": alert_logs,
         "present": Presenter(views, register, seal, clock),
         "opening": CaseOpening(registration, workflows, clock, settings.province_code, uow)})

@@ -6,8 +6,9 @@ tests/integration/test_list_indexes.py checks them against the indexes the docum
 """
 from __future__ import annotations
 
+import math
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from shared.crypto import FieldCipher
 from shared.keys import OwnerCipher
@@ -16,10 +17,24 @@ from shared.repository import EventSourcedRepository
 from services.cases.adapters.documents import CaseSnapshot, Person
 from services.cases.adapters.people import id_hash, person_record
 from services.cases.domain.alerts import CaseAlertLog
+from services.cases.domain.counts import OpeningSpan
 from services.cases.domain.person import PersonRecord, normalise_name
 from services.cases.domain.queries import CaseFilters
 from services.cases.domain.retention import ClosedCase
 from services.cases.service_layer.ports import CaseRow, OpenProposal
+
+
+MAX_WINDOW_DAYS = 256
+
+
+def _window_days(wanted: int, per_day: float) -> int:
+    """Days expected to hold half again as many cases as `wanted`."""
+    return max(1, min(MAX_WINDOW_DAYS, math.ceil(1.5 * wanted / per_day))) if per_day > 0 else MAX_WINDOW_DAYS
+
+
+def _position(after: str) -> tuple[str, str]:
+    opened_on, _, case_id = after.partition("/")
+    return opened_on, case_id
 
 
 def _row(snapshot: CaseSnapshot) -> CaseRow:
@@ -36,7 +51,8 @@ class CaseViews:
         self.cases, self.cipher, self.sealer, self.alert_logs, self.grants = cases, cipher, sealer, alert_logs, grants
 
     def page(self, communes: list[str], filters: CaseFilters, person_codes: list[str] | None, first: int,
-             limit: int) -> tuple[list[CaseRow], int]:
+             limit: int, after: str | None = None) -> tuple[list[CaseRow], int]:
+        """The page and how many match (counted by FerretDB decoding each match: for selective filters)."""
         query = CaseSnapshot.objects(commune_code__in=communes)
         if person_codes is not None:
             query = query.filter(person_code__in=person_codes)
@@ -47,8 +63,37 @@ class CaseViews:
             query = query.filter(next_due_on__gte=filters.due_from.isoformat())
         if filters.due_until:
             query = query.filter(next_due_on__lte=filters.due_until.isoformat())
+        total = query.count()
+        if after is not None:
+            opened_on, case_id = _position(after)
+            query = query.filter(__raw__={"$or": [{"opened_on": {"$lt": opened_on}},
+                                                  {"opened_on": opened_on, "_id": {"$gt": case_id}}]})
+            first = 0
         query = query.order_by("-opened_on", "id")
-        return [_row(s) for s in query.skip(first).limit(limit)], query.count()
+        return [_row(s) for s in query.skip(first).limit(limit)], total
+
+    def newest(self, communes: list[str], stage: str | None, first: int, limit: int, after: str | None,
+               span: OpeningSpan) -> list[CaseRow]:
+        """Walks back from the day after the latest opening day the counts know (a case opened since is listed once
+        counted, within a second) or from the `after` row's day, by windows of days, each one query of an
+        `$in` of days on the `opened_on` index (FerretDB cannot range or sort from an index); a window is sorted
+        here. A window holds about the cases still wanted at the span's cases per day; an empty one doubles."""
+        wanted, rows = set(communes), []
+        per_day = span.cases / ((date.fromisoformat(span.latest) - date.fromisoformat(span.earliest)).days + 1)
+        end = date.fromisoformat(span.latest) + timedelta(days=1)
+        if after is not None:
+            after_on, after_id = _position(after)
+            end, first = min(end, date.fromisoformat(after_on)), 0
+        days = _window_days(first + limit, per_day)
+        while len(rows) < first + limit and end.isoformat() >= span.earliest:
+            window = [(end - timedelta(days=back)).isoformat() for back in range(days)]
+            found = [s for s in CaseSnapshot.objects(opened_on__in=window)
+                     if s.commune_code in wanted and (stage is None or s.stage == stage)
+                     and (after is None or s.opened_on < after_on or s.id > after_id)]
+            rows += sorted(sorted(found, key=lambda s: s.id), key=lambda s: s.opened_on, reverse=True)
+            end -= timedelta(days=days)
+            days = _window_days(first + limit - len(rows), per_day) if found else min(days * 2, MAX_WINDOW_DAYS)
+        return [_row(s) for s in rows[first:first + limit]]
 
     def assigned_due(self, worker: str, horizon: date) -> list[CaseRow]:
         return [_row(s) for s in CaseSnapshot.objects(assigned_worker=worker, next_due_on__lte=horizon.isoformat())]

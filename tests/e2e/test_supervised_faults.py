@@ -4,6 +4,7 @@ fail only until it is back, and writes are retried with their Idempotency-Key); 
 the plans' indicator and the notifications' alerts exactly once. Then the workers' metrics, after that real work."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -97,6 +98,11 @@ def alerts_of(databases, case_id: str) -> int:
     return databases["notifications"]["alert_snapshots"].count_documents({"state.raised.subject_id": case_id})
 
 
+def counted_cases(databases) -> int:
+    """The cases the case counts projection holds, over every commune's row."""
+    return sum(sum(json.loads(row["stages"]).values()) for row in databases["cases"]["case_counts"].find())
+
+
 def opened_in_log(databases) -> list[str]:
     return [e["data"]["case_id"] for e in databases["cases"]["events"].find({"type": "cases.case.opened"},
                                                                              {"data.case_id": 1})]
@@ -134,10 +140,11 @@ def test_each_process_killed_is_restarted_and_every_write_reaches_its_consumers_
     assert len(in_log) == len(set(in_log)) and set(traffic.opened.values()) <= traffic_cases
     assert len(traffic_cases) <= traffic.attempts, "a retried POST opened a second case"
     wait_for(lambda: newly_managed(coordinator, yearly_plan) == len(in_log), 60, 0.5, "every case counted")
+    wait_for(lambda: counted_cases(databases) == len(in_log), 60, 0.5, "every case in the case counts")
     wait_for(lambda: all(alerts_of(databases, c) >= alerts_per_case for c in traffic_cases), 60, 0.5,
              "every case's alerts")
     time.sleep(2.0)
-    assert newly_managed(coordinator, yearly_plan) == len(in_log)
+    assert newly_managed(coordinator, yearly_plan) == len(in_log) == counted_cases(databases)
     assert {c: alerts_of(databases, c) for c in traffic_cases} == {c: alerts_per_case for c in traffic_cases}
     assert all(system.info(p)["statename"] == "RUNNING" for p in APIS + WORKERS)
 

@@ -43,6 +43,17 @@ def test_an_opened_case_counts_toward_the_plan_covering_its_area_and_period(poli
     wait_for(lambda: newly_managed(coordinator, yearly_plan) == before + 2, 30, message="only in-period cases")
 
 
+def test_the_cases_worker_counts_each_opened_case_once_by_commune_and_stage(police):
+    """Through the `cases.counts` queue (one active consumer): the count every province-wide list's total uses."""
+    counted = lambda: police("GET", "cases", "/cases/counts").json()["stages"].get("user_management", 0)  # noqa: E731
+    before = counted()
+    for _ in range(3):
+        open_case(police)
+    wait_for(lambda: counted() == before + 3, 30, message="three more cases counted")
+    listed = police("GET", "cases", "/cases", params={"stage": "user_management", "page_size": 1})
+    assert listed.headers["X-Next-After"] and '"total": %d' % (before + 3) in listed.headers["X-Pagination"]
+
+
 def test_an_alert_is_acknowledged_once_with_its_etag(police):
     case = open_case(police)
     alert = wait_for(lambda: inbox_for(police, case["id"]), 30, message="the alert")[0]

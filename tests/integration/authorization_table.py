@@ -100,6 +100,7 @@ TABLE["cases"] = {
     "GET /api/v1/cases": Entry(everywhere(*CASE_READERS)),
     "POST /api/v1/cases": Entry(own(*CASE_OFFICERS), body={"person": CASE_PERSON, "commune_code": COMMUNE,
                                                            "opened_on": "2026-08-03"}),
+    "GET /api/v1/cases/counts": Entry(everywhere(*CASE_READERS)),
     "GET /api/v1/cases/my-work": Entry(EVERYONE),
     "GET /api/v1/cases/export.xlsx": Entry(everywhere(*CASE_READERS), query="purpose=inspection"),
     "GET /api/v1/cases/{case_id}": case(SEES_CASE),

@@ -7,6 +7,7 @@ import pytest
 from pymongo import monitoring
 
 from services.cases.adapters.documents import DOCUMENTS as CASES
+from services.cases.domain.commands import CountCase
 from services.cases.entrypoints.app import create_app as cases_app
 from services.notifications.adapters.deliveries import DOCUMENTS as DELIVERIES
 from services.notifications.adapters.directory import UnitDirectory
@@ -104,3 +105,23 @@ def test_the_notification_admin_lists_and_the_agency_feed_lead_with_an_indexed_f
         assert any(k in leading_fields(LISTED[collection]) for k in keys), (collection, query, sort)
         checked.add(collection)
     assert {"endpoints", "deliveries", "feed_token_generations", "alert_snapshots"} <= checked, recorder.commands
+
+
+def test_a_province_wide_list_read_back_by_opening_day_leads_with_an_indexed_field(settings, recorder, auth):
+    """With the case counts above the setting (0 here), the list asks the snapshots by `opened_on` days."""
+    headers = auth(subject="lister", roles=["caseworker"], unit="UBX-22366", areas=["56"])
+    app = cases_app(settings("cases", CASE_LIST_COUNTED_ABOVE="0"))
+    client = app.test_client()
+    opened = client.post("/api/v1/cases", headers=auth(subject="ca", roles=["police_liaison"], unit="CAX-22366",
+                                                       areas=["22366"]), json={
+        "person": {"full_name": "Trần Văn Bảy", "birth_date": "1990-04-05", "sex": "male"},
+        "commune_code": "22366", "opened_on": "2026-08-03"})
+    assert opened.status_code == 201, opened.get_json()
+    app.extensions["service_layer"].handle(CountCase(opened.get_json()["id"]))
+    recorder.commands.clear()
+    for path in ("/api/v1/cases", "/api/v1/cases?after=2026-08-04/x", "/api/v1/cases/counts"):
+        assert client.get(path, headers=headers).status_code == 200, path
+    asked = [filter_and_sort(name, command)[0] for name, collection, command in recorder.commands
+             if collection == "case_snapshots"]
+    assert asked and all("opened_on" in query and "opened_on" in leading_fields(LISTED["case_snapshots"])
+                         for query in asked), asked

@@ -12,7 +12,8 @@ from services.cases.domain.commands import AssignWorker
 from services.cases.domain.model import Case
 from services.cases.domain.queries import CaseFilters, ListCases, MyWork
 from services.cases.domain.rules import DecisionInvalid
-from services.cases.service_layer.lists import list_cases, my_work
+from services.cases.domain.counts import CommuneCount, OpeningSpan
+from services.cases.service_layer.lists import Listing, list_cases, my_work
 from services.cases.service_layer.ports import CaseRow, OpenProposal
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
@@ -67,12 +68,28 @@ class FakeViews:
     def open_proposals(self, clinic_unit):
         return [p for p in self.proposals if clinic_unit == "PKMT"]
 
-    def page(self, communes, filters, person_codes, first, limit):
+    def page(self, communes, filters, person_codes, first, limit, after=None):
         self.asked.append(("page", tuple(communes), person_codes))
         return self.rows[first:first + limit], len(self.rows)
 
+    def newest(self, communes, stage, first, limit, after, span):
+        self.asked.append(("newest", tuple(communes), stage, span))
+        return self.rows[first:first + limit]
+
     def person_codes(self, communes, name, national_id, limit=500):
         return ["P1"]
+
+
+class FakeCounts:
+    def __init__(self, *rows):
+        self.stored = {row.commune_code: row for row in rows}
+
+    def rows(self, communes):
+        return {code: row for code, row in self.stored.items() if code in communes}
+
+
+def listing(views, *counted, above=3000):
+    return Listing(views, FakeCounts(*counted), above)
 
 
 def opened_case(case_id="c1"):
@@ -101,10 +118,25 @@ def test_my_work_shows_a_clinic_its_open_termination_proposals():
 
 def test_a_name_search_is_narrowed_to_the_people_found_and_refused_to_roles_without_identity():
     views = FakeViews([row("c1", "22366", "2026-09-01")])
-    rows, total = list_cases(ListCases(CaseFilters(q="nguyen")), OFFICER, views, FakeAudit())
+    rows, total = list_cases(ListCases(CaseFilters(q="nguyen")), OFFICER, listing(views), FakeAudit())
     assert total == 1 and views.asked[-1][2] == ["P1"] and "22366" in views.asked[-1][1]
     with pytest.raises(NotAuthorised):
-        list_cases(ListCases(), Principal("pc", ("plan_coordinator",), None, ("56",)), views, FakeAudit())
+        list_cases(ListCases(), Principal("pc", ("plan_coordinator",), None, ("56",)), listing(views), FakeAudit())
+
+
+def test_a_large_province_wide_list_is_read_back_by_opening_day_with_its_total_from_the_counts():
+    views, province = FakeViews([row("c1", "22366", "2026-09-01")]), Principal("pc", ("caseworker",), None, ("56",))
+    counted = (CommuneCount("22366", {"user_management": 2000, "ost": 5}, "2024-01-02"),
+               CommuneCount("22333", {"user_management": 1500}, "2023-05-06"), CommuneCount("22315"))
+    rows, total = list_cases(ListCases(), province, listing(views, *counted), FakeAudit())
+    assert total == 3505 and views.asked[-1][0] == "newest"
+    assert views.asked[-1][3] == OpeningSpan("2023-05-06", "2024-01-02", 3505)
+    rows, total = list_cases(ListCases(CaseFilters(stage="ost")), province, listing(views, *counted), FakeAudit())
+    assert views.asked[-1][0] == "page", "5 cases in that stage: counted where they are, exact at once"
+    list_cases(ListCases(CaseFilters(assigned_worker="cw")), province, listing(views, *counted), FakeAudit())
+    assert views.asked[-1][0] == "page", "a selective filter is counted where it is"
+    list_cases(ListCases(), province, listing(views, *counted, above=4000), FakeAudit())
+    assert views.asked[-1][0] == "page"
 
 
 def test_a_change_at_a_stale_version_is_refused_and_nothing_is_saved_or_audited():

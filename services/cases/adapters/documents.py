@@ -18,7 +18,7 @@ class CaseSnapshot(SnapshotDocument):
     proposals_for = StringField()
     meta = {"collection": "case_snapshots",
             "indexes": ["commune_code", "stage", "assigned_worker", "case_number", ("commune_code", "opened_on"),
-                        "next_due_on", "next_notice_on", "person_code", "proposals_for"]}
+                        "opened_on", "next_due_on", "next_notice_on", "person_code", "proposals_for"]}
 
 
 class Person(Document):
@@ -77,6 +77,26 @@ class KnownUnit(Document):
     meta = {"collection": "units", "auto_create_index": False}
 
 
+class CaseCountMember(Document):
+    """Where one case is counted (domain/counts.py). `moving_from` (the placement before, as JSON) is set while the
+    rows change, so that a consumer that died between them recounts those communes."""
+    case_id = StringField(primary_key=True)
+    commune_code = StringField(required=True)
+    stage = StringField(required=True)
+    opened_on = StringField(required=True)
+    moving_from = StringField()
+    meta = {"collection": "case_count_members", "auto_create_index": False, "indexes": ["commune_code"]}
+
+
+class CaseCountRow(Document):
+    """One commune's cases by stage, as JSON: FerretDB v1 decodes nested documents slowly, strings fast."""
+    commune_code = StringField(primary_key=True)
+    stages = StringField(required=True)
+    earliest_opened_on = StringField()
+    latest_opened_on = StringField()
+    meta = {"collection": "case_counts", "auto_create_index": False}
+
+
 class CaseAlertLogSnapshot(SnapshotDocument):
     """The alerts about a case (`CaseAlertLog`), `_id` the case's id: read beside the case by point lookups on
     `_id` (this snapshot, and the log's next step, which a snapshot write that lost a race would lack)."""
@@ -112,4 +132,4 @@ def case_list_fields(case) -> dict:
 
 
 DOCUMENTS = (CaseSnapshot, Person, NationalIdClaim, NameBirthClaim, GrantSnapshot, CaseAlertLogSnapshot, KnownUnit,
-             Erasure)
+             Erasure, CaseCountMember, CaseCountRow)

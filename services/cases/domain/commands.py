@@ -236,3 +236,14 @@ class NoteAlertStep:
     """A step of an alert about a case (raised, acknowledged, escalated, resolved), as the notifications service
     published it."""
     event: Envelope
+
+
+@dataclass(frozen=True)
+class CountCase:
+    """Count the case where it is now (its commune and stage), after an event that may have moved it."""
+    case_id: str
+
+
+@dataclass(frozen=True)
+class RebuildCaseCounts:
+    """Count every case again from the snapshots (a system that had cases before the counts existed)."""

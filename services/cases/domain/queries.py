@@ -37,9 +37,17 @@ class CaseFilters:
 
 @dataclass(frozen=True)
 class ListCases:
+    """`after`: the last case of the page before, as `CaseRow.position` gives it (keyset paging); else `first`."""
     filters: CaseFilters = CaseFilters()
     first: int = 0
     limit: int = 50
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class CountCases:
+    """How many cases each commune of the caller's areas holds in each stage."""
+    commune_code: str | None = None
 
 
 @dataclass(frozen=True)

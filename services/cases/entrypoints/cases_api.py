@@ -10,28 +10,31 @@ from shared.spreadsheets import workbook_response
 from shared.web import Blueprint
 
 from services.cases.domain.commands import AssignWorker, ChangePhase, OpenCase, RecordDrugTest, TransitionCase
-from services.cases.domain.queries import (AllowedTransitions, CaseFilters, CaseHistory, ExportCases, ListCases,
-                                           ListWorkflows, MyWork, ReadCase)
+from services.cases.domain.queries import (AllowedTransitions, CaseFilters, CaseHistory, CountCases, ExportCases,
+                                           ListCases, ListWorkflows, MyWork, ReadCase)
 from services.cases.domain.workflow import Decision
 from services.cases.entrypoints.people_api import register_command
-from services.cases.entrypoints.schemas import (AssignWorkerIn, CaseListQuery, CaseOut, CaseSummaryOut, DrugTestIn,
-                                                ExportQuery, HistoryEntryOut, HistoryQuery, MyWorkOut, OpenCaseIn,
-                                                PhaseIn, TransitionIn, TransitionOut, WorkflowOut, answered)
+from services.cases.entrypoints.schemas import (NEXT_AFTER, AssignWorkerIn, CaseCountsOut, CaseCountsQuery,
+                                                CasePageQuery, CaseOut, CaseSummaryOut, DrugTestIn, ExportQuery,
+                                                HistoryEntryOut, HistoryQuery, MyWorkOut, OpenCaseIn, PhaseIn,
+                                                TransitionIn, TransitionOut, WorkflowOut, answered)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
 
 
 @blp.route("")
 class Cases(MethodView):
-    @blp.arguments(CaseListQuery, location="query")
-    @blp.response(200, CaseSummaryOut(many=True))
+    @blp.arguments(CasePageQuery, location="query")
+    @blp.response(200, CaseSummaryOut(many=True), headers=NEXT_AFTER)
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List cases in your jurisdiction, newest first"""
+        after = query.pop("after", None)
         items, total = ask(ListCases(CaseFilters(**query), first=pagination_parameters.first_item,
-                                     limit=pagination_parameters.page_size))
+                                     limit=pagination_parameters.page_size, after=after))
         pagination_parameters.item_count = total
-        return items
+        full = len(items) == pagination_parameters.page_size
+        return items, 200, {"X-Next-After": items[-1].position} if full else {}
 
     @idempotent
     @blp.arguments(OpenCaseIn)
@@ -43,6 +46,15 @@ class Cases(MethodView):
         view = ask(OpenCase(person=register_command(person, body["commune_code"]) if person else None, **body))
         case_out, status, headers = answered(view, 201)
         return case_out, status, {**headers, "Location": url_for("cases.Case", case_id=view.case.id)}
+
+
+@blp.route("/counts")
+class Counts(MethodView):
+    @blp.arguments(CaseCountsQuery, location="query")
+    @blp.response(200, CaseCountsOut)
+    def get(self, query):
+        """How many cases each commune of your areas holds in each stage, and the totals"""
+        return ask(CountCases(**query))
 
 
 @blp.route("/my-work")

@@ -14,7 +14,7 @@ from shared.logs import configure_logging
 from shared.settings import Settings, SettingsError
 
 from services.cases.bootstrap import bootstrap
-from services.cases.domain.commands import ErasePerson
+from services.cases.domain.commands import ErasePerson, RebuildCaseCounts
 from services.cases.entrypoints.registers import read_register
 from services.cases.service_layer.imports import CaseloadImport
 from services.roles import ROLES
@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     erasing.add_argument("--subject", required=True, help="the administrator who erases: recorded in the audit")
     erasing.add_argument("--reason", required=True, help="why (the person's request, the retention period)")
     keys = commands.add_parser("rewrap-keys", help="wrap every person's data key with the current master key")
+    commands.add_parser("rebuild-counts", help="count every case again from the snapshots (with the workers "
+                                               "stopped: a system that had cases before the counts existed)")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     try:
@@ -51,6 +53,9 @@ def main(argv=None) -> int:
     if args.command == "rewrap-keys":
         keys = bootstrap(settings).dependencies["people"].sealer.keys
         print(json.dumps({"rewrapped": keys.rewrap_all(), "master_keys_in_use": sorted(keys.kids_in_use())}))
+        return 0
+    if args.command == "rebuild-counts":
+        print(json.dumps({"counted": bootstrap(settings).handle(RebuildCaseCounts())}))
         return 0
     principal = Principal(subject=args.subject, roles=(args.role,), unit=args.unit, areas=tuple(args.area))
     caseload = CaseloadImport(bootstrap(settings))

@@ -313,6 +313,32 @@ class CaseListQuery(Schema):
     assigned_worker = fields.String(validate=validate.Length(max=100))
 
 
+class CasePageQuery(CaseListQuery):
+    after = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}/[0-9A-Za-z_-]{1,64}$"), metadata={
+        "description": "the X-Next-After of the page before: the page then starts after that case (keyset paging, "
+                       "steady while cases are added; `page` is then ignored)"})
+
+
+class CaseCountsQuery(Schema):
+    commune_code = fields.String(validate=COMMUNE)
+
+
+class CommuneCountOut(Schema):
+    commune_code = fields.String()
+    stages = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+
+
+class CaseCountsOut(Schema):
+    communes = fields.List(fields.Nested(CommuneCountOut))
+    stages = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+
+
+NEXT_AFTER = {"X-Next-After": {"description": "Where the next page starts, for `after`; absent on a last page",
+                               "schema": {"type": "string"}}}
+
+
 class ExportQuery(CaseListQuery):
     purpose = fields.String(required=True, validate=validate.OneOf(EXPORT_PURPOSES), metadata={
         "description": "why the list leaves the system; kept in the audit with the row count"})

@@ -9,6 +9,7 @@ from typing import Protocol
 from shared.envelope import Envelope
 
 from services.cases.domain.alerts import CaseAlertLog
+from services.cases.domain.counts import CommuneCount, OpeningSpan, Placement
 from services.cases.domain.person import Guardian, PersonRecord
 
 
@@ -59,6 +60,11 @@ class CaseRow:
     next_due_on: str | None
     due: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def position(self) -> str:
+        """Where the row stands in a list newest first (`ListCases.after`)."""
+        return f"{self.opened_on}/{self.id}"
+
 
 @dataclass(frozen=True)
 class OpenProposal:
@@ -68,6 +74,16 @@ class OpenProposal:
     proposal_id: str
     ground: str
     proposed_on: str
+
+
+class CaseCounter(Protocol):
+    """The case counts projection (services/cases/adapters/counts.py)."""
+
+    def place(self, case_id: str, after: Placement) -> None: ...
+
+    def rows(self, communes) -> dict[str, CommuneCount]: ...
+
+    def rebuild(self, communes) -> int: ...
 
 
 class UnitDirectory(Protocol):
@@ -82,7 +98,11 @@ class CaseViews(Protocol):
     """The read model (services/cases/views.py): every list, search and stream query of the service."""
 
     def page(self, communes: list[str], filters, person_codes: list[str] | None, first: int,
-             limit: int) -> tuple[list[CaseRow], int]: ...
+             limit: int, after: str | None = None) -> tuple[list[CaseRow], int]: ...
+
+    def newest(self, communes: list[str], stage: str | None, first: int, limit: int, after: str | None,
+               span: OpeningSpan) -> list[CaseRow]:
+        """A page of `page`'s order without its count, read back by opening day over `span`."""
 
     def assigned_due(self, worker: str, horizon: date) -> list[CaseRow]: ...
 

@@ -1,0 +1,47 @@
+"""The case counts: kept by the `cases.counts` consumer as cases open, move and change stage, and read by
+province-wide lists and the counts by commune and stage."""
+from __future__ import annotations
+
+from shared.auth import Principal
+from shared.errors import NotAuthorised
+
+from services.cases.domain.access import CASE_READERS
+from services.cases.domain.commands import CountCase, RebuildCaseCounts
+from services.cases.domain.counts import Placement
+from services.cases.domain.queries import CountCases
+from services.cases.service_layer.people import communes_in
+from services.cases.service_layer.ports import CaseCounter
+from services.cases.service_layer.unit_of_work import CaseUnitOfWork
+
+
+def count_case(command: CountCase, principal: Principal | None, uow: CaseUnitOfWork, counts: CaseCounter) -> None:
+    """Where the case is now, as its log says (not as the event that woke the consumer said: a late or repeated
+    event then changes nothing)."""
+    case = uow.cases.read(command.case_id)
+    if case is not None and case.commune_code is not None:
+        counts.place(case.id, Placement(case.commune_code, case.stage, case.opened_on.isoformat()))
+
+
+def rebuild_case_counts(command: RebuildCaseCounts, principal: Principal | None, counts: CaseCounter,
+                        province_code: str) -> int:
+    return counts.rebuild(sorted(communes_in([province_code])))
+
+
+def count_cases(query: CountCases, principal: Principal, counts: CaseCounter) -> dict:
+    """By commune and stage within the caller's areas, and their totals: figures, no case named."""
+    if not principal.has_role(*CASE_READERS):
+        raise NotAuthorised("your role does not list cases")
+    communes = communes_in(principal.areas)
+    if query.commune_code is not None:
+        communes &= {query.commune_code}
+    rows = sorted(counts.rows(communes).values(), key=lambda row: row.commune_code)
+    by_stage: dict[str, int] = {}
+    for row in rows:
+        for stage, count in row.stages.items():
+            by_stage[stage] = by_stage.get(stage, 0) + count
+    return {"communes": [{"commune_code": row.commune_code, "stages": dict(sorted(row.stages.items())),
+                          "total": row.total()} for row in rows],
+            "stages": dict(sorted(by_stage.items())), "total": sum(by_stage.values())}
+
+
+HANDLERS = {CountCase: count_case, RebuildCaseCounts: rebuild_case_counts, CountCases: count_cases}
