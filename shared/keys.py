@@ -116,19 +116,22 @@ class DataKeys:
         self._lock = threading.Lock()
 
     def for_sealing(self, owner: str) -> AESGCM:
+        """The owner's key as stored now, or a new one made by unique insert; the insert fails on a key another
+        writer made first, and on an erased owner's tombstone (then Erased)."""
         found = self._read(owner)
         if found is not None:
             return found
-        kid, wrapped = self.ring.wrap(os.urandom(32), owner)
+        key = os.urandom(32)
+        kid, wrapped = self.ring.wrap(key, owner)
         try:
             DataKey(owner=owner, kid=kid, wrapped=wrapped, created_at=datetime.now(timezone.utc)).save(
                 force_insert=True)
         except NotUniqueError:
-            pass
-        found = self._read(owner)
-        if found is None:
-            raise Erased(owner)
-        return found
+            found = self._read(owner)
+            if found is None:
+                raise Erased(owner) from None
+            return found
+        return self._remember(owner, AESGCM(key))
 
     def for_opening(self, owner: str) -> AESGCM:
         found = self._cached(owner) or self._read(owner)
@@ -168,7 +171,9 @@ class DataKeys:
         document = DataKey._get_collection().find_one({"_id": owner})
         if document is None or "wrapped" not in document:
             return None
-        aead = AESGCM(self.ring.unwrap(document["kid"], document["wrapped"], owner))
+        return self._remember(owner, AESGCM(self.ring.unwrap(document["kid"], document["wrapped"], owner)))
+
+    def _remember(self, owner: str, aead: AESGCM) -> AESGCM:
         with self._lock:
             self._cache[owner] = (self.clock(), aead)
         return aead

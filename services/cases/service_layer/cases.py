@@ -75,7 +75,7 @@ class CaseOpening:
 
 def open_case(command: OpenCase, principal: Principal, opening: CaseOpening, present: Presenter) -> CaseView:
     case, person = opening.open(command, principal, uuid.uuid4().hex)
-    return present(case, principal, person)
+    return present(case, principal, person, new=True)
 
 
 def check_case_import(command: CheckCaseImport, principal: Principal, opening: CaseOpening,

@@ -56,23 +56,26 @@ class Presenter:
                   and g.open_until() > now}
         return sections_of(principal, case, self.clock.today()) | opened
 
-    def __call__(self, case: Case, principal: Principal, person: PersonRecord | None = None) -> CaseView:
-        """The case as `principal` may see it; `view.sections` are the sections it shows, which the audit names."""
-        grants = self.views.grants_on(case.id)
+    def __call__(self, case: Case, principal: Principal, person: PersonRecord | None = None,
+                 new: bool = False) -> CaseView:
+        """The case as `principal` may see it; `view.sections` are the sections it shows, which the audit names.
+        A `new` case (just opened under a new id) has no break-the-glass grant nor alert yet: neither is asked."""
+        grants = [] if new else self.views.grants_on(case.id)
         sections = self.sections(principal, case, grants)
         tests = [self._test(case, t, sections) for t in case.drug_tests] if LEGAL in sections else []
         if IDENTITY in sections and person is None:
             person = self.people.get(case.person_code)
         return CaseView(case, visible_person(person, sections), tests, self._care(case, sections),
-                        self._alerts(case, sections), self._disclosures(case, sections, grants), frozenset(sections))
+                        self._alerts(case, sections, CaseAlertLog(case.id) if new else None),
+                        self._disclosures(case, sections, grants), frozenset(sections))
 
-    def _alerts(self, case: Case, sections: set[str]) -> dict:
+    def _alerts(self, case: Case, sections: set[str], log: CaseAlertLog | None = None) -> dict:
         """The police notification of a transfer and the alerts awaiting acknowledgement, for the legal section,
         from the case's alert log (none noted: none shown); an alert of a section the caller may not see
         (methadone) is left out."""
         if LEGAL not in sections:
             return {}
-        log, now = self.views.alert_log(case.id) or CaseAlertLog(case.id), self.clock.now()
+        log, now = log or self.views.alert_log(case.id) or CaseAlertLog(case.id), self.clock.now()
         return {"police_notification": log.police_notification(now, case.shares),
                 "alerts": log.open_alerts(now, lambda category: section_of(noted_type(category)) in sections)}
 
