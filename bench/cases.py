@@ -2,7 +2,9 @@
 
 (a) p95 of the filtered case list (GET /api/v1/cases?commune_code=..&stage=..) vs the same find + count in pymongo;
 (b) p95 of a case read (GET /api/v1/cases/<id>) vs pymongo find_one by _id;
-(c) import throughput (the register import, rows/s) vs raw insert_many of the same number of documents;
+(c) import throughput (the register import, rows/s) vs the issue's baseline, raw pymongo doing the same writes one
+    by one (every document the import inserted or upserted, recorded by command monitoring and inserted again into
+    a database of its own), and vs raw insert_many of one bare document per row;
 (d) the province-wide list with no filter (a provincial officer's first page, read back by opening day with its
     total from the case counts, rebuilt from the loaded snapshots first), its next page by `after` and the counts
     by commune and stage, against the commune-filtered list of (a); and the same first page as pymongo answers it;
@@ -26,6 +28,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pymongo
+from pymongo import monitoring
 import requests
 
 from bench.common import answers, fresh_ferretdb, percentile, timed
@@ -93,6 +96,39 @@ def seed(db, cipher, people: int, communes: list[str]) -> list[str]:
     return case_ids
 
 
+class WriteRecorder(monitoring.CommandListener):
+    """The documents the import wrote (inserts, and the upserts' replacements), to replay with pymongo one by one:
+    the issue's baseline, "raw pymongo doing the same writes one by one"."""
+
+    def __init__(self):
+        self.writes, self.on = [], False
+
+    def started(self, event):
+        if not self.on or event.database_name != "benchcases_cases":
+            return
+        collection = event.command.get(event.command_name)
+        if event.command_name == "insert":
+            self.writes += [(collection, dict(d)) for d in event.command["documents"]]
+        elif event.command_name == "update":
+            self.writes += [(collection, dict(u["u"])) for u in event.command["updates"]]
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def stop(self):
+        self.on = False
+
+    def replay(self, db) -> None:
+        for number, (collection, document) in enumerate(self.writes):
+            fields = {}
+            for key, value in document.items():
+                fields.update(value if key.startswith("$") and isinstance(value, dict) else {key: value})
+            db[collection].insert_one({**{k.replace(".", "_"): v for k, v in fields.items()}, "_id": f"raw-{number}"})
+
+
 def import_rows(count: int, commune: str) -> list[dict]:
     return [{"register_ref": f"BENCH-{i}", "full_name": f"Trương Văn Khoa {i}", "sex": "male",
              "birth_date": (date(1970, 1, 1) + timedelta(days=i)).isoformat(), "commune_code": commune,
@@ -105,6 +141,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--import-rows", type=int, default=300)
     args = parser.parse_args()
+    writes = WriteRecorder()
+    monitoring.register(writes)
     ferretdb = fresh_ferretdb(27317, 28388, "cases-ferretdb")
     env = {**os.environ, "MONGODB_URI": ferretdb.uri, "MONGODB_DB_PREFIX": "benchcases", "DH_VAR_DIR": str(ROOT / "var"),
            "AMQP_URL": "amqp://bench:bench@127.0.0.1:5672/none", "SERVICE_PORT": "19201", "LOG_LEVEL": "WARNING",
@@ -156,14 +194,19 @@ def main() -> None:
         read_raw = timed(lambda: db.case_snapshots.find_one({"_id": next(reads)}), args.requests)
         officer = Principal("bench", ("caseworker",), "UBX", (communes[1],))
         rows = import_rows(args.import_rows, communes[1])
+        writes.on = True
         started = time.perf_counter()
         report = CaseloadImport(bus).run(checked_rows(rows), officer)
         import_rate = report.created / (time.perf_counter() - started)
+        writes.stop()
         raw_docs = [{"_id": f"raw-{i}", **row} for i, row in enumerate(rows)]
         started = time.perf_counter()
         client["benchcases_raw"].people.insert_many(raw_docs)
         client["benchcases_raw"].cases.insert_many([{**d, "_id": f"c-{d['_id']}"} for d in raw_docs])
         raw_rate = len(rows) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        writes.replay(client["benchcases_rawimport"])
+        one_by_one_rate = len(rows) / (time.perf_counter() - started)
         started = time.perf_counter()
         bus.handle(NoticeDueDates())
         sweep_seconds = time.perf_counter() - started
@@ -180,7 +223,9 @@ def main() -> None:
         "people_and_cases": args.people, "load_seconds": round(load_seconds, 1),
         "case_list_p95_ms": {"api": ms(p95(list_api)), "raw_pymongo": ms(p95(list_raw))},
         "case_read_p95_ms": {"api": ms(p95(read_api)), "raw_pymongo": ms(p95(read_raw))},
-        "import_rows_per_s": {"import": round(import_rate, 1), "raw_insert_many": round(raw_rate, 1)},
+        "import_rows_per_s": {"import": round(import_rate, 1), "raw_insert_many": round(raw_rate, 1),
+                              "raw_same_writes_one_by_one": round(one_by_one_rate, 1),
+                              "writes_per_row": round(len(writes.writes) / len(rows), 1)},
         "province_wide_list_ms": {"api_p95": ms(p95(wide_api)), "next_page_p95": ms(p95(next_api)),
                                   "counts_p95": ms(p95(counts_api)), "raw_pymongo": ms(wide_raw[0]),
                                   "counts_rebuilt_in": ms(count_seconds)},
@@ -191,6 +236,7 @@ def main() -> None:
         "province_wide_p95_vs_commune_list_p95": round(p95(wide_api) / p95(list_api), 2),
         "read_p95_api_vs_raw": round(p95(read_api) / p95(read_raw), 2),
         "import_vs_raw_insert": round(import_rate / raw_rate, 4),
+        "import_vs_same_writes_one_by_one": round(import_rate / one_by_one_rate, 2),
         "due_timer_window_vs_sweep": round(window_seconds / sweep_seconds, 4),
     }
     print(json.dumps(report, indent=2))
