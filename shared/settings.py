@@ -171,6 +171,9 @@ class Settings:
     export_max_rows: int = 5000
     """EXPORT_MAX_ROWS: the most cases one spreadsheet export may hold; a larger one is refused (narrow the
     filters)."""
+    cases_cached: int = 1000
+    """CASES_CACHED: how many cases (and their alert logs) each process keeps decoded; a cached case is read with
+    one lookup of its next event instead of a snapshot read and decode (shared/repository.py). 0: none."""
     counted_list_above: int = 3000
     """CASE_LIST_COUNTED_ABOVE: a case list matching more cases than this (by the case counts) is read back by
     opening day with its total from the counts (services/cases/service_layer/lists.py)."""
@@ -236,6 +239,7 @@ class Settings:
             break_glass_per_day=_number(env, "BREAK_GLASS_PER_DAY", 3, minimum=1),
             export_max_rows=_number(env, "EXPORT_MAX_ROWS", 5000, minimum=1),
             counted_list_above=_number(env, "CASE_LIST_COUNTED_ABOVE", 3000, minimum=0),
+            cases_cached=_number(env, "CASES_CACHED", 1000, minimum=0),
             master_keys_file=Path(_text(env, "DH_MASTER_KEYS_FILE", str(var_dir / "secrets" / "master-keys.json"))),
             lookup_key=_lookup_key(env, var_dir),
             audit_key_file=Path(_text(env, "DH_AUDIT_KEY_FILE", str(var_dir / "secrets" / "audit-key.json"))),

@@ -44,9 +44,10 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
     sealer = OwnerCipher(DataKeys(KeyRing.read(settings.master_keys_file)), cipher)
     case_repository = EventSourcedRepository("cases", Case, CaseSnapshot, list_fields=case_list_fields,
                                              event_types=Case.event_types_with(workflows.values()),
-                                             sealer=sealer, owner_of=lambda case: case.person_code)
+                                             sealer=sealer, owner_of=lambda case: case.person_code,
+                                             cache_size=settings.cases_cached)
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
-    alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot)
+    alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot, cache_size=settings.cases_cached)
     audit = AuditLog("cases", settings.audit_key_file)
     uow = CaseUnitOfWork(case_repository, grants, audit)
     register = PeopleRegister(cipher, sealer)
