@@ -68,8 +68,13 @@ def verify(service: str, day: date, stale_after: timedelta = timedelta(minutes=1
 
 
 def _broken_link(document: dict, chain: str, seq: int, prev: str) -> tuple[str, str] | None:
+    """Also whether the entry's time falls on its chain's day: an entry backdated to before the audit key was
+    made would otherwise pass as a legacy sha256 one on any later day."""
     if document["_id"] != entry_id(chain, seq):
         return f"_id {entry_id(chain, seq)} (deleted?)", f"_id {document['_id']}"
+    at, day = document.get("at"), chain.rpartition(":")[2]
+    if not isinstance(at, datetime) or _aware(at).astimezone(PROVINCE_TIME).date().isoformat() != day:
+        return f"a time on {day} (the chain's day, province time)", f"at {at}"
     if document.get("seq") != seq:
         return f"seq {seq}", f"seq {document.get('seq')}"
     if document.get("prev_hash") != prev:

@@ -128,3 +128,20 @@ def test_entries_hashed_before_the_key_verify_as_sha256_but_not_after_it(databas
     too_late = AuditKeys(ring.current, ring.keys, earlier - timedelta(seconds=1))
     verdict = verify("cases", today(), keys=too_late)
     assert verdict.broken_at == 1 and "legacy" in verdict.found, verdict.lines()
+
+
+def test_a_day_rewritten_with_entries_backdated_to_before_the_key_is_found(database, tmp_path):
+    """Unkeyed sha256 entries pass only when written before the key was made, and an entry's time must fall on
+    its chain's day: backdating the entries of a later day does not make them pass as legacy ones."""
+    ring_file = tmp_path / "audit-key.json"
+    made = datetime.now(timezone.utc) - timedelta(days=30)
+    AuditKeys.new(made).write(ring_file)
+    written(AuditLog("cases", ring_file), 3)
+    collection, prev = AuditEntry._get_collection(), GENESIS
+    for document in stored():
+        document.pop("key_id", None)
+        document["at"], document["prev_hash"] = made - timedelta(days=1), prev
+        document["hash"] = prev = digest(document)
+        collection.replace_one({"_id": document["_id"]}, document)
+    verdict = verify("cases", today(), keys=AuditKeys.read(ring_file))
+    assert verdict.broken_at == 1 and "chain's day" in verdict.expected, verdict.lines()
