@@ -26,5 +26,6 @@ def test_the_opening_span_of_a_list_covers_the_communes_holding_its_stage():
     rows = [CommuneCount.of("22366", [OPENED, Placement("22366", "ost", "2024-02-01")]),
             CommuneCount.of("22333", [Placement("22333", "ost", "2026-10-01")]), CommuneCount("22315")]
     assert OpeningSpan.of(rows) == OpeningSpan("2024-02-01", "2026-10-01", 3)
-    assert OpeningSpan.of(rows, "user_management") == OpeningSpan("2024-02-01", "2026-08-03", 1)
+    assert OpeningSpan.of(rows, "user_management") == OpeningSpan("2026-08-03", "2026-08-03", 1), "its own days"
+    assert OpeningSpan.of(rows, "ost") == OpeningSpan("2024-02-01", "2026-10-01", 2)
     assert OpeningSpan.of(rows, "closed") is None

@@ -10,10 +10,10 @@ from shared.errors import InvalidInput, NotAuthorised, NotFound, PreconditionFai
 
 from services.cases.domain.commands import AssignWorker
 from services.cases.domain.model import Case
-from services.cases.domain.queries import CaseFilters, ListCases, MyWork
+from services.cases.domain.queries import CaseFilters, ExportCases, ListCases, MyWork
 from services.cases.domain.rules import DecisionInvalid
 from services.cases.domain.counts import CommuneCount, OpeningSpan
-from services.cases.service_layer.lists import Listing, list_cases, my_work
+from services.cases.service_layer.lists import Listing, export_cases, list_cases, my_work
 from services.cases.service_layer.ports import CaseRow, OpenProposal
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
@@ -137,6 +137,21 @@ def test_a_large_province_wide_list_is_read_back_by_opening_day_with_its_total_f
     assert views.asked[-1][0] == "page", "a selective filter is counted where it is"
     list_cases(ListCases(), province, listing(views, *counted, above=4000), FakeAudit())
     assert views.asked[-1][0] == "page"
+
+
+def test_a_list_read_back_by_opening_day_is_not_walked_past_its_end_nor_too_deep_by_page():
+    views, province = FakeViews([row("c1", "22366", "2026-09-01")]), Principal("pc", ("caseworker",), None, ("56",))
+    large = CommuneCount("22366", {"user_management": 12000}, "2020-01-01", "2026-09-01")
+    assert list_cases(ListCases(first=12000), province, listing(views, large), FakeAudit()) == ([], 12000)
+    with pytest.raises(InvalidInput) as deep:
+        list_cases(ListCases(first=5020), province, listing(views, large), FakeAudit())
+    assert deep.value.errors and "page" in deep.value.errors
+    assert views.asked == [], "neither walked"
+    list_cases(ListCases(first=5020, after="2026-08-01/c9"), province, listing(views, large), FakeAudit())
+    assert views.asked[-1][0] == "newest", "a position goes as deep as it likes"
+    with pytest.raises(InvalidInput) as too_many:
+        export_cases(ExportCases("inspection"), province, listing(views, large), None, FakeAudit(), 5000)
+    assert "filters" in too_many.value.errors and views.asked[-1][0] == "newest" and len(views.asked) == 1
 
 
 def test_a_change_at_a_stale_version_is_refused_and_nothing_is_saved_or_audited():

@@ -4,6 +4,7 @@ consumer): FerretDB v1 has no atomic read-modify-write, and this projection need
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from services.cases.adapters.documents import CaseCountMember, CaseCountRow, CaseSnapshot
 from services.cases.domain.counts import CommuneCount, Placement, moved
@@ -11,6 +12,11 @@ from services.cases.domain.counts import CommuneCount, Placement, moved
 NEW = "new"
 COMPLETE = "~complete"
 """The row whose presence says every case is counted (no commune has this code)."""
+
+
+def _row(document: dict) -> CommuneCount:
+    return CommuneCount(document["_id"], json.loads(document["stages"]), document.get("earliest_opened_on"),
+                        document.get("latest_opened_on"), json.loads(document.get("stage_days") or "{}"))
 
 
 def _placement(document: dict) -> Placement:
@@ -21,31 +27,35 @@ class CaseCounts:
     def place(self, case_id: str, after: Placement) -> None:
         """Count the case at `after`. Idempotent: placing a case where it is counted changes nothing. The member
         says where the case moves from (`moving_from`, NEW for a case not counted yet) until its rows are written,
-        so a placement a dead consumer left half done is finished by recounting those communes from the members."""
-        members = CaseCountMember._get_collection()
+        so a placement a dead consumer left half done is finished by recounting those communes from the members.
+        A row changed by one count is also recounted from its members once a day: a row gone wrong anyway (a
+        placement dead-lettered, two consumers during a broker partition) is right again by the next day."""
+        members, today = CaseCountMember._get_collection(), date.today().isoformat()
         member = members.find_one({"_id": case_id})
         if member and member.get("moving_from"):
-            communes = {after.commune_code, member["commune_code"]}
+            stale = {after.commune_code, member["commune_code"]}
             if member["moving_from"] != NEW:
-                communes.add(json.loads(member["moving_from"])["commune_code"])
+                stale.add(json.loads(member["moving_from"])["commune_code"])
             self._set_member(case_id, after, member["moving_from"])
-            for commune in sorted(communes):
-                self.recount(commune)
         else:
             before = _placement(member) if member else None
             if before == after:
                 return
             self._set_member(case_id, after, json.dumps(vars(before)) if before else NEW)
-            communes = [after.commune_code] + ([before.commune_code] if before else [])
-            for row in moved(self.rows(communes), before, after):
+            stored = {commune: CaseCountRow._get_collection().find_one({"_id": commune})
+                      for commune in {after.commune_code, *([before.commune_code] if before else [])}}
+            for row in moved({c: _row(doc) for c, doc in stored.items() if doc}, before, after):
                 self._write(row)
+            stale = {c for c, doc in stored.items() if not doc or doc.get("recounted_on") != today}
         members.update_one({"_id": case_id}, {"$unset": {"moving_from": ""}})
+        for commune in sorted(stale):
+            self.recount(commune, today)
 
-    def recount(self, commune_code: str) -> CommuneCount:
+    def recount(self, commune_code: str, today: str | None = None) -> CommuneCount:
         """The commune's row from its members, written."""
         members = CaseCountMember._get_collection().find({"commune_code": commune_code})
         row = CommuneCount.of(commune_code, (_placement(m) for m in members))
-        self._write(row)
+        self._write(row, recounted_on=today or date.today().isoformat())
         return row
 
     def rows(self, communes) -> dict[str, CommuneCount]:
@@ -55,9 +65,11 @@ class CaseCounts:
         for row in CaseCountRow._get_collection().find():
             complete = complete or row["_id"] == COMPLETE
             if row["_id"] in wanted:
-                rows[row["_id"]] = CommuneCount(row["_id"], json.loads(row["stages"]), row.get("earliest_opened_on"),
-                                                row.get("latest_opened_on"))
+                rows[row["_id"]] = _row(row)
         return rows if complete else {}
+
+    def complete(self) -> bool:
+        return CaseCountRow._get_collection().find_one({"_id": COMPLETE}, {"_id": 1}) is not None
 
     def start(self) -> None:
         """A system with no case yet will count every case from its events: its counts are complete. One that had
@@ -78,7 +90,8 @@ class CaseCounts:
                         "opened_on": s["opened_on"]} for s in found]
             if members:
                 CaseCountMember._get_collection().insert_many(members, ordered=False)
-                self._write(CommuneCount.of(commune, (_placement(m) for m in members)))
+                self._write(CommuneCount.of(commune, (_placement(m) for m in members)),
+                            recounted_on=date.today().isoformat())
                 counted += len(members)
         self._mark_complete()
         return counted
@@ -94,9 +107,8 @@ class CaseCounts:
             "moving_from": moving_from}, upsert=True)
 
     @staticmethod
-    def _write(row: CommuneCount) -> None:
-        CaseCountRow._get_collection().replace_one(
-            {"_id": row.commune_code},
-            {"stages": json.dumps(row.stages, sort_keys=True), "earliest_opened_on": row.earliest_opened_on,
-             "latest_opened_on": row.latest_opened_on},
-            upsert=True)
+    def _write(row: CommuneCount, **also) -> None:
+        CaseCountRow._get_collection().update_one({"_id": row.commune_code}, {"$set": {
+            "stages": json.dumps(row.stages, sort_keys=True), "earliest_opened_on": row.earliest_opened_on,
+            "latest_opened_on": row.latest_opened_on, "stage_days": json.dumps(row.stage_days, sort_keys=True),
+            **also}}, upsert=True)

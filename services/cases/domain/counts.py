@@ -26,6 +26,8 @@ class CommuneCount:
     stages: dict[str, int] = field(default_factory=dict)
     earliest_opened_on: str | None = None
     latest_opened_on: str | None = None
+    stage_days: dict[str, list[str]] = field(default_factory=dict)
+    """The same bounds per stage: closed cases, say, opened years before the newest."""
 
     @classmethod
     def of(cls, commune_code: str, placements) -> "CommuneCount":
@@ -40,6 +42,14 @@ class CommuneCount:
             self.earliest_opened_on = placement.opened_on
         if self.latest_opened_on is None or placement.opened_on > self.latest_opened_on:
             self.latest_opened_on = placement.opened_on
+        earliest, latest = self.stage_days.get(placement.stage, (placement.opened_on, placement.opened_on))
+        self.stage_days[placement.stage] = [min(earliest, placement.opened_on), max(latest, placement.opened_on)]
+
+    def days(self, stage: str | None = None) -> tuple[str | None, str | None]:
+        """The opening days of the commune's cases (of `stage`) lie between these."""
+        if stage is not None and stage in self.stage_days:
+            return tuple(self.stage_days[stage])
+        return self.earliest_opened_on, self.latest_opened_on or self.earliest_opened_on
 
     def remove(self, placement: Placement) -> None:
         left = self.stages.get(placement.stage, 0) - 1
@@ -76,9 +86,8 @@ class OpeningSpan:
 
     @classmethod
     def of(cls, rows, stage: str | None = None) -> "OpeningSpan | None":
-        counted = [row for row in rows if row.earliest_opened_on and row.total(stage)]
-        if not counted:
+        days = [row.days(stage) for row in rows if row.earliest_opened_on and row.total(stage)]
+        if not days:
             return None
-        return cls(min(r.earliest_opened_on for r in counted), max(r.latest_opened_on or r.earliest_opened_on
-                                                                   for r in counted),
-                   sum(r.total(stage) for r in counted))
+        return cls(min(earliest for earliest, _ in days), max(latest for _, latest in days),
+                   sum(row.total(stage) for row in rows if row.earliest_opened_on))

@@ -3,9 +3,10 @@ province-wide lists and the counts by commune and stage."""
 from __future__ import annotations
 
 from shared.auth import Principal
-from shared.errors import NotAuthorised
+from shared.errors import NotAuthorised, Unavailable
+from shared.ports import AuditTrail
 
-from services.cases.domain.access import CASE_READERS
+from services.cases.domain.access import CASE_READERS, LEGAL
 from services.cases.domain.commands import CountCase, RebuildCaseCounts
 from services.cases.domain.counts import Placement
 from services.cases.domain.queries import CountCases
@@ -27,14 +28,19 @@ def rebuild_case_counts(command: RebuildCaseCounts, principal: Principal | None,
     return counts.rebuild(sorted(communes_in([province_code])))
 
 
-def count_cases(query: CountCases, principal: Principal, counts: CaseCounter) -> dict:
-    """By commune and stage within the caller's areas, and their totals: figures, no case named."""
+def count_cases(query: CountCases, principal: Principal, counts: CaseCounter, audit: AuditTrail) -> dict:
+    """By commune and stage within the caller's areas, and their totals: no case named, but a stage holding one
+    or two cases of a commune says much about them, so the reading is audited as the lists are."""
     if not principal.has_role(*CASE_READERS):
         raise NotAuthorised("your role does not list cases")
     communes = communes_in(principal.areas)
     if query.commune_code is not None:
         communes &= {query.commune_code}
-    rows = sorted(counts.rows(communes).values(), key=lambda row: row.commune_code)
+    found = counts.rows(communes)
+    if not found and not counts.complete():
+        raise Unavailable("the case counts are not made yet on this system (cases cli rebuild-counts)")
+    audit.record(principal, "count", "case_counts", query.commune_code or ",".join(sorted(principal.areas)), {LEGAL})
+    rows = sorted(found.values(), key=lambda row: row.commune_code)
     by_stage: dict[str, int] = {}
     for row in rows:
         for stage, count in row.stages.items():

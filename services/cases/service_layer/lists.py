@@ -24,6 +24,10 @@ IDENTITY_COLUMNS = ("full_name", "birth_date", "sex")
 CONTACT_COLUMNS = ("national_id", "phone", "address")
 
 
+DEEPEST_COUNTED_PAGE = 5000
+"""How deep into a list read back by opening day a `page` may start: every case before it is read and decoded."""
+
+
 class Listing:
     """Where a list is read from. Above `counted_above` matching cases by the counts, a list that filters on
     commune and stage at most is read back by opening day with its total from the counts (counting through FerretDB
@@ -34,7 +38,8 @@ class Listing:
         self.views, self.counts, self.counted_above = views, counts, counted_above
 
     def matching(self, filters: CaseFilters, principal: Principal, first: int, limit: int,
-                 after: str | None = None) -> tuple[list[CaseRow], int]:
+                 after: str | None = None, at_most: int | None = None) -> tuple[list[CaseRow], int]:
+        """The page and how many match; no page when more than `at_most` match."""
         if not principal.has_role(*CASE_READERS):
             raise NotAuthorised("your role does not list cases")
         communes = communes_in(principal.areas)
@@ -48,6 +53,11 @@ class Listing:
         if person_codes is None and _by_area_and_stage_only(filters):
             span = OpeningSpan.of(self.counts.rows(communes).values(), filters.stage)
             if span is not None and span.cases > self.counted_above:
+                if (at_most is not None and span.cases > at_most) or (after is None and first >= span.cases):
+                    return [], span.cases
+                if after is None and first > DEEPEST_COUNTED_PAGE:
+                    raise InvalidInput.field("page", f"starts more than {DEEPEST_COUNTED_PAGE} cases into a list of "
+                                                     f"{span.cases}: follow X-Next-After (after) instead")
                 return self.views.newest(sorted(communes), filters.stage, first, limit, after, span), span.cases
         return self.views.page(sorted(communes), filters, person_codes, first, limit, after)
 
@@ -72,7 +82,7 @@ def export_cases(query: ExportCases, principal: Principal, listing: Listing, peo
     with its purpose and row count."""
     if query.purpose not in EXPORT_PURPOSES:
         raise InvalidInput.field("purpose", f"must be one of {', '.join(EXPORT_PURPOSES)}")
-    rows, total = listing.matching(query.filters, principal, 0, export_max_rows)
+    rows, total = listing.matching(query.filters, principal, 0, export_max_rows, at_most=export_max_rows)
     if total > export_max_rows:
         raise InvalidInput.field("filters", f"match {total} cases, more than the {export_max_rows} an export may "
                                             "hold; narrow them (commune_code, stage, assigned_worker, due dates)")
