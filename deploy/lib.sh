@@ -11,6 +11,11 @@ FERRETDB_PORT="${FERRETDB_PORT:-27017}"
 FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:-127.0.0.1:28088}"
 AMQP_VHOST="${AMQP_VHOST:-donghanh}"
 AMQPS_PORT="${AMQPS_PORT:-5671}"  # the broker's TLS listener, on loopback too (open_tls_listener)
+# What FerretDB stores into: sqlite (files under its data dir) or postgresql (a cluster under var/postgresql on
+# 127.0.0.1:$POSTGRESQL_PORT, deploy/postgresql.py); the tests read the same setting (tests/support.py).
+DH_STORE="${DH_STORE:-sqlite}"
+POSTGRESQL_PORT="${POSTGRESQL_PORT:-25432}"
+case "$DH_STORE" in sqlite|postgresql) ;; *) echo "DH_STORE=$DH_STORE: sqlite or postgresql" >&2; exit 2;; esac
 mkdir -p "$VAR/log" "$VAR/run" "$VAR/secrets"
 
 log() { printf '\033[1m[donghanh]\033[0m %s\n' "$*" >&2; }
@@ -27,6 +32,9 @@ install_os_packages() {
   local missing=()
   command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ "$DH_STORE" = postgresql ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    missing+=(postgresql)
+  fi
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} from Debian packages"
     apt-get update -qq
@@ -86,9 +94,17 @@ start_ferretdb() {  # port, data dir, debug addr, pidfile
   local port="$1" data="$2" debug="$3" pidfile="$4"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return; fi
   mkdir -p "$data"
-  nohup "$BIN/ferretdb" --handler=sqlite --sqlite-url="file:$data/" --listen-addr="127.0.0.1:$port" \
+  local store=(--handler=sqlite --sqlite-url="file:$data/")
+  if [ "$DH_STORE" = postgresql ]; then  # the URL holds the password: FerretDB reads it from its environment
+    store=(--handler=postgresql)
+    FERRETDB_POSTGRESQL_URL=$("$PY" "$ROOT/deploy/postgresql.py" ensure --dir "$VAR/postgresql" \
+                              --port "$POSTGRESQL_PORT" --database ferretdb)
+    export FERRETDB_POSTGRESQL_URL
+  fi
+  nohup "$BIN/ferretdb" "${store[@]}" --listen-addr="127.0.0.1:$port" \
     --debug-addr="$debug" --telemetry=disable --state-dir="$data" --log-level=warn \
     >> "$VAR/log/ferretdb-$port.log" 2>&1 &
+  unset FERRETDB_POSTGRESQL_URL
   echo $! > "$pidfile"
   for _ in $(seq 1 100); do
     if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return; fi

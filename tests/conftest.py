@@ -20,7 +20,7 @@ def ferretdb():
     server.wipe()
     server.start()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture(scope="session")

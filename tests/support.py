@@ -1,6 +1,7 @@
 """Starting and stopping the real components the tests run against."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import shutil
@@ -20,6 +21,11 @@ PRIVATE_KEY = str(VAR / "keys" / "jwt-private.pem")
 SLOT = int(os.environ.get("DH_TEST_SLOT", "0"))
 """Several test runs on one machine (a developer's and a helper's) each take a slot of their own: FerretDB port,
 vhost and e2e ports are offset by it. The fault tests stop the shared broker, so run them in one slot at a time."""
+STORE = os.environ.get("DH_STORE", "sqlite")
+"""What FerretDB stores into: `sqlite` files, or `postgresql`, a PostgreSQL cluster of the slot's own
+(deploy/postgresql.py), so the suite shows that nothing relies on one backend's quirks."""
+if STORE not in ("sqlite", "postgresql"):
+    raise SystemExit(f"DH_STORE={STORE!r}: sqlite or postgresql")
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1, message="condition"):
@@ -38,26 +44,43 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def postgresql():
+    """deploy/postgresql.py, which the deploy scripts run as a program."""
+    spec = importlib.util.spec_from_file_location("postgresql", ROOT / "deploy" / "postgresql.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class FerretDB:
     """A FerretDB of the tests' own: own port, own data folder, wiped at the start of the session."""
 
     def __init__(self, port=27117 + 10 * SLOT, debug_port=28188 + 10 * SLOT):
         self.port, self.debug_port = port, debug_port
         self.data = VAR / "test" / ("ferretdb" if not SLOT else f"ferretdb-{SLOT}")
+        self.postgresql = (VAR / "test" / ("postgresql" if not SLOT else f"postgresql-{SLOT}"), 25532 + 10 * SLOT)
         self.process: subprocess.Popen | None = None
         self.uri = f"mongodb://127.0.0.1:{port}/"
 
     def wipe(self):
         shutil.rmtree(self.data, ignore_errors=True)
+        if STORE == "postgresql":
+            postgresql().wipe(*self.postgresql, "ferretdb", fast=True)
 
     def start(self):
         self.data.mkdir(parents=True, exist_ok=True)
         log = open(VAR / "log" / f"ferretdb-test-{self.port}.log", "ab")
+        env = dict(os.environ)
+        if STORE == "postgresql":
+            store = ["--handler=postgresql"]
+            env["FERRETDB_POSTGRESQL_URL"] = postgresql().ensure(*self.postgresql, "ferretdb", fast=True)
+        else:
+            store = ["--handler=sqlite", f"--sqlite-url=file:{self.data}/"]
         self.process = subprocess.Popen(
-            [str(FERRETDB), "--handler=sqlite", f"--sqlite-url=file:{self.data}/",
+            [str(FERRETDB), *store,
              f"--listen-addr=127.0.0.1:{self.port}", f"--debug-addr=127.0.0.1:{self.debug_port}",
              "--telemetry=disable", f"--state-dir={self.data}", "--log-level=warn"],
-            stdout=log, stderr=log)
+            stdout=log, stderr=log, env=env)
         wait_for(lambda: port_open(self.port), 20, message="FerretDB to listen")
 
     def stop(self):
@@ -65,6 +88,21 @@ class FerretDB:
             self.process.terminate()
             self.process.wait(10)
         wait_for(lambda: not port_open(self.port), 10, message="FerretDB to stop")
+
+    def files(self) -> list[Path]:
+        """The files the documents are stored in: FerretDB's SQLite files, or the PostgreSQL cluster's, every
+        change written out to them first (a checkpoint)."""
+        root = self.data
+        if STORE == "postgresql":
+            postgresql().sql(self.postgresql[1], "CHECKPOINT")
+            root = self.postgresql[0]
+        return [path for path in root.rglob("*") if path.is_file()]
+
+    def close(self):
+        """The end of the run: FerretDB stopped, and the PostgreSQL it stored into (stop keeps it for a restart)."""
+        self.stop()
+        if STORE == "postgresql":
+            postgresql().stop(self.postgresql[0])
 
 
 def rabbitmqctl(*args: str) -> str:
