@@ -7,8 +7,8 @@ POST under its own Idempotency-Key and retried (on the other API instance) until
 are answered it SIGKILLs node dh-c1 (the leader of every queue, and the first broker of the surviving instances'
 URL lists) and the second worker of each service; at `--restart-at` it starts them again. Once the outboxes are
 empty and the queues drained it counts the effects of every case opened: the plan's indicator "people newly
-managed" (one ledger row per event) and the notifications' alerts (as many per case as for a reference case opened
-before the run). Prints a summary; exits 1 on any lost or doubled effect.
+managed" (one ledger row per event) and the notifications' alerts (as many per case as its commune's reference case
+got before the run). Prints a summary; exits 1 on any lost or doubled effect.
 
 Usage: .venv/bin/python -m bench.cluster [--events 10000] [--communes 10] [--concurrency 8] [--kill-at 0.3]
        [--restart-at 0.6] [--settle 3600]
