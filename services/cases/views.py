@@ -6,6 +6,7 @@ tests/integration/test_list_indexes.py checks them against the indexes the docum
 """
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from datetime import date, timedelta
@@ -35,6 +36,12 @@ def _window_days(wanted: int, per_day: float) -> int:
 def _position(after: str) -> tuple[str, str]:
     opened_on, _, case_id = after.partition("/")
     return opened_on, case_id
+
+
+def _on_or_before(day: str) -> date:
+    """The real day a position's day stands for in the list's order: 2026-02-30 sorts where 2026-02-28 ends."""
+    year, month, day_of_month = (int(part) for part in day.split("-"))
+    return date(year, month, min(day_of_month, calendar.monthrange(year, month)[1]))
 
 
 def _row(snapshot: CaseSnapshot) -> CaseRow:
@@ -83,7 +90,7 @@ class CaseViews:
         end = date.fromisoformat(span.latest) + timedelta(days=1)
         if after is not None:
             after_on, after_id = _position(after)
-            end, first = min(end, date.fromisoformat(after_on)), 0
+            end, first = min(end, _on_or_before(after_on)), 0
         days = _window_days(first + limit, per_day)
         while len(rows) < first + limit and end.isoformat() >= span.earliest:
             window = [(end - timedelta(days=back)).isoformat() for back in range(days)]

@@ -106,9 +106,12 @@ def test_a_large_list_reads_back_by_opening_day_in_the_same_order_and_total_as_c
 
 def test_a_bad_position_is_refused_naming_the_field(opened, province):
     app, _ = opened
-    for after in ("yesterday", "2026-11-20/", "2026-11-20/a b", "2026-02-30/abc", "0000-00-00/abc"):
+    for after in ("yesterday", "2026-11-20/", "2026-11-20/a b", "2026-13-01/abc", "0000-00-00/abc"):
         response = app.test_client().get("/api/v1/cases", headers=province, query_string={"after": after})
         assert response.status_code == 422 and "after" in json.dumps(response.get_json()["errors"]), after
+    unreal = listed(app.test_client(), province, after="2026-09-31/zzz", page_size=9).get_json()
+    assert [c["opened_on"] for c in unreal] == ["2026-09-30", "2026-09-01", "2026-08-03", "2026-08-03",
+                                                "2026-05-10"], "a day past its month's end sorts after its last day"
 
 
 def test_a_placement_left_half_done_is_finished_by_recounting(opened):

@@ -5,7 +5,7 @@ import typing
 from dataclasses import fields as dataclass_fields
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.cases.domain.access import EXPORT_PURPOSES
 from services.cases.domain.model import TEST_RESULTS
@@ -313,16 +313,9 @@ class CaseListQuery(Schema):
     assigned_worker = fields.String(validate=validate.Length(max=100))
 
 
-def _a_real_day(position: str) -> None:
-    try:
-        date.fromisoformat(position.partition("/")[0])
-    except ValueError:
-        raise ValidationError("must begin with a real day (yyyy-mm-dd)") from None
-
-
 class CasePageQuery(CaseListQuery):
     after = fields.String(
-        validate=[validate.Regexp(r"^\d{4}-\d{2}-\d{2}/[0-9A-Za-z_-]{1,64}$"), _a_real_day],
+        validate=validate.Regexp(r"^(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])/[0-9A-Za-z_-]{1,64}$"),
         metadata={"description": "the X-Next-After of the page before: the page then starts after that case "
                                  "(keyset paging, steady while cases are added; `page` is then ignored)"})
 
