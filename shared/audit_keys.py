@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from shared.keys import write_private_json
+
 
 class AuditKeyError(Exception):
     """The audit key file is missing or malformed."""
@@ -60,15 +62,8 @@ class AuditKeys:
             raise AuditKeyError(f"{path} is not an audit key ring ({error})") from None
 
     def write(self, path: Path) -> None:
-        """Atomically, readable by its owner only."""
-        path = Path(path)
-        temporary = path.with_suffix(".new")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"current": self.current, "keyed_since": _instant(self.keyed_since),
-                       "keys": {kid: base64.b64encode(key).decode() for kid, key in self.keys.items()}}, handle,
-                      indent=2)
-        os.replace(temporary, path)
+        write_private_json(path, {"current": self.current, "keyed_since": _instant(self.keyed_since),
+                                  "keys": {kid: base64.b64encode(key).decode() for kid, key in self.keys.items()}})
 
     @classmethod
     def new(cls, now: datetime | None = None) -> "AuditKeys":

@@ -32,6 +32,16 @@ from shared.errors import Conflict
 SEALED = "p1."
 
 
+def write_private_json(path: Path, data: dict) -> None:
+    """A key file, written atomically and readable by its owner only."""
+    path = Path(path)
+    temporary = path.with_suffix(".new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2)
+    os.replace(temporary, path)
+
+
 class KeyRingError(Exception):
     """The key ring is missing, malformed, or lacks a key some data key is wrapped with."""
 
@@ -56,14 +66,8 @@ class KeyRing:
             raise KeyRingError(f"{path} is not a key ring ({error})") from None
 
     def write(self, path: Path) -> None:
-        """Atomically, readable by its owner only."""
-        path = Path(path)
-        temporary = path.with_suffix(".new")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"current": self.current,
-                       "keys": {kid: base64.b64encode(k).decode() for kid, k in self.keys.items()}}, handle, indent=2)
-        os.replace(temporary, path)
+        write_private_json(path, {"current": self.current,
+                                  "keys": {kid: base64.b64encode(k).decode() for kid, k in self.keys.items()}})
 
     def wrap(self, data_key: bytes, owner: str) -> tuple[str, str]:
         """(master key id, wrapped data key), bound to its owner: a wrapped key copied to another owner does not

@@ -47,9 +47,9 @@ class CaseCounts:
             for row in moved({c: _row(doc) for c, doc in stored.items() if doc}, before, after):
                 self._write(row)
             stale = {c for c, doc in stored.items() if not doc or doc.get("recounted_on") != today}
-        members.update_one({"_id": case_id}, {"$unset": {"moving_from": ""}})
         for commune in sorted(stale):
             self.recount(commune, today)
+        members.update_one({"_id": case_id}, {"$unset": {"moving_from": ""}})
 
     def recount(self, commune_code: str, today: str | None = None) -> CommuneCount:
         """The commune's row from its members, written."""
