@@ -57,13 +57,16 @@ def _trusted_url(url: str) -> str:
 
 
 def _discovery(url: str, wait_seconds: float) -> dict:
-    """The provider's description. A provider that refuses connections may be starting beside this service (the
-    portal under the same supervisor): it is waited for up to `wait_seconds` before the service gives up."""
+    """The provider's description. A provider may be starting beside this service (the portal under the same
+    supervisor): refusing connections, holding them while its workers boot, or answering an error page. Each of
+    these is waited out for up to `wait_seconds`; a worker that gave up sooner would stop its whole gunicorn."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return requests.get(url, timeout=5).json()
-        except requests.ConnectionError:
+            answer = requests.get(url, timeout=5)
+            answer.raise_for_status()
+            return answer.json()
+        except requests.RequestException:
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
@@ -73,7 +76,7 @@ class TokenVerifier:
     """`roles` are those the identity provider issues (services/roles.py): a token naming another is refused."""
 
     def __init__(self, audience: str, issuer: str, public_key_file: str | None = None,
-                 discovery_url: str | None = None, *, roles, discovery_wait_seconds: float = 20.0):
+                 discovery_url: str | None = None, *, roles, discovery_wait_seconds: float = 60.0):
         self.audience, self.issuer, self.roles = audience, issuer, frozenset(roles)
         self._key = Path(public_key_file).read_bytes() if public_key_file else None
         self._jwks = None

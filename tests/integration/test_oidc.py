@@ -4,6 +4,7 @@ import time
 
 import jwt
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.auth import AuthError, DiscoveryRefused, TokenVerifier
@@ -67,3 +68,24 @@ def test_keys_offered_over_plain_http_beyond_this_machine_are_refused(httpserver
     with pytest.raises(DiscoveryRefused, match="not https"):
         TokenVerifier("donghanh", ISSUER, discovery_url=httpserver.url_for("/.well-known/openid-configuration"),
                       roles=ROLES)
+
+
+
+def test_a_provider_still_starting_is_waited_for(httpserver):
+    """An error page and a page that is not its description are waited out like a refused connection: a worker
+    giving up would stop its whole gunicorn."""
+    path = "/.well-known/openid-configuration"
+    httpserver.expect_ordered_request(path).respond_with_data("starting", status=503)
+    httpserver.expect_ordered_request(path).respond_with_data("<html>starting</html>", content_type="text/html")
+    httpserver.expect_ordered_request(path).respond_with_json({"issuer": ISSUER, "jwks_uri":
+                                                               httpserver.url_for("/jwks")})
+    TokenVerifier("donghanh", ISSUER, discovery_url=httpserver.url_for(path), roles=ROLES,
+                  discovery_wait_seconds=10)
+    httpserver.check_assertions()
+
+
+def test_a_provider_that_never_answers_its_description_stops_the_start(httpserver):
+    httpserver.expect_request("/.well-known/openid-configuration").respond_with_data("down", status=503)
+    with pytest.raises(requests.HTTPError):
+        TokenVerifier("donghanh", ISSUER, discovery_url=httpserver.url_for("/.well-known/openid-configuration"),
+                      roles=ROLES, discovery_wait_seconds=1)
