@@ -1,6 +1,7 @@
 """The case counts projection and the province-wide list read back by opening day, against the real FerretDB. The
 consumer's part (the `cases.counts` queue) is played by handling CountCase as it does."""
 import json
+import threading
 
 import pytest
 
@@ -160,3 +161,26 @@ def test_a_row_gone_wrong_is_recounted_from_its_members_by_the_next_day(opened):
     CaseCountRow._get_collection().update_one({"_id": "22333"}, {"$set": {"stages": '{"user_management": 40}'}})
     CaseCounts().place("arriving-too", Placement("22333", "user_management", "2026-11-25"))
     assert CaseCounts().rows(COMMUNES)["22333"].stages == {"user_management": 41}, "once a day, not each time"
+
+
+def test_processes_starting_together_on_a_new_system_all_start(settings):
+    """Every API worker and the worker process mark a new system's counts complete at start: the upserts that lose
+    the race must not fail (one failing worker stops its whole gunicorn)."""
+    counted_app(settings, 4)
+    failures = []
+    for _ in range(10):
+        CaseCountRow._get_collection().delete_many({})
+        barrier = threading.Barrier(6)
+
+        def start():
+            barrier.wait()
+            try:
+                CaseCounts().start()
+            except Exception as error:  # noqa: BLE001 (any failure is the finding)
+                failures.append(error)
+
+        threads = [threading.Thread(target=start) for _ in range(6)]
+        [thread.start() for thread in threads]
+        [thread.join() for thread in threads]
+        assert CaseCounts().complete()
+    assert failures == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from pymongo.errors import DuplicateKeyError
+
 from services.cases.adapters.documents import CaseCountMember, CaseCountRow, CaseSnapshot
 from services.cases.domain.counts import CommuneCount, Placement, moved
 
@@ -98,7 +100,13 @@ class CaseCounts:
 
     @staticmethod
     def _mark_complete() -> None:
-        CaseCountRow._get_collection().update_one({"_id": COMPLETE}, {"$setOnInsert": {"stages": "{}"}}, upsert=True)
+        """Every API and worker process marks a new system at start: the one whose upsert loses the race finds the
+        mark made."""
+        try:
+            CaseCountRow._get_collection().update_one({"_id": COMPLETE}, {"$setOnInsert": {"stages": "{}"}},
+                                                      upsert=True)
+        except DuplicateKeyError:
+            pass
 
     @staticmethod
     def _set_member(case_id: str, placement: Placement, moving_from: str) -> None:
