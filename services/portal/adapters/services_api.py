@@ -51,10 +51,17 @@ class HttpServicesApi:
     def put(self, service: str, path: str, token: str, headers: dict | None = None) -> object:
         return self._body(service, self._send("PUT", service, path, token, headers=headers))
 
-    def _send(self, method: str, service: str, path: str, token: str, params=None, headers=None):
+    def write(self, method: str, service: str, path: str, token: str, body: dict | None = None,
+              headers: dict | None = None) -> tuple[object, dict]:
+        """A write with a JSON body; the answer's headers carry its ETag."""
+        response = self._send(method, service, path, token, headers=headers, body=body)
+        return self._body(service, response), dict(response.headers)
+
+    def _send(self, method: str, service: str, path: str, token: str, params=None, headers=None, body=None):
         try:
             response = self.session.request(
                 method, f"{self.urls.base(service)}/api/v1{path}", params=params, timeout=self.urls.timeout,
+                json=body,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})})
         except requests.RequestException:
             raise ServiceProblem(service, UNAVAILABLE) from None
