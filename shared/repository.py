@@ -33,6 +33,8 @@ class EventSourcedRepository:
 
     `cache_size` > 0 keeps that many aggregates in the process (least recently read first out): reading one that
     has not changed is then a single lookup of its next event in the log, instead of a snapshot read and decode.
+    One not in the log yet is remembered as such (version 0), so asking again (a case's alert log before its first
+    alert) is that one lookup too.
     For aggregates read far more often than they change and costly to decode: a task with a hundred assignments is
     a 20 ms snapshot on FerretDB, read by every report on it. The log stays the judge (a newer event is applied
     before anything is returned), and callers of `get` always receive their own copy."""
@@ -67,17 +69,16 @@ class EventSourcedRepository:
         if aggregate is None:
             snapshot = self.snapshot_document._get_collection().find_one({"_id": aggregate_id})
             aggregate = (self.aggregate_cls.from_snapshot(snapshot["_id"], snapshot["state"], snapshot["version"])
-                         if snapshot else None)
-        newer = self.store.load(self.stream_id(aggregate_id), after_version=aggregate.version if aggregate else 0)
+                         if snapshot else self.aggregate_cls(aggregate_id))
+        newer = self.store.load(self.stream_id(aggregate_id), after_version=aggregate.version)
         if newer:
-            aggregate = copy.deepcopy(aggregate) if aggregate is not None and self.cache_size else aggregate
-            aggregate = aggregate or self.aggregate_cls(aggregate_id)
+            aggregate = copy.deepcopy(aggregate) if self.cache_size else aggregate
             for envelope in newer:
                 aggregate.apply(self._domain_event(envelope))
                 aggregate.version = envelope.stream.version
             self._write_snapshot(aggregate)
         self._remember(aggregate)
-        return aggregate
+        return aggregate if aggregate.version else None
 
     def _cached(self, aggregate_id: str) -> Aggregate | None:
         if not self.cache_size:
