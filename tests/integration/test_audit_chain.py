@@ -88,6 +88,18 @@ def test_a_writer_that_lost_the_race_writes_after_the_winner(app):
     assert verify("cases", today()).ok
 
 
+def test_a_writer_far_behind_finds_the_head_past_its_first_lookup(app):
+    """The head after a lost race is looked up 16 numbers at a time, then probed: a writer 40 entries behind
+    (another process busy while it was idle) still writes right after the head."""
+    behind, ahead = AuditLog("cases"), AuditLog("cases")
+    behind.record(OFFICER, "read", "case", "c0")
+    ahead.record_many(OFFICER, "list", "case", [f"c{n}" for n in range(1, 41)])
+    behind.record(OFFICER, "read", "case", "c41")
+    chain = chain_of("cases", datetime.now(timezone.utc))
+    assert chain_ids() == [entry_id(chain, seq) for seq in range(1, 43)]
+    assert verify("cases", today()).ok
+
+
 def test_verification_names_the_first_edited_or_deleted_entry(app, settings, monkeypatch, capsys):
     written(AuditLog("cases"), 8)
     chain, collection = chain_of("cases", datetime.now(timezone.utc)), AuditEntry._get_collection()
