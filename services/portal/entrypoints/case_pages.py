@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from services.portal.domain.case_pages import SEARCH_TERMS
 from services.portal.domain.queries import ReadCasePage, ReadStageNames, SearchCases
 from services.portal.domain.pages import INVALID, ServiceProblem
+from services.portal.entrypoints.case_forms import case_action_forms
 from services.portal.entrypoints.pages import (OPAQUE_ID, PROBLEM_STATUS, _access_token, _account, _day,
                                                problem_message)
-from services.portal.entrypoints.web import _ask, _page, web
+from services.portal.entrypoints.web import _ask, _page, kept_form, web
 
 MAX_TERM_LENGTH = 200
 """Longer input is cut here; the cases API still checks every term's own bounds and names the one it refuses."""
@@ -47,7 +48,8 @@ def _stages(token: str):
 @web.get("/cases")
 def cases():
     account = _account()
-    return _page("cases.html", account=account, terms={}, stages=_stages(_access_token()), results=None)
+    kept = {name: values[0] for name, values in kept_form().items() if name in SEARCH_TERMS and values}
+    return _page("cases.html", account=account, terms=kept, stages=_stages(_access_token()), results=None)
 
 
 @web.post("/cases")
@@ -97,6 +99,12 @@ def person_facts(person: dict | None) -> list[tuple[str, str]]:
 
 @web.get("/cases/<case_id>")
 def case_page(case_id: str):
+    return render_case_page(case_id)
+
+
+def render_case_page(case_id: str, status: int = 200, posted: dict | None = None,
+                     refusal: tuple[str, str] | None = None, **messages):
+    """The case page, with its action forms (`posted` and `refusal` as `case_action_forms` takes them)."""
     account = _account()
     if not OPAQUE_ID.fullmatch(case_id):
         abort(404)
@@ -105,5 +113,9 @@ def case_page(case_id: str):
     except ServiceProblem as problem:
         return _page("case.html", PROBLEM_STATUS[problem.kind], account=account, page=None,
                      error=problem_message(problem))
-    return _page("case.html", account=account, page=page, person=person_facts(page.person),
-                 step_labels=STEP_LABELS, problems=[problem_message(p) for p in page.problems])
+    problems = [problem_message(p) for p in page.problems]
+    forms = case_action_forms(_access_token(), case_id, page, posted, refusal)
+    if forms["steps_silence"]:
+        problems.append(problem_message(forms["steps_silence"]))
+    return _page("case.html", status, account=account, page=page, person=person_facts(page.person),
+                 step_labels=STEP_LABELS, problems=problems, **forms, **messages)
