@@ -15,22 +15,24 @@ from services.portal.adapters.signing import Ed25519Signer
 from services.portal.adapters.stores import MongoLoginLog, MongoRateLimiter, MongoSessions
 from services.portal.domain.model import Account, ServiceClient
 from services.portal.domain.signin import SignInRecord
-from services.portal.service_layer import accounts, case_pages, clients, pages, signin
+from services.portal.service_layer import accounts, admin_pages, case_pages, clients, pages, signin
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
-from services.portal.views import AccountDirectory
+from services.portal.views import AccountDirectory, ClientDirectory
 
-HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS)
+HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS,
+                  admin_pages.HANDLERS)
 
 
 def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBus:
     """`hasher` and `clock` may be replaced by tests (cheaper argon2 parameters, a moved clock)."""
     runtime.connect_database(settings.base, DOCUMENTS)
     account_repository = EventSourcedRepository("portal", Account, AccountSnapshot, list_fields=account_list_fields)
+    client_repository = EventSourcedRepository("portal", ServiceClient, ClientSnapshot, list_fields=client_list_fields)
     return MessageBus(HANDLERS, dependencies={
         "accounts": account_repository,
         "signins": EventSourcedRepository("portal", SignInRecord, SignInSnapshot),
-        "clients": EventSourcedRepository("portal", ServiceClient, ClientSnapshot, list_fields=client_list_fields),
+        "clients": client_repository, "client_directory": ClientDirectory(client_repository),
         "directory": AccountDirectory(account_repository),
         "sessions": MongoSessions(), "limiter": MongoRateLimiter(), "login_log": MongoLoginLog(),
         "limits": SignInLimits(settings.per_account, settings.per_address),

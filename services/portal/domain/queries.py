@@ -69,3 +69,32 @@ class ReadCasePage:
 class ReadStageNames:
     """The workflows' stages, for the search form's stage list."""
     access_token: str
+
+@dataclass(frozen=True)
+class ListClients:
+    """The service clients within the admin's areas (an agency has a handful: no filter)."""
+
+
+@dataclass(frozen=True)
+class ReadUnitDirectory:
+    """The plans service's unit directory, for the admin pages."""
+    access_token: str
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ReadRoutingRules:
+    """The notifications service's routing rules (current versions), for the admin pages."""
+    access_token: str
+
+
+@dataclass(frozen=True)
+class DryRunRouting:
+    """A stored rule tried on a sample event: nothing is stored or sent. `data` holds the sample's (field, value)
+    pairs as typed."""
+    access_token: str
+    rule_id: str
+    event_type: str
+    area_code: str = ""
+    data: tuple[tuple[str, str], ...] = ()
+

@@ -10,7 +10,7 @@ from shared.errors import Conflict, NotFound, expect_version
 from services.portal.domain.commands import AuthenticateClient, CreateClient, IssueClientToken, SetClientStatus
 from services.portal.domain.model import ServiceClient
 from services.portal.domain.policy import ACCESS_TOKEN_SECONDS, CLIENT_ID, CLIENT_ROLES
-from services.portal.domain.queries import ReadClient
+from services.portal.domain.queries import ListClients, ReadClient
 from services.portal.domain.tokens import access_claims
 from services.portal.service_layer import checks
 from services.portal.service_layer.presenting import ClientView, client_view
@@ -53,6 +53,12 @@ def read_client(query: ReadClient, principal, clients) -> ClientView:
     return client_view(_client(clients, query.client_id, principal))
 
 
+def list_clients(query: ListClients, principal, client_directory) -> list[ClientView]:
+    """The clients whose areas lie within the admin's."""
+    checks.admin_over(principal, ())
+    return [client_view(client) for client in client_directory.clients() if checks.within(principal, client.areas)]
+
+
 def authenticate_client(command: AuthenticateClient, principal, clients, hasher) -> bool:
     """Only an active client with the right secret; an unknown one costs the same time."""
     client = clients.get(command.client_id) if CLIENT_ID.match(command.client_id or "") else None
@@ -73,4 +79,5 @@ def issue_client_token(command: IssueClientToken, principal, clients, signer, cl
 
 
 HANDLERS = {CreateClient: create_client, SetClientStatus: set_client_status, ReadClient: read_client,
+            ListClients: list_clients,
             AuthenticateClient: authenticate_client, IssueClientToken: issue_client_token}
