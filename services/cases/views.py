@@ -129,8 +129,8 @@ class CaseViews:
         return sorted(self.grants.find({"case_id": case_id}).values(),
                       key=lambda g: g.escalated.opened_at or g.escalated.expires_at)
 
-    def steps(self, case_id: str) -> list[tuple]:
-        return self.cases.history(case_id)
+    def steps(self, case_id: str, known_version: int = 0) -> list[tuple]:
+        return self.cases.history(case_id, known_version)
 
     def alert_log(self, case_id: str) -> CaseAlertLog | None:
         return self.alert_logs.read(case_id)

@@ -149,3 +149,19 @@ def test_an_aggregate_not_yet_in_the_log_is_remembered_as_absent_until_it_is(sto
         assert here.read("c12").version == 1 and here.get("c12").case_number == "n"
     finally:
         CaseSnapshot._get_collection = original
+
+
+def test_a_history_read_up_to_a_known_version_is_the_whole_stream_in_order(store, monkeypatch):
+    """The events up to the version a reader has seen come by `_id $in` (in chunks), any newer by lookups: the
+    same stream as reading it event by event, whether the known version is short of, at or past its end."""
+    cases = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields)
+    case = Case.open("c13", "n", "P", "22366", date(2026, 8, 1), "tested", "law-120-2025")
+    for worker in range(7):
+        case.assign_worker(f"w{worker}")
+    cases.save(case, Actor("u", "caseworker"))
+    whole = [envelope.stream.version for envelope, _ in cases.history("c13")]
+    assert whole == list(range(1, 9))
+    for known in (3, 8, 12):
+        assert [envelope.stream.version for envelope, _ in cases.history("c13", known)] == whole
+    monkeypatch.setattr("shared.repository.KEYS_AT_ONCE", 3)
+    assert [envelope.stream.version for envelope, _ in cases.history("c13", 8)] == whole

@@ -123,8 +123,9 @@ class CaseViews(Protocol):
     def grants_on(self, case_id: str) -> list:
         """Every break-the-glass access to the case (`grants.AccessGrant`), revoked and expired ones too."""
 
-    def steps(self, case_id: str) -> list[tuple[Envelope, object]]:
-        """The case's stream, oldest first, each stored envelope with its domain event."""
+    def steps(self, case_id: str, known_version: int = 0) -> list[tuple[Envelope, object]]:
+        """The case's stream, oldest first, each stored envelope with its domain event; `known_version`, a version
+        just read, lets the events up to it be fetched together."""
 
     def alert_log(self, case_id: str) -> CaseAlertLog | None:
         """The alerts about the case (a stream of their own), as they are now; None when none was noted."""

@@ -50,10 +50,11 @@ def case_history(query: CaseHistory, principal: Principal, uow: CaseUnitOfWork, 
     """The case's stream as a timeline: who did what, when, and which fields changed from what to what, with the
     steps of alerts about the case (their own stream) merged in by time. Steps of a section the caller may not
     see (a dose, a loan, a methadone alert) are left out, not only their details."""
-    sections = present.sections(principal, uow.visible(query.case_id, principal))
+    case = uow.visible(query.case_id, principal)
+    sections = present.sections(principal, case)
     audit.record(principal, "read_history", "case", query.case_id, sections)
     replayed, timeline = Case(query.case_id), []
-    for envelope, event in views.steps(query.case_id):
+    for envelope, event in views.steps(query.case_id, case.version):
         before = replayed.snapshot() if replayed.version else {}
         replayed.apply(event)
         replayed.version = envelope.stream.version
