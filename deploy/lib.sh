@@ -32,6 +32,7 @@ install_os_packages() {
   local missing=()
   command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ "$DH_STORE" = postgresql ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     missing+=(postgresql)
   fi
@@ -77,10 +78,25 @@ install_python() {
   fi
 }
 
+# The portal's front-end code (htmx; axe-core for the browser tests) comes from the npm registry, pinned by
+# services/portal/assets/package-lock.json: `npm ci` runs again only when the lock changes, and vendor.py copies
+# what the portal serves into its static files (git-ignored).
+install_assets() {
+  local dir="$ROOT/services/portal/assets" want
+  want=$(sha256sum "$dir/package-lock.json" | cut -c1-16)
+  if [ "$(cat "$dir/node_modules/.lock-installed" 2>/dev/null)" != "$want" ]; then
+    log "installing the portal's front-end packages from package-lock.json"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" > "$dir/node_modules/.lock-installed"
+  fi
+  "$PY" "$dir/vendor.py"
+}
+
 setup() {
   install_os_packages
   install_ferretdb
   install_python
+  install_assets
   (cd "$ROOT" && "$PY" -m shared.auth keygen --dir "$VAR/keys" >/dev/null)
   if [ ! -s "$VAR/secrets/data-key" ]; then  # a new system: its ID lookups get a key of their own
     (umask 077; "$PY" -c 'from shared.crypto import new_key; print(new_key())' > "$VAR/secrets/lookup-key"
