@@ -24,6 +24,7 @@ from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
 from services.cases.service_layer import (alerts, cases, care, counting, disclosure, lists, people, reads,
                                          retention, sharing, timers, treatment)
+from services.cases.service_layer import imports
 from services.cases.service_layer.cases import CaseOpening
 from services.cases.service_layer.lists import Listing
 from services.cases.service_layer.people import Registration
@@ -34,7 +35,7 @@ from services.cases.views import CaseViews
 
 HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HANDLERS, people.HANDLERS,
                   reads.HANDLERS, lists.HANDLERS, timers.HANDLERS, alerts.HANDLERS, audit_reads.HANDLERS,
-                  disclosure.HANDLERS, retention.HANDLERS, counting.HANDLERS)
+                  disclosure.HANDLERS, retention.HANDLERS, counting.HANDLERS, imports.HANDLERS)
 
 
 def bootstrap(settings: Settings, today=date.today) -> MessageBus:

@@ -40,6 +40,8 @@ class Entry:
     query: str = ""
     fresh: str | None = None
     batch: bool = False
+    upload: bytes | None = None
+    """A register file, sent as the multipart field `register` instead of a JSON body."""
 
     def expected(self, role: str, context: str) -> int | None:
         """None when the pair is allowed, else the status of the denial."""
@@ -103,6 +105,10 @@ TABLE["cases"] = {
     "GET /api/v1/cases/counts": Entry(everywhere(*CASE_READERS)),
     "GET /api/v1/cases/my-work": Entry(EVERYONE),
     "GET /api/v1/cases/export.xlsx": Entry(everywhere(*CASE_READERS), query="purpose=inspection"),
+    # an officer of another area is answered 200 with each row refused (the import decides row by row)
+    "POST /api/v1/cases/imports": Entry(pairs(CASE_OFFICERS), upload=(
+        "Số hồ sơ,Họ và tên,Ngày sinh,Giới tính,Mã xã,Ngày lập hồ sơ\n"
+        f"HS-MATRIX,Đinh Văn Nhập,1990-01-02,Nam,{COMMUNE},2026-08-03\n").encode("utf-8")),
     "GET /api/v1/cases/{case_id}": case(SEES_CASE),
     # QUESTION (lead): the case officers of a referred unit (a facility's caseworker) may reassign the case's
     # worker, as may_act lets them; the transfer below was narrowed to the commune, this was left as it is.

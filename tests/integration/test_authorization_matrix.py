@@ -4,6 +4,7 @@ An operation without an entry, or an entry without its operation, fails. The res
 module; writes carry a stale If-Match, so one let through is refused on its version (412) and changes nothing."""
 from __future__ import annotations
 
+import io
 import itertools
 import uuid
 from datetime import date, timedelta
@@ -238,6 +239,9 @@ def request(client, operation: str, entry, seeded: dict, headers: dict):
         values.update(FRESH[entry.fresh](client, headers, seeded))
     url = path.format(**values) + (f"?{entry.query}" if entry.query else "")
     extra = STALE if method in ("PUT", "POST", "PATCH", "DELETE") else {}
+    if entry.upload is not None:
+        return client.open(url, method=method, headers={**headers, **extra}, content_type="multipart/form-data",
+                           data={"register": (io.BytesIO(entry.upload), "register.csv")})
     return client.open(url, method=method, headers={**headers, **extra},
                        json=fill(entry.body, seeded) if method != "GET" else None)
 

@@ -222,6 +222,13 @@ class ImportCase:
 
 
 @dataclass(frozen=True)
+class ImportRegister:
+    """A commune's register uploaded through the API: its rows as read (entrypoints/registers.py), every one
+    checked before any is imported, as the command line's import checks them."""
+    rows: tuple
+
+
+@dataclass(frozen=True)
 class PurgeExpired:
     """The retention timer's tick: erase the people all of whose cases are closed past their regime's retention."""
 

@@ -10,6 +10,7 @@ from shared.web import create_base_app
 from services.cases.bootstrap import bootstrap
 from services.cases.entrypoints.care_api import care_blp
 from services.cases.entrypoints.cases_api import blp, workflows_blp
+from services.cases.entrypoints.imports_api import imports_blp, install_register_uploads
 from services.cases.entrypoints.people_api import people_blp
 from services.cases.entrypoints.disclosure_api import disclosure_blp
 from services.cases.entrypoints.sharing_api import sharing_blp
@@ -21,6 +22,8 @@ def create_app(settings: Settings | None = None):
     configure_logging("cases", settings.log_level)
     app, api = create_base_app(settings, "Đồng Hành: cases", bootstrap(settings),
                                verifier=verifier_from(settings, ROLES))
+    install_register_uploads(app)
+    api.register_blueprint(imports_blp)
     api.register_blueprint(blp)
     api.register_blueprint(workflows_blp)
     api.register_blueprint(people_blp)

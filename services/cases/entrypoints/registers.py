@@ -3,9 +3,14 @@ checked field by field, for the import (service_layer/imports.py)."""
 from __future__ import annotations
 
 import csv
+import io
+import zipfile
+from itertools import islice
 from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
+
+from shared.errors import InvalidInput
 
 from services.cases.entrypoints.fields import COMMUNE, NationalId
 from services.cases.service_layer.imports import RegisterRow
@@ -23,6 +28,8 @@ HEADERS = {  # the register's Vietnamese column names, and English ones
     "giai đoạn": "stage", "giai doan": "stage", "stage": "stage",
 }
 ZERO_PADDED = {"national_id": 12, "commune_code": 5}  # Excel drops the leading zero of a number cell
+REQUIRED_COLUMNS = ("register_ref", "full_name", "birth_date", "sex", "commune_code", "opened_on")
+UPLOAD_FIELD = "register"
 SEXES = {"nam": "male", "nữ": "female", "nu": "female", "male": "male", "female": "female"}
 
 
@@ -59,10 +66,10 @@ def checked_rows(raw_rows: list[dict]) -> list[RegisterRow]:
     for number, raw in enumerate(raw_rows, start=2):
         canonical = {HEADERS.get(str(k).strip().lower(), str(k)): v for k, v in raw.items() if k is not None}
         try:
-            rows.append(RegisterRow(number, RowSchema().load(canonical)))
+            rows.append(RegisterRow(number, RowSchema().load(canonical), ref=_ref(canonical)))
         except ValidationError as invalid:
             rows.append(RegisterRow(number, None, invalid.messages if isinstance(invalid.messages, dict)
-                                    else {"_row": invalid.messages}))
+                                    else {"_row": invalid.messages}, ref=_ref(canonical)))
     return rows
 
 
@@ -70,12 +77,69 @@ def read_register(path) -> list[RegisterRow]:
     """The rows of a CSV (UTF-8, as Excel saves it) or XLSX register, checked."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-        sheet = load_workbook(path, read_only=True, data_only=True).active
-        cells = list(sheet.iter_rows(values_only=True))
-        header = [str(h).strip() if h is not None else None for h in cells[0]] if cells else []
-        raw = [dict(zip(header, row)) for row in cells[1:] if any(cell is not None for cell in row)]
+        raw = _xlsx_rows(path)
     else:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             raw = list(csv.DictReader(handle))
+    return checked_rows(raw)
+
+
+def _ref(canonical: dict) -> str | None:
+    value = canonical.get("register_ref")
+    return str(value).strip()[:50] if value not in (None, "") else None
+
+
+def _xlsx_rows(source, limit: int | None = None) -> list[dict]:
+    """The first sheet's rows under its header row, at most `limit` of them (and one more, to tell it was
+    longer)."""
+    from openpyxl import load_workbook
+    sheet = load_workbook(source, read_only=True, data_only=True).active
+    cells = sheet.iter_rows(values_only=True)
+    first = next(cells, None) or ()
+    header = [str(h).strip() if h is not None else None for h in first]
+    filled = (row for row in cells if any(cell is not None for cell in row))
+    return [dict(zip(header, row)) for row in islice(filled, None if limit is None else limit + 1)]
+
+
+def _refused(why: str) -> InvalidInput:
+    return InvalidInput.field(UPLOAD_FIELD, why)
+
+
+def _uploaded_rows(data: bytes, max_rows: int) -> list[dict]:
+    """The raw rows of an uploaded file, told apart by content: an XLSX is a zip holding xl/workbook.xml, a CSV
+    is text in UTF-8; anything else is refused."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "xl/workbook.xml" not in archive.namelist():
+                    raise _refused("is a zip file but not an XLSX workbook")
+            return _xlsx_rows(io.BytesIO(data), max_rows)
+        except InvalidInput:
+            raise
+        except Exception:
+            raise _refused("is not a readable XLSX workbook") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _refused("is neither an XLSX workbook nor a CSV file in UTF-8") from None
+    if "\x00" in text:
+        raise _refused("is neither an XLSX workbook nor a CSV file in UTF-8")
+    try:
+        return list(islice(csv.DictReader(io.StringIO(text, newline="")), max_rows + 1))
+    except csv.Error as unreadable:
+        raise _refused(f"is not a readable CSV file ({unreadable})") from None
+
+
+def read_upload(data: bytes, max_rows: int) -> list[RegisterRow]:
+    """The rows of an uploaded register, checked; the upload itself refused (naming its field) when it is not a
+    CSV or XLSX register, its header lacks a column the import needs, or it holds more than `max_rows` rows."""
+    raw = _uploaded_rows(data, max_rows)
+    if not raw:
+        raise _refused("holds no rows under its header")
+    if len(raw) > max_rows:
+        raise _refused(f"holds more than {max_rows} rows; split it")
+    columns = {HEADERS.get(str(k).strip().lower(), str(k)) for k in raw[0] if k is not None}
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise _refused(f"the header row lacks the columns {', '.join(missing)} (Vietnamese or English names)")
     return checked_rows(raw)

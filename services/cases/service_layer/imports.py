@@ -10,12 +10,16 @@ import uuid
 from dataclasses import dataclass, field
 
 from shared.auth import Principal
-from shared.errors import ServiceError
+from shared.errors import NotAuthorised, ServiceError
 from shared.messagebus import MessageBus
 
-from services.cases.domain.commands import CheckCaseImport, ImportCase, OpenCase, RegisterPerson
+from services.cases.domain.access import CASE_OFFICERS
+from services.cases.domain.commands import CheckCaseImport, ImportCase, ImportRegister, OpenCase, RegisterPerson
+from services.cases.service_layer.cases import CaseOpening, check_case_import, import_case
+from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
 IMPORT_IDS = uuid.UUID("3a7d2f4e-1c55-4f1e-9e0b-6c2a8d4b7f90")
+OPENED, ALREADY_IMPORTED = "opened", "already_imported"
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,8 @@ class RegisterRow:
     number: int
     data: dict | None
     errors: dict[str, list[str]] | None = None
+    ref: str | None = None
+    """The register's own reference as written, for the report (also of a row whose fields are refused)."""
 
 
 @dataclass
@@ -32,6 +38,8 @@ class ImportReport:
     created: int = 0
     already_imported: int = 0
     errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    outcomes: dict[int, str] = field(default_factory=dict)
+    """Each imported row's outcome by its number: OPENED or ALREADY_IMPORTED."""
 
     @property
     def ok(self) -> bool:
@@ -92,7 +100,33 @@ class CaseloadImport:
             case_id, person_code = import_ids(row.data["commune_code"], row.data["register_ref"])
             if self.bus.handle(ImportCase(_opening(row.data), case_id, person_code), principal):
                 report.created += 1
+                report.outcomes[row.number] = OPENED
             else:
                 report.already_imported += 1
+                report.outcomes[row.number] = ALREADY_IMPORTED
             progress(done, len(valid))
         return report
+
+
+class _RowCommands:
+    """The two row commands answered in this process, as the bus answers them for the command line's import."""
+
+    def __init__(self, opening: CaseOpening, uow: CaseUnitOfWork):
+        self.opening, self.uow = opening, uow
+
+    def handle(self, command, principal: Principal):
+        if isinstance(command, CheckCaseImport):
+            return check_case_import(command, principal, self.opening, self.uow)
+        return import_case(command, principal, self.opening, self.uow)
+
+
+def import_register(command: ImportRegister, principal: Principal, opening: CaseOpening,
+                    uow: CaseUnitOfWork) -> ImportReport:
+    """The uploaded register imported whole, or nothing of it with the report of its refused rows. Each opened
+    case is audited as the command line's import audits it."""
+    if not principal.has_role(*CASE_OFFICERS):
+        raise NotAuthorised("only caseworkers and police liaison officers import registers")
+    return CaseloadImport(_RowCommands(opening, uow)).run(list(command.rows), principal)
+
+
+HANDLERS = {ImportRegister: import_register}
