@@ -70,13 +70,14 @@ def _body_problem(raw: bytes):
     return None
 
 
-def check_input():
-    """A problem answer refusing the request, or None to let it through."""
+def check_input(with_body: bool = True):
+    """A problem answer refusing the request, or None to let it through; `with_body` False leaves the body to the
+    view (an upload, shared/web.py `takes_upload`)."""
     for key, value in request.args.items(multi=True):
         if "$" in key or "." in key or "\x00" in key or "\x00" in value:
             return problem(400, "Bad request", f"query parameter {key!r} is not allowed",
                            {key: ["operator-looking keys and NUL characters are not allowed"]})
-    if request.method in ("POST", "PUT", "PATCH"):
+    if with_body and request.method in ("POST", "PUT", "PATCH"):
         raw = request.get_data(cache=True)
         if raw:
             return _body_problem(raw)

@@ -171,6 +171,10 @@ class Settings:
     export_max_rows: int = 5000
     """EXPORT_MAX_ROWS: the most cases one spreadsheet export may hold; a larger one is refused (narrow the
     filters)."""
+    register_max_bytes: int = 5 * 1024 * 1024
+    """REGISTER_MAX_BYTES: the largest caseload register an upload may bring (the API's other bodies: 2 MB)."""
+    register_max_rows: int = 5000
+    """REGISTER_MAX_ROWS: the most rows one uploaded register may hold."""
     cases_cached: int = 1000
     """CASES_CACHED: how many cases (and their alert logs) each process keeps decoded; a cached case is read with
     one lookup of its next event instead of a snapshot read and decode (shared/repository.py). 0: none."""
@@ -240,6 +244,8 @@ class Settings:
             export_max_rows=_number(env, "EXPORT_MAX_ROWS", 5000, minimum=1),
             counted_list_above=_number(env, "CASE_LIST_COUNTED_ABOVE", 3000, minimum=0),
             cases_cached=_number(env, "CASES_CACHED", 1000, minimum=0),
+            register_max_bytes=_number(env, "REGISTER_MAX_BYTES", 5 * 1024 * 1024, minimum=1),
+            register_max_rows=_number(env, "REGISTER_MAX_ROWS", 5000, minimum=1),
             master_keys_file=Path(_text(env, "DH_MASTER_KEYS_FILE", str(var_dir / "secrets" / "master-keys.json"))),
             lookup_key=_lookup_key(env, var_dir),
             audit_key_file=Path(_text(env, "DH_AUDIT_KEY_FILE", str(var_dir / "secrets" / "audit-key.json"))),

@@ -13,6 +13,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from flask import Flask, current_app, g, request
@@ -180,7 +181,12 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier, api_
         g.correlation_token = correlation_id.set(incoming if _CORRELATION.match(incoming) else new_correlation_id())
         if api_prefix and not request.path.startswith(api_prefix):
             return None
-        rejected = check_input()
+        upload = _upload_taken()
+        if upload is not None:
+            request.max_content_length = upload.limit() + MULTIPART_FRAMING
+            if request.content_length is not None and request.content_length > request.max_content_length:
+                return upload.too_large()
+        rejected = check_input(with_body=upload is None)
         if rejected is not None:
             return rejected
         if request.path in PUBLIC_PATHS or request.path.startswith("/api/v1/docs") or _checks_own_credential():
@@ -222,6 +228,41 @@ def checks_own_credential(view_class=None, *, methods=OWN_CREDENTIAL_METHODS):
         cls.own_credential_methods = tuple(methods)
         return cls
     return mark(view_class) if view_class is not None else mark
+
+
+MULTIPART_FRAMING = 64 * 1024
+"""What a multipart upload may bring beyond its file (boundaries, part headers)."""
+
+
+@dataclass(frozen=True)
+class UploadLimit:
+    field: str
+    limit_config: str
+
+    def limit(self) -> int:
+        return current_app.config[self.limit_config]
+
+    def too_large(self):
+        why = f"is larger than {self.limit()} bytes"
+        return problem(413, "Content too large", f"{self.field}: {why}", {self.field: [why]})
+
+
+def takes_upload(field: str, limit_config: str):
+    """Let a MethodView's POST take a multipart/form-data upload, where the API otherwise takes only JSON bodies
+    of at most MAX_CONTENT_LENGTH: the file `field` of at most `app.config[limit_config]` bytes, a larger one
+    answered 413 naming it. The body is left to the view's parser (and the Idempotency-Key's fingerprint)."""
+    def mark(cls):
+        cls.takes_upload = UploadLimit(field, limit_config)
+        return cls
+    return mark
+
+
+def _upload_taken() -> UploadLimit | None:
+    view_class = getattr(current_app.view_functions.get(request.endpoint) if request.endpoint else None,
+                         "view_class", None)
+    upload = getattr(view_class, "takes_upload", None)
+    return upload if (isinstance(upload, UploadLimit) and request.method == "POST"
+                      and request.mimetype == "multipart/form-data") else None
 
 
 def _checks_own_credential() -> bool:

@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None):
     configure_logging("cases", settings.log_level)
     app, api = create_base_app(settings, "Đồng Hành: cases", bootstrap(settings),
                                verifier=verifier_from(settings, ROLES))
-    install_register_uploads(app)
+    install_register_uploads(app, settings)
     api.register_blueprint(imports_blp)
     api.register_blueprint(blp)
     api.register_blueprint(workflows_blp)

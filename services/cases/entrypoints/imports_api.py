@@ -1,26 +1,17 @@
 """Uploading a commune's register (CSV or XLSX) to import its caseload: the command line's import, over HTTP.
-
-The API takes JSON bodies only (shared/request_checks.py reads every body before the view and refuses any other
-kind, within the app's 2 MB); this one route takes a multipart upload up to REGISTER_MAX_BYTES. So the upload is
-read before those checks (`take_upload`), and put back once they have passed (`restore_upload`), for the views'
-parsers and the Idempotency-Key's fingerprint of the whole request.
-"""
+The one route of the API that takes a multipart upload (shared/web.py `takes_upload`), of at most
+REGISTER_MAX_BYTES (Settings.register_max_bytes) and REGISTER_MAX_ROWS rows."""
 from __future__ import annotations
 
-import os
-
-from flask import current_app, g, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.endpoints import ask
 from shared.errors import ServiceError
 from shared.idempotency import idempotent
-from shared.problems import problem
-from shared.settings import _number
-from shared.web import Blueprint
+from shared.web import Blueprint, takes_upload
 
 from services.cases.domain.commands import ImportRegister
 from services.cases.entrypoints.registers import UPLOAD_FIELD, read_upload
@@ -28,8 +19,6 @@ from services.cases.service_layer.imports import ImportReport, RegisterRow
 
 PATH = "/api/v1/cases/imports"
 MAX_BYTES, MAX_ROWS = "REGISTER_MAX_BYTES", "REGISTER_MAX_ROWS"
-MULTIPART_ALLOWANCE = 64 * 1024
-"""The multipart framing around the file (boundaries, part headers) allowed beyond the file's own limit."""
 REFUSED, NOT_IMPORTED = "refused", "not_imported"
 
 imports_blp = Blueprint("imports", __name__, url_prefix=PATH,
@@ -40,41 +29,9 @@ class ContentTooLarge(ServiceError):
     status, title = 413, "Content too large"
 
 
-def _too_large(limit: int):
-    why = f"is larger than {limit} bytes"
-    return problem(413, ContentTooLarge.title, f"{UPLOAD_FIELD}: {why}", {UPLOAD_FIELD: [why]})
-
-
-def take_upload():
-    """Read an upload to this route (at most its limit) before the API's JSON-only body checks see the request."""
-    if request.method != "POST" or request.path != PATH or request.mimetype != "multipart/form-data":
-        return None
-    limit = current_app.config[MAX_BYTES]
-    if request.content_length is not None and request.content_length > limit + MULTIPART_ALLOWANCE:
-        return _too_large(limit)
-    request.max_content_length = limit + MULTIPART_ALLOWANCE
-    try:
-        g.register_upload = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        return _too_large(limit)
-    return None
-
-
-def restore_upload():
-    """The upload read by `take_upload`, back as the request's body once the API's checks have passed."""
-    raw = g.pop("register_upload", None)
-    if raw is not None:
-        request._cached_data = raw
-
-
-def install_register_uploads(app, env=None) -> None:
-    """REGISTER_MAX_BYTES (5 MB) and REGISTER_MAX_ROWS (5,000): the largest register the API takes. `take_upload`
-    runs before every other hook, `restore_upload` after them."""
-    env = os.environ if env is None else env
-    app.config[MAX_BYTES] = _number(env, MAX_BYTES, 5 * 1024 * 1024, minimum=1)
-    app.config[MAX_ROWS] = _number(env, MAX_ROWS, 5000, minimum=1)
-    app.before_request_funcs.setdefault(None, []).insert(0, take_upload)
-    app.before_request(restore_upload)
+def install_register_uploads(app, settings) -> None:
+    app.config[MAX_BYTES] = settings.register_max_bytes
+    app.config[MAX_ROWS] = settings.register_max_rows
 
 
 class RegisterUploadIn(Schema):
@@ -109,6 +66,7 @@ def report_out(report: ImportReport, rows: list[RegisterRow]) -> dict:
 
 
 @imports_blp.route("")
+@takes_upload(UPLOAD_FIELD, MAX_BYTES)
 class Imports(MethodView):
     @idempotent
     @imports_blp.arguments(RegisterUploadIn, location="files")
