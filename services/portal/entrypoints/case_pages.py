@@ -12,6 +12,7 @@ from services.portal.domain.case_pages import SEARCH_TERMS
 from services.portal.domain.queries import ReadCasePage, ReadStageNames, SearchCases
 from services.portal.domain.pages import INVALID, ServiceProblem
 from services.portal.entrypoints.case_forms import case_action_forms
+from services.portal.entrypoints.share_forms import case_share_forms
 from services.portal.entrypoints.pages import (OPAQUE_ID, PROBLEM_STATUS, _access_token, _account, _day,
                                                problem_message)
 from services.portal.entrypoints.web import _ask, _page, kept_form, web
@@ -115,6 +116,7 @@ def render_case_page(case_id: str, status: int = 200, posted: dict | None = None
                      error=problem_message(problem))
     problems = [problem_message(p) for p in page.problems]
     forms = case_action_forms(_access_token(), case_id, page, posted, refusal)
+    forms.update(case_share_forms(_access_token(), page, account))
     if forms["steps_silence"]:
         problems.append(problem_message(forms["steps_silence"]))
     return _page("case.html", status, account=account, page=page, person=person_facts(page.person),
