@@ -1,0 +1,89 @@
+"""A progress report in a real browser: the province's coordinating agency system drafts and issues a plan through
+the plans API with a task assigned to the commune committee; the committee's unit reporter, signed in with
+password and code, finds the plan, opens the report for this month from the task and submits it (a figure typed
+the Vietnamese way, 1234,5); the provincial plan coordinator, signed in, opens the same report and approves it.
+The plans API then answers the report approved with the figure as typed. The plan page and the report page pass
+axe-core under the portal's Content-Security-Policy."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from tests.e2e.browser.support import PORTAL, signed_in_tab
+
+pytestmark = pytest.mark.e2e
+
+TODAY = date.today()
+PERIOD = TODAY.strftime("%Y-%m")
+
+
+@pytest.fixture(scope="module")
+def issued(browser_system, plans_coordinator) -> tuple[str, str]:
+    """A plan issued with one task led by the provincial police, 1200 of its outreach sessions assigned to the
+    commune committee (the units are registered by the package's conftest)."""
+    plan = plans_coordinator("POST", "/plans", json={
+        "title": "Kế hoạch tuyên truyền phòng, chống ma túy", "kind": "thematic", "area_code": "56",
+        "starts_on": TODAY.replace(day=1).isoformat(), "ends_on": (TODAY + timedelta(days=40)).isoformat(),
+        "indicators": [{"code": "outreach_sessions", "target": 1500}]})
+    assert plan.status_code == 201, plan.text
+    plan_id = plan.json()["id"]
+    task = plans_coordinator("POST", f"/plans/{plan_id}/tasks", json={
+        "title": "Tuyên truyền tại tổ dân phố", "lead_unit": "CA-T56-PC04",
+        "due_on": (TODAY + timedelta(days=30)).isoformat(),
+        "indicators": [{"code": "outreach_sessions", "target": 1500}]})
+    assert task.status_code == 201, task.text
+    assigned = plans_coordinator("PUT", f"/tasks/{task.json()['id']}/assignments/UBX-22366",
+                           headers={"If-Match": task.headers["ETag"]}, json={"shares": {"outreach_sessions": 1200}})
+    assert assigned.status_code == 200, assigned.text
+    done = plans_coordinator("POST", f"/plans/{plan_id}/issue", json={
+        "issuing_authority": "Ủy ban nhân dân tỉnh", "document_number": "27/KH-UBND",
+        "document_date": TODAY.isoformat(), "signer": "Chủ tịch"})
+    assert done.status_code == 200, done.text
+    return plan_id, task.json()["id"]
+
+
+def test_a_reporter_submits_a_report_and_a_coordinator_approves_it(browser_system, browser, plans_coordinator, issued):
+    plan_id, task_id = issued
+    reporter = signed_in_tab(browser, browser_system, "ubx.mai", "unit_reporter", "UBX-22366", ["22366"])
+    try:
+        page = reporter.open("/plans")
+        page.get_by_role("link", name="Kế hoạch tuyên truyền phòng, chống ma túy").click()
+        page.wait_for_url(f"{PORTAL}/plans/{plan_id}")
+        reporter.check("plan")
+        task = page.locator(f"#task-{task_id}")
+        assert task.get_by_label("Đơn vị").input_value() == "UBX-22366"
+        task.get_by_label("Kỳ báo cáo").select_option(value=PERIOD)
+        with page.expect_navigation():
+            task.get_by_role("button", name="Mở báo cáo").click()
+        report_url = page.url
+        assert page.locator("#submit-form").count() == 1
+        reporter.check("report")
+        form = page.locator("#submit-form")
+        form.get_by_label(re.compile("^Buổi tuyên truyền")).fill("1234,5")
+        form.get_by_label("Nội dung báo cáo").fill("Đã tổ chức tuyên truyền tại các tổ dân phố")
+        with page.expect_navigation():
+            form.get_by_role("button", name="Gửi xét duyệt").click()
+        assert "Đã gửi báo cáo để xét duyệt." in page.locator("main").inner_text()
+        assert "1.234,5" in page.locator("#report-figures").inner_text()
+    finally:
+        reporter.close()
+
+    reviewer = signed_in_tab(browser, browser_system, "so.binh", "plan_coordinator", "UBND-T56", ["56"])
+    try:
+        page = reviewer.page
+        page.goto(report_url)
+        assert page.locator("#review-form").count() == 1
+        reviewer.check("report-review")
+        with page.expect_navigation():
+            page.locator("#review-form").get_by_role("button", name="Phê duyệt").click()
+        assert "Đã phê duyệt báo cáo." in page.locator("main").inner_text()
+        assert page.locator("#review-form").count() == 0
+        reviewer.check("report-approved")
+    finally:
+        reviewer.close()
+
+    report = plans_coordinator("GET", f"/tasks/{task_id}/assignments/UBX-22366/reports/{PERIOD}")
+    assert report.status_code == 200 and report.json()["status"] == "approved", report.text
+    assert report.json()["values"] == {"outreach_sessions": 1234.5}
