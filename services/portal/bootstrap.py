@@ -9,6 +9,7 @@ from shared.repository import EventSourcedRepository
 
 from services.portal.adapters.documents import (DOCUMENTS, AccountSnapshot, ClientSnapshot, SignInSnapshot,
                                                 account_list_fields, client_list_fields)
+from services.portal.adapters.kept_forms import MongoKeptForms
 from services.portal.adapters.secrets import Argon2Passwords, CipherSealer, CommonPasswordList, TotpCodes
 from services.portal.adapters.services_api import HttpServicesApi
 from services.portal.adapters.signing import Ed25519Signer
@@ -16,12 +17,17 @@ from services.portal.adapters.stores import MongoLoginLog, MongoRateLimiter, Mon
 from services.portal.domain.model import Account, ServiceClient
 from services.portal.domain.signin import SignInRecord
 from services.portal.service_layer import accounts, admin_pages, case_pages, clients, pages, signin
+from services.portal.service_layer import plan_pages
+from services.portal.service_layer import case_actions, kept_forms
+from services.portal.service_layer import register_pages
+from services.portal.service_layer import clinic_pages
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
 from services.portal.views import AccountDirectory, ClientDirectory
 
 HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS,
-                  admin_pages.HANDLERS)
+                  admin_pages.HANDLERS, case_actions.HANDLERS, kept_forms.HANDLERS, plan_pages.HANDLERS,
+                  register_pages.HANDLERS, clinic_pages.HANDLERS)
 
 
 def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBus:
@@ -39,4 +45,5 @@ def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBu
         "hasher": hasher or Argon2Passwords(), "common_passwords": CommonPasswordList(),
         "second_factor": TotpCodes(), "sealer": CipherSealer(FieldCipher(settings.base.data_key)),
         "signer": Ed25519Signer(settings.private_key_file, settings.public_url, settings.base.jwt_audience),
-        "services_api": HttpServicesApi(settings.services), "clock": clock or Clock()})
+        "services_api": HttpServicesApi(settings.services), "clock": clock or Clock(),
+        "kept_forms": MongoKeptForms(FieldCipher(settings.base.data_key))})

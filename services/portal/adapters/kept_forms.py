@@ -15,6 +15,8 @@ from shared.crypto import DecryptionError, FieldCipher
 class KeptFormDocument(Document):
     id = StringField(primary_key=True)
     page = StringField(required=True)
+    owner = StringField(required=True)
+    """The SHA-256 of the account the form was kept for."""
     sealed = StringField(required=True)
     expires_at = DateTimeField(required=True)
     meta = {"collection": "kept_forms", "auto_create_index": False}
@@ -32,21 +34,23 @@ class MongoKeptForms:
     def __init__(self, cipher: FieldCipher):
         self._cipher = cipher
 
-    def keep(self, handle: str, page: str, fields: dict[str, list[str]], expires_at: datetime, now: datetime) -> None:
+    def keep(self, handle: str, page: str, owner: str, fields: dict[str, list[str]], expires_at: datetime,
+             now: datetime) -> None:
         collection = KeptFormDocument._get_collection()
         collection.delete_many({"expires_at": {"$lt": now}})
         collection.replace_one({"_id": _key(handle)}, {
-            "page": page, "sealed": self._cipher.encrypt(json.dumps(fields), _context(handle)),
+            "page": page, "owner": _key(owner), "sealed": self._cipher.encrypt(json.dumps(fields), _context(handle)),
             "expires_at": expires_at}, upsert=True)
 
-    def page(self, handle: str, now: datetime) -> str | None:
+    def page(self, handle: str, owner: str, now: datetime) -> str | None:
         found = KeptFormDocument._get_collection().find_one({"_id": _key(handle)})
-        return found["page"] if found and aware(found["expires_at"]) > now else None
+        return (found["page"] if found and found.get("owner") == _key(owner) and aware(found["expires_at"]) > now
+                else None)
 
-    def take(self, handle: str, page: str, now: datetime) -> dict[str, list[str]] | None:
+    def take(self, handle: str, page: str, owner: str, now: datetime) -> dict[str, list[str]] | None:
         collection = KeptFormDocument._get_collection()
         found = collection.find_one({"_id": _key(handle)})
-        if found is None or found["page"] != page:
+        if found is None or found["page"] != page or found.get("owner") != _key(owner):
             return None
         if collection.delete_one({"_id": _key(handle)}).deleted_count != 1 or aware(found["expires_at"]) <= now:
             return None

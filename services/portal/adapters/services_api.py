@@ -3,9 +3,13 @@ timeout on every call, and every refusal or silence turned into a `ServiceProble
 would answer with a 500)."""
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
+from urllib3.filepost import encode_multipart_formdata
 
 from shared.settings import SettingsError, _number
 
@@ -37,16 +41,46 @@ class ServiceUrls:
         return getattr(self, service)
 
 
+SHARED_ANSWERS = {("cases", "/workflows"): 300.0, ("plans", "/units"): 60.0}
+"""Answers that are the same for every caller and seldom change, kept by each process for that many seconds: the
+legal workflows (they change with a deployment), which name every case page's stages, and the unit directory,
+which every case page offers to refer to (a unit registered since shows within a minute)."""
+CALLS_AT_ONCE = 8
+
+
 class HttpServicesApi:
     """One pooled `requests` session per process; no retries: a person retries by reloading, and a write is never
     sent twice behind their back."""
 
     def __init__(self, urls: ServiceUrls, session: requests.Session | None = None):
         self.urls, self.session = urls, session or requests.Session()
+        self._shared: dict[tuple, tuple[float, object, dict]] = {}
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
 
     def get(self, service: str, path: str, token: str, params: dict | None = None) -> tuple[object, dict]:
+        kept_for, key = SHARED_ANSWERS.get((service, path)), (service, path, tuple(sorted((params or {}).items())))
+        if kept_for is not None:
+            kept = self._shared.get(key)
+            if kept is not None and kept[0] > time.monotonic():
+                return kept[1], kept[2]
         response = self._send("GET", service, path, token, params=params)
-        return self._body(service, response), dict(response.headers)
+        answer = self._body(service, response), dict(response.headers)
+        if kept_for is not None:
+            self._shared[key] = (time.monotonic() + kept_for, *answer)
+        return answer
+
+    def get_many(self, calls: list[tuple[str, str, dict | None]], token: str) -> list:
+        """A page's independent reads at once (service, path, params each): in order, each answer as `get` gives
+        it or the ServiceProblem it raised. The page waits for the slowest, not for their sum."""
+        futures = [self._pool().submit(self.get, service, path, token, params) for service, path, params in calls]
+        return [_outcome(future) for future in futures]
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(CALLS_AT_ONCE, thread_name_prefix="portal-services")
+            return self._executor
 
     def put(self, service: str, path: str, token: str, headers: dict | None = None) -> object:
         return self._body(service, self._send("PUT", service, path, token, headers=headers))
@@ -57,11 +91,28 @@ class HttpServicesApi:
         response = self._send(method, service, path, token, headers=headers, body=body)
         return self._body(service, response), dict(response.headers)
 
-    def _send(self, method: str, service: str, path: str, token: str, params=None, headers=None, body=None):
+    def upload(self, service: str, path: str, token: str, field: str, filename: str, content: bytes,
+               boundary: str, headers: dict | None = None) -> tuple[object, dict]:
+        """A file POSTed as multipart/form-data, framed with the caller's `boundary` (requests draws a random one,
+        which would make a resent form a different request to an Idempotency-Key)."""
+        safe_name = "".join(c for c in filename if c.isprintable() and c not in '"\\\r\n')[:100] or "register"
+        body, content_type = encode_multipart_formdata({field: (safe_name, content, "application/octet-stream")},
+                                                       boundary=boundary)
+        response = self._send("POST", service, path, token, data=body,
+                              headers={**(headers or {}), "Content-Type": content_type})
+        return self._body(service, response), dict(response.headers)
+
+    def download(self, service: str, path: str, token: str, params: dict) -> tuple[object, dict]:
+        """A file answered by a GET, passed on in chunks as it arrives (the answer is checked before the first)."""
+        response = self._send("GET", service, path, token, params=params, stream=True)
+        return response.iter_content(64 * 1024), dict(response.headers)
+
+    def _send(self, method: str, service: str, path: str, token: str, params=None, headers=None, body=None,
+              data=None, stream=False):
         try:
             response = self.session.request(
                 method, f"{self.urls.base(service)}/api/v1{path}", params=params, timeout=self.urls.timeout,
-                json=body,
+                json=body, data=data, stream=stream,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})})
         except requests.RequestException:
             raise ServiceProblem(service, UNAVAILABLE) from None
@@ -75,6 +126,15 @@ class HttpServicesApi:
         if document is None:
             raise ServiceProblem(service, UNAVAILABLE, response.status_code)
         return document
+
+
+def _outcome(future):
+    error = future.exception()
+    if error is None:
+        return future.result()
+    if isinstance(error, ServiceProblem):
+        return error
+    raise error
 
 
 def _json(response):

@@ -101,6 +101,16 @@ class RefreshAccessToken:
 
 
 @dataclass(frozen=True)
+class IssuePageToken:
+    """The access token a page calls the services with, for the person whose session the same request has just
+    read as signed in (ReadSession): the session is not read a second time."""
+    username: str
+    unit: str | None
+    roles: tuple[str, ...]
+    areas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AuthenticateClient:
     client_id: str
     secret: str
@@ -118,3 +128,98 @@ class AcknowledgeFromInbox:
     access_token: str
     alert_id: str
     version: int
+
+
+@dataclass(frozen=True)
+class ActOnCase:
+    """One of the case page's forms posted (domain/case_actions.py): `action` is STEP_FORM (with `transition`),
+    VISIT_FORM or DRUG_TEST_FORM; `posted` the form's (name, values) pairs; `version` the case version the form was
+    rendered from (If-Match); `idempotency_key` the form's own, sent where the API takes one."""
+    access_token: str
+    case_id: str
+    action: str
+    version: int
+    posted: tuple[tuple[str, tuple[str, ...]], ...]
+    idempotency_key: str = ""
+    transition: str = ""
+
+
+@dataclass(frozen=True)
+class KeepForm:
+    """Keep a form posted after its sign-in ended (domain/kept_forms.py) under the browser's random `handle`."""
+    handle: str
+    page: str
+    """The page the form was on (a path of the portal), where the person is brought back."""
+    fields: tuple[tuple[str, tuple[str, ...]], ...]
+    owner: str
+    """The account whose sign-in ended: only a session of that account gets the form back."""
+
+
+@dataclass(frozen=True)
+class TakeKeptForm:
+    """The kept form's fields if it belongs to `page` and to the account of the session `session_token`, removing
+    it (one-shot); else None."""
+    handle: str
+    page: str
+    session_token: str
+
+
+@dataclass(frozen=True)
+class SubmitReportFromPortal:
+    """Save the figures as the report's draft (at `version`, 0 when there is none yet), then submit it."""
+    access_token: str
+    task_id: str
+    unit_code: str
+    period: str
+    values: tuple[tuple[str, float], ...]
+    narrative: str
+    version: int
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ReviewReportFromPortal:
+    access_token: str
+    task_id: str
+    unit_code: str
+    period: str
+    outcome: str
+    comments: str
+    version: int
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ImportRegisterFromPortal:
+    """Send an uploaded register to the cases API with the form's own Idempotency-Key (register_pages.py)."""
+    access_token: str
+    filename: str
+    content: bytes
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ActOnTherapy:
+    """One of the methadone page's forms posted (domain/clinic_pages.py): `action` is DOSE_FORM, PHASE_FORM,
+    BREACH_FORM or DISMISS_FORM (with `proposal_id`); `posted` the form's (name, values) pairs; `version` the case
+    version it was rendered from (If-Match); `idempotency_key` the form's own, sent where the API takes one."""
+    access_token: str
+    case_id: str
+    action: str
+    version: int
+    posted: tuple[tuple[str, tuple[str, ...]], ...]
+    idempotency_key: str = ""
+    proposal_id: str = ""
+
+
+@dataclass(frozen=True)
+class ShareFromCasePage:
+    """A referral or transfer asked for, or an open one answered, from the case page's forms (domain/clinic_pages.py:
+    `action` is REFERRAL_FORM, TRANSFER_FORM or DECISION_FORM with `share_id`), with the case version the form was
+    rendered from as If-Match."""
+    access_token: str
+    case_id: str
+    action: str
+    version: int
+    posted: tuple[tuple[str, tuple[str, ...]], ...]
+    share_id: str = ""

@@ -70,6 +70,7 @@ class ReadStageNames:
     """The workflows' stages, for the search form's stage list."""
     access_token: str
 
+
 @dataclass(frozen=True)
 class ListClients:
     """The service clients within the admin's areas (an agency has a handful: no filter)."""
@@ -98,3 +99,60 @@ class DryRunRouting:
     area_code: str = ""
     data: tuple[tuple[str, str], ...] = ()
 
+
+@dataclass(frozen=True)
+class FindKeptPage:
+    """The page a kept form belongs to, if it is the form of the account of the session `session_token`, or None;
+    the form stays kept."""
+    handle: str
+    session_token: str
+
+
+@dataclass(frozen=True)
+class ListPlanPage:
+    access_token: str
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ReadPlanPage:
+    """The plan, its tasks, its reports the person may see and its roll-up (the whole plan)."""
+    access_token: str
+    plan_id: str
+
+
+@dataclass(frozen=True)
+class ReadReportPage:
+    """A unit's report on a task for a period; none yet is a blank draft at version 0."""
+    access_token: str
+    plan_id: str
+    task_id: str
+    unit_code: str
+    period: str
+
+
+@dataclass(frozen=True)
+class ReadHotspots:
+    access_token: str
+
+
+@dataclass(frozen=True)
+class ExportCaseList:
+    """The cases API's spreadsheet of the filtered list, for a stated purpose (register_pages.py)."""
+    access_token: str
+    purpose: str
+    terms: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ReadMethadonePage:
+    """The case (its version and therapy section) and the dose log, read through the cases API, which audits
+    both and answers the clinical section only to the treating clinic and consented units."""
+    access_token: str
+    case_id: str
+
+
+@dataclass(frozen=True)
+class ReadReferralUnits:
+    """The plans service's unit directory, for the referral form's list of units."""
+    access_token: str

@@ -16,11 +16,15 @@ from shared.web import create_base_app
 
 from services.portal.bootstrap import bootstrap
 from services.portal.domain.errors import TooManyAttempts
+from services.portal.entrypoints.case_actions import ACTION_FILTERS
 from services.portal.entrypoints.case_pages import CASE_FILTERS
+from services.portal.entrypoints.clinic_pages import install_clinic_pages
 from services.portal.entrypoints.admin_api import accounts_blp, clients_blp
 from services.portal.entrypoints.admin_pages import ADMIN_FILTERS
 from services.portal.entrypoints.oauth import install_oidc
 from services.portal.entrypoints.pages import PAGE_FILTERS
+from services.portal.entrypoints.plan_pages import PLAN_FILTERS
+from services.portal.entrypoints.register_pages import install_register_pages
 from services.portal.entrypoints.web import form_expired, locale, web
 from services.portal.settings import PortalSettings
 from services.roles import ROLES
@@ -49,7 +53,11 @@ def create_app(settings: PortalSettings | None = None, *, hasher=None, clock=Non
     CSRFProtect(app)
     Babel(app, locale_selector=locale)
     app.jinja_env.filters.update(PAGE_FILTERS, **CASE_FILTERS)
+    app.jinja_env.filters.update(PLAN_FILTERS)
     app.jinja_env.filters.update(ADMIN_FILTERS)
+    app.jinja_env.filters.update(ACTION_FILTERS)
+    install_register_pages(app)
+    install_clinic_pages(app)
     app.register_blueprint(web)
     app.register_error_handler(CSRFError, form_expired)
     app.register_error_handler(TooManyAttempts, _too_many)

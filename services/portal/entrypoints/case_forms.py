@@ -11,9 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from services.portal.domain.case_actions import (DRUG_TEST_CONTROLS, DRUG_TEST_FORM, STEP_FORM, VISIT_CONTROLS,
                                                  VISIT_FORM)
-from services.portal.domain.pages import UNAVAILABLE, ServiceProblem
-from services.portal.domain.queries import ReadCaseActions
-from services.portal.entrypoints.web import _ask, kept_form
+from services.portal.entrypoints.web import kept_form
 
 NOTICES = {STEP_FORM: _l("Step taken."), VISIT_FORM: _l("Visit recorded."),
            DRUG_TEST_FORM: _l("Drug test recorded.")}
@@ -23,19 +21,11 @@ def form_id(action: str, transition: str = "") -> str:
     return f"{STEP_FORM}:{transition}" if action == STEP_FORM else action
 
 
-def _steps(access_token: str, case_id: str):
-    """The steps the caller may take now; a refusal lists none, silence says so."""
-    try:
-        return _ask(ReadCaseActions(access_token, case_id)), None
-    except ServiceProblem as problem:
-        return [], problem if problem.kind == UNAVAILABLE else None
-
-
 def case_action_forms(access_token: str, case_id: str, page, posted: dict | None = None,
                       refusal: tuple[str, str] | None = None) -> dict:
     """The template's context for the forms. `posted` (form id -> fields) fills a form in again, `refusal`
     (form id, message) is shown in it; a form kept at an ended sign-in fills in its own form."""
-    steps, silence = _steps(access_token, case_id)
+    steps, silence = (page.steps, page.steps_silence) if page else ([], None)
     kept = kept_form()
     values = dict(posted or {})
     if kept.get("form"):

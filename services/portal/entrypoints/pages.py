@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, make_response, redirect, request, url_for
 from flask_babel import format_date, format_datetime, lazy_gettext as _l
 
-from services.portal.domain.commands import AcknowledgeFromInbox, RefreshAccessToken
+from services.portal.domain.commands import AcknowledgeFromInbox, IssuePageToken, RefreshAccessToken
 from services.portal.domain.errors import SignInRefused
 from services.portal.domain.pages import BOXES, SIGNED_OUT, ServiceProblem
 from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork
-from services.portal.entrypoints.web import _ask, _page, _signed_in, _token, web
+from services.portal.entrypoints.web import _ask, _page, _signed_in, _token, keep_posted_form, web
 
 OPAQUE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 PROBLEMS = {
@@ -50,8 +50,10 @@ class SignedOut(Exception):
 def _access_token() -> str:
     """One access token per request, minted from the session: the services see the person, never the portal."""
     if "access_token" not in g:
+        view = g.get("session_view")
         try:
-            g.access_token = _ask(RefreshAccessToken(_token()))["access_token"]
+            g.access_token = (_ask(IssuePageToken(view.username, view.unit, view.roles, view.areas)) if view
+                              else _ask(RefreshAccessToken(_token())))["access_token"]
         except SignInRefused:
             raise SignedOut() from None
     return g.access_token
@@ -59,7 +61,11 @@ def _access_token() -> str:
 
 @web.errorhandler(SignedOut)
 def signed_out(error):
-    return redirect(url_for("web.login"))
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("web.login")
+        return response
+    return keep_posted_form()
 
 
 @web.context_processor
@@ -141,16 +147,37 @@ def acknowledge(alert_id: str):
     try:
         if not version.isdigit():
             raise ServiceProblem("notifications", "stale", 412)
-        _ask(AcknowledgeFromInbox(_access_token(), alert_id, int(version)))
+        alert = _ask(AcknowledgeFromInbox(_access_token(), alert_id, int(version)))
     except ServiceProblem as problem:
         query = ReadInbox(_access_token())
         try:
             listing = _ask(query)
         except ServiceProblem:
             listing = None
+        if _from_htmx():
+            return _acknowledged(PROBLEM_STATUS[problem.kind], alert_id, _row(listing, alert_id),
+                                 alert_error=problem_message(problem))
         return _page("inbox.html", PROBLEM_STATUS[problem.kind], account=account, listing=listing, query=query,
                      error=problem_message(problem))
+    if _from_htmx():
+        return _acknowledged(200, alert_id, alert, alert_notice=NOTICES["acknowledged"])
     return redirect(url_for(back, done="acknowledged"))
+
+
+def _from_htmx() -> bool:
+    """htmx sends the form without a reload and swaps in the answer; without JavaScript the page is posted."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def _acknowledged(status: int, alert_id: str, alert, **messages):
+    """The acknowledged (or refused) alert alone, and the header's count out of band, for htmx to swap in."""
+    back = "home" if request.form.get("back") == "home" else "inbox"
+    return _page("_acknowledged.html", status, alert=alert, alert_id=alert_id, back=back, **messages)
+
+
+def _row(listing, alert_id: str):
+    rows = [*listing.urgent, *listing.alerts] if listing else []
+    return next((row for row in rows if row.id == alert_id), None)
 
 
 def _day(value) -> str:

@@ -3,22 +3,27 @@ Content-Security-Policy, the session in an HttpOnly SameSite cookie. Views are t
 then a page or a redirect."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import format_datetime, lazy_gettext as _l
 
 from shared.problems import problem
 
-from services.portal.domain.commands import (BeginEnrolment, ConfirmCode, ConfirmEnrolment, EndSession,
-                                             RefreshAccessToken, SignInWithPassword)
+from services.portal.domain.commands import (BeginEnrolment, ConfirmCode, ConfirmEnrolment, EndSession, KeepForm,
+                                             RefreshAccessToken, SignInWithPassword, TakeKeptForm)
 from services.portal.domain.errors import SignInRefused, TooManyAttempts
-from services.portal.domain.queries import ReadSession
-from services.portal.service_layer.ports import AWAITING_CODE, AWAITING_ENROLMENT, SIGNED_IN
+from services.portal.domain.kept_forms import KEPT_FOR
+from services.portal.domain.queries import FindKeptPage, ReadSession
+from services.portal.service_layer.ports import AWAITING_CODE, AWAITING_ENROLMENT, ENDED, SIGNED_IN
 
 SESSION_COOKIE = "dh_session"
+KEPT_COOKIE = "dh_kept"
 LANGUAGE_COOKIE = "dh_lang"
 LANGUAGES = ("vi", "en")
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+                           "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+"""connect-src 'self': htmx sends forms to the portal itself (the inbox's acknowledgement without a reload)."""
 MESSAGES = {
     "wrong_credentials": _l("Wrong user name or password."),
     "locked": _l("Account temporarily locked after too many failed sign-ins. Try again after %(time)s."),
@@ -30,6 +35,7 @@ MESSAGES = {
     "rate_limited": _l("Too many attempts. Try again in %(seconds)s seconds."),
     "form_expired": _l("This form has expired or was not sent from this page. Please try again."),
     "signed_out": _l("You have signed out."),
+    "form_kept": _l("Your sign-in has expired. What you typed is kept: sign in again to find it filled in."),
 }
 ROLE_LABELS = {
     "caseworker": _l("Social-welfare caseworker"), "police_liaison": _l("Police liaison officer"),
@@ -57,7 +63,7 @@ def message(reason: str, until=None, seconds=None) -> str:
 
 @web.context_processor
 def page_context():
-    return {"language": locale(), "role_labels": ROLE_LABELS}
+    return {"language": locale(), "role_labels": ROLE_LABELS, "kept_form": kept_form}
 
 
 @web.before_request
@@ -107,15 +113,74 @@ def _too_many(error: TooManyAttempts, template: str):
 
 
 def _signed_in():
+    """The signed-in person's session, or None; a session that has just ended names its account in
+    `g.ended_session_owner`, for whom a form posted with it is kept."""
     view = _ask(ReadSession(_token()))
-    return view if view is not None and view.stage == SIGNED_IN else None
+    if view is not None and view.stage == ENDED:
+        g.ended_session_owner = view.username
+    g.session_view = view if view is not None and view.stage == SIGNED_IN else None
+    return g.session_view
+
+
+def _get_page(path: str) -> bool:
+    """Whether `path` is a page of the portal (a GET route), so a kept form never sends anyone elsewhere."""
+    if not path.startswith("/") or path.startswith("//"):
+        return False
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except Exception:
+        return False
+    return True
+
+
+def keep_posted_form():
+    """To the sign-in. A form posted after its sign-in ended is kept (sealed, server-side, for 30 minutes, once)
+    under a random handle the browser holds in an HttpOnly cookie; its page is the `form_page` it names, or the
+    address it was posted to when that is a page. Credentials and the CSRF token are dropped by the service layer."""
+    owner = g.get("ended_session_owner")
+    if request.method != "POST" or not request.form or not owner:
+        return redirect(url_for("web.login"))
+    response = redirect(url_for("web.login", kept=1))
+    named = request.form.get("form_page", "")
+    page = named if _get_page(named) else request.path if _get_page(request.path) else url_for("web.home")
+    handle = secrets.token_urlsafe(32)
+    _ask(KeepForm(handle, page, tuple((name, tuple(request.form.getlist(name))) for name in request.form), owner))
+    response.set_cookie(KEPT_COOKIE, handle, max_age=int(KEPT_FOR.total_seconds()), httponly=True,
+                        secure=current_app.extensions["portal_settings"].secure_cookies, samesite="Lax", path="/")
+    return response
+
+
+def _landing(session_token: str) -> str:
+    """After sign-in (the new session's token): the page of a form this account's ended sign-in kept, else My
+    work."""
+    return _ask(FindKeptPage(request.cookies.get(KEPT_COOKIE, ""), session_token)) or url_for("web.home")
+
+
+def kept_form() -> dict[str, list[str]]:
+    """The fields of the form kept for this page, given back once (the cookie goes with the answer)."""
+    if "kept_form" not in g:
+        handle = request.cookies.get(KEPT_COOKIE, "")
+        g.kept_form = (_ask(TakeKeptForm(handle, request.path, _token())) if handle and request.method == "GET"
+                       else None) or {}
+        g.kept_form_taken = bool(g.kept_form)
+    return g.kept_form
+
+
+@web.after_request
+def forget_kept_form(response):
+    if g.get("kept_form_taken"):
+        response.delete_cookie(KEPT_COOKIE, httponly=True,
+                               secure=current_app.extensions["portal_settings"].secure_cookies, samesite="Lax",
+                               path="/")
+    return response
 
 
 @web.get("/login")
 def login():
     if _signed_in() is not None:
         return redirect(url_for("web.home"))
-    return _page("login.html", notice=message("signed_out") if request.args.get("signed_out") else None)
+    reason = "signed_out" if request.args.get("signed_out") else "form_kept" if request.args.get("kept") else None
+    return _page("login.html", notice=message(reason) if reason else None)
 
 
 @web.post("/login")
@@ -127,7 +192,8 @@ def login_submit():
         return _refused(refusal)
     except TooManyAttempts as error:
         return _too_many(error, "login.html")
-    return _with_session(redirect(url_for(NEXT_PAGE[step.next])), step.session_token)
+    landing = _landing(step.session_token) if step.next == SIGNED_IN else url_for(NEXT_PAGE[step.next])
+    return _with_session(redirect(landing), step.session_token)
 
 
 @web.get("/login/code")
@@ -146,7 +212,7 @@ def code_submit():
         return _refused(refusal, "code.html")
     except TooManyAttempts as error:
         return _too_many(error, "code.html")
-    return _with_session(redirect(url_for("web.home")), step.session_token)
+    return _with_session(redirect(_landing(step.session_token)), step.session_token)
 
 
 def _enrolment_page(status: int = 200, **context):
@@ -174,7 +240,7 @@ def enrol_submit():
         response = _enrolment_page(429, error=message("rate_limited", seconds=error.retry_after))
         response.headers["Retry-After"] = str(error.retry_after)
         return response
-    return _with_session(redirect(url_for("web.home")), step.session_token)
+    return _with_session(redirect(_landing(step.session_token)), step.session_token)
 
 
 @web.post("/logout")

@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from services.portal.domain.case_actions import (DRUG_TEST_CONTROLS, DRUG_TEST_FORM, STEP_FORM, VISIT_CONTROLS,
-                                                 VISIT_FORM, StepForm, request_body, step_form)
+                                                 VISIT_FORM, request_body, step_form)
 from services.portal.domain.commands import ActOnCase
 from services.portal.domain.pages import STALE, ServiceProblem
-from services.portal.domain.queries import ReadCaseActions
 
 
 class CasesApi(Protocol):
@@ -18,12 +17,6 @@ class CasesApi(Protocol):
 
     def write(self, method: str, service: str, path: str, token: str, body: dict | None = None,
               headers: dict | None = None) -> tuple[object, dict]: ...
-
-
-def read_case_actions(query: ReadCaseActions, principal, services_api: CasesApi) -> list[StepForm]:
-    """No step forms when the API refuses to list them (a role that takes no step): the page says so."""
-    allowed, _headers = services_api.get("cases", f"/cases/{query.case_id}/transitions", query.access_token)
-    return [step_form(item) for item in allowed or [] if isinstance(item, dict) and item.get("name")]
 
 
 def _step(command: ActOnCase, services_api: CasesApi) -> tuple[str, dict, bool]:
@@ -55,4 +48,4 @@ def act_on_case(command: ActOnCase, principal, services_api: CasesApi) -> dict:
     return case
 
 
-HANDLERS = {ReadCaseActions: read_case_actions, ActOnCase: act_on_case}
+HANDLERS = {ActOnCase: act_on_case}

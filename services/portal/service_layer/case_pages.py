@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from services.portal.domain.case_actions import StepForm, step_form
 from services.portal.domain.case_pages import CASE_PAGE_SIZE
 from services.portal.domain.queries import ReadCasePage, ReadStageNames, SearchCases
-from services.portal.domain.pages import ServiceProblem
+from services.portal.domain.pages import UNAVAILABLE, ServiceProblem
 from services.portal.service_layer.pages import ServicesApi, _pagination
 
 
@@ -58,6 +59,10 @@ class CasePage:
     due: list[tuple[str, date]]
     timeline: list[TimelineStep] = field(default_factory=list)
     problems: list[ServiceProblem] = field(default_factory=list)
+    steps: list[StepForm] = field(default_factory=list)
+    """The workflow steps the person may take now, as forms; none when the API lists none or refuses."""
+    steps_silence: ServiceProblem | None = None
+    """The cases API did not answer which steps may be taken (the page says so)."""
 
 
 def _day(value) -> date | None:
@@ -121,18 +126,28 @@ def _timeline(entries: list[dict], names: dict[str, StageName]) -> list[Timeline
 
 
 def read_case_page(query: ReadCasePage, principal, services_api: ServicesApi) -> CasePage:
-    """A refused or failed read of the case is the page's answer; a failed history leaves the timeline empty with
-    a message."""
-    case, _headers = services_api.get("cases", f"/cases/{query.case_id}", query.access_token)
+    """The case, its history and the steps the person may take, read at once. A refused or failed read of the
+    case is the page's answer; a failed history leaves the timeline empty with a message, refused steps leave no
+    step form (silence says so)."""
+    path = f"/cases/{query.case_id}"
+    answered, history, steps = services_api.get_many(
+        [("cases", path, None), ("cases", f"{path}/history", None), ("cases", f"{path}/transitions", None)],
+        query.access_token)
+    if isinstance(answered, ServiceProblem):
+        raise answered
+    case, _headers = answered
     names = _stage_names(_workflows(query.access_token, services_api), case.get("regime"))
     due = sorted(((name, _day(on)) for name, on in (case.get("due") or {}).items() if _day(on)),
                  key=lambda item: item[1])
     page = CasePage(case, _named(case.get("stage"), names) or StageName("", "", ""), case.get("person"), due)
-    try:
-        history, _headers = services_api.get("cases", f"/cases/{query.case_id}/history", query.access_token)
-        page.timeline = _timeline(history, names)
-    except ServiceProblem as problem:
-        page.problems.append(problem)
+    if isinstance(history, ServiceProblem):
+        page.problems.append(history)
+    else:
+        page.timeline = _timeline(history[0], names)
+    if isinstance(steps, ServiceProblem):
+        page.steps_silence = steps if steps.kind == UNAVAILABLE else None
+    else:
+        page.steps = [step_form(item) for item in steps[0] or [] if isinstance(item, dict) and item.get("name")]
     return page
 
 

@@ -21,6 +21,9 @@ class ServicesApi(Protocol):
 
     def get(self, service: str, path: str, token: str, params: dict | None = None) -> tuple[object, dict]: ...
 
+    def get_many(self, calls: list[tuple[str, str, dict | None]], token: str) -> list:
+        """Independent reads at once: each answer as `get` gives it, or the ServiceProblem it raised, in order."""
+
     def put(self, service: str, path: str, token: str, headers: dict | None = None) -> object: ...
 
 

@@ -6,6 +6,9 @@ from datetime import datetime
 from typing import Protocol
 
 SIGNED_IN, AWAITING_CODE, AWAITING_ENROLMENT = "signed_in", "code", "enrol"
+ENDED = "ended"
+"""The stage `ReadSession` answers for a session it has just ended (idle, account disabled): it names the account
+only, so a form posted with it is kept for that account alone."""
 
 
 @dataclass(frozen=True)

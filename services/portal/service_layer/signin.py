@@ -13,14 +13,14 @@ from shared.envelope import Actor
 from shared.errors import ConcurrencyConflict, Conflict
 
 from services.portal.domain.commands import (BeginEnrolment, ConfirmCode, ConfirmEnrolment, EndSession,
-                                             RefreshAccessToken, SignInWithPassword)
+                                             IssuePageToken, RefreshAccessToken, SignInWithPassword)
 from services.portal.domain.errors import SignInRefused, TooManyAttempts
 from services.portal.domain.policy import (ACCESS_TOKEN_SECONDS, IDLE_TIMEOUT, MAX_PASSWORD_LENGTH,
                                            SECOND_STEP_TIMEOUT, USERNAME, needs_second_factor)
 from services.portal.domain.queries import ReadSession
 from services.portal.domain.signin import SignInRecord
 from services.portal.domain.tokens import access_claims
-from services.portal.service_layer.ports import AWAITING_CODE, AWAITING_ENROLMENT, SIGNED_IN
+from services.portal.service_layer.ports import AWAITING_CODE, AWAITING_ENROLMENT, ENDED, SIGNED_IN
 from services.portal.service_layer.presenting import Enrolment, SessionView, SignInStep
 
 TOUCH_EVERY = timedelta(seconds=60)
@@ -185,7 +185,8 @@ def end_session(command: EndSession, principal, sessions) -> None:
 
 
 def read_session(query: ReadSession, principal, accounts, sessions, clock) -> SessionView | None:
-    """None unless the session exists, is not idle past its timeout and its account is active."""
+    """None unless the session exists; one idle past its timeout or whose account is not active is ended here and
+    answered as ENDED, naming only its account."""
     now = clock.now()
     session = sessions.get(query.session_token) if query.session_token else None
     if session is None:
@@ -194,7 +195,7 @@ def read_session(query: ReadSession, principal, accounts, sessions, clock) -> Se
     account = accounts.get(session.username)
     if now - session.last_seen > idle or account is None or not account.active:
         sessions.end(query.session_token)
-        return None
+        return SessionView(session.username, "", None, (), (), ENDED)
     if now - session.last_seen > TOUCH_EVERY:
         sessions.touch(query.session_token, now)
     return SessionView(account.id, account.full_name, account.unit, tuple(account.roles), tuple(account.areas),
@@ -205,7 +206,11 @@ def refresh_access_token(command: RefreshAccessToken, principal, accounts, sessi
     view = read_session(ReadSession(command.session_token), None, accounts, sessions, clock)
     if view is None or view.stage != SIGNED_IN:
         raise SignInRefused("session_expired")
-    claims = access_claims(subject=view.username, roles=view.roles, unit=view.unit, areas=view.areas,
+    return issue_page_token(IssuePageToken(view.username, view.unit, view.roles, view.areas), None, signer, clock)
+
+
+def issue_page_token(command: IssuePageToken, principal, signer, clock) -> dict:
+    claims = access_claims(subject=command.username, roles=command.roles, unit=command.unit, areas=command.areas,
                            audience=signer.audience, issuer=signer.issuer, now=clock.now(),
                            ttl_seconds=ACCESS_TOKEN_SECONDS)
     return {"access_token": signer.sign(claims), "token_type": "Bearer", "expires_in": ACCESS_TOKEN_SECONDS}
@@ -213,4 +218,4 @@ def refresh_access_token(command: RefreshAccessToken, principal, accounts, sessi
 
 HANDLERS = {SignInWithPassword: sign_in_with_password, ConfirmCode: confirm_code, BeginEnrolment: begin_enrolment,
             ConfirmEnrolment: confirm_enrolment, EndSession: end_session, ReadSession: read_session,
-            RefreshAccessToken: refresh_access_token}
+            RefreshAccessToken: refresh_access_token, IssuePageToken: issue_page_token}

@@ -1,7 +1,9 @@
-"""One running system for every browser module of a test session (each start costs ~20 s of CI's budget): the
-portal, the plans, cases and notifications APIs and their workers under gunicorn, the services verifying tokens
-through the portal's discovery, the unit directory registered through the plans API and copied into cases and
-notifications by their consumers; and one headless Chromium (Debian's, driven by Playwright)."""
+"""One running system for every browser module of this package (each start costs ~20 s of CI's budget), stopped
+when the package's tests end: its workers share the test broker's queues, so no other module's system may run
+beside it (each would consume some of the other's events). The system: the portal, the plans, cases and
+notifications APIs and their workers under gunicorn, the services verifying tokens through the portal's discovery,
+the unit directory registered through the plans API and copied into cases and notifications by their consumers;
+and one headless Chromium (Debian's, driven by Playwright)."""
 from __future__ import annotations
 
 import uuid
@@ -20,7 +22,7 @@ UNITS = [("CAX-22366", "Công an phường Nha Trang", "commune_police", "22366"
 APIS = ("plans", "cases", "notifications")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_processes(ferretdb, broker):
     """The processes, before the unit directory: use `browser_system`."""
     system = System(ferretdb.uri, broker, db_prefix=f"e2ebrowser{uuid.uuid4().hex[:6]}", base_port=BASE_PORT,
@@ -44,19 +46,19 @@ def browser_processes(ferretdb, broker):
         system.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def plans_coordinator(browser_processes):
     """The province's coordinating agency system on the plans API (each client costs a CLI start: share it)."""
     return agency(browser_processes, "ubnd-t56-app", "plan_coordinator", "UBND-T56", "56", "plans")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cases_committee(browser_processes):
     """The commune committee's agency system on the cases API: it opens the cases the tests work on."""
     return agency(browser_processes, "ubx-22366-app", "caseworker", "UBX-22366", "22366", "cases")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_system(browser_processes, plans_coordinator):
     """The running system with its unit directory registered through the plans API, as the province's coordinator
     does, and copied into cases and notifications by their consumers."""
@@ -74,7 +76,7 @@ def browser_system(browser_processes, plans_coordinator):
     return browser_processes
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -202,7 +202,7 @@ def test_a_kept_form_never_holds_a_password_or_the_forms_token(caseworker, servi
     caseworker.post("/cases", data={"csrf_token": csrf_of(shown), "q": "Lê Văn Hùng", "password": PASSWORD,
                                     "new_password": PASSWORD, "code": "123456"})
     handle = caseworker.get_cookie("dh_kept").value
-    kept = bus.handle(TakeKeptForm(handle, "/cases"), None)
+    kept = bus.handle(TakeKeptForm(handle, "/cases", signed_in_again(caseworker, clock)), None)
     assert kept == {"q": ["Lê Văn Hùng"]}
 
 
@@ -213,7 +213,45 @@ def test_a_kept_form_lasts_30_minutes(caseworker, services, clock, bus):
     caseworker.post("/cases", data={"csrf_token": csrf_of(shown), "q": "Lê Văn Hùng"})
     handle = caseworker.get_cookie("dh_kept").value
     clock.advance(minutes=31)
-    assert bus.handle(TakeKeptForm(handle, "/cases"), None) is None
+    assert bus.handle(TakeKeptForm(handle, "/cases", signed_in_again(caseworker, clock)), None) is None
+
+
+def signed_in_again(client, clock, username="cb-lan") -> str:
+    """Sign in with password and code (the account enrolled): the new session's token."""
+    form(client, "/login", {"username": username, "password": PASSWORD})
+    client.post("/login/code", data={"code": code_at(client.secret, clock),
+                                     "csrf_token": csrf_of(client.get("/login/code"))})
+    return client.get_cookie("dh_session").value
+
+
+def test_a_kept_form_goes_back_only_to_the_account_it_was_kept_for(caseworker, services, clock, make_account):
+    """Another person signing in on the same browser within the 30 minutes lands on My work and never sees it;
+    the form stays kept for its owner."""
+    fake_case(services)
+    shown = caseworker.get("/cases/c-7f3a")
+    clock.advance(minutes=31)
+    caseworker.post("/cases/c-7f3a/visits", data={
+        "csrf_token": csrf_of(shown), "version": "2", "idempotency_key": "k-3", "form": "visit",
+        "form_page": "/cases/c-7f3a", "visited_on": "2026-11-21", "kind": "phone_call", "outcome": "not_home",
+        "notes": NOTES})
+    assert caseworker.get_cookie("dh_kept") is not None
+    make_account(username="cb-minh", roles=("caseworker",), full_name="Trần Văn Minh")
+    enrolled(caseworker, clock, username="cb-minh")
+    assert NOTES not in caseworker.get("/cases/c-7f3a").get_data(as_text=True)
+    caseworker.post("/logout", data={"csrf_token": csrf_of(caseworker.get("/"))})
+    form(caseworker, "/login", {"username": "cb-lan", "password": PASSWORD})
+    back = caseworker.post("/login/code", data={"code": code_at(caseworker.secret, clock),
+                                                "csrf_token": csrf_of(caseworker.get("/login/code"))})
+    assert back.headers["Location"].endswith("/cases/c-7f3a")
+    assert NOTES in caseworker.get("/cases/c-7f3a").get_data(as_text=True)
+
+
+def test_a_form_posted_with_no_sign_in_at_all_is_not_kept(client, services):
+    """Nobody's form: there is no account to give it back to."""
+    page = client.get("/login")
+    late = client.post("/cases", data={"csrf_token": csrf_of(page), "q": "Lê Văn Hùng"})
+    assert late.status_code == 302 and late.headers["Location"].endswith("/login")
+    assert client.get_cookie("dh_kept") is None
 
 
 def test_a_kept_search_is_filled_in_on_the_search_page(caseworker, services, clock):

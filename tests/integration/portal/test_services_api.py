@@ -1,0 +1,64 @@
+"""The portal's adapter to the services' APIs, against a real HTTP server: a page's independent reads go out at
+once and come back in order, each answer or its refusal in its place; the answers every caller gets alike (the
+legal workflows, the unit directory) are asked once a while, any other every time."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from services.portal.adapters.services_api import HttpServicesApi, ServiceUrls
+from services.portal.domain.pages import ServiceProblem
+
+
+def api_of(server: HTTPServer) -> HttpServicesApi:
+    base = server.url_for("").rstrip("/")
+    return HttpServicesApi(ServiceUrls(plans=base, cases=base, notifications=base, timeout=5))
+
+
+@pytest.fixture
+def threaded():
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_independent_reads_are_in_flight_together_and_answer_in_order(threaded):
+    """Each of the three answers waits until all three requests have arrived: read one after another, they would
+    time out instead."""
+    httpserver = threaded
+    arrived = threading.Barrier(3, timeout=3)
+
+    def answer(body, status=200):
+        def respond(_request):
+            arrived.wait()
+            return Response(body, status=status, content_type="application/json")
+        return respond
+
+    httpserver.expect_request("/api/v1/cases/c1").respond_with_handler(answer('{"id": "c1"}'))
+    httpserver.expect_request("/api/v1/cases/c1/history").respond_with_handler(answer('[{"type": "x"}]'))
+    httpserver.expect_request("/api/v1/cases/c1/transitions").respond_with_handler(
+        answer('{"type": "about:blank", "title": "Forbidden", "status": 403}', 403))
+    case, history, steps = api_of(httpserver).get_many(
+        [("cases", "/cases/c1", None), ("cases", "/cases/c1/history", None),
+         ("cases", "/cases/c1/transitions", None)], "token")
+    assert case[0] == {"id": "c1"} and history[0] == [{"type": "x"}]
+    assert isinstance(steps, ServiceProblem) and steps.status == 403
+
+
+def test_answers_alike_for_every_caller_are_asked_once_a_while_and_others_every_time(httpserver):
+    httpserver.expect_request("/api/v1/workflows").respond_with_json([{"regime": "law-73"}])
+    httpserver.expect_request("/api/v1/units").respond_with_json([{"unit_code": "PK-1"}])
+    httpserver.expect_request("/api/v1/cases/c1").respond_with_json({"id": "c1"})
+    api = api_of(httpserver)
+    for _ in range(3):
+        assert api.get("cases", "/workflows", "token")[0] == [{"regime": "law-73"}]
+        assert api.get("plans", "/units", "token", {"page_size": 100})[0] == [{"unit_code": "PK-1"}]
+        assert api.get("cases", "/cases/c1", "token")[0] == {"id": "c1"}
+    asked = [request.path for request, _ in httpserver.log]
+    assert asked.count("/api/v1/workflows") == 1 and asked.count("/api/v1/units") == 1
+    assert asked.count("/api/v1/cases/c1") == 3
