@@ -3,6 +3,8 @@ done, the person is sent back to the case page; refused, the case page is shown 
 form (a refused field by its label, what was typed kept); a case changed meanwhile shows the fresh page."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -58,11 +60,11 @@ def step_name(transition: str) -> str:
     return str(STEP_NAMES.get(transition, transition.replace("_", " ")))
 
 
-def refused_field(problem: ServiceProblem) -> str:
-    """"Ngày quyết định: bắt buộc": the refused field by its label on the form, the reason in a few words."""
+def refused_field(problem: ServiceProblem, label=field_label) -> str:
+    """"Ngày quyết định: bắt buộc": the refused field by its `label` on the form, the reason in a few words."""
     why = (problem.why or "").lower()
     said = next((str(words) for starts, words in WHY if any(start in why for start in starts)), problem.why or "—")
-    return str(_l("%(field)s: %(why)s")) % {"field": field_label(problem.field or ""), "why": said}
+    return str(_l("%(field)s: %(why)s")) % {"field": label(problem.field or ""), "why": said}
 
 
 ACTION_FILTERS = {"field_label": field_label, "choice_label": choice_label, "step_name": step_name}
@@ -72,32 +74,47 @@ KEPT_OUT = ("csrf_token", "version", "idempotency_key", "form", "form_page")
 """Fields of the form's own, not the person's input: a form shown again gets fresh ones."""
 
 
-def _posted() -> tuple[tuple[str, tuple[str, ...]], ...]:
+def posted_fields() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((name, tuple(request.form.getlist(name))) for name in request.form if name not in KEPT_OUT)
+
+
+def posted_version() -> int:
+    """The version the form was rendered from (0, refused as stale, when it is not a number)."""
+    version = request.form.get("version", "")
+    return int(version) if version.isdigit() else 0
+
+
+def opaque_ids(*ids: str) -> None:
+    if not all(OPAQUE_ID.fullmatch(value) for value in ids if value):
+        abort(404)
+
+
+def idempotency_key() -> str:
+    return request.form.get("idempotency_key", "")[:100]
+
+
+def submitted(command, form: str, posted, render, done: str, label=field_label):
+    """A form's command asked: done, to the address `done`; refused, `render(status, **context)` draws the page
+    again: stale or no longer allowed, fresh and with nothing kept; otherwise with the refusal in the form `form`
+    (a refused field by its `label`) and what was typed (`posted`) in it."""
+    try:
+        _ask(command)
+    except ServiceProblem as problem:
+        status = PROBLEM_STATUS[problem.kind]
+        if problem.kind in (STALE, CONFLICT):
+            return render(status, error=str(CHANGED))
+        said = refused_field(problem, label) if problem.kind == INVALID and problem.field else problem_message(problem)
+        return render(status, posted={form: {name: list(values) for name, values in posted}}, refusal=(form, said))
+    return redirect(done)
 
 
 def _act(case_id: str, action: str, transition: str = ""):
     _account()
-    if not OPAQUE_ID.fullmatch(case_id) or (transition and not OPAQUE_ID.fullmatch(transition)):
-        abort(404)
-    version = request.form.get("version", "")
-    posted = _posted()
-    try:
-        _ask(ActOnCase(_access_token(), case_id, action, int(version) if version.isdigit() else 0, posted,
-                       request.form.get("idempotency_key", "")[:100], transition))
-    except ServiceProblem as problem:
-        return _refused(case_id, form_id(action, transition), dict(posted), problem)
-    return redirect(url_for("web.case_page", case_id=case_id, done=action))
-
-
-def _refused(case_id: str, form: str, posted: dict, problem: ServiceProblem):
-    """Stale or no longer allowed: the fresh page, nothing kept. Otherwise the form again with what was typed."""
-    status = PROBLEM_STATUS[problem.kind]
-    if problem.kind in (STALE, CONFLICT):
-        return render_case_page(case_id, status, error=str(CHANGED))
-    said = refused_field(problem) if problem.kind == INVALID and problem.field else problem_message(problem)
-    return render_case_page(case_id, status, posted={form: {name: list(values) for name, values in posted.items()}},
-                            refusal=(form, said))
+    opaque_ids(case_id, transition)
+    posted = posted_fields()
+    command = ActOnCase(_access_token(), case_id, action, posted_version(), posted, idempotency_key(), transition)
+    return submitted(command, form_id(action, transition), posted, partial(render_case_page, case_id),
+                     url_for("web.case_page", case_id=case_id, done=action))
 
 
 @web.post("/cases/<case_id>/steps/<transition>")

@@ -6,8 +6,9 @@ changed meanwhile shows the fresh page."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
-from flask import abort, redirect, request, url_for
+from flask import request, url_for
 from flask_babel import format_decimal, lazy_gettext as _l
 
 from services.portal.domain.clinic_pages import (BREACH_CONTROLS, BREACH_FORM, DECISION_FORM, DISMISS_CONTROLS,
@@ -15,10 +16,11 @@ from services.portal.domain.clinic_pages import (BREACH_CONTROLS, BREACH_FORM, D
                                                  PHASE_CONTROLS, PHASE_FORM, REFERRAL_FORM, TRANSFER_FORM)
 from services.portal.domain.commands import ActOnTherapy, ShareFromCasePage
 from services.portal.domain.queries import ReadMethadonePage
-from services.portal.domain.pages import CONFLICT, INVALID, STALE, ServiceProblem
-from services.portal.entrypoints.case_actions import CHANGED, KEPT_OUT, WHY
+from services.portal.domain.pages import ServiceProblem
+from services.portal.entrypoints.case_actions import (idempotency_key, opaque_ids, posted_fields, posted_version,
+                                                     submitted)
 from services.portal.entrypoints.case_pages import render_case_page
-from services.portal.entrypoints.pages import OPAQUE_ID, PROBLEM_STATUS, _access_token, _account, problem_message
+from services.portal.entrypoints.pages import PROBLEM_STATUS, _access_token, _account, problem_message
 from services.portal.entrypoints.web import _ask, _page, kept_form, web
 
 CLINIC_LABELS = {
@@ -55,35 +57,11 @@ def milligrams(value) -> str:
     return format_decimal(value, "#,##0.##") if isinstance(value, (int, float)) else "—"
 
 
-def _refused_field(problem: ServiceProblem) -> str:
-    why = (problem.why or "").lower()
-    said = next((str(words) for starts, words in WHY if any(start in why for start in starts)), problem.why or "—")
-    return str(_l("%(field)s: %(why)s")) % {"field": clinic_label(problem.field or ""), "why": said}
-
-
-def _said(problem: ServiceProblem) -> str:
-    return _refused_field(problem) if problem.kind == INVALID and problem.field else problem_message(problem)
-
-
 CLINIC_FILTERS = {"clinic_label": clinic_label, "clinic_choice": clinic_choice, "mg": milligrams}
 
 
 def install_clinic_pages(app) -> None:
     app.jinja_env.filters.update(CLINIC_FILTERS)
-
-
-def _posted() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((name, tuple(request.form.getlist(name))) for name in request.form if name not in KEPT_OUT)
-
-
-def _version() -> int:
-    version = request.form.get("version", "")
-    return int(version) if version.isdigit() else 0
-
-
-def _ids(*ids: str) -> None:
-    if not all(OPAQUE_ID.fullmatch(value) for value in ids if value):
-        abort(404)
 
 
 @web.get("/cases/<case_id>/methadone")
@@ -95,7 +73,7 @@ def render_methadone_page(case_id: str, status: int = 200, posted: dict | None =
                           refusal: tuple[str, str] | None = None, **messages):
     """`posted` (form id -> fields) fills a form in again, `refusal` (form id, message) is shown in it."""
     account = _account()
-    _ids(case_id)
+    opaque_ids(case_id)
     try:
         page = _ask(ReadMethadonePage(_access_token(), case_id))
     except ServiceProblem as problem:
@@ -116,19 +94,13 @@ def render_methadone_page(case_id: str, status: int = 200, posted: dict | None =
 
 def _on_therapy(case_id: str, action: str, proposal_id: str = ""):
     _account()
-    _ids(case_id, proposal_id)
-    posted = _posted()
-    try:
-        _ask(ActOnTherapy(_access_token(), case_id, action, _version(), posted,
-                          request.form.get("idempotency_key", "")[:100], proposal_id))
-    except ServiceProblem as problem:
-        form = f"{action}:{proposal_id}" if proposal_id else action
-        status = PROBLEM_STATUS[problem.kind]
-        if problem.kind in (STALE, CONFLICT):
-            return render_methadone_page(case_id, status, error=str(CHANGED))
-        return render_methadone_page(case_id, status, posted={form: {n: list(v) for n, v in posted}},
-                                     refusal=(form, _said(problem)))
-    return redirect(url_for("web.methadone_page", case_id=case_id, done=action))
+    opaque_ids(case_id, proposal_id)
+    posted = posted_fields()
+    command = ActOnTherapy(_access_token(), case_id, action, posted_version(), posted, idempotency_key(),
+                           proposal_id)
+    return submitted(command, f"{action}:{proposal_id}" if proposal_id else action, posted,
+                     partial(render_methadone_page, case_id),
+                     url_for("web.methadone_page", case_id=case_id, done=action), clinic_label)
 
 
 @web.post("/cases/<case_id>/methadone/doses")
@@ -153,18 +125,12 @@ def dismiss_termination(case_id: str, proposal_id: str):
 
 def _share(case_id: str, action: str, share_id: str = ""):
     _account()
-    _ids(case_id, share_id)
-    posted = _posted()
-    try:
-        _ask(ShareFromCasePage(_access_token(), case_id, action, _version(), posted, share_id))
-    except ServiceProblem as problem:
-        form = f"{action}:{share_id}" if share_id else action
-        status = PROBLEM_STATUS[problem.kind]
-        if problem.kind in (STALE, CONFLICT):
-            return render_case_page(case_id, status, error=str(CHANGED))
-        return render_case_page(case_id, status, posted={form: {n: list(v) for n, v in posted}},
-                                refusal=(form, _said(problem)))
-    return redirect(url_for("web.case_page", case_id=case_id, done=action))
+    opaque_ids(case_id, share_id)
+    posted = posted_fields()
+    command = ShareFromCasePage(_access_token(), case_id, action, posted_version(), posted, share_id)
+    return submitted(command, f"{action}:{share_id}" if share_id else action, posted,
+                     partial(render_case_page, case_id), url_for("web.case_page", case_id=case_id, done=action),
+                     clinic_label)
 
 
 @web.post("/cases/<case_id>/referrals")
