@@ -56,6 +56,7 @@ def create_app(settings: PortalSettings | None = None, *, hasher=None, clock=Non
     app.jinja_env.filters.update(PLAN_FILTERS)
     app.jinja_env.filters.update(ADMIN_FILTERS)
     app.jinja_env.filters.update(ACTION_FILTERS)
+    app.jinja_env.globals.update(ACTION_FILTERS)
     install_register_pages(app)
     install_clinic_pages(app)
     app.register_blueprint(web)

@@ -62,6 +62,7 @@ CLINIC_FILTERS = {"clinic_label": clinic_label, "clinic_choice": clinic_choice, 
 
 def install_clinic_pages(app) -> None:
     app.jinja_env.filters.update(CLINIC_FILTERS)
+    app.jinja_env.globals.update(CLINIC_FILTERS)
 
 
 @web.get("/cases/<case_id>/methadone")
