@@ -182,11 +182,17 @@ class System:
         process.wait(15)
 
     def start(self):
-        for service in SERVICES:
-            self.start_api(service)
-            self.start_worker(service)
-        for service, url in self.urls.items():
-            wait_for(lambda: self.ready(service), 60, 0.2, f"{service} to be ready")
+        """Every API and worker, ready; if one never gets ready, all are stopped again (a fixture that fails here
+        never reaches its teardown, and processes left running would hold the next modules' ports)."""
+        try:
+            for service in SERVICES:
+                self.start_api(service)
+                self.start_worker(service)
+            for service, url in self.urls.items():
+                wait_for(lambda: self.ready(service), 60, 0.2, f"{service} to be ready")
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def ready(self, service: str) -> bool:
