@@ -1,4 +1,5 @@
-"""The case page's action forms: a workflow step, a visit, a drug test, as the cases API takes them.
+"""The case page's action forms: a workflow step, a visit, a drug test, the follow-up plan, support given, as the
+cases API takes them.
 
 A step's form is made from the API's answer of the steps the caller may take now (each with the decision fields it
 requires); the form's controls are named as the API names its fields ("effective_on", "decision.decision_date"),
@@ -10,8 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-DATE, TEXT, TEXTAREA, NUMBER, CHOICE, LINES, CHOICES = (
-    "date", "text", "textarea", "number", "choice", "lines", "choices")
+DATE, TEXT, TEXTAREA, NUMBER, CHOICE, LINES, CHOICES, DONG = (
+    "date", "text", "textarea", "number", "choice", "lines", "choices", "dong")
 DECISION_KINDS = {"decision_number": TEXT, "decision_date": DATE, "issuing_authority": TEXT, "document_ref": TEXT,
                   "term_months": NUMBER, "reason_code": CHOICE, "reason": TEXTAREA, "drugs_declared": LINES,
                   "guardian_consent_ref": TEXT, "term_reduction_months": NUMBER}
@@ -23,8 +24,14 @@ SUBSTANCES = ("amphetamine", "benzodiazepines", "buprenorphine", "cannabis", "co
               "heroin", "ketamine", "mdma", "methadone", "methamphetamine", "morphine", "opium", "other", "oxycodone",
               "synthetic_cannabinoids", "tramadol")
 """The cases API's choices as its schemas list them; it checks them again and has the last word."""
-STEP_FORM, VISIT_FORM, DRUG_TEST_FORM = "step", "visit", "drug_test"
+SUPPORT_KINDS = ("counselling", "vocational_training", "job_placement", "schooling", "social_support", "loan")
+FUNDING_SOURCES = ("state_budget", "local_budget", "social_policy_bank", "enterprise", "community", "ngo", "family",
+                   "other")
+STEP_FORM, VISIT_FORM, DRUG_TEST_FORM, FOLLOW_UP_FORM, SUPPORT_FORM = (
+    "step", "visit", "drug_test", "follow_up", "support")
 DAY_AS_WRITTEN = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+DONG_AS_WRITTEN = re.compile(r"\d{1,3}([. ]\d{3})+|\d+")
+"""An amount of đồng as people write it: 1.500.000, 1 500 000 or 1500000 (đồng have no decimals)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,17 @@ VISIT_CONTROLS = (Control("visited_on", DATE, True), Control("kind", CHOICE, Tru
                   Control("outcome", CHOICE, True, VISIT_OUTCOMES), Control("notes", TEXTAREA, False))
 DRUG_TEST_CONTROLS = (Control("tested_on", DATE, True), Control("result", CHOICE, True, TEST_RESULTS),
                       Control("substances", CHOICES, False, SUBSTANCES))
+FOLLOW_UP_CONTROLS = (Control("every_days", NUMBER, True), Control("first_on", DATE, True))
+SUPPORT_CONTROLS = (Control("kind", CHOICE, True, SUPPORT_KINDS), Control("provided_on", DATE, True),
+                    Control("amount_vnd", DONG, False), Control("funding_source", CHOICE, False, FUNDING_SOURCES),
+                    Control("details", TEXTAREA, False))
+"""An amount and its funding source are required for social support and loans: the API says so by name."""
+
+
+def dong(text: str) -> int | str:
+    """"1.500.000 ₫" as 1500000; anything else as typed, for the API to refuse by name."""
+    bare = text.replace("₫", "").replace("đồng", "").replace("đ", "").strip()
+    return int(re.sub(r"[. ]", "", bare)) if DONG_AS_WRITTEN.fullmatch(bare) else text
 
 
 def iso_day(text: str) -> str:
@@ -85,6 +103,8 @@ def _value(control: Control, raw: list[str]):
         return int(text)
     if control.kind == DATE:
         return iso_day(text)
+    if control.kind == DONG and text:
+        return dong(text)
     return text
 
 

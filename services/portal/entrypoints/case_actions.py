@@ -8,7 +8,7 @@ from functools import partial
 from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from services.portal.domain.case_actions import DRUG_TEST_FORM, STEP_FORM, VISIT_FORM
+from services.portal.domain.case_actions import DRUG_TEST_FORM, FOLLOW_UP_FORM, STEP_FORM, SUPPORT_FORM, VISIT_FORM
 from services.portal.domain.commands import ActOnCase
 from services.portal.domain.pages import CONFLICT, INVALID, STALE, ServiceProblem
 from services.portal.entrypoints.case_forms import form_id
@@ -26,12 +26,19 @@ FIELD_LABELS = {
     "decision.term_reduction_months": _l("Term reduction (months)"), "visited_on": _l("Visit date"),
     "kind": _l("Kind of contact"), "outcome": _l("Outcome"), "notes": _l("Notes"), "tested_on": _l("Test date"),
     "result": _l("Result"), "substances": _l("Substances found"), "transition": _l("Step"),
-    "version": _l("Version"),
+    "version": _l("Version"), "every_days": _l("Visit every (days)"), "first_on": _l("First visit"),
+    "provided_on": _l("Date given"), "amount_vnd": _l("Amount (đồng)"), "funding_source": _l("Funding source"),
+    "details": _l("Details"),
 }
 CHOICE_LABELS = {
     "home_visit": _l("Home visit"), "office_check_in": _l("Check-in at the office"), "phone_call": _l("Phone call"),
     "met": _l("Met the person"), "not_home": _l("Not at home"), "refused": _l("Refused to meet"),
     "moved_away": _l("Moved away"), "negative": _l("Negative"), "positive": _l("Positive"),
+    "counselling": _l("Counselling"), "vocational_training": _l("Vocational training"),
+    "job_placement": _l("Job placement"), "schooling": _l("Schooling"), "social_support": _l("Social support"),
+    "loan": _l("Loan"), "state_budget": _l("State budget"), "local_budget": _l("Local budget"),
+    "social_policy_bank": _l("Social Policy Bank"), "enterprise": _l("Enterprise"), "community": _l("Community"),
+    "ngo": _l("Non-governmental organisation"), "family": _l("Family"), "other": _l("Other"),
 }
 STEP_NAMES = {
     "place_under_management": _l("Place under management"), "refer_for_assessment": _l("Refer for assessment"),
@@ -130,3 +137,13 @@ def record_visit(case_id: str):
 @web.post("/cases/<case_id>/drug-tests")
 def record_drug_test(case_id: str):
     return _act(case_id, DRUG_TEST_FORM)
+
+
+@web.post("/cases/<case_id>/follow-up")
+def plan_follow_up(case_id: str):
+    return _act(case_id, FOLLOW_UP_FORM)
+
+
+@web.post("/cases/<case_id>/support")
+def record_support(case_id: str):
+    return _act(case_id, SUPPORT_FORM)

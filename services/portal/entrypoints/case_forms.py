@@ -9,12 +9,14 @@ import uuid
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from services.portal.domain.case_actions import (DRUG_TEST_CONTROLS, DRUG_TEST_FORM, STEP_FORM, VISIT_CONTROLS,
-                                                 VISIT_FORM)
+from services.portal.domain.case_actions import (DRUG_TEST_CONTROLS, DRUG_TEST_FORM, FOLLOW_UP_CONTROLS,
+                                                 FOLLOW_UP_FORM, STEP_FORM, SUPPORT_CONTROLS, SUPPORT_FORM,
+                                                 VISIT_CONTROLS, VISIT_FORM)
 from services.portal.entrypoints.web import kept_form
 
 NOTICES = {STEP_FORM: _l("Step taken."), VISIT_FORM: _l("Visit recorded."),
-           DRUG_TEST_FORM: _l("Drug test recorded.")}
+           DRUG_TEST_FORM: _l("Drug test recorded."), FOLLOW_UP_FORM: _l("Follow-up plan saved."),
+           SUPPORT_FORM: _l("Support recorded.")}
 
 
 def form_id(action: str, transition: str = "") -> str:
@@ -32,6 +34,8 @@ def case_action_forms(access_token: str, case_id: str, page, posted: dict | None
         values.setdefault(kept["form"][0], kept)
     return {"steps": steps, "steps_silence": silence, "visit_controls": VISIT_CONTROLS,
             "drug_test_controls": DRUG_TEST_CONTROLS, "visit_form": VISIT_FORM, "drug_test_form": DRUG_TEST_FORM,
+            "follow_up_controls": FOLLOW_UP_CONTROLS, "follow_up_form": FOLLOW_UP_FORM,
+            "support_controls": SUPPORT_CONTROLS, "support_form": SUPPORT_FORM,
             "form_values": values, "form_refusal": refusal or (None, None),
             "version": (page.case or {}).get("version") if page else None, "new_key": lambda: uuid.uuid4().hex,
             "notice": NOTICES.get(request.args.get("done", ""))}

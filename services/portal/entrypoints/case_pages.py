@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_currency, lazy_gettext as _l
 
 from services.portal.domain.case_pages import SEARCH_TERMS
 from services.portal.domain.queries import ReadCasePage, ReadStageNames, SearchCases
@@ -73,8 +73,13 @@ def _iso(value) -> date | None:
     return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
 
 
-CASE_FILTERS = {"iso_day": _iso}
-"""The API's ISO dates as dates, for the `day` filter to write as dd/mm/yyyy."""
+def _dong(amount) -> str:
+    """An amount of đồng in the page's language: 1.500.000 ₫ in Vietnamese."""
+    return format_currency(amount, "VND") if isinstance(amount, int) else "—"
+
+
+CASE_FILTERS = {"iso_day": _iso, "dong": _dong}
+"""The API's ISO dates as dates, for the `day` filter to write as dd/mm/yyyy; amounts of đồng."""
 
 
 def person_facts(person: dict | None) -> list[tuple[str, str]]:

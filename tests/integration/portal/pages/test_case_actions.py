@@ -265,3 +265,61 @@ def test_a_kept_search_is_filled_in_on_the_search_page(caseworker, services, clo
     assert back.headers["Location"].endswith("/cases")
     text = caseworker.get("/cases").get_data(as_text=True)
     assert 'value="Lê Văn Hùng"' in text and 'value="22366"' in text
+
+
+def test_support_given_is_sent_with_its_amount_as_people_write_it(caseworker, services):
+    """"1.500.000" (Vietnamese thousands) goes to the API as 1500000 đồng, with If-Match and the form's key."""
+    fake_case(services)
+    services.expect_request(f"{CASE_PATH}/support", method="POST").respond_with_json(
+        {**CASE, "version": 3}, status=201, headers={"ETag": '"3"'})
+    shown = caseworker.get("/cases/c-7f3a").get_data(as_text=True)
+    assert 'for="support-amount_vnd"' in shown and 'inputmode="numeric"' in field(shown, "amount_vnd")
+    key = hidden(shown, "support", "idempotency_key")
+    recorded = caseworker.post("/cases/c-7f3a/support", data={
+        "csrf_token": csrf_of(caseworker.get("/cases/c-7f3a")), "version": "2", "idempotency_key": key,
+        "kind": "loan", "provided_on": "02/11/2026", "amount_vnd": "1.500.000",
+        "funding_source": "social_policy_bank", "details": "Vay vốn nuôi bò"})
+    assert recorded.status_code == 302 and recorded.headers["Location"].endswith("done=support")
+    [sent] = posts(services, f"{CASE_PATH}/support")
+    assert sent.headers["If-Match"] == '"2"' and sent.headers["Idempotency-Key"] == key
+    assert json.loads(sent.data) == {"kind": "loan", "provided_on": "2026-11-02", "amount_vnd": 1500000,
+                                     "funding_source": "social_policy_bank", "details": "Vay vốn nuôi bò"}
+
+
+def test_an_amount_the_api_refuses_is_named_in_vietnamese_and_kept(caseworker, services):
+    fake_case(services)
+    services.expect_request(f"{CASE_PATH}/support", method="POST").respond_with_response(
+        problem(422, "Unprocessable Entity", "amount_vnd: Not a valid integer.",
+                '{"amount_vnd": ["Not a valid integer."]}'))
+    refused, _page = send(caseworker, "/cases/c-7f3a/support", {
+        "version": "2", "form": "support", "kind": "loan", "provided_on": "2026-11-02", "amount_vnd": "1,5 triệu"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Số tiền (đồng): không phải số nguyên" in text
+    assert 'value="1,5 triệu"' in field(text, "amount_vnd")
+
+
+def test_the_follow_up_plan_is_set_with_if_match_and_no_key(caseworker, services):
+    """Setting the plan again sets the same plan: a PUT, which takes no Idempotency-Key."""
+    fake_case(services)
+    services.expect_request(f"{CASE_PATH}/follow-up", method="PUT").respond_with_json(
+        {**CASE, "version": 3}, headers={"ETag": '"3"'})
+    planned, _page = send(caseworker, "/cases/c-7f3a/follow-up", {
+        "version": "2", "form": "follow_up", "every_days": "14", "first_on": "2026-12-01"})
+    assert planned.status_code == 302 and planned.headers["Location"].endswith("done=follow_up")
+    [sent] = [r for r, _ in services.log if r.method == "PUT" and r.path == f"{CASE_PATH}/follow-up"]
+    assert sent.headers["If-Match"] == '"2"' and "Idempotency-Key" not in sent.headers
+    assert json.loads(sent.data) == {"every_days": 14, "first_on": "2026-12-01"}
+
+
+def test_the_case_page_shows_the_care_given_with_amounts_in_dong(caseworker, services):
+    cared = {**CASE, "follow_up": {"every_days": 14, "planned_by": "cb-lan"},
+             "visits": [{"visit_id": "v1", "visited_on": "2026-11-20", "kind": "home_visit", "outcome": "met",
+                         "recorded_by": "cb-lan", "notes": None}],
+             "support": [{"support_id": "s1", "kind": "loan", "provided_on": "2026-11-02", "recorded_by": "cb-lan",
+                          "amount_vnd": 1500000, "funding_source": "social_policy_bank", "details": None}]}
+    services.expect_request(CASE_PATH, method="GET").respond_with_json(cared, headers={"ETag": '"2"'})
+    fake_case(services)
+    text = caseworker.get("/cases/c-7f3a").get_data(as_text=True)
+    care = text[text.index('id="care"'):text.index('id="actions"')]
+    assert "Thăm mỗi 14 ngày" in care and "20/11/2026 · Thăm tại nhà · Đã gặp người đó" in care
+    assert "1.500.000" in care and "₫" in care and "Ngân hàng Chính sách xã hội" in care
