@@ -181,12 +181,12 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier, api_
         g.correlation_token = correlation_id.set(incoming if _CORRELATION.match(incoming) else new_correlation_id())
         if api_prefix and not request.path.startswith(api_prefix):
             return None
-        upload = _upload_taken()
+        upload = _upload_taken()  # a body to an address or method the API lacks is answered 404/405, unread
         if upload is not None:
             request.max_content_length = upload.limit() + MULTIPART_FRAMING
             if request.content_length is not None and request.content_length > request.max_content_length:
                 return upload.too_large()
-        rejected = check_input(with_body=upload is None)
+        rejected = check_input(with_body=upload is None and request.routing_exception is None)
         if rejected is not None:
             return rejected
         if request.path in PUBLIC_PATHS or request.path.startswith("/api/v1/docs") or _checks_own_credential():

@@ -72,6 +72,7 @@ DOMAIN_RULES = {
     "POST /api/v1/people": {"birth_date", "national_id", "phone", "guardian", "guardian.phone"},
     "POST /api/v1/people/{person_code}/merge": {"into"},
     "POST /api/v1/cases/{case_id}/drug-tests": {"tested_on"},
+    "POST /api/v1/register-imports": {"register"},
     "POST /api/v1/cases/{case_id}/transfers": {"to_commune"},
     "POST /api/v1/cases/{case_id}/referrals": {"to_unit", "consent", "consent.purpose", "consent.basis",
                                                "consent.valid_until", "consent.reference"},

@@ -106,7 +106,7 @@ TABLE["cases"] = {
     "GET /api/v1/cases/my-work": Entry(EVERYONE),
     "GET /api/v1/cases/export.xlsx": Entry(everywhere(*CASE_READERS), query="purpose=inspection"),
     # an officer of another area is answered 200 with each row refused (the import decides row by row)
-    "POST /api/v1/cases/imports": Entry(pairs(CASE_OFFICERS), upload=(
+    "POST /api/v1/register-imports": Entry(pairs(CASE_OFFICERS), upload=(
         "Số hồ sơ,Họ và tên,Ngày sinh,Giới tính,Mã xã,Ngày lập hồ sơ\n"
         f"HS-MATRIX,Đinh Văn Nhập,1990-01-02,Nam,{COMMUNE},2026-08-03\n").encode("utf-8")),
     "GET /api/v1/cases/{case_id}": case(SEES_CASE),

@@ -16,7 +16,7 @@ HEADER = ["Số hồ sơ", "Họ và tên", "Ngày sinh", "Giới tính", "Số 
 ROWS = [["HS-01", "Nguyễn Văn Tâm", "1990-03-04", "Nam", "056090001001", "0905111222", "22366", "2026-02-01"],
         ["HS-02", "Trần Thị Thu", "1992-05-06", "Nữ", "056192001002", "", "22366", "2026-03-01"]]
 BAD_ROW = ["HS-03", "Phan Văn Hải", "2031-01-01", "Nam", "", "", "22366", "2026-03-01"]
-PATH = "/api/v1/cases/imports"
+PATH = "/api/v1/register-imports"
 
 
 @pytest.fixture
@@ -129,6 +129,15 @@ def test_no_file_is_refused_naming_the_field(app, officer):
     assert response.status_code == 422 and "register" in response.get_json()["errors"]
     json_body = app.test_client().post(PATH, json={"register": "x"}, headers=officer)
     assert json_body.status_code == 422 and "register" in json_body.get_json()["errors"]
+
+
+def test_an_upload_by_a_method_the_route_lacks_is_405_not_a_body_refusal(app, officer):
+    """The route's method is checked before the body: a PUT of the same upload is 405 (the generated-requests
+    check found 415, the API's answer to a body that is not JSON)."""
+    response = app.test_client().put(PATH, data={"register": (io.BytesIO(csv_bytes(ROWS)), "so.csv")},
+                                     headers=officer, content_type="multipart/form-data")
+    assert response.status_code == 405 and response.mimetype == "application/problem+json"
+    assert nothing_stored()
 
 
 def test_a_register_over_the_size_limit_is_refused_with_413(app, officer):

@@ -17,7 +17,7 @@ from services.cases.domain.commands import ImportRegister
 from services.cases.entrypoints.registers import UPLOAD_FIELD, read_upload
 from services.cases.service_layer.imports import ImportReport, RegisterRow
 
-PATH = "/api/v1/cases/imports"
+PATH = "/api/v1/register-imports"
 MAX_BYTES, MAX_ROWS = "REGISTER_MAX_BYTES", "REGISTER_MAX_ROWS"
 REFUSED, NOT_IMPORTED = "refused", "not_imported"
 

@@ -38,7 +38,8 @@ CLINIC_CHOICES = {
     "taper": _l("Taper"), "protocol": _l("Protocol breach"), "offence": _l("Offence"),
     "accepted": _l("Accept"), "rejected": _l("Reject"), "revoked": _l("Revoke"), "contact": _l("Contact details"),
     "clinical": _l("Clinical records"), "support": _l("Support records"), "referral": _l("Referral"),
-    "transfer": _l("Transfer"),
+    "transfer": _l("Transfer"), "protocol_breaches": _l("Repeated breaches of the treatment rules"),
+    "other_drugs": _l("Use of other drugs"), "opioid_positive_tests": _l("Tests positive for opioids"),
 }
 NOTICES = {DOSE_FORM: _l("Dose recorded."), PHASE_FORM: _l("Phase changed."), BREACH_FORM: _l("Breach recorded."),
            DISMISS_FORM: _l("Termination proposal dismissed.")}

@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime, lazy_gettext as _l
 from services.portal.domain.commands import AcknowledgeFromInbox, IssuePageToken, RefreshAccessToken
 from services.portal.domain.errors import SignInRefused
 from services.portal.domain.pages import BOXES, SIGNED_OUT, ServiceProblem
-from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork
+from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork, ReadStageNames
 from services.portal.entrypoints.web import _ask, _page, _signed_in, _token, keep_posted_form, web
 
 OPAQUE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
@@ -96,8 +96,9 @@ def home():
     if account is None:
         return redirect(url_for("web.login"))
     work = _ask(ReadMyWork(_access_token()))
+    stages = {stage.code: stage for stage in _ask(ReadStageNames(_access_token()))}
     return _page("home.html", account=account, work=work, problems=[problem_message(p) for p in work.problems],
-                 notice=_notice())
+                 notice=_notice(), stages=stages)
 
 
 def _notice():
@@ -188,5 +189,15 @@ def _moment(value) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else "—"
 
 
-PAGE_FILTERS = {"day": _day, "moment": _moment}
-"""Dates as people in Vietnam write them, times in Asia/Ho_Chi_Minh (BABEL_DEFAULT_TIMEZONE)."""
+DUE_LABELS = {"registration_deadline": _l("Registration deadline"), "term_ends_on": _l("End of the term"),
+              "management_ends_on": _l("End of management"), "aftercare_ends_on": _l("End of aftercare"),
+              "methadone_admission_deadline": _l("Methadone admission deadline")}
+"""The due dates the legal workflows set (services/cases/workflows/*.yaml `due`), as people name them."""
+
+
+def due_label(name: str) -> str:
+    return str(DUE_LABELS.get(name, name.replace("_", " ")))
+
+
+PAGE_FILTERS = {"day": _day, "moment": _moment, "due_label": due_label}
+"""Dates as people in Vietnam write them, times in Asia/Ho_Chi_Minh (BABEL_DEFAULT_TIMEZONE); due dates named."""

@@ -76,11 +76,21 @@ class WorkItem:
                    _day(item.get("next_due_on")), {name: _day(on) for name, on in (item.get("due") or {}).items()})
 
 
+@dataclass(frozen=True)
+class ProposalItem:
+    """A termination proposal of methadone treatment for the treating clinic's health workers to decide."""
+    case_id: str
+    case_number: str
+    ground: str
+    proposed_on: date | None
+
+
 @dataclass
 class MyWorkPage:
     overdue: list[WorkItem] = field(default_factory=list)
     due_soon: list[WorkItem] = field(default_factory=list)
     urgent_alerts: list[AlertRow] = field(default_factory=list)
+    termination_proposals: list[ProposalItem] = field(default_factory=list)
     problems: list[ServiceProblem] = field(default_factory=list)
 
 
@@ -92,10 +102,16 @@ def _day(value) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
-def _urgent_unacknowledged(token: str, services_api: ServicesApi) -> list[AlertRow]:
-    body, _headers = services_api.get("notifications", "/inbox", token, {
-        "urgent": "true", "unacknowledged": "true", "page_size": URGENT_ON_TOP})
+URGENT_ALERTS = ("notifications", "/inbox", {"urgent": "true", "unacknowledged": "true", "page_size": URGENT_ON_TOP})
+
+
+def _awaiting(body: list) -> list[AlertRow]:
     return [row for row in map(AlertRow.of, body) if row.awaits_acknowledgement]
+
+
+def _urgent_unacknowledged(token: str, services_api: ServicesApi) -> list[AlertRow]:
+    service, path, params = URGENT_ALERTS
+    return _awaiting(services_api.get(service, path, token, params)[0])
 
 
 def read_inbox(query: ReadInbox, principal, services_api: ServicesApi) -> InboxPage:
@@ -128,17 +144,22 @@ def read_inbox_counts(query: ReadInboxCounts, principal, services_api: ServicesA
 
 
 def read_my_work(query: ReadMyWork, principal, services_api: ServicesApi) -> MyWorkPage:
+    """The person's cases and the urgent alerts, read at once; either one failing leaves its part empty with a
+    message."""
     page = MyWorkPage()
-    try:
-        work, _headers = services_api.get("cases", "/cases/my-work", query.access_token)
-        page.overdue = [WorkItem.of(item) for item in work.get("overdue", [])]
-        page.due_soon = [WorkItem.of(item) for item in work.get("due_soon", [])]
-    except ServiceProblem as problem:
-        page.problems.append(problem)
-    try:
-        page.urgent_alerts = _urgent_unacknowledged(query.access_token, services_api)
-    except ServiceProblem as problem:
-        page.problems.append(problem)
+    work, urgent = services_api.get_many([("cases", "/cases/my-work", None), URGENT_ALERTS], query.access_token)
+    if isinstance(work, ServiceProblem):
+        page.problems.append(work)
+    else:
+        page.overdue = [WorkItem.of(item) for item in work[0].get("overdue", [])]
+        page.due_soon = [WorkItem.of(item) for item in work[0].get("due_soon", [])]
+        page.termination_proposals = [
+            ProposalItem(item["case_id"], item.get("case_number", ""), item.get("ground", ""),
+                         _day(item.get("proposed_on"))) for item in work[0].get("termination_proposals") or []]
+    if isinstance(urgent, ServiceProblem):
+        page.problems.append(urgent)
+    else:
+        page.urgent_alerts = _awaiting(urgent[0])
     return page
 
 

@@ -55,7 +55,7 @@ def _row(item: dict) -> RowOutcome:
 def import_register(command: ImportRegisterFromPortal, principal, services_api: RegisterApi) -> ImportReport:
     """The report row by row, refused rows first (nothing was imported when any was refused)."""
     headers = {"Idempotency-Key": command.idempotency_key} if command.idempotency_key else {}
-    body, _headers = services_api.upload("cases", "/cases/imports", command.access_token, REGISTER_FIELD,
+    body, _headers = services_api.upload("cases", "/register-imports", command.access_token, REGISTER_FIELD,
                                          command.filename, command.content,
                                          multipart_boundary(command.idempotency_key, command.content), headers)
     if not isinstance(body, dict) or not isinstance(body.get("report"), list):

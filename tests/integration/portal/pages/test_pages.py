@@ -152,3 +152,24 @@ def test_the_filter_form_is_posted_and_answered_with_the_filtered_page(officer, 
 def test_signed_out_people_are_sent_to_the_sign_in(client):
     assert client.get("/inbox").headers["Location"].endswith("/login")
     assert client.get("/").headers["Location"].endswith("/login")
+
+
+def test_my_work_names_stages_and_due_dates_links_each_case_and_lists_proposals_for_a_clinic(officer, services):
+    """The workflow's Vietnamese names, not codes; each case a link to its page (by its opaque id); a clinic's
+    termination proposals to decide, each a link to the methadone page."""
+    from tests.integration.portal.pages.test_case_pages import WORKFLOWS
+    inbox(services, [])
+    services.expect_request("/api/v1/workflows").respond_with_json(WORKFLOWS)
+    services.expect_request("/api/v1/cases/my-work").respond_with_json({
+        "overdue": [],
+        "due_soon": [{"case_id": "c2", "case_number": "HS-22366-0002", "stage": "community_rehab",
+                      "next_due_on": "2026-12-03", "due": {"term_ends_on": "2026-12-03"}}],
+        "termination_proposals": [{"case_id": "c3", "case_number": "HS-22366-0003", "proposal_id": "p1",
+                                   "ground": "opioid_positive_tests", "proposed_on": "2026-11-25"}]})
+    text = officer.get("/").get_data(as_text=True)
+    due_soon = text[text.index('id="due-soon"'):]
+    assert 'href="/cases/c2"' in due_soon and "Cai nghiện tại cộng đồng" in due_soon
+    assert "Hết thời hạn cai nghiện: 03/12/2026" in due_soon and "term_ends_on" not in due_soon
+    proposals = text[text.index('id="termination-proposals"'):]
+    assert 'href="/cases/c3/methadone"' in proposals and "Xét nghiệm dương tính với chất dạng thuốc phiện" in proposals
+    assert "25/11/2026" in proposals

@@ -13,7 +13,7 @@ from werkzeug import Response
 from tests.integration.portal.pages.test_case_pages import WORKFLOWS
 from tests.integration.portal.pages.test_pages import COUNTS, problem
 
-IMPORTS = "/api/v1/cases/imports"
+IMPORTS = "/api/v1/register-imports"
 EXPORT = "/api/v1/cases/export.xlsx"
 REPORT = {"imported": False, "rows": 2, "opened": 0, "already_imported": 0, "refused": 1, "report": [
     {"row": 2, "register_ref": "HS-01", "outcome": "not_imported", "errors": {}},
