@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
@@ -45,7 +45,9 @@ SHARED_ANSWERS = {("cases", "/workflows"): 300.0, ("plans", "/units"): 60.0}
 """Answers that are the same for every caller and seldom change, kept by each process for that many seconds: the
 legal workflows (they change with a deployment), which name every case page's stages, and the unit directory,
 which every case page offers to refer to (a unit registered since shows within a minute)."""
-CALLS_AT_ONCE = 8
+CALLS_AT_ONCE = 16
+STARTED_KEPT_SECONDS = 60.0
+"""A read started ahead and never taken (its page failed first) is forgotten after this long."""
 
 
 class HttpServicesApi:
@@ -57,9 +59,27 @@ class HttpServicesApi:
         self._shared: dict[tuple, tuple[float, object, dict]] = {}
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._started: dict[tuple, tuple[float, Future]] = {}
+
+    def ahead(self, calls: list[tuple[str, str, dict | None]], token: str) -> None:
+        """Start reads a page makes later (its header's counts) so that they run beside its own: the `get` of the
+        same call with the same token (one a request) takes the answer."""
+        now = time.monotonic()
+        with self._lock:
+            for key in [key for key, (at, _) in self._started.items() if now - at > STARTED_KEPT_SECONDS]:
+                del self._started[key]
+        for service, path, params in calls:
+            future = self._pool().submit(self._fetch, service, path, token, params)
+            with self._lock:
+                self._started[(service, path, _params_key(params), token)] = (now, future)
 
     def get(self, service: str, path: str, token: str, params: dict | None = None) -> tuple[object, dict]:
-        kept_for, key = SHARED_ANSWERS.get((service, path)), (service, path, tuple(sorted((params or {}).items())))
+        with self._lock:
+            started = self._started.pop((service, path, _params_key(params), token), None)
+        return started[1].result() if started else self._fetch(service, path, token, params)
+
+    def _fetch(self, service: str, path: str, token: str, params: dict | None) -> tuple[object, dict]:
+        kept_for, key = SHARED_ANSWERS.get((service, path)), (service, path, _params_key(params))
         if kept_for is not None:
             kept = self._shared.get(key)
             if kept is not None and kept[0] > time.monotonic():
@@ -126,6 +146,10 @@ class HttpServicesApi:
         if document is None:
             raise ServiceProblem(service, UNAVAILABLE, response.status_code)
         return document
+
+
+def _params_key(params: dict | None) -> tuple:
+    return tuple(sorted((params or {}).items()))
 
 
 def _outcome(future):

@@ -101,6 +101,12 @@ class RefreshAccessToken:
 
 
 @dataclass(frozen=True)
+class StartHeader:
+    """Start reading what a signed-in page's header shows (the inbox counts) beside the page's own reads."""
+    access_token: str
+
+
+@dataclass(frozen=True)
 class IssuePageToken:
     """The access token a page calls the services with, for the person whose session the same request has just
     read as signed in (ReadSession): the session is not read a second time."""

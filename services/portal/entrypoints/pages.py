@@ -8,7 +8,7 @@ import re
 from flask import abort, g, make_response, redirect, request, url_for
 from flask_babel import format_date, format_datetime, lazy_gettext as _l
 
-from services.portal.domain.commands import AcknowledgeFromInbox, IssuePageToken, RefreshAccessToken
+from services.portal.domain.commands import AcknowledgeFromInbox, IssuePageToken, RefreshAccessToken, StartHeader
 from services.portal.domain.errors import SignInRefused
 from services.portal.domain.pages import BOXES, SIGNED_OUT, ServiceProblem
 from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork, ReadStageNames
@@ -56,6 +56,8 @@ def _access_token() -> str:
                               else _ask(RefreshAccessToken(_token())))["access_token"]
         except SignInRefused:
             raise SignedOut() from None
+        if request.method == "GET" and request.headers.get("HX-Request") != "true":
+            _ask(StartHeader(g.access_token))
     return g.access_token
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from services.portal.domain.commands import AcknowledgeFromInbox
+from services.portal.domain.commands import AcknowledgeFromInbox, StartHeader
 from services.portal.domain.pages import INBOX_PAGE_SIZE, ServiceProblem
 from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork
 
@@ -23,6 +23,9 @@ class ServicesApi(Protocol):
 
     def get_many(self, calls: list[tuple[str, str, dict | None]], token: str) -> list:
         """Independent reads at once: each answer as `get` gives it, or the ServiceProblem it raised, in order."""
+
+    def ahead(self, calls: list[tuple[str, str, dict | None]], token: str) -> None:
+        """Start reads the same request will `get` later."""
 
     def put(self, service: str, path: str, token: str, headers: dict | None = None) -> object: ...
 
@@ -138,9 +141,18 @@ def _pagination(headers: dict, count: int) -> tuple[int, int]:
     return int(described.get("total", count)), max(int(described.get("total_pages", 1)), 1)
 
 
+INBOX_COUNTS = ("notifications", "/inbox/counts", None)
+
+
 def read_inbox_counts(query: ReadInboxCounts, principal, services_api: ServicesApi) -> dict:
-    body, _headers = services_api.get("notifications", "/inbox/counts", query.access_token)
+    service, path, params = INBOX_COUNTS
+    body, _headers = services_api.get(service, path, query.access_token, params)
     return body
+
+
+def start_header(command: StartHeader, principal, services_api: ServicesApi) -> None:
+    """The header's counts, asked as soon as the page has its token, so they come back while it reads its own."""
+    services_api.ahead([INBOX_COUNTS], command.access_token)
 
 
 def read_my_work(query: ReadMyWork, principal, services_api: ServicesApi) -> MyWorkPage:
@@ -170,4 +182,4 @@ def acknowledge_from_inbox(command: AcknowledgeFromInbox, principal, services_ap
 
 
 HANDLERS = {ReadInbox: read_inbox, ReadInboxCounts: read_inbox_counts, ReadMyWork: read_my_work,
-            AcknowledgeFromInbox: acknowledge_from_inbox}
+            AcknowledgeFromInbox: acknowledge_from_inbox, StartHeader: start_header}

@@ -62,3 +62,14 @@ def test_answers_alike_for_every_caller_are_asked_once_a_while_and_others_every_
     asked = [request.path for request, _ in httpserver.log]
     assert asked.count("/api/v1/workflows") == 1 and asked.count("/api/v1/units") == 1
     assert asked.count("/api/v1/cases/c1") == 3
+
+
+def test_a_read_started_ahead_is_taken_by_the_same_requests_get_only(httpserver):
+    """The header's counts start as soon as a page has its token: the page's own `get` of them takes that answer
+    (asked once); another request (another token) asks for its own."""
+    httpserver.expect_request("/api/v1/inbox/counts").respond_with_json({"unacknowledged": 2})
+    api = api_of(httpserver)
+    api.ahead([("notifications", "/inbox/counts", None)], "token-1")
+    assert api.get("notifications", "/inbox/counts", "token-1")[0] == {"unacknowledged": 2}
+    assert api.get("notifications", "/inbox/counts", "token-2")[0] == {"unacknowledged": 2}
+    assert [request.headers["Authorization"] for request, _ in httpserver.log] == ["Bearer token-1", "Bearer token-2"]
