@@ -30,10 +30,16 @@ HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HA
                   register_pages.HANDLERS, clinic_pages.HANDLERS)
 
 
+ACCOUNTS_CACHED = 1000
+"""Accounts each process keeps decoded: every page reads its person's account, which is then one lookup of its next
+event in the log (a disabled account's event is found there at once)."""
+
+
 def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBus:
     """`hasher` and `clock` may be replaced by tests (cheaper argon2 parameters, a moved clock)."""
     runtime.connect_database(settings.base, DOCUMENTS)
-    account_repository = EventSourcedRepository("portal", Account, AccountSnapshot, list_fields=account_list_fields)
+    account_repository = EventSourcedRepository("portal", Account, AccountSnapshot, list_fields=account_list_fields,
+                                                 cache_size=ACCOUNTS_CACHED)
     client_repository = EventSourcedRepository("portal", ServiceClient, ClientSnapshot, list_fields=client_list_fields)
     return MessageBus(HANDLERS, dependencies={
         "accounts": account_repository,
