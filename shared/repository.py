@@ -36,15 +36,16 @@ class EventSourcedRepository:
 
     `cache_size` > 0 keeps that many aggregates in the process (least recently read first out): reading one that
     has not changed is then a single lookup of its next event in the log, instead of a snapshot read and decode.
-    One not in the log yet is remembered as such (version 0), so asking again (a case's alert log before its first
-    alert) is that one lookup too.
+    With `remember_absent`, one not in the log yet is remembered as such (version 0), so asking again (a case's
+    alert log before its first alert, asked by every read of the case) is that one lookup too; not by default, where
+    ids asked for come from outside (a sign-in's user name, a case id in a URL) and would crowd out real entries.
     For aggregates read far more often than they change and costly to decode: a task with a hundred assignments is
     a 20 ms snapshot on FerretDB, read by every report on it. The log stays the judge (a newer event is applied
     before anything is returned), and callers of `get` always receive their own copy."""
 
     def __init__(self, producer: str, aggregate_cls: type[Aggregate], snapshot_document: type[Document],
                  store: EventStore | None = None, list_fields=None, event_types: dict | None = None,
-                 cache_size: int = 0, sealer=None, owner_of=None):
+                 cache_size: int = 0, sealer=None, owner_of=None, remember_absent: bool = False):
         """`sealer` (shared.keys.OwnerCipher) and `owner_of(aggregate)`: the events' `sealed_fields` are stored
         encrypted under the owner's data key and opened when read (None once the owner is erased)."""
         self.producer = producer
@@ -54,6 +55,7 @@ class EventSourcedRepository:
         self.list_fields = list_fields or (lambda aggregate: {})
         self.event_types = event_types or aggregate_cls.event_types
         self.cache_size = cache_size
+        self.remember_absent = remember_absent
         self.sealer, self.owner_of = sealer, owner_of
         self._cache: OrderedDict[str, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
@@ -80,7 +82,8 @@ class EventSourcedRepository:
                 aggregate.apply(self._domain_event(envelope))
                 aggregate.version = envelope.stream.version
             self._write_snapshot(aggregate)
-        self._remember(aggregate)
+        if aggregate.version or self.remember_absent:
+            self._remember(aggregate)
         return aggregate if aggregate.version else None
 
     def _cached(self, aggregate_id: str) -> Aggregate | None:

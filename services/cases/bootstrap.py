@@ -24,6 +24,7 @@ from services.cases.domain.grants import AccessGrant
 from services.cases.domain.model import Case
 from services.cases.service_layer import (alerts, cases, care, counting, disclosure, lists, people, reads,
                                          retention, sharing, timers, treatment)
+from services.cases.entrypoints.registers import read_upload
 from services.cases.service_layer import imports
 from services.cases.service_layer.cases import CaseOpening
 from services.cases.service_layer.lists import Listing
@@ -48,7 +49,8 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
                                              sealer=sealer, owner_of=lambda case: case.person_code,
                                              cache_size=settings.cases_cached)
     grants = EventSourcedRepository("cases", AccessGrant, GrantSnapshot, list_fields=grant_list_fields)
-    alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot, cache_size=settings.cases_cached)
+    alert_logs = EventSourcedRepository("cases", CaseAlertLog, CaseAlertLogSnapshot, cache_size=settings.cases_cached,
+                                        remember_absent=True)
     audit = AuditLog("cases", settings.audit_key_file)
     uow = CaseUnitOfWork(case_repository, grants, audit)
     register = PeopleRegister(cipher, sealer)
@@ -65,4 +67,5 @@ def bootstrap(settings: Settings, today=date.today) -> MessageBus:
         "working_days": VietnameseWorkingDays(),
         "province_code": settings.province_code, "timer_state": timers.TimerState(), "alert_logs": alert_logs,
         "present": Presenter(views, register, seal, clock),
-        "opening": CaseOpening(registration, workflows, clock, settings.province_code, uow)})
+        "opening": CaseOpening(registration, workflows, clock, settings.province_code, uow),
+        "register_reader": read_upload})

@@ -124,7 +124,8 @@ def test_a_cached_aggregate_is_never_older_than_the_log_and_callers_never_share_
 def test_an_aggregate_not_yet_in_the_log_is_remembered_as_absent_until_it_is(store):
     """A case's alert log is asked for before its first alert: the cache remembers it is not there, so asking again
     is one lookup of its first event, and the moment another process creates it, it is read."""
-    here = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields, cache_size=4)
+    here = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields, cache_size=4,
+                                  remember_absent=True)
     there = EventSourcedRepository("cases", Case, CaseSnapshot, store, list_fields=case_list_fields, cache_size=4)
     assert here.read("c12") is None and here.get("c12") is None
     snapshots = []
@@ -144,6 +145,8 @@ def test_an_aggregate_not_yet_in_the_log_is_remembered_as_absent_until_it_is(sto
     CaseSnapshot._get_collection = classmethod(lambda cls: Counting(original()))
     try:
         assert here.read("c12") is None and snapshots == []
+        assert there.read("c14") is None and there.read("c14") is None and len(snapshots) == 2, \
+            "by default an id asked for from outside is not remembered"
         there.save(Case.open("c12", "n", "P", "22366", date(2026, 8, 1), "tested", "law-120-2025"),
                    Actor("u", "caseworker"))
         assert here.read("c12").version == 1 and here.get("c12").case_number == "n"

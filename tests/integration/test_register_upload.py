@@ -102,6 +102,18 @@ def test_a_role_that_opens_no_cases_is_forbidden(app, auth):
     doctor = auth(subject="bs", roles=["health_worker"], unit="TYT-22366", areas=["22366"])
     response = upload(app, doctor, csv_bytes(ROWS))
     assert response.status_code == 403 and response.mimetype == "application/problem+json"
+    unread = upload(app, doctor, b"PK\x03\x04 not even a zip", name="so.xlsx")
+    assert unread.status_code == 403, "the file is not opened for a caller who may not import"
+
+
+def test_a_workbook_that_unpacks_to_more_than_its_limit_is_refused_unread(app, officer):
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/sharedStrings.xml", b"\0" * (65 * 1024 * 1024))
+    response = upload(app, officer, packed.getvalue(), name="so.xlsx")
+    assert response.status_code == 422 and "unpacks to more than" in response.get_json()["errors"]["register"][0]
+    assert nothing_stored()
     assert nothing_stored()
 
 

@@ -223,9 +223,10 @@ class ImportCase:
 
 @dataclass(frozen=True)
 class ImportRegister:
-    """A commune's register uploaded through the API: its rows as read (entrypoints/registers.py), every one
-    checked before any is imported, as the command line's import checks them."""
-    rows: tuple
+    """A commune's register uploaded through the API, as uploaded: read (at most `max_rows` rows) only once the
+    caller may import, every row checked before any is imported, as the command line's import checks them."""
+    upload: bytes
+    max_rows: int
 
 
 @dataclass(frozen=True)

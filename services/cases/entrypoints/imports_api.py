@@ -14,7 +14,7 @@ from shared.idempotency import idempotent
 from shared.web import Blueprint, takes_upload
 
 from services.cases.domain.commands import ImportRegister
-from services.cases.entrypoints.registers import UPLOAD_FIELD, read_upload
+from services.cases.entrypoints.registers import UPLOAD_FIELD
 from services.cases.service_layer.imports import ImportReport, RegisterRow
 
 PATH = "/api/v1/register-imports"
@@ -84,5 +84,4 @@ class Imports(MethodView):
         if len(data) > limit:
             raise ContentTooLarge(f"{UPLOAD_FIELD}: is larger than {limit} bytes",
                                   {UPLOAD_FIELD: [f"is larger than {limit} bytes"]})
-        rows = read_upload(data, current_app.config[MAX_ROWS])
-        return report_out(ask(ImportRegister(tuple(rows))), rows)
+        return report_out(*ask(ImportRegister(data, current_app.config[MAX_ROWS])))

@@ -89,16 +89,31 @@ def _ref(canonical: dict) -> str | None:
     return str(value).strip()[:50] if value not in (None, "") else None
 
 
+EMPTY_ROWS_PER_ROW = 10
+"""An uploaded sheet is read no further than this many rows per row it may hold (empty rows included), so a sheet
+of a million empty rows costs no more than a full one."""
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+"""The most an uploaded XLSX may unpack to (a register of 5,000 rows is a few MB): a zip bomb is refused unread."""
+
+
 def _xlsx_rows(source, limit: int | None = None) -> list[dict]:
     """The first sheet's rows under its header row, at most `limit` of them (and one more, to tell it was
     longer)."""
     from openpyxl import load_workbook
     sheet = load_workbook(source, read_only=True, data_only=True).active
-    cells = sheet.iter_rows(values_only=True)
-    first = next(cells, None) or ()
+    cells = enumerate(sheet.iter_rows(values_only=True))
+    scan = None if limit is None else EMPTY_ROWS_PER_ROW * limit
+    first = next(cells, (0, None))[1] or ()
     header = [str(h).strip() if h is not None else None for h in first]
-    filled = (row for row in cells if any(cell is not None for cell in row))
-    return [dict(zip(header, row)) for row in islice(filled, None if limit is None else limit + 1)]
+    rows = []
+    for number, row in cells:
+        if scan is not None and number > scan:
+            raise _refused(f"holds more than {scan} rows, empty ones included; remove the empty ones")
+        if any(cell is not None for cell in row):
+            rows.append(dict(zip(header, row)))
+            if limit is not None and len(rows) > limit:
+                break
+    return rows
 
 
 def _refused(why: str) -> InvalidInput:
@@ -113,6 +128,8 @@ def _uploaded_rows(data: bytes, max_rows: int) -> list[dict]:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 if "xl/workbook.xml" not in archive.namelist():
                     raise _refused("is a zip file but not an XLSX workbook")
+                if sum(member.file_size for member in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                    raise _refused(f"unpacks to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB")
             return _xlsx_rows(io.BytesIO(data), max_rows)
         except InvalidInput:
             raise

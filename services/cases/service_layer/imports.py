@@ -7,6 +7,7 @@ again, or finishing an import that was interrupted, creates nothing twice.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared.auth import Principal
@@ -120,13 +121,15 @@ class _RowCommands:
         return import_case(command, principal, self.opening, self.uow)
 
 
-def import_register(command: ImportRegister, principal: Principal, opening: CaseOpening,
-                    uow: CaseUnitOfWork) -> ImportReport:
-    """The uploaded register imported whole, or nothing of it with the report of its refused rows. Each opened
-    case is audited as the command line's import audits it."""
+def import_register(command: ImportRegister, principal: Principal, opening: CaseOpening, uow: CaseUnitOfWork,
+                    register_reader: Callable[[bytes, int], list[RegisterRow]]) -> tuple[ImportReport, list]:
+    """The uploaded register imported whole, or nothing of it with the report of its refused rows, and its rows as
+    read. The file is opened only for a caller who may import (a spreadsheet is work to read). Each opened case is
+    audited as the command line's import audits it."""
     if not principal.has_role(*CASE_OFFICERS):
         raise NotAuthorised("only caseworkers and police liaison officers import registers")
-    return CaseloadImport(_RowCommands(opening, uow)).run(list(command.rows), principal)
+    rows = register_reader(command.upload, command.max_rows)
+    return CaseloadImport(_RowCommands(opening, uow)).run(list(rows), principal), rows
 
 
 HANDLERS = {ImportRegister: import_register}

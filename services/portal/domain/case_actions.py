@@ -99,7 +99,7 @@ def _value(control: Control, raw: list[str]):
         return [value for value in raw if value]
     if control.kind == LINES:
         return [line.strip() for line in text.splitlines() if line.strip()]
-    if control.kind == NUMBER and text.isdigit():
+    if control.kind == NUMBER and (text.isascii() and text.isdigit()):
         return int(text)
     if control.kind == DATE:
         return iso_day(text)

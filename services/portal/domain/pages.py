@@ -5,6 +5,8 @@ do, and the portal never widens it. A refusal or silence of a service is a `Serv
 into a message."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 NOT_PERMITTED, NOT_FOUND, CONFLICT, STALE, INVALID, UNAVAILABLE, SIGNED_OUT = (
     "not_permitted", "not_found", "conflict", "stale", "invalid", "unavailable", "signed_out")
 PROBLEM_OF_STATUS = {401: SIGNED_OUT, 403: NOT_PERMITTED, 404: NOT_FOUND, 409: CONFLICT, 412: STALE}
@@ -32,3 +34,20 @@ class ServiceProblem(Exception):
         field, messages = next(iter(errors.items()), (None, None))
         why = messages[0] if isinstance(messages, list) and messages else (document or {}).get("detail")
         return cls(service, INVALID, status, field, str(why) if why else None)
+
+
+def day_of(value) -> date | None:
+    """A service's ISO day ("2026-11-20", or the day of a timestamp) as a date; None for anything else, so an odd
+    answer shows as "—" rather than failing the page."""
+    try:
+        return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
+def moment_of(value) -> datetime | None:
+    """A service's ISO timestamp as a datetime; None for anything else."""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) and value else None
+    except ValueError:
+        return None

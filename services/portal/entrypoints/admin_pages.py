@@ -18,7 +18,7 @@ from services.portal.domain.pages import ServiceProblem
 from services.portal.domain.policy import CLIENT_ROLES, HUMAN_ROLES
 from services.portal.domain.queries import (DryRunRouting, ListAccounts, ListClients, ReadAccount,
                                             ReadRoutingRules, ReadUnitDirectory, SignInLog)
-from services.portal.entrypoints.pages import (PROBLEM_STATUS, PROBLEMS, _access_token, _account,
+from services.portal.entrypoints.pages import (PROBLEM_STATUS, PROBLEMS, _access_token, _account, page_number,
                                                problem_message)
 from services.portal.entrypoints.web import _page, web
 
@@ -101,7 +101,7 @@ def _codes(name: str) -> tuple[str, ...]:
 def _version() -> int:
     """The version the page showed; a form without one is stale (-1 matches no version)."""
     value = request.form.get("version", "")
-    return int(value) if value.isdigit() else -1
+    return int(value) if (value.isascii() and value.isdigit()) else -1
 
 
 def _refused_page(account, refused: Refused, template: str = "admin_refused.html", **context):
@@ -254,7 +254,7 @@ def _service_page(account, principal, template: str, query, **context):
 def admin_units():
     account, principal = _signed_in_admin()
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    number = page_number(page)
     return _service_page(account, principal, "admin_units.html", ReadUnitDirectory(_access_token(), number))
 
 

@@ -68,7 +68,7 @@ def step_name(transition: str) -> str:
 
 
 def refused_field(problem: ServiceProblem, label=field_label) -> str:
-    """"Ngày quyết định: bắt buộc": the refused field by its `label` on the form, the reason in a few words."""
+    """"Ngày quyết định: bắt buộc": the refused field by its `label`, the reason in a few words."""
     why = (problem.why or "").lower()
     said = next((str(words) for starts, words in WHY if any(start in why for start in starts)), problem.why or "—")
     return str(_l("%(field)s: %(why)s")) % {"field": label(problem.field or ""), "why": said}
@@ -88,7 +88,7 @@ def posted_fields() -> tuple[tuple[str, tuple[str, ...]], ...]:
 def posted_version() -> int:
     """The version the form was rendered from (0, refused as stale, when it is not a number)."""
     version = request.form.get("version", "")
-    return int(version) if version.isdigit() else 0
+    return int(version) if (version.isascii() and version.isdigit()) else 0
 
 
 def opaque_ids(*ids: str) -> None:

@@ -3,18 +3,17 @@ the case page, read through the cases API so that the cases service audits every
 the person's role is not on the page."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import abort, request
 from flask_babel import format_currency, lazy_gettext as _l
 
 from services.portal.domain.case_pages import SEARCH_TERMS
 from services.portal.domain.queries import ReadCasePage, ReadStageNames, SearchCases
-from services.portal.domain.pages import INVALID, ServiceProblem
+from services.portal.domain.pages import INVALID, ServiceProblem, day_of
 from services.portal.entrypoints.case_forms import case_action_forms
 from services.portal.entrypoints.share_forms import case_share_forms
 from services.portal.entrypoints.pages import (OPAQUE_ID, PROBLEM_STATUS, _access_token, _account, _day,
-                                               problem_message)
+                                               page_number, problem_message)
 from services.portal.entrypoints.web import _ask, _page, kept_form, web
 
 MAX_TERM_LENGTH = 200
@@ -59,7 +58,7 @@ def search_cases():
     terms = {name: request.form.get(name, "").strip()[:MAX_TERM_LENGTH] for name in SEARCH_TERMS}
     page = request.form.get("page", "1")
     query = SearchCases(_access_token(), tuple((name, value) for name, value in terms.items() if value),
-                        page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1)
+                        page=page_number(page))
     stages = _stages(query.access_token)
     try:
         results = _ask(query)
@@ -69,16 +68,12 @@ def search_cases():
     return _page("cases.html", account=account, terms=terms, stages=stages, results=results)
 
 
-def _iso(value) -> date | None:
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
-
-
 def _dong(amount) -> str:
     """An amount of đồng in the page's language: 1.500.000 ₫ in Vietnamese."""
     return format_currency(amount, "VND") if isinstance(amount, int) else "—"
 
 
-CASE_FILTERS = {"iso_day": _iso, "dong": _dong}
+CASE_FILTERS = {"iso_day": day_of, "dong": _dong}
 """The API's ISO dates as dates, for the `day` filter to write as dd/mm/yyyy; amounts of đồng."""
 
 
@@ -91,7 +86,7 @@ def person_facts(person: dict | None) -> list[tuple[str, str]]:
     for name, label in PERSON_FACTS:
         value = person.get(name)
         if value not in (None, ""):
-            shown = _day(_iso(value)) if name == "birth_date" else SEXES.get(value, value) if name == "sex" else value
+            shown = _day(day_of(value)) if name == "birth_date" else SEXES.get(value, value) if name == "sex" else value
             facts.append((str(label), str(shown)))
     guardian = person.get("guardian")
     if guardian:

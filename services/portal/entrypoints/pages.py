@@ -83,6 +83,12 @@ def header_counts():
     return {"inbox_counts": inbox_counts, "category_labels": CATEGORY_LABELS}
 
 
+def page_number(text: str) -> int:
+    """A list's page as asked (1 to 9,999), else the first."""
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    return number if 0 < number < 10_000 else 1
+
+
 def _account():
     account = _signed_in()
     if account is None:
@@ -118,8 +124,7 @@ def inbox():
     box = request.args.get("box") if request.args.get("box") in BOXES else "all"
     page = request.args.get("page", "1")
     query = ReadInbox(_access_token(), box=box, urgent=_flag("urgent"),
-                      unacknowledged=_flag("unacknowledged") is True, page=int(page) if page.isdigit() and
-                      0 < int(page) < 10_000 else 1)
+                      unacknowledged=_flag("unacknowledged") is True, page=page_number(page))
     try:
         listing = _ask(query)
     except ServiceProblem as problem:
@@ -148,7 +153,7 @@ def acknowledge(alert_id: str):
         abort(404)
     back = "web.home" if request.form.get("back") == "home" else "web.inbox"
     try:
-        if not version.isdigit():
+        if not (version.isascii() and version.isdigit()):
             raise ServiceProblem("notifications", "stale", 412)
         alert = _ask(AcknowledgeFromInbox(_access_token(), alert_id, int(version)))
     except ServiceProblem as problem:

@@ -13,7 +13,8 @@ from services.portal.domain.commands import ReviewReportFromPortal, SubmitReport
 from services.portal.domain.pages import CONFLICT, INVALID, STALE, ServiceProblem
 from services.portal.domain.plan_pages import BAR_KINDS, CHART_WIDTH, REVIEW_OUTCOMES
 from services.portal.domain.queries import ListPlanPage, ReadHotspots, ReadPlanPage, ReadReportPage
-from services.portal.entrypoints.pages import OPAQUE_ID, PROBLEM_STATUS, _access_token, _account, problem_message
+from services.portal.entrypoints.pages import (OPAQUE_ID, PROBLEM_STATUS, _access_token, _account, page_number,
+                                               problem_message)
 from services.portal.entrypoints.web import _ask, _page, locale, web
 
 KIND_LABELS = {"action_month": _l("Month of action"), "yearly": _l("Year-round"), "thematic": _l("Thematic")}
@@ -62,7 +63,7 @@ def _labels():
 def plans():
     account = _account()
     page = request.args.get("page", "1")
-    query = ListPlanPage(_access_token(), int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1)
+    query = ListPlanPage(_access_token(), page_number(page))
     try:
         listing = _ask(query)
     except ServiceProblem as problem:
@@ -107,6 +108,8 @@ REPORT_ROUTE = "/plans/<plan_id>/reports/<task_id>/<unit_code>/<period>"
 
 
 def _report_query(plan_id, task_id, unit_code, period) -> ReadReportPage:
+    """The session is read first, so a report posted after its sign-in ended is seen as such (and kept)."""
+    _account()
     return ReadReportPage(_access_token(), _id(plan_id), _id(task_id), _id(unit_code), _id(period))
 
 
@@ -151,7 +154,7 @@ def _refused(query: ReadReportPage, problem: ServiceProblem, form: str, entered:
 
 def _version() -> int:
     version = request.form.get("version", "")
-    if not version.isdigit():
+    if not (version.isascii() and version.isdigit()):
         raise ServiceProblem("plans", STALE, 412)
     return int(version)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 from flask_babel import format_datetime, lazy_gettext as _l
 
 from shared.problems import problem
@@ -19,6 +20,8 @@ from services.portal.service_layer.ports import AWAITING_CODE, AWAITING_ENROLMEN
 
 SESSION_COOKIE = "dh_session"
 KEPT_COOKIE = "dh_kept"
+MAX_KEPT_FORM_BYTES = 1024 * 1024
+"""A posted form larger than this (an upload) is not kept: it is not read at all once its sign-in has ended."""
 LANGUAGE_COOKIE = "dh_lang"
 LANGUAGES = ("vi", "en")
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,7 +117,9 @@ def _too_many(error: TooManyAttempts, template: str):
 
 def _signed_in():
     """The signed-in person's session, or None; a session that has just ended names its account in
-    `g.ended_session_owner`, for whom a form posted with it is kept."""
+    `g.ended_session_owner`, for whom a form posted with it is kept. Read once a request."""
+    if "session_view" in g:
+        return g.session_view
     view = _ask(ReadSession(_token()))
     if view is not None and view.stage == ENDED:
         g.ended_session_owner = view.username
@@ -122,27 +127,38 @@ def _signed_in():
     return g.session_view
 
 
-def _get_page(path: str) -> bool:
-    """Whether `path` is a page of the portal (a GET route), so a kept form never sends anyone elsewhere."""
+FORM_KEEPING_PAGES = {"web.case_page", "web.methadone_page", "web.cases"}
+"""The pages that fill a kept form in again (they read `kept_form()`): a form of any other page is not kept, since
+it would never come back."""
+
+
+def _form_keeping_page(path: str) -> bool:
+    """Whether `path` is a page of the portal that fills a kept form in again, so a kept form never sends anyone
+    elsewhere nor is kept for nothing."""
     if not path.startswith("/") or path.startswith("//"):
         return False
     try:
-        current_app.url_map.bind("localhost").match(path, method="GET")
+        endpoint, _arguments = current_app.url_map.bind("localhost").match(path, method="GET")
     except Exception:
         return False
-    return True
+    return endpoint in FORM_KEEPING_PAGES
 
 
 def keep_posted_form():
     """To the sign-in. A form posted after its sign-in ended is kept (sealed, server-side, for 30 minutes, once)
-    under a random handle the browser holds in an HttpOnly cookie; its page is the `form_page` it names, or the
-    address it was posted to when that is a page. Credentials and the CSRF token are dropped by the service layer."""
+    under a random handle the browser holds in an HttpOnly cookie, when its page (the `form_page` it names, or the
+    address it was posted to) fills it in again. Credentials and the CSRF token are dropped by the service layer."""
     owner = g.get("ended_session_owner")
-    if request.method != "POST" or not request.form or not owner:
+    if request.method != "POST" or not owner or (request.content_length or 0) > MAX_KEPT_FORM_BYTES:
+        return redirect(url_for("web.login"))
+    try:
+        named = request.form.get("form_page", "")
+    except RequestEntityTooLarge:
+        return redirect(url_for("web.login"))
+    page = named if _form_keeping_page(named) else request.path if _form_keeping_page(request.path) else None
+    if page is None or not request.form:
         return redirect(url_for("web.login"))
     response = redirect(url_for("web.login", kept=1))
-    named = request.form.get("form_page", "")
-    page = named if _get_page(named) else request.path if _get_page(request.path) else url_for("web.home")
     handle = secrets.token_urlsafe(32)
     _ask(KeepForm(handle, page, tuple((name, tuple(request.form.getlist(name))) for name in request.form), owner))
     response.set_cookie(KEPT_COOKIE, handle, max_age=int(KEPT_FOR.total_seconds()), httponly=True,

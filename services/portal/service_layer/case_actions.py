@@ -29,8 +29,10 @@ def _step(command: ActOnCase, services_api: CasesApi) -> tuple[str, dict, bool]:
     return "/transitions", body, False
 
 
-WRITES = {VISIT_FORM: ("POST", "/visits", VISIT_CONTROLS), DRUG_TEST_FORM: ("POST", "/drug-tests", DRUG_TEST_CONTROLS),
-          SUPPORT_FORM: ("POST", "/support", SUPPORT_CONTROLS), FOLLOW_UP_FORM: ("PUT", "/follow-up", FOLLOW_UP_CONTROLS)}
+WRITES = {VISIT_FORM: ("POST", "/visits", VISIT_CONTROLS),
+          DRUG_TEST_FORM: ("POST", "/drug-tests", DRUG_TEST_CONTROLS),
+          SUPPORT_FORM: ("POST", "/support", SUPPORT_CONTROLS),
+          FOLLOW_UP_FORM: ("PUT", "/follow-up", FOLLOW_UP_CONTROLS)}
 """Each form's write: a POST that records (and takes the form's Idempotency-Key), or a PUT that sets."""
 
 

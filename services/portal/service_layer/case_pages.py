@@ -9,7 +9,7 @@ from datetime import date, datetime
 from services.portal.domain.case_actions import StepForm, step_form
 from services.portal.domain.case_pages import CASE_PAGE_SIZE
 from services.portal.domain.queries import ReadCasePage, ReadStageNames, SearchCases
-from services.portal.domain.pages import UNAVAILABLE, ServiceProblem
+from services.portal.domain.pages import UNAVAILABLE, ServiceProblem, day_of, moment_of
 from services.portal.service_layer.pages import ServicesApi, _pagination
 
 
@@ -65,14 +65,6 @@ class CasePage:
     """The cases API did not answer which steps may be taken (the page says so)."""
 
 
-def _day(value) -> date | None:
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
-
-
-def _moment(value) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) and value else None
-
-
 def _workflows(token: str, services_api: ServicesApi) -> list[dict]:
     """The workflows as the cases API describes them; none when it cannot say (the codes are shown then)."""
     try:
@@ -107,7 +99,7 @@ def search_cases(query: SearchCases, principal, services_api: ServicesApi) -> Ca
     body, headers = services_api.get("cases", "/cases", query.access_token, params)
     names = _stage_names(_workflows(query.access_token, services_api))
     rows = [CaseRow(item["id"], item.get("case_number", ""), item.get("commune_code", ""),
-                    _named(item.get("stage"), names) or StageName("", "", ""), _day(item.get("opened_on")))
+                    _named(item.get("stage"), names) or StageName("", "", ""), day_of(item.get("opened_on")))
             for item in body]
     total, pages = _pagination(headers, len(rows))
     return CaseResults(rows, query.page, pages, total)
@@ -118,8 +110,8 @@ def _timeline(entries: list[dict], names: dict[str, StageName]) -> list[Timeline
     for entry in entries:
         actor = entry.get("actor") or {}
         changes = entry.get("changes") or {}
-        stage = changes.get("stage") if isinstance(changes.get("stage"), list) else [None, None]
-        steps.append(TimelineStep(entry.get("type", ""), _moment(entry.get("occurred_at")), actor.get("id", ""),
+        stage = changes.get("stage") if isinstance(changes.get("stage"), list) and changes["stage"] else [None, None]
+        steps.append(TimelineStep(entry.get("type", ""), moment_of(entry.get("occurred_at")), actor.get("id", ""),
                                   actor.get("role", ""), _named(stage[0], names), _named(stage[-1], names),
                                   tuple(name for name in changes if name != "stage")))
     return steps
@@ -137,7 +129,7 @@ def read_case_page(query: ReadCasePage, principal, services_api: ServicesApi) ->
         raise answered
     case, _headers = answered
     names = _stage_names(_workflows(query.access_token, services_api), case.get("regime"))
-    due = sorted(((name, _day(on)) for name, on in (case.get("due") or {}).items() if _day(on)),
+    due = sorted(((name, day_of(on)) for name, on in (case.get("due") or {}).items() if day_of(on)),
                  key=lambda item: item[1])
     page = CasePage(case, _named(case.get("stage"), names) or StageName("", "", ""), case.get("person"), due)
     if isinstance(history, ServiceProblem):

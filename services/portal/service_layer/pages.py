@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from services.portal.domain.commands import AcknowledgeFromInbox, StartHeader
-from services.portal.domain.pages import INBOX_PAGE_SIZE, ServiceProblem
+from services.portal.domain.pages import INBOX_PAGE_SIZE, ServiceProblem, day_of, moment_of
 from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork
 
 URGENT_ON_TOP = 100
@@ -50,10 +50,10 @@ class AlertRow:
     def of(cls, alert: dict) -> "AlertRow":
         return cls(id=alert["id"], version=int(alert["version"]), category=alert.get("category", ""),
                    title_vi=alert.get("title_vi", ""), title_en=alert.get("title_en", ""),
-                   urgent=bool(alert.get("urgent")), raised_at=_moment(alert.get("raised_at")),
+                   urgent=bool(alert.get("urgent")), raised_at=moment_of(alert.get("raised_at")),
                    awaits_acknowledgement=bool(alert.get("open") and not alert.get("acknowledged_by")),
-                   acknowledged_by=alert.get("acknowledged_by"), acknowledged_at=_moment(alert.get("acknowledged_at")),
-                   state=alert.get("state"))
+                   acknowledged_by=alert.get("acknowledged_by"),
+                   acknowledged_at=moment_of(alert.get("acknowledged_at")), state=alert.get("state"))
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class WorkItem:
     @classmethod
     def of(cls, item: dict) -> "WorkItem":
         return cls(item["case_id"], item.get("case_number", ""), item.get("stage", ""),
-                   _day(item.get("next_due_on")), {name: _day(on) for name, on in (item.get("due") or {}).items()})
+                   day_of(item.get("next_due_on")), {name: day_of(on) for name, on in (item.get("due") or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,6 @@ class MyWorkPage:
     urgent_alerts: list[AlertRow] = field(default_factory=list)
     termination_proposals: list[ProposalItem] = field(default_factory=list)
     problems: list[ServiceProblem] = field(default_factory=list)
-
-
-def _moment(value) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _day(value) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
 
 
 URGENT_ALERTS = ("notifications", "/inbox", {"urgent": "true", "unacknowledged": "true", "page_size": URGENT_ON_TOP})
@@ -167,7 +159,8 @@ def read_my_work(query: ReadMyWork, principal, services_api: ServicesApi) -> MyW
         page.due_soon = [WorkItem.of(item) for item in work[0].get("due_soon", [])]
         page.termination_proposals = [
             ProposalItem(item["case_id"], item.get("case_number", ""), item.get("ground", ""),
-                         _day(item.get("proposed_on"))) for item in work[0].get("termination_proposals") or []]
+                         day_of(item.get("proposed_on"))) for item in work[0].get("termination_proposals") or []
+            if isinstance(item, dict) and item.get("case_id")]
     if isinstance(urgent, ServiceProblem):
         page.problems.append(urgent)
     else:

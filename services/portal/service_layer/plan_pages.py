@@ -115,7 +115,7 @@ def read_report_page(query: ReadReportPage, principal, services_api: PlansApi) -
 
 def _version_of(body: dict, headers: dict) -> int:
     etag = (headers.get("ETag") or "").strip('W/"')
-    return int(etag) if etag.isdigit() else int(body["version"])
+    return int(etag) if (etag.isascii() and etag.isdigit()) else int(body["version"])
 
 
 def submit_report(command: SubmitReportFromPortal, principal, services_api: PlansApi) -> dict:
@@ -126,7 +126,7 @@ def submit_report(command: SubmitReportFromPortal, principal, services_api: Plan
     if command.narrative:
         content["narrative"] = command.narrative
     saved, headers = services_api.write("PUT", "plans", path, command.access_token, content,
-                                        {"If-Match": f'"{command.version}"'} if command.version else {})
+                                        {"If-Match": f'"{command.version}"'})
     submitted, _headers = services_api.write(
         "POST", "plans", f"{path}/submit", command.access_token, None,
         {"If-Match": f'"{_version_of(saved, headers)}"', "Idempotency-Key": command.idempotency_key})

@@ -323,3 +323,14 @@ def test_the_case_page_shows_the_care_given_with_amounts_in_dong(caseworker, ser
     care = text[text.index('id="care"'):text.index('id="actions"')]
     assert "Thăm mỗi 14 ngày" in care and "20/11/2026 · Thăm tại nhà · Đã gặp người đó" in care
     assert "1.500.000" in care and "₫" in care and "Ngân hàng Chính sách xã hội" in care
+
+
+def test_a_form_of_a_page_that_never_fills_one_in_again_is_not_kept(caseworker, services, clock):
+    """Only the pages that read a kept form back keep one (the case, methadone and search pages): the inbox's
+    filter form posted after the sign-in ended is not stored for nothing."""
+    fake_case(services)
+    shown = caseworker.get("/cases")
+    clock.advance(minutes=31)
+    late = caseworker.post("/inbox", data={"csrf_token": csrf_of(shown), "box": "unread", "urgent": "true"})
+    assert late.status_code == 302 and late.headers["Location"].endswith("/login")
+    assert caseworker.get_cookie("dh_kept") is None

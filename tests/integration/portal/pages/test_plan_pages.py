@@ -124,7 +124,9 @@ def test_a_report_is_submitted_with_if_match_idempotency_key_and_its_figures(rep
     assert sent(services, f"{REPORT_PATH}/submit")[0].headers["Idempotency-Key"] == key
 
 
-def test_a_first_report_is_created_without_if_match(reporter, services):
+def test_a_first_report_is_created_at_version_0(reporter, services):
+    """If-Match "0": the plans API creates the report only if nobody of the unit saved one meanwhile (412 then),
+    so a colleague's draft is never overwritten unseen."""
     fake_plan(services, report=None)
     services.expect_request(REPORT_PATH, method="PUT").respond_with_json(REPORT, status=201, headers={"ETag": '"1"'})
     services.expect_request(f"{REPORT_PATH}/submit", method="POST", headers={"If-Match": '"1"'}).respond_with_json(
@@ -134,7 +136,7 @@ def test_a_first_report_is_created_without_if_match(reporter, services):
     done = reporter.post(f"{PAGE}/submission", data={"csrf_token": csrf_of(form), "version": "0",
                                                       "idempotency_key": "k1", "value_outreach_sessions": "4"})
     assert done.status_code == 302, done.data
-    assert "If-Match" not in sent(services, REPORT_PATH, "PUT")[0].headers
+    assert sent(services, REPORT_PATH, "PUT")[0].headers["If-Match"] == '"0"'
 
 
 def test_a_refused_field_is_named_in_vietnamese_next_to_the_form_and_the_figures_kept(reporter, services):
