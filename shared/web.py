@@ -23,7 +23,7 @@ from marshmallow import fields, validate
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
 from pymongo.errors import ConnectionFailure
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shared import runtime
 from shared.auth import AuthError, TokenVerifier
@@ -181,12 +181,12 @@ def _install_hooks(app: Flask, settings: Settings, verifier: TokenVerifier, api_
         g.correlation_token = correlation_id.set(incoming if _CORRELATION.match(incoming) else new_correlation_id())
         if api_prefix and not request.path.startswith(api_prefix):
             return None
-        upload = _upload_taken()  # a body to an address or method the API lacks is answered 404/405, unread
+        upload = _upload_taken()
         if upload is not None:
             request.max_content_length = upload.limit() + MULTIPART_FRAMING
             if request.content_length is not None and request.content_length > request.max_content_length:
                 return upload.too_large()
-        rejected = check_input(with_body=upload is None and request.routing_exception is None)
+        rejected = check_input(with_body=upload is None and not _method_not_allowed())
         if rejected is not None:
             return rejected
         if request.path in PUBLIC_PATHS or request.path.startswith("/api/v1/docs") or _checks_own_credential():
@@ -228,6 +228,11 @@ def checks_own_credential(view_class=None, *, methods=OWN_CREDENTIAL_METHODS):
         cls.own_credential_methods = tuple(methods)
         return cls
     return mark(view_class) if view_class is not None else mark
+
+
+def _method_not_allowed() -> bool:
+    """A method the route lacks is answered 405 whatever its body (an upload sent with PUT is not a 415)."""
+    return isinstance(request.routing_exception, MethodNotAllowed)
 
 
 MULTIPART_FRAMING = 64 * 1024

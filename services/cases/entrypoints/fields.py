@@ -24,10 +24,16 @@ class NationalId(fields.String):
                          metadata={"description": "12-digit citizen identity number"}, **kwargs)
 
 
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""What Python's `str.strip` trims, spelled out: `\\s` means less in the OpenAPI document's (ECMA) patterns, where a
+reason ending in U+001C would pass the pattern and then fail the domain's trimmed length."""
+
+
 def written_reason(minimum: int = REASON_MIN_LENGTH, **kwargs) -> fields.String:
     """A reason as the domain wants it (rules.check_reason): at least `minimum` characters once trimmed, which the
-    pattern states for the OpenAPI document and its clients."""
+    pattern states for the OpenAPI document and its clients, in both regular expression dialects alike."""
     return fields.String(required=True, validate=[
         validate.Length(max=2000),
-        validate.Regexp(rf"^\s*\S[\s\S]{{{minimum - 2},}}\S\s*$", error=f"say why, in at least {minimum} characters")],
+        validate.Regexp(rf"^[{SPACE}]*[^{SPACE}][\s\S]{{{minimum - 2},}}[^{SPACE}][{SPACE}]*$",
+                        error=f"say why, in at least {minimum} characters")],
         **kwargs)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pyotp
 import pytest
+from pytest_httpserver import HTTPServer
 
 from services.portal.adapters.secrets import Argon2Passwords
 from services.portal.domain.tokens import access_claims
@@ -115,3 +116,21 @@ def enrolled(client, clock, username="cb-lan", password=PASSWORD) -> str:
     done = client.post("/enrol", data={"code": code_at(secret, clock), "csrf_token": csrf_of(page)})
     assert done.status_code == 302 and done.headers["Location"].endswith("/"), done.get_data(as_text=True)
     return secret
+
+
+@pytest.fixture
+def services():
+    """The three services' APIs faked by one real HTTP server (pytest-httpserver), answering concurrently as the
+    real ones do (a page reads several at once)."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def faked_services_env(portal_env: dict, services) -> dict:
+    """The portal's environment with every service at the fake `services`, and a short timeout for silence."""
+    base = services.url_for("").rstrip("/")
+    return {**portal_env, "CASES_URL": base, "NOTIFICATIONS_URL": base, "PLANS_URL": base,
+            "PORTAL_SERVICE_TIMEOUT_SECONDS": "0.5"}

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from shared.auth import Principal
 from services.portal.domain.queries import ListAccounts, ListClients, ReadAccount
-from tests.integration.portal.conftest import PASSWORD, csrf_of, enrolled, form
+from tests.integration.portal.conftest import PASSWORD, csrf_of, enrolled, faked_services_env, form
 
 ADMIN = Principal("qt-mai", ("admin",), "SO-TU-PHAP-56", ("56",))
 NEW_ACCOUNT = {"username": "cb-thu", "full_name": "Phạm Thị Thu", "unit": "UBX-22366", "roles": ["caseworker"],
@@ -27,19 +26,8 @@ DRY_RUN = {"rule_id": "absconded_police", "rule_version": 4, "event_type": "case
 
 
 @pytest.fixture
-def services():
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture
 def portal_env(portal_env, services):
-    base = services.url_for("").rstrip("/")
-    return {**portal_env, "CASES_URL": base, "NOTIFICATIONS_URL": base, "PLANS_URL": base,
-            "PORTAL_SERVICE_TIMEOUT_SECONDS": "0.5"}
+    return faked_services_env(portal_env, services)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -18,19 +17,10 @@ def api_of(server: HTTPServer) -> HttpServicesApi:
     return HttpServicesApi(ServiceUrls(plans=base, cases=base, notifications=base, timeout=5))
 
 
-@pytest.fixture
-def threaded():
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-def test_independent_reads_are_in_flight_together_and_answer_in_order(threaded):
+def test_independent_reads_are_in_flight_together_and_answer_in_order(services):
     """Each of the three answers waits until all three requests have arrived: read one after another, they would
     time out instead."""
-    httpserver = threaded
+    httpserver = services
     arrived = threading.Barrier(3, timeout=3)
 
     def answer(body, status=200):

@@ -3,25 +3,13 @@ police liaison officer signed in to the portal."""
 from __future__ import annotations
 
 import pytest
-from pytest_httpserver import HTTPServer
 
-from tests.integration.portal.conftest import enrolled
-
-
-@pytest.fixture
-def services():
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
+from tests.integration.portal.conftest import enrolled, faked_services_env
 
 
 @pytest.fixture
 def portal_env(portal_env, services):
-    base = services.url_for("").rstrip("/")
-    return {**portal_env, "CASES_URL": base, "NOTIFICATIONS_URL": base, "PLANS_URL": base,
-            "PORTAL_SERVICE_TIMEOUT_SECONDS": "0.5"}
+    return faked_services_env(portal_env, services)
 
 
 @pytest.fixture
