@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -129,10 +128,6 @@ def main() -> None:
             timed(make(), 10)
         page_samples = timed(portal_session(), args.samples)
         api_samples = timed(api_session(), args.samples)
-        if os.environ.get("BENCH_PROFILE_PORTAL"):
-            subprocess.Popen([".venv/bin/py-spy", "record", "--pid", str(system.apis["portal"].pid), "--format",
-                              "raw", "-o", os.environ["BENCH_PROFILE_PORTAL"], "--duration", str(int(args.seconds)),
-                              "--subprocesses", "--nonblocking"])
         page_rate = throughput(portal_session, args.seconds, args.concurrency)
         api_rate = throughput(api_session, args.seconds, args.concurrency)
     finally:

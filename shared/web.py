@@ -262,17 +262,20 @@ def takes_upload(field: str, limit_config: str):
     return mark
 
 
+def _view_class():
+    """The MethodView class the request is routed to, if any (its marks: `takes_upload`, `checks_own_credential`)."""
+    return getattr(current_app.view_functions.get(request.endpoint) if request.endpoint else None, "view_class",
+                   None)
+
+
 def _upload_taken() -> UploadLimit | None:
-    view_class = getattr(current_app.view_functions.get(request.endpoint) if request.endpoint else None,
-                         "view_class", None)
-    upload = getattr(view_class, "takes_upload", None)
+    upload = getattr(_view_class(), "takes_upload", None)
     return upload if (isinstance(upload, UploadLimit) and request.method == "POST"
                       and request.mimetype == "multipart/form-data") else None
 
 
 def _checks_own_credential() -> bool:
-    view_class = getattr(current_app.view_functions.get(request.endpoint) if request.endpoint else None,
-                         "view_class", None)
+    view_class = _view_class()
     return (getattr(view_class, "checks_own_credential", False) is True
             and request.method in getattr(view_class, "own_credential_methods", OWN_CREDENTIAL_METHODS))
 
