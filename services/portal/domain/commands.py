@@ -139,8 +139,9 @@ class AcknowledgeFromInbox:
 @dataclass(frozen=True)
 class ActOnCase:
     """One of the case page's forms posted (domain/case_actions.py): `action` is STEP_FORM (with `transition`),
-    VISIT_FORM or DRUG_TEST_FORM; `posted` the form's (name, values) pairs; `version` the case version the form was
-    rendered from (If-Match); `idempotency_key` the form's own, sent where the API takes one."""
+    VISIT_FORM, DRUG_TEST_FORM, FOLLOW_UP_FORM or SUPPORT_FORM; `posted` the form's (name, values) pairs; `version`
+    the case version the form was rendered from (If-Match); `idempotency_key` the form's own, sent where the API
+    takes one (its POSTs)."""
     access_token: str
     case_id: str
     action: str
