@@ -34,6 +34,13 @@ class Conflict(ServiceError):
     status, title = 409, "Conflict"
 
 
+class Erased(Conflict):
+    """The owner's data key was destroyed: what it sealed is gone for good, and nothing new is sealed for them."""
+
+    def __init__(self, owner: str):
+        super().__init__(f"the personal data of {owner} was erased; nothing more is recorded about them")
+
+
 class PreconditionFailed(ServiceError):
     status, title = 412, "Precondition failed"
 

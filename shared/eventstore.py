@@ -158,6 +158,17 @@ class EventStore:
             return {}
         return {document["_id"]: document for document in StoredEvent._get_collection().find({"_id": {"$in": keys}})}
 
+    def stream_ids(self, stream_type: str):
+        """Every stream of a type, by its first event: for a one-off pass over a whole log (a scan)."""
+        for document in StoredEvent._get_collection().find({"stream_type": stream_type, "version": 1},
+                                                           {"_id": 0, "stream_id": 1}):
+            yield document["stream_id"]
+
+    def replace_data(self, key: str, data: dict) -> None:
+        """A migration's rewrite of a stored event's data (values sealed the old way sealed again): the log is
+        otherwise never changed."""
+        StoredEvent._get_collection().update_one({"_id": key}, {"$set": {"data": data}})
+
 
 def envelope_of(document) -> Envelope:
     """The envelope a stored event's document holds, read without building a mongoengine document."""

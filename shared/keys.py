@@ -27,7 +27,7 @@ from mongoengine import DateTimeField, Document, StringField
 from mongoengine.errors import NotUniqueError
 
 from shared.crypto import DecryptionError, FieldCipher
-from shared.errors import Conflict
+from shared.errors import Erased
 
 SEALED = "p1."
 
@@ -100,13 +100,6 @@ class DataKey(Document):
     created_at = DateTimeField()
     erased_at = DateTimeField()
     meta = {"collection": "data_keys", "auto_create_index": False}
-
-
-class Erased(Conflict):
-    """The owner's data key was destroyed: what it sealed is gone for good, and nothing new is sealed for them."""
-
-    def __init__(self, owner: str):
-        super().__init__(f"the personal data of {owner} was erased; nothing more is recorded about them")
 
 
 class DataKeys:

@@ -30,6 +30,12 @@ class Repository(Protocol):
         """Save many aggregates of this type together; answers the ids of those another writer changed first,
         which are not saved (the others are)."""
 
+    def ids(self):
+        """Every aggregate's id (a scan of the log): for one-off passes."""
+
+    def rewrite_log(self, aggregate_id: str, rewrite) -> int:
+        """A migration's rewrite of the aggregate's stored events (shared/repository.py); how many changed."""
+
 
 class AuditTrail(Protocol):
     """Who read or changed what, written before the answer leaves (shared/audit.py); raises

@@ -2,6 +2,7 @@
 own data key, wrapped by a master key with an id; rotating the master key rewraps without re-encrypting; erasing
 the person destroys the key, so what it sealed never opens again. Against the real FerretDB."""
 
+import json
 import time
 from datetime import date
 
@@ -12,9 +13,9 @@ from shared.keys import DataKey, KeyRing
 from shared.audit import AuditEntry
 from shared.auth import Principal
 from shared.eventstore import StoredEvent
-from services.cases.adapters.documents import Erasure, Person
+from services.cases.adapters.documents import CaseSnapshot, Erasure, GrantSnapshot, Person
 from services.cases.bootstrap import bootstrap
-from services.cases.domain.commands import ErasePerson, PurgeExpired
+from services.cases.domain.commands import ErasePerson, PurgeExpired, RecordUnit
 from services.cases.entrypoints import cli
 from services.cases.entrypoints.app import create_app
 
@@ -154,3 +155,117 @@ def test_declared_drugs_and_written_reasons_are_sealed_in_the_log_and_erased_wit
     repository = create_app(settings("cases")).extensions["service_layer"].dependencies["uow"].cases
     opened = [event for _, event in repository.history(case["id"])]
     assert opened[1].drugs_declared is None and opened[-1].reason is None, "unreadable once the person is erased"
+
+
+LEGACY_REFERENCE = "PĐY-0099/2025"
+LEGACY_REASON = "Cấp cứu quá liều lúc nửa đêm, cần phác đồ methadone"
+
+
+def _legacy(app, token: str, context: str) -> str:
+    """What the release before per-person keys stored: the same value under the service-wide key (`v1.`)."""
+    people = app.extensions["service_layer"].dependencies["people"]
+    return people.cipher.encrypt(people.sealer.decrypt(token, context), context)
+
+
+def _make_legacy(app, case: dict) -> None:
+    """The case's person fields, visit notes and drug test as that release stored them, with the findings, the
+    consent's reference and the break-the-glass reason in the clear; the case's snapshot dropped (the next read
+    makes it from that log) and the grant's kept as that release wrote it."""
+    person_code, case_id = case["person_code"], case["id"]
+    people = Person._get_collection()
+    person = people.find_one({"_id": person_code})
+    people.update_one({"_id": person_code}, {"$set": {
+        field: _legacy(app, person[field], f"person:{person_code}:{field.removesuffix('_enc')}")
+        for field in ("national_id_enc", "phone_enc", "address_enc") if person.get(field)}})
+    events = StoredEvent._get_collection()
+    for event in [*events.find({"stream_id": f"case-{case_id}"}), *_grant_events(case_id)]:
+        data = event["data"]
+        if event["type"] == "cases.case.visit_recorded":
+            data["notes_sealed"] = _legacy(app, data["notes_sealed"], f"case:{case_id}:visit:{data['visit_id']}")
+        elif event["type"] == "cases.case.drug_test_recorded":
+            data["substances_sealed"] = _legacy(app, data["substances_sealed"],
+                                                f"case:{case_id}:test:{data['test_id']}")
+            data["findings"] = ["opioid"]
+        elif event["type"] == "cases.consent.recorded":
+            data["reference"] = LEGACY_REFERENCE
+            del data["reference_sealed"]
+        elif event["type"] == "cases.access.escalated":
+            data["reason"] = LEGACY_REASON
+            del data["reason_sealed"]
+        else:
+            continue
+        events.update_one({"_id": event["_id"]}, {"$set": {"data": data}})
+    CaseSnapshot._get_collection().delete_one({"_id": case_id})
+    grants = GrantSnapshot._get_collection()
+    for grant in grants.find({"case_id": case_id}):
+        escalated = grant["state"]["escalated"]
+        assert escalated.pop("reason_sealed")
+        grants.replace_one({"_id": grant["_id"]}, {**grant, "state": {**grant["state"], "escalated": {
+            **escalated, "reason": LEGACY_REASON}}})
+
+
+def _grant_events(case_id: str) -> list[dict]:
+    return list(StoredEvent._get_collection().find({"type": "cases.access.escalated", "data.case_id": case_id}))
+
+
+def _stored_text(case: dict) -> str:
+    return str([*StoredEvent._get_collection().find({"stream_id": f"case-{case['id']}"}), *_grant_events(case["id"]),
+                *GrantSnapshot._get_collection().find({"case_id": case["id"]}),
+                CaseSnapshot._get_collection().find_one({"_id": case["id"]}),
+                Person._get_collection().find_one({"_id": case["person_code"]})])
+
+
+def test_reseal_legacy_puts_what_an_older_release_sealed_with_the_service_key_under_the_persons_key(
+        settings, auth, monkeypatch, ferretdb, broker, db_prefix, capsys):
+    officer = auth(subject="cb", roles=["police_liaison", "caseworker"], unit=f"CAX-{COMMUNE}", areas=[COMMUNE])
+    doctor = auth(subject="bs", roles=["health_worker"], unit="PKMT-22366", areas=[COMMUNE])
+    app = create_app(settings("cases"))
+    app.extensions["service_layer"].handle(RecordUnit("PKMT-22366", "health_facility", 1))
+    client = app.test_client()
+    case = open_with_records(client, officer)
+    assert client.post(f"/api/v1/cases/{case['id']}/drug-tests", headers=officer, json={
+        "tested_on": "2026-08-06", "result": "positive", "substances": ["heroin"]}).status_code == 201
+    assert client.post(f"/api/v1/cases/{case['id']}/consents", headers=officer, json={
+        "to_unit": "PKMT-22366", "sections": ["clinical"], "purpose": "treatment", "reference": "PĐY-1/2026",
+        "valid_from": "2026-08-06"}).status_code == 201
+    emergency = auth(subject="bs-cc", roles=["health_worker"], unit="BVDK-TINH", areas=[COMMUNE])
+    assert client.post(f"/api/v1/cases/{case['id']}/break-glass", headers=emergency, json={
+        "section": "clinical", "reason_code": "overdose", "reason": "Cấp cứu quá liều, cần phác đồ đang dùng"}
+    ).status_code in (200, 201)
+    erased_before = client.post("/api/v1/cases", headers=officer, json={
+        "person": {**PERSON, "full_name": "Phan Văn Tùng", "national_id": "056191004321", "phone": "0905333444"},
+        "commune_code": COMMUNE, "opened_on": "2026-08-03"}).get_json()
+    for legacy_case in (case, erased_before):
+        _make_legacy(app, legacy_case)
+    before = create_app(settings("cases")).test_client()
+    legacy_views = [before.get(f"/api/v1/cases/{case['id']}", headers=h).get_json() for h in (officer, doctor)]
+    assert "v1." in _stored_text(case) and "findings" in _stored_text(case)
+    assert LEGACY_REFERENCE in _stored_text(case) and LEGACY_REASON in _stored_text(case)
+    bus = bootstrap(settings("cases"))
+    bus.handle(ErasePerson(erased_before["person_code"], "Người dân yêu cầu xóa"),
+               Principal(subject="qtv-1", roles=("admin",), unit=None, areas=()))
+    assert "v1." in _stored_text(erased_before), "what the service key sealed outlives the person's key"
+
+    for name, value in {"MONGODB_URI": ferretdb.uri, "AMQP_URL": broker, "MONGODB_DB_PREFIX": db_prefix}.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["reseal-legacy", "--subject", "qtv-1"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"people": 2, "events": 4}
+
+    for resealed in (case, erased_before):
+        text = _stored_text(resealed)
+        assert "v1." not in text and "findings" not in text
+        assert LEGACY_REFERENCE not in text and LEGACY_REASON not in text
+    assert Person._get_collection().find_one({"_id": erased_before["person_code"]})["phone_enc"] is None
+    after = create_app(settings("cases")).test_client()
+    officer_view, doctor_view = [after.get(f"/api/v1/cases/{case['id']}", headers=h).get_json() for h in (officer, doctor)]
+    assert [officer_view, doctor_view] == legacy_views and doctor_view["drug_tests"][0]["substances"] == ["heroin"]
+    assert LEGACY_REFERENCE in str(officer_view["consents"]) and officer_view["person"]["phone"] == "+84905111222"
+    assert cli.main(["reseal-legacy", "--subject", "qtv-1"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"people": 0, "events": 0}, "a second run changes nothing"
+    assert AuditEntry.objects(action="reseal_legacy", outcome="allowed").count() == 2
+
+    assert cli.main(["erase-person", case["person_code"], "--subject", "qtv-1", "--reason", "Luật 91/2025"]) == 0
+    fresh = create_app(settings("cases")).test_client()
+    erased = fresh.get(f"/api/v1/cases/{case['id']}", headers=officer).get_json()
+    assert erased["person"]["phone"] is None and erased["visits"][0]["notes"] is None
+    assert not fresh.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0].get("substances")

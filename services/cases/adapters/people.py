@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from mongoengine.errors import NotUniqueError
 
 from shared.crypto import FieldCipher
+from shared.errors import Erased
 from shared.keys import OwnerCipher
 
 from services.cases.adapters.documents import Erasure, NameBirthClaim, NationalIdClaim, Person
@@ -19,6 +20,9 @@ ERASED_NAME = "(đã xóa / erased)"
 ERASED_CLAIM = "-"
 """An erased person's name-and-birth claim keeps its place in the numbered run (the lookups stop at the first
 gap) but names nobody."""
+
+
+SEALED_PERSON_FIELDS = ("national_id_enc", "phone_enc", "address_enc")
 
 
 def _context(person_code: str, field: str) -> str:
@@ -151,6 +155,32 @@ class PeopleRegister:
         Person.objects(person_code=person_code).update_one(
             set__full_name=ERASED_NAME, set__search_name="", set__name_dob_key="", unset__national_id_hash=True,
             set__guardian={})
+
+    def reseal_legacy(self) -> int:
+        """One pass over the register: fields sealed with the service-wide key (`v1.`, before each person had a
+        key) sealed again under the person's key, or dropped for a person already erased. How many people
+        changed."""
+        changed = 0
+        for person in Person.objects(__raw__={}):
+            fields = {name: getattr(person, name) for name in SEALED_PERSON_FIELDS}
+            fields["guardian_phone"] = (person.guardian or {}).get("phone_enc")
+            again = {name: self._sealed_again(person.person_code, name, token) for name, token in fields.items()
+                     if token and not self.sealer.seals(token)}
+            if not again:
+                continue
+            update = {f"set__{name}": value for name, value in again.items() if name != "guardian_phone"}
+            if "guardian_phone" in again:
+                update["set__guardian"] = {**person.guardian, "phone_enc": again["guardian_phone"]}
+            Person.objects(person_code=person.person_code).update_one(**update)
+            changed += 1
+        return changed
+
+    def _sealed_again(self, person_code: str, field: str, token: str) -> str | None:
+        context = _context(person_code, field.removesuffix("_enc"))
+        try:
+            return self.sealer.encrypt(person_code, self.sealer.decrypt(token, context), context)
+        except Erased:
+            return None
 
     def erased(self, person_code: str) -> bool:
         return Erasure.objects(person_code=person_code).only("person_code").first() is not None

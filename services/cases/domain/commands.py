@@ -230,6 +230,13 @@ class ImportRegister:
 
 
 @dataclass(frozen=True)
+class ResealLegacy:
+    """Once, after upgrading a system from a release before each person had a data key: what that release
+    sealed with the service-wide key or kept in the clear is sealed under the person's key, so that erasing the
+    person erases it too."""
+
+
+@dataclass(frozen=True)
 class PurgeExpired:
     """The retention timer's tick: erase the people all of whose cases are closed past their regime's retention."""
 

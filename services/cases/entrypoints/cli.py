@@ -1,5 +1,6 @@
 """Command line of the cases service: `python -m services.cases.entrypoints.cli import REGISTER.xlsx ...`,
-`erase-person P...`, `rewrap-keys` (after `python -m shared.keys rotate`)."""
+`erase-person P...`, `rewrap-keys` (after `python -m shared.keys rotate`), `reseal-legacy` (once, after upgrading
+from a release before per-person keys)."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ from shared.logs import configure_logging
 from shared.settings import Settings, SettingsError
 
 from services.cases.bootstrap import bootstrap
-from services.cases.domain.commands import ErasePerson, RebuildCaseCounts
+from services.cases.domain.commands import ErasePerson, RebuildCaseCounts, ResealLegacy
 from services.cases.entrypoints.registers import read_register
 from services.cases.service_layer.imports import CaseloadImport
 from services.roles import ROLES
@@ -37,6 +38,9 @@ def main(argv=None) -> int:
     keys = commands.add_parser("rewrap-keys", help="wrap every person's data key with the current master key")
     commands.add_parser("rebuild-counts", help="count every case again from the snapshots (with the workers "
                                                "stopped: a system that had cases before the counts existed)")
+    resealing = commands.add_parser("reseal-legacy", help="seal under each person's key what an older release sealed "
+                                    "with the service-wide key or kept in the clear (once, with the services stopped)")
+    resealing.add_argument("--subject", required=True, help="the administrator who runs it: recorded in the audit")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     try:
@@ -53,6 +57,10 @@ def main(argv=None) -> int:
     if args.command == "rewrap-keys":
         keys = bootstrap(settings).dependencies["people"].sealer.keys
         print(json.dumps({"rewrapped": keys.rewrap_all(), "master_keys_in_use": sorted(keys.kids_in_use())}))
+        return 0
+    if args.command == "reseal-legacy":
+        admin = Principal(subject=args.subject, roles=("admin",), unit=None, areas=())
+        print(json.dumps(bootstrap(settings).handle(ResealLegacy(), admin)))
         return 0
     if args.command == "rebuild-counts":
         print(json.dumps({"counted": bootstrap(settings).handle(RebuildCaseCounts())}))

@@ -44,6 +44,9 @@ class PeopleRegister(Protocol):
 
     def erased(self, person_code: str) -> bool: ...
 
+    def reseal_legacy(self) -> int:
+        """Fields sealed with the service-wide key sealed again under each person's key; how many people changed."""
+
 
 @dataclass(frozen=True)
 class CaseRow:

@@ -1,5 +1,6 @@
 """The retention timer: people all of whose cases are closed past their regime's retention are erased by
-crypto-shredding, each with a tombstone and an audit entry."""
+crypto-shredding, each with a tombstone and an audit entry; and the one pass that makes crypto-shredding reach what
+an older release sealed with the service-wide key."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,10 +10,12 @@ from shared.auth import Principal
 from shared.clock import Clock
 from shared.ports import AuditTrail
 
-from services.cases.domain.commands import PurgeExpired
+from services.cases.domain.commands import PurgeExpired, ResealLegacy
 from services.cases.domain.retention import past_retention
 from services.cases.domain.workflow import Workflow
 from services.cases.service_layer.ports import CaseViews, PeopleRegister
+from services.cases.service_layer.sealing import CaseSeal
+from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
 RETENTION = Principal(subject="cases-retention", roles=("system",), unit=None, areas=())
 REASON = "retention"
@@ -35,4 +38,20 @@ def purge_expired(command: PurgeExpired, principal, views: CaseViews, people: Pe
     return erased
 
 
-HANDLERS = {PurgeExpired: purge_expired}
+def reseal_legacy(command: ResealLegacy, principal, uow: CaseUnitOfWork, people: PeopleRegister, seal: CaseSeal,
+                  audit: AuditTrail) -> dict:
+    """How many people and stored events changed; running it again changes nothing."""
+    def case_event(envelope, case):
+        return seal.resealed(case, envelope.type, envelope.data)
+
+    def grant_event(envelope, grant):
+        return seal.resealed(uow.cases.read(grant.escalated.case_id), envelope.type, envelope.data)
+
+    with audited_change(audit, principal, "reseal_legacy", "log", "cases"):
+        changed_people = people.reseal_legacy()
+        events = sum(uow.cases.rewrite_log(case_id, case_event) for case_id in list(uow.cases.ids()))
+        events += sum(uow.grants.rewrite_log(grant_id, grant_event) for grant_id in list(uow.grants.ids()))
+    return {"people": changed_people, "events": events}
+
+
+HANDLERS = {PurgeExpired: purge_expired, ResealLegacy: reseal_legacy}
