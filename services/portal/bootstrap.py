@@ -20,14 +20,14 @@ from services.portal.service_layer import accounts, admin_pages, case_pages, cli
 from services.portal.service_layer import plan_pages
 from services.portal.service_layer import case_actions, kept_forms
 from services.portal.service_layer import register_pages
-from services.portal.service_layer import clinic_pages
+from services.portal.service_layer import clinic_pages, disclosure_pages
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
 from services.portal.views import AccountDirectory, ClientDirectory
 
 HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS,
                   admin_pages.HANDLERS, case_actions.HANDLERS, kept_forms.HANDLERS, plan_pages.HANDLERS,
-                  register_pages.HANDLERS, clinic_pages.HANDLERS)
+                  register_pages.HANDLERS, clinic_pages.HANDLERS, disclosure_pages.HANDLERS)
 
 
 ACCOUNTS_CACHED = 1000

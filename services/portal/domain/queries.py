@@ -153,6 +153,14 @@ class ReadMethadonePage:
 
 
 @dataclass(frozen=True)
+class ReadDisclosures:
+    """A case's accounting of disclosures from the cases and the notifications APIs, which answer it only to the
+    inspectorate whose areas cover the case and audit the read."""
+    access_token: str
+    case_id: str
+
+
+@dataclass(frozen=True)
 class ReadReferralUnits:
     """The plans service's unit directory, for the referral form's list of units."""
     access_token: str

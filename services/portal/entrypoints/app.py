@@ -19,6 +19,7 @@ from services.portal.domain.errors import TooManyAttempts
 from services.portal.entrypoints.case_actions import ACTION_FILTERS
 from services.portal.entrypoints.case_pages import CASE_FILTERS
 from services.portal.entrypoints.clinic_pages import install_clinic_pages
+from services.portal.entrypoints.disclosure_pages import install_disclosure_pages
 from services.portal.entrypoints.admin_api import accounts_blp, clients_blp
 from services.portal.entrypoints.admin_pages import ADMIN_FILTERS
 from services.portal.entrypoints.oauth import install_oidc
@@ -59,6 +60,7 @@ def create_app(settings: PortalSettings | None = None, *, hasher=None, clock=Non
     app.jinja_env.globals.update(ACTION_FILTERS)
     install_register_pages(app)
     install_clinic_pages(app)
+    install_disclosure_pages(app)
     app.register_blueprint(web)
     app.register_error_handler(CSRFError, form_expired)
     app.register_error_handler(TooManyAttempts, _too_many)
