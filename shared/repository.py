@@ -262,8 +262,8 @@ class EventSourcedRepository:
         sealed with a service-wide key: `rewrite(envelope, aggregate)` answers an event's data as this release
         would write it (`aggregate` as its whole log makes it); this repository's `sealed_fields` still in the
         clear are sealed under the owner's key, or dropped when the owner was erased. The snapshot is made again
-        from the rewritten log. Answers how many events changed. Run with the services stopped: their caches hold
-        what they read before."""
+        from the rewritten log every time, so a run cut short between the two is mended by the next. Answers how many
+        events changed. Run with the services stopped: their caches hold what they read before."""
         stream_id = self.stream_id(aggregate_id)
         envelopes = self.store.load(stream_id)
         aggregate = self._replayed(aggregate_id, envelopes)
@@ -273,12 +273,11 @@ class EventSourcedRepository:
             if data != envelope.data:
                 self.store.replace_data(envelope.stream_key, data)
                 changed += 1
-        if changed:
-            fresh = self._replayed(aggregate_id, self.store.load(stream_id))
-            self.snapshot_document._get_collection().replace_one({"_id": aggregate_id},
-                                                                 self._snapshot_document(fresh), upsert=True)
-            with self._lock:
-                self._cache.pop(aggregate_id, None)
+        fresh = self._replayed(aggregate_id, self.store.load(stream_id)) if changed else aggregate
+        self.snapshot_document._get_collection().replace_one({"_id": aggregate_id}, self._snapshot_document(fresh),
+                                                             upsert=True)
+        with self._lock:
+            self._cache.pop(aggregate_id, None)
         return changed
 
     def _replayed(self, aggregate_id: str, envelopes: list[Envelope]) -> Aggregate:
@@ -289,8 +288,11 @@ class EventSourcedRepository:
         return aggregate
 
     def _sealed_if_clear(self, aggregate: Aggregate, envelope: Envelope, data: dict) -> dict:
-        event_cls = self.event_types.get(envelope.type)
-        if self.sealer is None or event_cls is None or not event_cls.sealed_fields:
+        try:
+            event_cls = self.event_types[envelope.type]
+        except KeyError:
+            return data
+        if self.sealer is None or not event_cls.sealed_fields:
             return data
         data = dict(data)
         for name in event_cls.sealed_fields:

@@ -5,6 +5,7 @@ the person destroys the key, so what it sealed never opens again. Against the re
 import json
 import time
 from datetime import date
+from types import SimpleNamespace
 
 import pymongo
 
@@ -196,12 +197,21 @@ def _make_legacy(app, case: dict) -> None:
             continue
         events.update_one({"_id": event["_id"]}, {"$set": {"data": data}})
     CaseSnapshot._get_collection().delete_one({"_id": case_id})
+    DataKey._get_collection().delete_one({"_id": person_code})
     grants = GrantSnapshot._get_collection()
     for grant in grants.find({"case_id": case_id}):
         escalated = grant["state"]["escalated"]
         assert escalated.pop("reason_sealed")
         grants.replace_one({"_id": grant["_id"]}, {**grant, "state": {**grant["state"], "escalated": {
             **escalated, "reason": LEGACY_REASON}}})
+
+
+def _grant_reason(app, case: dict) -> str | None:
+    """The written reason of the case's break-the-glass opening, opened as the code that sealed it would."""
+    [event] = _grant_events(case["id"])
+    owner = SimpleNamespace(id=case["id"], person_code=case["person_code"])
+    return app.extensions["service_layer"].dependencies["seal"].open(owner, "grant", event["data"]["grant_id"],
+                                                                     event["data"]["reason_sealed"])
 
 
 def _grant_events(case_id: str) -> list[dict]:
@@ -235,6 +245,9 @@ def test_reseal_legacy_puts_what_an_older_release_sealed_with_the_service_key_un
     erased_before = client.post("/api/v1/cases", headers=officer, json={
         "person": {**PERSON, "full_name": "Phan Văn Tùng", "national_id": "056191004321", "phone": "0905333444"},
         "commune_code": COMMUNE, "opened_on": "2026-08-03"}).get_json()
+    assert client.post(f"/api/v1/cases/{erased_before['id']}/visits", headers=officer, json={
+        "visited_on": "2026-08-05", "kind": "home_visit", "outcome": "met", "notes": "Anh TÙNG đi làm xa"}
+    ).status_code == 201
     for legacy_case in (case, erased_before):
         _make_legacy(app, legacy_case)
     before = create_app(settings("cases")).test_client()
@@ -245,23 +258,30 @@ def test_reseal_legacy_puts_what_an_older_release_sealed_with_the_service_key_un
     bus.handle(ErasePerson(erased_before["person_code"], "Người dân yêu cầu xóa"),
                Principal(subject="qtv-1", roles=("admin",), unit=None, areas=()))
     assert "v1." in _stored_text(erased_before), "what the service key sealed outlives the person's key"
+    cut_short = CaseSnapshot._get_collection().find_one({"_id": case["id"]})
+    assert "v1." in str(cut_short)
 
     for name, value in {"MONGODB_URI": ferretdb.uri, "AMQP_URL": broker, "MONGODB_DB_PREFIX": db_prefix}.items():
         monkeypatch.setenv(name, value)
     assert cli.main(["reseal-legacy", "--subject", "qtv-1"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"people": 2, "events": 4}
+    assert json.loads(capsys.readouterr().out) == {"people": 2, "events": 5}
 
     for resealed in (case, erased_before):
         text = _stored_text(resealed)
         assert "v1." not in text and "findings" not in text
         assert LEGACY_REFERENCE not in text and LEGACY_REASON not in text
     assert Person._get_collection().find_one({"_id": erased_before["person_code"]})["phone_enc"] is None
+    [erased_visit] = StoredEvent.objects(stream_id=f"case-{erased_before['id']}", type="cases.case.visit_recorded")
+    assert erased_visit.data["notes_sealed"] is None
     after = create_app(settings("cases")).test_client()
     officer_view, doctor_view = [after.get(f"/api/v1/cases/{case['id']}", headers=h).get_json() for h in (officer, doctor)]
     assert [officer_view, doctor_view] == legacy_views and doctor_view["drug_tests"][0]["substances"] == ["heroin"]
     assert LEGACY_REFERENCE in str(officer_view["consents"]) and officer_view["person"]["phone"] == "+84905111222"
+    assert _grant_reason(create_app(settings("cases")), case) == LEGACY_REASON, "under the key the pass made"
+    CaseSnapshot._get_collection().replace_one({"_id": case["id"]}, cut_short)
     assert cli.main(["reseal-legacy", "--subject", "qtv-1"]) == 0
     assert json.loads(capsys.readouterr().out) == {"people": 0, "events": 0}, "a second run changes nothing"
+    assert "v1." not in _stored_text(case), "a run cut short before the snapshot is mended by the next"
     assert AuditEntry.objects(action="reseal_legacy", outcome="allowed").count() == 2
 
     assert cli.main(["erase-person", case["person_code"], "--subject", "qtv-1", "--reason", "Luật 91/2025"]) == 0
@@ -269,3 +289,4 @@ def test_reseal_legacy_puts_what_an_older_release_sealed_with_the_service_key_un
     erased = fresh.get(f"/api/v1/cases/{case['id']}", headers=officer).get_json()
     assert erased["person"]["phone"] is None and erased["visits"][0]["notes"] is None
     assert not fresh.get(f"/api/v1/cases/{case['id']}", headers=doctor).get_json()["drug_tests"][0].get("substances")
+    assert _grant_reason(create_app(settings("cases")), case) is None

@@ -15,8 +15,9 @@ DELIVERY = "delivery"
 DELIVERIES_PAGE = 100
 """The notifications API's largest page of a case's deliveries."""
 DELIVERY_PAGES_READ = 50
-"""At most 5,000 deliveries of one case are read for a page: far more than a case's alerts ever reach."""
-COLUMNS = ("at", "kind", "action", "who", "unit", "sections", "channel", "purpose")
+"""At most 5,000 deliveries of one case are read for a page, far more than a case's alerts ever reach; a case
+with more gets a message instead of a list that looks whole."""
+COLUMNS = ("at", "kind", "who", "unit", "sections", "channel", "action", "purpose")
 """The workbook's columns, in the order the page shows them."""
 
 
@@ -31,12 +32,18 @@ class Disclosure:
     channel: str = ""
     purpose: str = ""
 
-    def row(self, named=str) -> list:
-        """The workbook's row: the time in the province's (a spreadsheet cell has no zone), the kind as `named`
-        gives it."""
-        at = self.at.astimezone(PROVINCE_TIME).replace(tzinfo=None) if self.at and self.at.tzinfo else None
-        return [at, named(self.kind), self.action, self.who, self.unit, ", ".join(self.sections), self.channel,
-                self.purpose]
+    def row(self, kind_name=str, section_name=str) -> list:
+        """The workbook's row in COLUMNS' order: the time in the province's (a spreadsheet cell has no zone), the
+        kind and sections named as the page names them."""
+        at = self.at.astimezone(PROVINCE_TIME).replace(tzinfo=None) if self.at else None
+        return [at, kind_name(self.kind), self.who, self.unit, ", ".join(map(section_name, self.sections)),
+                self.channel, self.action, self.purpose]
+
+
+def _moment(value) -> datetime | None:
+    """A time the services answer; one without a zone is read as UTC, the services' own."""
+    moment = moment_of(value)
+    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
 
 
 def _text(value) -> str:
@@ -49,7 +56,7 @@ def from_cases(entry: dict) -> Disclosure:
     roles = [role for role in entry.get("roles") or [] if isinstance(role, str)] \
         if isinstance(entry.get("roles"), list) else []
     who = " ".join(part for part in (_text(entry.get("subject")), f"({', '.join(roles)})" if roles else "") if part)
-    return Disclosure(at=moment_of(entry.get("at")), kind=_text(entry.get("kind")), action=_text(entry.get("action")),
+    return Disclosure(at=_moment(entry.get("at")), kind=_text(entry.get("kind")), action=_text(entry.get("action")),
                       who=who, unit=_text(entry.get("unit")),
                       sections=tuple(s for s in sections if isinstance(s, str)), purpose=_text(entry.get("purpose")))
 
@@ -59,7 +66,7 @@ def from_deliveries(entry: dict) -> Disclosure:
     "endpoint:<id>"."""
     to = _text(entry.get("to"))
     kind_of_recipient, _, recipient = to.partition(":")
-    return Disclosure(at=moment_of(entry.get("at")), kind=DELIVERY, action=_text(entry.get("rule_id")),
+    return Disclosure(at=_moment(entry.get("at")), kind=DELIVERY, action=_text(entry.get("rule_id")),
                       who=recipient if kind_of_recipient != "unit" else "",
                       unit=recipient if kind_of_recipient == "unit" else "", channel=_text(entry.get("channel")))
 
@@ -69,4 +76,4 @@ def merged(case_entries, deliveries) -> list[Disclosure]:
     found = [from_cases(e) for e in case_entries if isinstance(e, dict)]
     found += [from_deliveries(e) for e in deliveries if isinstance(e, dict)]
     latest = datetime.max.replace(tzinfo=timezone.utc)
-    return sorted(found, key=lambda d: d.at if d.at and d.at.tzinfo else latest)
+    return sorted(found, key=lambda d: d.at or latest)

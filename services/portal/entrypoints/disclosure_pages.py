@@ -11,6 +11,7 @@ from services.portal.domain.disclosure_pages import COLUMNS
 from services.portal.domain.pages import ServiceProblem
 from services.portal.domain.queries import ReadDisclosures
 from services.portal.entrypoints.case_actions import opaque_ids
+from services.portal.entrypoints.clinic_pages import clinic_choice
 from services.portal.entrypoints.pages import PROBLEM_STATUS, _access_token, _account, problem_message
 from services.portal.entrypoints.web import _ask, _page, web
 
@@ -52,15 +53,20 @@ def find_disclosures():
 @web.get("/cases/<case_id>/disclosures")
 def disclosures_page(case_id: str):
     account, page, refused = _read(case_id)
-    return refused or _page("disclosures.html", account=account, page=page, case_id=case_id,
-                            problems=[problem_message(p) for p in page.problems])
+    return refused or _shown(account, page)
+
+
+def _shown(account, page, status: int = 200):
+    return _page("disclosures.html", status, account=account, page=page, case_id=page.case_id,
+                 problems=[problem_message(p) for p in page.problems])
 
 
 @web.get("/cases/<case_id>/disclosures.xlsx")
 def disclosures_workbook(case_id: str):
-    _, page, refused = _read(case_id)
+    """Only the whole list: when the deliveries could not be read, the page that says so (503)."""
+    account, page, refused = _read(case_id)
     if refused or page.problems:
-        return refused or disclosures_page(case_id)
+        return refused or _shown(account, page, 503)
     return workbook_response([str(COLUMN_LABELS[column]) for column in COLUMNS],
-                             [disclosure.row(disclosure_kind) for disclosure in page.disclosures],
+                             [disclosure.row(disclosure_kind, clinic_choice) for disclosure in page.disclosures],
                              f"ke-khai-tiet-lo-{case_id}.xlsx")

@@ -14,7 +14,8 @@ from services.portal.domain.pages import BOXES, SIGNED_OUT, ServiceProblem
 from services.portal.domain.queries import ReadInbox, ReadInboxCounts, ReadMyWork, ReadStageNames
 from services.portal.entrypoints.web import _ask, _page, _signed_in, _token, keep_posted_form, web
 
-OPAQUE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+OPAQUE_ID = re.compile(r"(?!\.+$)[A-Za-z0-9_.:-]{1,100}")
+"""An id a page puts in a service's path: never "." or "..", which a URL would read as a step up the path."""
 PROBLEMS = {
     "not_permitted": _l("You are not permitted to see or do this."),
     "not_found": _l("This item does not exist, or is not yours to see."),

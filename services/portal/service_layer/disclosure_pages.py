@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.portal.domain.disclosure_pages import DELIVERIES_PAGE, DELIVERY_PAGES_READ, Disclosure, merged
-from services.portal.domain.pages import ServiceProblem
+from services.portal.domain.pages import INVALID, ServiceProblem
 from services.portal.domain.queries import ReadDisclosures
 from services.portal.service_layer.pages import ServicesApi, _pagination
 
@@ -31,20 +31,32 @@ def read_disclosures(query: ReadDisclosures, principal, services_api: ServicesAp
         deliveries = _all_deliveries(first, path, query.access_token, services_api)
     except ServiceProblem as problem:
         problems.append(problem)
-    case_entries = answered[0] if isinstance(answered[0], list) else []
+    case_entries, _headers = answered
+    if not isinstance(case_entries, list):
+        raise ServiceProblem("cases", INVALID, why="the accounting is not a list")
     return DisclosuresPage(query.case_id, merged(case_entries, deliveries), problems)
 
 
 def _all_deliveries(first, path: str, token: str, services_api: ServicesApi) -> list:
+    """Every page of them, or a ServiceProblem: never a part that would look whole."""
     if isinstance(first, ServiceProblem):
         raise first
     body, headers = first
-    deliveries = list(body) if isinstance(body, list) else []
+    deliveries = _listed(body)
     _total, pages = _pagination(headers, len(deliveries))
-    for page in range(2, min(pages, DELIVERY_PAGES_READ) + 1):
+    if pages > DELIVERY_PAGES_READ:
+        raise ServiceProblem("notifications", INVALID, field="page",
+                             why=f"more than {DELIVERY_PAGES_READ * DELIVERIES_PAGE} deliveries")
+    for page in range(2, pages + 1):
         body, _headers = services_api.get("notifications", path, token, {"page": page, "page_size": DELIVERIES_PAGE})
-        deliveries += body if isinstance(body, list) else []
+        deliveries += _listed(body)
     return deliveries
+
+
+def _listed(body) -> list:
+    if not isinstance(body, list):
+        raise ServiceProblem("notifications", INVALID, why="the deliveries are not a list")
+    return body
 
 
 HANDLERS = {ReadDisclosures: read_disclosures}

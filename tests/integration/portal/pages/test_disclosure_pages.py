@@ -68,10 +68,11 @@ def test_both_accountings_in_one_list_oldest_first(inspector, services, notifica
     found = inspector.get("/disclosures?case=c-7f3a")
     assert found.status_code == 302 and found.headers["Location"].endswith(PAGE)
     assert inspector.get("/disclosures?case=../../x").status_code == 404
+    assert inspector.get("/disclosures?case=..").status_code == 404, "a step up the services' paths"
     shown = inspector.get(PAGE)
     text = shown.get_data(as_text=True)
     assert shown.status_code == 200, text
-    order = ["Phát cảnh báo", "relapse-to-police", "pk-mmt-webhook", "Đã xem", "Có trong tệp xuất"]
+    order = ["Đã phát cảnh báo", "relapse-to-police", "pk-mmt-webhook", "Đã xem", "Có trong tệp xuất"]
     assert [text.index(label) for label in order] == sorted(text.index(label) for label in order)
     assert "20/11/2026 10:00" in text and "21/11/2026 09:30" in text, "times in Asia/Ho_Chi_Minh"
     assert "ca-hung (police_liaison)" in text and "Thông tin liên lạc" in text and "sms" in text
@@ -87,10 +88,12 @@ def test_the_workbook_for_the_person_holds_every_entry_with_formulas_as_text(ins
     assert answer.headers["Cache-Control"] == "no-store"
     sheet = openpyxl.load_workbook(io.BytesIO(answer.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Thời điểm", "Loại", "Thao tác hoặc quy tắc") and len(rows) == 1 + 5
-    assert rows[1][0] == datetime(2026, 11, 20, 8, 0) and rows[1][1] == "Phát cảnh báo"
-    formula_like = next(row for row in sheet.iter_rows(min_row=2) if (row[3].value or "").startswith("=HYPERLINK"))
-    assert formula_like[3].data_type == "s"
+    assert rows[0][:3] == ("Thời điểm", "Loại", "Người thực hiện") and len(rows) == 1 + 5
+    assert rows[1][0] == datetime(2026, 11, 20, 8, 0) and rows[1][1] == "Đã phát cảnh báo"
+    viewed = next(row for row in rows if row[1] == "Đã xem")
+    assert viewed[2] == "ca-hung (police_liaison)" and viewed[4] == "Thông tin liên lạc" and viewed[6] == "read_case"
+    formula_like = next(row for row in sheet.iter_rows(min_row=2) if (row[2].value or "").startswith("=HYPERLINK"))
+    assert formula_like[2].data_type == "s"
 
 
 def test_deliveries_not_read_leave_the_page_with_a_message_and_no_partial_workbook(inspector, services,
@@ -100,7 +103,20 @@ def test_deliveries_not_read_leave_the_page_with_a_message_and_no_partial_workbo
     text = inspector.get(PAGE).get_data(as_text=True)
     assert "Đã xem" in text and 'role="alert"' in text and "disclosures.xlsx" not in text
     workbook = inspector.get(f"{PAGE}.xlsx")
-    assert workbook.mimetype == "text/html" and 'role="alert"' in workbook.get_data(as_text=True)
+    assert workbook.status_code == 503 and workbook.mimetype == "text/html"
+    assert 'role="alert"' in workbook.get_data(as_text=True)
+
+
+def test_more_deliveries_than_a_page_reads_are_a_message_not_a_list_that_looks_whole(inspector, services,
+                                                                                    notifications):
+    services.expect_request(CASE_DISCLOSURES).respond_with_json(CASE_ENTRIES)
+    notifications.expect_request(CASE_DISCLOSURES).respond_with_json(
+        DELIVERIES[0], headers={"X-Pagination": '{"total": 5001, "total_pages": 51, "page": 1}'})
+    text = inspector.get(PAGE).get_data(as_text=True)
+    assert 'role="alert"' in text and "5000" in text and "disclosures.xlsx" not in text
+    assert inspector.get(f"{PAGE}.xlsx").status_code == 503
+    asked = [request.args.get("page") for request, _ in notifications.log if request.path == CASE_DISCLOSURES]
+    assert asked == ["1", "1"], "no page past the first is read"
 
 
 def test_a_case_the_cases_api_refuses_is_refused(inspector, services, notifications):
