@@ -2,8 +2,9 @@
 the plans API with a task assigned to the commune committee; the committee's unit reporter, signed in with
 password and code, finds the plan, opens the report for this month from the task and submits it (a figure typed
 the Vietnamese way, 1234,5); the provincial plan coordinator, signed in, opens the same report and approves it.
-The plans API then answers the report approved with the figure as typed. The plan page and the report page pass
-axe-core under the portal's Content-Security-Policy."""
+The plans API then answers the report approved with the figure as typed. Each page answers 200, the plan page with
+its roll-up (a chart, or the note that there are no figures yet) and the task; each form carries its version and
+Idempotency-Key. The plan page and the report page pass axe-core under the portal's Content-Security-Policy."""
 from __future__ import annotations
 
 import re
@@ -48,23 +49,34 @@ def test_a_reporter_submits_a_report_and_a_coordinator_approves_it(browser_syste
     plan_id, task_id = issued
     reporter = signed_in_tab(browser, browser_system, "ubx.mai", "unit_reporter", "UBX-22366", ["22366"])
     try:
-        page = reporter.open("/plans")
-        page.get_by_role("link", name="Kế hoạch tuyên truyền phòng, chống ma túy").click()
+        page = reporter.page
+        assert page.goto(f"{PORTAL}/plans").status == 200
+        link = page.get_by_role("link", name="Kế hoạch tuyên truyền phòng, chống ma túy")
+        assert link.get_attribute("href") == f"/plans/{plan_id}"
+        with page.expect_navigation() as shown:
+            link.click()
+        assert shown.value.status == 200
         page.wait_for_url(f"{PORTAL}/plans/{plan_id}")
+        assert page.locator("#rollup-chart").count() == 1 or "Chưa có số liệu" in page.locator("main").inner_text()
         reporter.check("plan")
         task = page.locator(f"#task-{task_id}")
+        assert "Tuyên truyền tại tổ dân phố" in task.inner_text()
         assert task.get_by_label("Đơn vị").input_value() == "UBX-22366"
         task.get_by_label("Kỳ báo cáo").select_option(value=PERIOD)
-        with page.expect_navigation():
+        with page.expect_navigation() as chosen:
             task.get_by_role("button", name="Mở báo cáo").click()
+        assert chosen.value.status == 200
         report_url = page.url
         assert page.locator("#submit-form").count() == 1
         reporter.check("report")
         form = page.locator("#submit-form")
+        assert form.locator("input[name=version]").get_attribute("value") == "0"
+        assert form.locator("input[name=idempotency_key]").get_attribute("value")
         form.get_by_label(re.compile("^Buổi tuyên truyền")).fill("1234,5")
         form.get_by_label("Nội dung báo cáo").fill("Đã tổ chức tuyên truyền tại các tổ dân phố")
-        with page.expect_navigation():
+        with page.expect_navigation() as submitted:
             form.get_by_role("button", name="Gửi xét duyệt").click()
+        assert submitted.value.status == 200
         assert "Đã gửi báo cáo để xét duyệt." in page.locator("main").inner_text()
         assert "1.234,5" in page.locator("#report-figures").inner_text()
     finally:
@@ -73,11 +85,15 @@ def test_a_reporter_submits_a_report_and_a_coordinator_approves_it(browser_syste
     reviewer = signed_in_tab(browser, browser_system, "so.binh", "plan_coordinator", "UBND-T56", ["56"])
     try:
         page = reviewer.page
-        page.goto(report_url)
-        assert page.locator("#review-form").count() == 1
+        assert page.goto(report_url).status == 200
+        review = page.locator("#review-form")
+        assert review.count() == 1
+        assert re.fullmatch(r"\d+", review.locator("input[name=version]").get_attribute("value"))
+        assert review.locator("input[name=idempotency_key]").get_attribute("value")
         reviewer.check("report-review")
-        with page.expect_navigation():
-            page.locator("#review-form").get_by_role("button", name="Phê duyệt").click()
+        with page.expect_navigation() as approved:
+            review.get_by_role("button", name="Phê duyệt").click()
+        assert approved.value.status == 200
         assert "Đã phê duyệt báo cáo." in page.locator("main").inner_text()
         assert page.locator("#review-form").count() == 0
         reviewer.check("report-approved")
