@@ -155,6 +155,26 @@ def test_the_history_is_a_timeline_of_steps_and_field_changes(client, police):
     assert client.get(f"/api/v1/cases/{case['id']}/history?user=nobody", headers=police).get_json() == []
 
 
+def test_a_case_is_read_with_its_history_and_steps_in_one_answer_audited_once(client, police):
+    from shared import audit
+    case = opened(client, police)
+    client.post(f"/api/v1/cases/{case['id']}/transitions", headers=police, json={
+        "transition": "place_under_management", "effective_on": "2026-08-04", "decision": DECISION})
+    path = f"/api/v1/cases/{case['id']}"
+    before = audit.AuditEntry.objects(resource_id=case["id"]).count()
+    together = client.get(f"{path}?include=history&include=transitions", headers=police)
+    assert together.status_code == 200 and together.headers["ETag"] == '"2"'
+    assert audit.AuditEntry.objects(resource_id=case["id"]).count() == before + 1
+    body = together.get_json()
+    assert body["history"] == client.get(f"{path}/history", headers=police).get_json()
+    assert body["transitions"] == client.get(f"{path}/transitions", headers=police).get_json()
+    assert {k: v for k, v in body.items() if k not in ("history", "transitions")} == \
+        client.get(path, headers=police).get_json()
+    assert "history" not in client.get(f"{path}?include=transitions", headers=police).get_json()
+    refused = client.get(f"{path}?include=everything", headers=police)
+    assert refused.status_code == 422 and "include" in str(refused.get_json()["errors"])
+
+
 def test_my_work_lists_assigned_cases_by_due_date(app, client, police):
     mine = opened(client, police)
     client.post(f"/api/v1/cases/{mine['id']}/transitions", headers=police, json={

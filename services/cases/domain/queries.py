@@ -7,7 +7,10 @@ from datetime import date
 
 @dataclass(frozen=True)
 class ReadCase:
+    """`with_history`, `with_transitions`: the case page's reads in one (one access check, one audit entry)."""
     case_id: str
+    with_history: bool = False
+    with_transitions: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from services.cases.domain.queries import (AllowedTransitions, CaseFilters, Case
 from services.cases.domain.workflow import Decision
 from services.cases.entrypoints.people_api import register_command
 from services.cases.entrypoints.schemas import (NEXT_AFTER, AssignWorkerIn, CaseCountsOut, CaseCountsQuery,
-                                                CasePageQuery, CaseOut, CaseSummaryOut, DrugTestIn, ExportQuery,
-                                                HistoryEntryOut, HistoryQuery, MyWorkOut, OpenCaseIn, PhaseIn,
-                                                TransitionIn, TransitionOut, WorkflowOut, answered)
+                                                CasePageQuery, CaseOut, CaseReadOut, CaseReadQuery, CaseSummaryOut,
+                                                DrugTestIn, ExportQuery, HistoryEntryOut, HistoryQuery, MyWorkOut,
+                                                OpenCaseIn, PhaseIn, TransitionIn, TransitionOut, WorkflowOut,
+                                                answered)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Rehabilitation and aftercare cases")
 
@@ -79,10 +80,12 @@ class Export(MethodView):
 
 @blp.route("/<string:case_id>")
 class Case(MethodView):
-    @blp.response(200, CaseOut, headers=ETAG)
-    def get(self, case_id):
-        """Read a case"""
-        return answered(ask(ReadCase(case_id)))
+    @blp.arguments(CaseReadQuery, location="query")
+    @blp.response(200, CaseReadOut, headers=ETAG)
+    def get(self, query, case_id):
+        """Read a case (with its history and the steps you may take, on request)"""
+        include = set(query.get("include", ()))
+        return answered(ask(ReadCase(case_id, "history" in include, "transitions" in include)))
 
 
 @blp.route("/<string:case_id>/assigned-worker")

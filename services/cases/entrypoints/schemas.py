@@ -301,6 +301,20 @@ class HistoryEntryOut(Schema):
         "description": "a step of an alert about the case: raised, acknowledged, escalated or resolved"})
 
 
+CASE_INCLUDES = ("history", "transitions")
+
+
+class CaseReadQuery(Schema):
+    include = fields.List(fields.String(validate=validate.OneOf(CASE_INCLUDES)), validate=validate.Length(max=2),
+                          metadata={"description": "read with the case, in the same answer: its history (as GET "
+                                                   "…/history) and the steps you may take now (as GET …/transitions)"})
+
+
+class CaseReadOut(CaseOut):
+    history = fields.List(fields.Nested(HistoryEntryOut), metadata={"description": "with include=history"})
+    transitions = fields.List(fields.Nested(TransitionOut), metadata={"description": "with include=transitions"})
+
+
 class CaseListQuery(Schema):
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "person's name, with or "
                                                                                           "without diacritics"})
@@ -352,7 +366,7 @@ def case_out(view) -> dict:
             "stage": case.stage, "opened_on": case.opened_on, "assigned_worker": case.assigned_worker,
             "phase": case.phase, "phase_since": case.phase_since,
             "due": case.due, "person": view.person, "drug_tests": view.drug_tests, "shares": case.shares,
-            **view.care, **view.alerts, **view.disclosures}
+            **view.care, **view.alerts, **view.disclosures, **view.included}
 
 
 def answered(view, status: int = 200) -> tuple[dict, int, dict]:

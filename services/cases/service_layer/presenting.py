@@ -28,6 +28,8 @@ class CaseView:
     alerts: dict = field(default_factory=dict)
     disclosures: dict = field(default_factory=dict)
     sections: frozenset[str] = frozenset()
+    included: dict = field(default_factory=dict)
+    """What a read asked for with the case (its history, the steps the caller may take)."""
 
 
 def visible_person(person: PersonRecord | None, sections: set[str]) -> dict | None:

@@ -24,11 +24,16 @@ HISTORY_FIELDS = ("stage", "phase", "regime", "commune_code", "assigned_worker",
 DECISION_HISTORY_FIELDS = ("transition", *RECORD_FIELDS)
 
 
-def read_case(query: ReadCase, principal: Principal, uow: CaseUnitOfWork, present: Presenter,
-              audit: AuditTrail) -> CaseView:
-    """Audited with the sections the answer shows, before it is answered."""
+def read_case(query: ReadCase, principal: Principal, uow: CaseUnitOfWork, present: Presenter, views: CaseViews,
+              workflows: dict[str, Workflow], audit: AuditTrail) -> CaseView:
+    """Audited with the sections the answer shows, before it is answered; with its history and the caller's steps
+    when asked (the case page), under the same access check and audit entry."""
     case = uow.visible(query.case_id, principal)
     view = present(case, principal)
+    if query.with_history:
+        view.included["history"] = _timeline(case, view.sections, views)
+    if query.with_transitions:
+        view.included["transitions"] = _allowed(case, principal, workflows)
     audit.record(principal, "read", "case", case.id, set(view.sections))
     return view
 
@@ -37,8 +42,12 @@ def allowed_transitions(query: AllowedTransitions, principal: Principal, uow: Ca
                         workflows: dict[str, Workflow], audit: AuditTrail) -> tuple[Case, list[Transition]]:
     case = uow.visible(query.case_id, principal)
     audit.record(principal, "read_transitions", "case", case.id, {LEGAL})
+    return case, _allowed(case, principal, workflows)
+
+
+def _allowed(case: Case, principal: Principal, workflows: dict[str, Workflow]) -> list[Transition]:
     workflow = workflows[case.regime]
-    return case, [workflow.transition(name) for name in case.allowed_transitions(workflow, principal.roles)]
+    return [workflow.transition(name) for name in case.allowed_transitions(workflow, principal.roles)]
 
 
 def list_workflows(query: ListWorkflows, principal: Principal, workflows: dict[str, Workflow]) -> list[Workflow]:
@@ -47,24 +56,27 @@ def list_workflows(query: ListWorkflows, principal: Principal, workflows: dict[s
 
 def case_history(query: CaseHistory, principal: Principal, uow: CaseUnitOfWork, views: CaseViews,
                  present: Presenter, audit: AuditTrail) -> list[dict]:
-    """The case's stream as a timeline: who did what, when, and which fields changed from what to what, with the
-    steps of alerts about the case (their own stream) merged in by time. Steps of a section the caller may not
-    see (a dose, a loan, a methadone alert) are left out, not only their details."""
     case = uow.visible(query.case_id, principal)
     sections = present.sections(principal, case)
     audit.record(principal, "read_history", "case", query.case_id, sections)
-    replayed, timeline = Case(query.case_id), []
-    for envelope, event in views.steps(query.case_id, case.version):
+    return [e for e in _timeline(case, sections, views) if (query.user is None or e["actor"]["id"] == query.user)
+            and (query.field is None or query.field in e["changes"])]
+
+
+def _timeline(case: Case, sections, views: CaseViews) -> list[dict]:
+    """The case's stream as a timeline: who did what, when, and which fields changed from what to what, with the
+    steps of alerts about the case (their own stream) merged in by time. Steps of a section the caller may not
+    see (a dose, a loan, a methadone alert) are left out, not only their details."""
+    replayed, timeline = Case(case.id), []
+    for envelope, event in views.steps(case.id, case.version):
         before = replayed.snapshot() if replayed.version else {}
         replayed.apply(event)
         replayed.version = envelope.stream.version
         if section_of(envelope.type) in sections:
             timeline.append(_history_entry(envelope, before, replayed.snapshot()))
-    alerts = [_alert_entry(envelope, event) for envelope, event in views.alert_steps(query.case_id)
+    alerts = [_alert_entry(envelope, event) for envelope, event in views.alert_steps(case.id)
               if section_of(envelope.type) in sections]
-    merged = heapq.merge(timeline, alerts, key=lambda entry: entry["occurred_at"])
-    return [e for e in merged if (query.user is None or e["actor"]["id"] == query.user)
-            and (query.field is None or query.field in e["changes"])]
+    return list(heapq.merge(timeline, alerts, key=lambda entry: entry["occurred_at"]))
 
 
 def _history_entry(envelope, before: dict, after: dict) -> dict:
