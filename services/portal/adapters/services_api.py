@@ -149,7 +149,9 @@ class HttpServicesApi:
 
 
 def _params_key(params: dict | None) -> tuple:
-    return tuple(sorted((params or {}).items()))
+    """A hashable key of the parameters; a list (a repeated parameter) as a tuple."""
+    return tuple(sorted((name, tuple(value) if isinstance(value, list) else value)
+                        for name, value in (params or {}).items()))
 
 
 def _outcome(future):

@@ -26,7 +26,8 @@ from services.portal.entrypoints.oauth import install_oidc
 from services.portal.entrypoints.pages import PAGE_FILTERS
 from services.portal.entrypoints.plan_pages import PLAN_FILTERS
 from services.portal.entrypoints.register_pages import install_register_pages
-from services.portal.entrypoints.web import form_expired, locale, web
+from services.portal.entrypoints.web import (form_expired, install_form_controls, install_page_gettext, locale,
+                                            web)
 from services.portal.settings import PortalSettings
 from services.roles import ROLES
 
@@ -53,6 +54,8 @@ def create_app(settings: PortalSettings | None = None, *, hasher=None, clock=Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     CSRFProtect(app)
     Babel(app, locale_selector=locale)
+    install_page_gettext(app)
+    install_form_controls(app)
     app.jinja_env.filters.update(PAGE_FILTERS, **CASE_FILTERS)
     app.jinja_env.filters.update(PLAN_FILTERS)
     app.jinja_env.filters.update(ADMIN_FILTERS)

@@ -14,7 +14,7 @@ from services.portal.domain.pages import CONFLICT, INVALID, STALE, ServiceProble
 from services.portal.entrypoints.case_forms import form_id
 from services.portal.entrypoints.case_pages import render_case_page
 from services.portal.entrypoints.pages import OPAQUE_ID, PROBLEM_STATUS, _access_token, _account, problem_message
-from services.portal.entrypoints.web import _ask, web
+from services.portal.entrypoints.web import _ask, labelled, web
 
 FIELD_LABELS = {
     "effective_on": _l("Effective date"), "decision.decision_number": _l("Decision number"),
@@ -56,15 +56,15 @@ WHY = ((("missing data for required field", "is required"), _l("required")),
 
 
 def field_label(name: str) -> str:
-    return str(FIELD_LABELS.get(name, name.rsplit(".", 1)[-1].replace("_", " ")))
+    return labelled(FIELD_LABELS, name, name.rsplit(".", 1)[-1].replace("_", " "))
 
 
 def choice_label(code: str) -> str:
-    return str(CHOICE_LABELS.get(code, code))
+    return labelled(CHOICE_LABELS, code, code)
 
 
 def step_name(transition: str) -> str:
-    return str(STEP_NAMES.get(transition, transition.replace("_", " ")))
+    return labelled(STEP_NAMES, transition, transition.replace("_", " "))
 
 
 def refused_field(problem: ServiceProblem, label=field_label) -> str:

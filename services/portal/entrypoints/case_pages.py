@@ -117,7 +117,5 @@ def render_case_page(case_id: str, status: int = 200, posted: dict | None = None
     problems = [problem_message(p) for p in page.problems]
     forms = case_action_forms(_access_token(), case_id, page, posted, refusal)
     forms.update(case_share_forms(_access_token(), page, account))
-    if forms["steps_silence"]:
-        problems.append(problem_message(forms["steps_silence"]))
     return _page("case.html", status, account=account, page=page, person=person_facts(page.person),
                  step_labels=STEP_LABELS, problems=problems, **forms, **messages)

@@ -5,7 +5,6 @@ the page is shown again with the refusal in the form (a refused field by its lab
 changed meanwhile shows the fresh page."""
 from __future__ import annotations
 
-import uuid
 from functools import partial
 
 from flask import request, url_for
@@ -21,7 +20,7 @@ from services.portal.entrypoints.case_actions import (idempotency_key, opaque_id
                                                      submitted)
 from services.portal.entrypoints.case_pages import render_case_page
 from services.portal.entrypoints.pages import PROBLEM_STATUS, _access_token, _account, problem_message
-from services.portal.entrypoints.web import _ask, _page, kept_form, web
+from services.portal.entrypoints.web import _ask, _page, form_keys, kept_form, labelled, web
 
 CLINIC_LABELS = {
     "given_on": _l("Day of the dose"), "dose_mg": _l("Dose (mg)"), "missed": _l("Dose missed"),
@@ -46,11 +45,11 @@ NOTICES = {DOSE_FORM: _l("Dose recorded."), PHASE_FORM: _l("Phase changed."), BR
 
 
 def clinic_label(name: str) -> str:
-    return str(CLINIC_LABELS.get(name, name.rsplit(".", 1)[-1].replace("_", " ")))
+    return labelled(CLINIC_LABELS, name, name.rsplit(".", 1)[-1].replace("_", " "))
 
 
 def clinic_choice(code: str) -> str:
-    return str(CLINIC_CHOICES.get(code, code))
+    return labelled(CLINIC_CHOICES, code, code)
 
 
 def milligrams(value) -> str:
@@ -90,7 +89,7 @@ def render_methadone_page(case_id: str, status: int = 200, posted: dict | None =
                  problems=[problem_message(p) for p in page.problems], proposals=proposals,
                  dose_controls=DOSE_CONTROLS, phase_controls=PHASE_CONTROLS, breach_controls=BREACH_CONTROLS,
                  dismiss_controls=DISMISS_CONTROLS, form_values=values, form_refusal=refusal or (None, None),
-                 version=page.case.get("version"), new_key=lambda: uuid.uuid4().hex, max_dose=MAX_DOSE_MG,
+                 version=page.case.get("version"), new_key=form_keys(), max_dose=MAX_DOSE_MG,
                  notice=NOTICES.get(request.args.get("done", "")), **messages)
 
 

@@ -3,11 +3,15 @@ Content-Security-Policy, the session in an HttpOnly SameSite cookie. Views are t
 then a page or a redirect."""
 from __future__ import annotations
 
+import itertools
 import secrets
+import threading
+from collections import OrderedDict
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import format_datetime, get_translations, lazy_gettext as _l
 
 from shared.problems import problem
 
@@ -53,6 +57,79 @@ web = Blueprint("web", __name__, template_folder="templates", static_folder="sta
 
 def _ask(message):
     return current_app.extensions["service_layer"].handle(message, None)
+
+
+TRANSLATED: dict[str, dict] = {}
+"""Each language's strings as translated so far in this process. A page translates the same labels in many forms,
+and each translation looks up the request's locale and catalogue; the catalogues do not change while a process
+runs."""
+
+
+def _translated() -> dict:
+    if "translated" not in g:
+        g.translated = TRANSLATED.setdefault(locale(), {})
+    return g.translated
+
+
+def labelled(labels: dict, code: str, fallback: str) -> str:
+    """`labels[code]` (a lazy string of a module's table) in the page's language, or `fallback`."""
+    translated, key = _translated(), (id(labels), code)
+    if key not in translated:
+        translated[key] = str(labels.get(code, fallback))
+    return translated[key]
+
+
+def install_page_gettext(app) -> None:
+    """The templates' `_()` through the same memory (flask-babel's own looks the catalogue up at every call)."""
+    def gettext(string: str) -> str:
+        translated, key = _translated(), ("gettext", string)
+        if key not in translated:
+            translated[key] = get_translations().ugettext(string)
+        return translated[key]
+
+    app.jinja_env.install_gettext_callables(
+        gettext=gettext, ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))
+
+
+CONTROLS_KEPT = 256
+"""Empty forms' controls kept drawn: a form per workflow step and language, and a few more."""
+
+
+def install_form_controls(app) -> None:
+    """The templates' `controls_html`: an action form's controls (`_form_controls.html` `control`). The same form
+    is drawn the same way on every case's page (only its hidden fields differ), so an empty form's controls are
+    drawn once a language and kept; a form filled in again is drawn each time."""
+    kept: OrderedDict = OrderedDict()
+    lock = threading.Lock()
+
+    def controls_html(fid: str, controls, values: dict, label, choice, names: dict) -> Markup:
+        def drawn() -> Markup:
+            control = app.jinja_env.get_template("_form_controls.html").module.control
+            return Markup("".join(control(c, fid, values, label, choice, names) for c in controls))
+        if values:
+            return drawn()
+        key = (locale(), fid, tuple(controls), label, choice, tuple(sorted(names.items())))
+        with lock:
+            if key in kept:
+                kept.move_to_end(key)
+                return kept[key]
+        html = drawn()
+        with lock:
+            kept[key] = html
+            while len(kept) > CONTROLS_KEPT:
+                kept.popitem(last=False)
+        return html
+
+    app.jinja_env.globals["controls_html"] = controls_html
+
+
+def form_keys():
+    """A page's source of Idempotency-Keys, one a form: a random prefix a page, numbered per form (a uuid4 a form
+    was a tenth of the case page's rendering)."""
+    prefix, numbers = secrets.token_hex(12), itertools.count(1)
+    return lambda: f"{prefix}{next(numbers):04d}"
 
 
 def _token() -> str:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from services.portal.domain.case_actions import StepForm, step_form
 from services.portal.domain.case_pages import CASE_PAGE_SIZE
 from services.portal.domain.queries import ReadCasePage, ReadStageNames, SearchCases
-from services.portal.domain.pages import UNAVAILABLE, ServiceProblem, day_of, moment_of
+from services.portal.domain.pages import ServiceProblem, day_of, moment_of
 from services.portal.service_layer.pages import ServicesApi, _pagination
 
 
@@ -60,9 +60,7 @@ class CasePage:
     timeline: list[TimelineStep] = field(default_factory=list)
     problems: list[ServiceProblem] = field(default_factory=list)
     steps: list[StepForm] = field(default_factory=list)
-    """The workflow steps the person may take now, as forms; none when the API lists none or refuses."""
-    steps_silence: ServiceProblem | None = None
-    """The cases API did not answer which steps may be taken (the page says so)."""
+    """The workflow steps the person may take now, as forms; none when the API lists none."""
 
 
 def _workflows(token: str, services_api: ServicesApi) -> list[dict]:
@@ -117,30 +115,25 @@ def _timeline(entries: list[dict], names: dict[str, StageName]) -> list[Timeline
     return steps
 
 
+CASE_PAGE_READ = {"include": ["history", "transitions"]}
+"""The case page's one read: the case with its history and the steps the person may take, one access check and
+one audit entry in the cases API."""
+
+
 def read_case_page(query: ReadCasePage, principal, services_api: ServicesApi) -> CasePage:
-    """The case, its history and the steps the person may take, read at once. A refused or failed read of the
-    case is the page's answer; a failed history leaves the timeline empty with a message, refused steps leave no
-    step form (silence says so)."""
-    path = f"/cases/{query.case_id}"
-    answered, history, steps = services_api.get_many(
-        [("cases", path, None), ("cases", f"{path}/history", None), ("cases", f"{path}/transitions", None)],
-        query.access_token)
-    if isinstance(answered, ServiceProblem):
-        raise answered
-    case, _headers = answered
+    """A refused or failed read is the page's answer."""
+    case, _headers = services_api.get("cases", f"/cases/{query.case_id}", query.access_token, CASE_PAGE_READ)
     names = _stage_names(_workflows(query.access_token, services_api), case.get("regime"))
     due = sorted(((name, day_of(on)) for name, on in (case.get("due") or {}).items() if day_of(on)),
                  key=lambda item: item[1])
     page = CasePage(case, _named(case.get("stage"), names) or StageName("", "", ""), case.get("person"), due)
-    if isinstance(history, ServiceProblem):
-        page.problems.append(history)
-    else:
-        page.timeline = _timeline(history[0], names)
-    if isinstance(steps, ServiceProblem):
-        page.steps_silence = steps if steps.kind == UNAVAILABLE else None
-    else:
-        page.steps = [step_form(item) for item in steps[0] or [] if isinstance(item, dict) and item.get("name")]
+    page.timeline = _timeline(_listed(case.get("history")), names)
+    page.steps = [step_form(item) for item in _listed(case.get("transitions")) if item.get("name")]
     return page
+
+
+def _listed(items) -> list[dict]:
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 HANDLERS = {SearchCases: search_cases, ReadCasePage: read_case_page, ReadStageNames: read_stage_names}

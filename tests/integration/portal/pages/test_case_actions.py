@@ -33,10 +33,10 @@ def caseworker(client, clock, make_account):
 def fake_case(services, allowed=ALLOWED):
     services.expect_request("/api/v1/workflows").respond_with_json(WORKFLOWS)
     services.expect_request("/api/v1/inbox/counts").respond_with_json(COUNTS)
-    services.expect_request(f"{CASE_PATH}/history").respond_with_json(HISTORY)
     services.expect_request(f"{CASE_PATH}/transitions", method="GET").respond_with_json(
         allowed, headers={"ETag": '"2"'})
-    services.expect_request(CASE_PATH, method="GET").respond_with_json(CASE, headers={"ETag": '"2"'})
+    services.expect_request(CASE_PATH, method="GET").respond_with_json(
+        {**CASE, "history": HISTORY, "transitions": allowed}, headers={"ETag": '"2"'})
 
 
 def posts(services, path):
@@ -334,3 +334,24 @@ def test_a_form_of_a_page_that_never_fills_one_in_again_is_not_kept(caseworker, 
     late = caseworker.post("/inbox", data={"csrf_token": csrf_of(shown), "box": "unread", "urgent": "true"})
     assert late.status_code == 302 and late.headers["Location"].endswith("/login")
     assert caseworker.get_cookie("dh_kept") is None
+
+
+def test_forms_drawn_once_follow_the_language_and_never_keep_what_was_typed(caseworker, services):
+    """Labels and an empty form's controls are kept once drawn (web.install_form_controls, labelled): the kept
+    drawing is per language, and a form filled in again after a refusal is drawn with its values only on its own
+    answer."""
+    fake_case(services)
+    services.expect_request(f"{CASE_PATH}/visits", method="POST").respond_with_response(problem(
+        422, "Unprocessable Entity", "visited_on: not a valid date", '{"visited_on": ["Not a valid date."]}'))
+    first = caseworker.get("/cases/c-7f3a").get_data(as_text=True)
+    refused, _page = send(caseworker, "/cases/c-7f3a/visits", {
+        "version": "2", "form": "visit", "visited_on": "hôm qua", "kind": "home_visit", "outcome": "met"})
+    assert 'value="hôm qua"' in field(refused.get_data(as_text=True), "visited_on")
+    again = caseworker.get("/cases/c-7f3a").get_data(as_text=True)
+    assert 'value=""' in field(again, "visited_on") and "hôm qua" not in again
+    assert "Ngày thăm" in first and "Ngày thăm" in again
+    caseworker.get("/language/en")
+    english = caseworker.get("/cases/c-7f3a").get_data(as_text=True)
+    assert "Visit date" in english and "Home visit" in english and "Ngày thăm" not in english
+    caseworker.get("/language/vi")
+    assert "Ngày thăm" in caseworker.get("/cases/c-7f3a").get_data(as_text=True)

@@ -44,10 +44,9 @@ def fake_clinic_case(services, case=CLINIC_CASE, doses=DOSES):
     services.expect_request("/api/v1/workflows").respond_with_json(WORKFLOWS)
     services.expect_request("/api/v1/inbox/counts").respond_with_json(COUNTS)
     services.expect_request("/api/v1/units").respond_with_json([])
-    services.expect_request(f"{CASE_PATH}/history").respond_with_json(HISTORY)
-    services.expect_request(f"{CASE_PATH}/transitions", method="GET").respond_with_json([])
     services.expect_request(f"{CASE_PATH}/methadone/doses", method="GET").respond_with_json(doses)
-    services.expect_request(CASE_PATH, method="GET").respond_with_json(case, headers={"ETag": f'"{case["version"]}"'})
+    services.expect_request(CASE_PATH, method="GET").respond_with_json(
+        {**case, "history": HISTORY, "transitions": []}, headers={"ETag": f'"{case["version"]}"'})
 
 
 def sent_to(services, method, path):

@@ -39,9 +39,8 @@ def fake_case(services, case=CASE, units=UNITS):
     services.expect_request("/api/v1/workflows").respond_with_json(WORKFLOWS)
     services.expect_request("/api/v1/inbox/counts").respond_with_json(COUNTS)
     services.expect_request("/api/v1/units").respond_with_json(units)
-    services.expect_request(f"{CASE_PATH}/history").respond_with_json(HISTORY)
-    services.expect_request(f"{CASE_PATH}/transitions", method="GET").respond_with_json([])
-    services.expect_request(CASE_PATH, method="GET").respond_with_json(case, headers={"ETag": '"2"'})
+    services.expect_request(CASE_PATH, method="GET").respond_with_json(
+        {**case, "history": HISTORY, "transitions": []}, headers={"ETag": '"2"'})
 
 
 def sent_to(services, method, path):
