@@ -2,8 +2,9 @@
 
 (a) alert latency: POST a case -> the alert is in the unit's inbox, versus the raw floor on the same servers
     (kombu publish with confirm -> a consumer receives it -> one pymongo insert).
-(b) read throughput: GET /api/v1/cases/<id> (auth, audit-free read, snapshot + replay check) versus a bare
-    Flask + pymongo endpoint reading the same document, both under deploy/gunicorn.conf.py.
+(b) read throughput: GET /api/v1/cases/<id> versus a bare Flask + pymongo endpoint reading the same document, and
+    versus a bare endpoint making the same round trips a case read makes (bench/bare_app.py), all under
+    deploy/gunicorn.conf.py: the second baseline shows how much of the gap the round trips explain.
 
 Usage: .venv/bin/python -m bench.skeleton [--cases 60] [--seconds 8] [--concurrency 8]
 Starts its own FerretDB (port 27217) and RabbitMQ vhost, and stops what it started.
@@ -146,6 +147,8 @@ def main() -> None:
         wait_for(lambda: answers(f"http://127.0.0.1:19110/bare/{case_id}"), 30, 0.2, "the bare app")
         ours = throughput(f"{system.urls['cases']}/api/v1/cases/{case_id}", police, args.seconds, args.concurrency)
         base = throughput(f"http://127.0.0.1:19110/bare/{case_id}", {}, args.seconds, args.concurrency)
+        same_trips = throughput(f"http://127.0.0.1:19110/bare/{case_id}/round-trips", {}, args.seconds,
+                                args.concurrency)
     finally:
         if bare:
             bare.terminate()
@@ -155,12 +158,13 @@ def main() -> None:
     report = {
         "alert_latency_ms": {"p50": 1000 * statistics.median(skeleton), "p95": 1000 * percentile(skeleton, 95)},
         "raw_floor_latency_ms": {"p50": 1000 * statistics.median(floor), "p95": 1000 * percentile(floor, 95)},
-        "read_rps": {"ours": ours, "bare_flask_pymongo": base},
+        "read_rps": {"ours": ours, "bare_flask_pymongo": base, "bare_same_round_trips": same_trips},
     }
     report["ratios"] = {
         "alert_p50_vs_floor": report["alert_latency_ms"]["p50"] / report["raw_floor_latency_ms"]["p50"],
         "alert_p95_vs_floor": report["alert_latency_ms"]["p95"] / report["raw_floor_latency_ms"]["p95"],
         "read_throughput_vs_bare": ours / base,
+        "read_throughput_vs_same_round_trips": ours / same_trips,
     }
     print(f"alert end-to-end   p50 {report['alert_latency_ms']['p50']:7.1f} ms   p95 "
           f"{report['alert_latency_ms']['p95']:7.1f} ms   ({args.cases} cases)")
@@ -170,6 +174,9 @@ def main() -> None:
           f"{report['ratios']['alert_p95_vs_floor']:7.1f} x")
     print(f"GET case           {ours:7.0f} req/s   bare Flask+pymongo {base:7.0f} req/s   ratio "
           f"{report['ratios']['read_throughput_vs_bare']:.2f}  (concurrency {args.concurrency}, {args.seconds}s)")
+    print(f"                   bare with a case read's 5 round trips {same_trips:7.0f} req/s   ratio "
+          f"{report['ratios']['read_throughput_vs_same_round_trips']:.2f}  (the share the round trips explain: "
+          f"{same_trips / base:.2f} of bare)")
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "skeleton.json").write_text(json.dumps(report, indent=2))

@@ -161,7 +161,7 @@ class PeopleRegister:
         key) sealed again under the person's key, or dropped for a person already erased. How many people
         changed."""
         changed = 0
-        for person in Person.objects(__raw__={}):
+        for person in Person.objects.only("person_code", "guardian", *SEALED_PERSON_FIELDS):
             fields = {name: getattr(person, name) for name in SEALED_PERSON_FIELDS}
             fields["guardian_phone"] = (person.guardian or {}).get("phone_enc")
             again = {name: self._sealed_again(person.person_code, name, token) for name, token in fields.items()

@@ -114,8 +114,7 @@ def render_case_page(case_id: str, status: int = 200, posted: dict | None = None
     except ServiceProblem as problem:
         return _page("case.html", PROBLEM_STATUS[problem.kind], account=account, page=None,
                      error=problem_message(problem))
-    problems = [problem_message(p) for p in page.problems]
     forms = case_action_forms(_access_token(), case_id, page, posted, refusal)
     forms.update(case_share_forms(_access_token(), page, account))
     return _page("case.html", status, account=account, page=page, person=person_facts(page.person),
-                 step_labels=STEP_LABELS, problems=problems, **forms, **messages)
+                 step_labels=STEP_LABELS, **forms, **messages)

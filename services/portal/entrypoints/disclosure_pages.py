@@ -13,7 +13,7 @@ from services.portal.domain.queries import ReadDisclosures
 from services.portal.entrypoints.case_actions import opaque_ids
 from services.portal.entrypoints.clinic_pages import clinic_choice
 from services.portal.entrypoints.pages import PROBLEM_STATUS, _access_token, _account, problem_message
-from services.portal.entrypoints.web import _ask, _page, web
+from services.portal.entrypoints.web import _ask, _page, labelled, web
 
 KIND_LABELS = {"read": _l("Viewed"), "list": _l("Listed"), "export": _l("Exported"),
                "break_glass": _l("Break the glass"), "change": _l("Changed"), "alert": _l("Alert raised"),
@@ -23,7 +23,7 @@ COLUMN_LABELS = {"at": _l("Time"), "kind": _l("Kind"), "action": _l("Action or r
 
 
 def disclosure_kind(code: str) -> str:
-    return str(KIND_LABELS.get(code, code))
+    return labelled(KIND_LABELS, code, code)
 
 
 def install_disclosure_pages(app) -> None:

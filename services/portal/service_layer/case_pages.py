@@ -58,7 +58,6 @@ class CasePage:
     person: dict | None
     due: list[tuple[str, date]]
     timeline: list[TimelineStep] = field(default_factory=list)
-    problems: list[ServiceProblem] = field(default_factory=list)
     steps: list[StepForm] = field(default_factory=list)
     """The workflow steps the person may take now, as forms; none when the API lists none."""
 
