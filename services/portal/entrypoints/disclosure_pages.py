@@ -11,13 +11,15 @@ from services.portal.domain.disclosure_pages import COLUMNS
 from services.portal.domain.pages import ServiceProblem
 from services.portal.domain.queries import ReadDisclosures
 from services.portal.entrypoints.case_actions import opaque_ids
-from services.portal.entrypoints.clinic_pages import clinic_choice
 from services.portal.entrypoints.pages import PROBLEM_STATUS, _access_token, _account, problem_message
 from services.portal.entrypoints.web import _ask, _page, labelled, web
 
 KIND_LABELS = {"read": _l("Viewed"), "list": _l("Listed"), "export": _l("Exported"),
                "break_glass": _l("Break the glass"), "change": _l("Changed"), "alert": _l("Alert raised"),
                "delivery": _l("Alert delivered")}
+SECTION_LABELS = {"identity": _l("Identity"), "contact": _l("Contact details"), "legal": _l("Legal records"),
+                  "clinical": _l("Clinical records"), "support": _l("Support records")}
+"""The sections of a case a disclosure names (services/cases/domain/access.py)."""
 COLUMN_LABELS = {"at": _l("Time"), "kind": _l("Kind"), "action": _l("Action or rule"), "who": _l("Who"),
                  "unit": _l("Unit"), "sections": _l("Sections"), "channel": _l("Channel"), "purpose": _l("Purpose")}
 
@@ -26,8 +28,12 @@ def disclosure_kind(code: str) -> str:
     return labelled(KIND_LABELS, code, code)
 
 
+def disclosed_section(code: str) -> str:
+    return labelled(SECTION_LABELS, code, code)
+
+
 def install_disclosure_pages(app) -> None:
-    app.jinja_env.filters["disclosure_kind"] = disclosure_kind
+    app.jinja_env.filters.update(disclosure_kind=disclosure_kind, disclosed_section=disclosed_section)
 
 
 def _read(case_id: str):
@@ -68,5 +74,5 @@ def disclosures_workbook(case_id: str):
     if refused or page.problems:
         return refused or _shown(account, page, 503)
     return workbook_response([str(COLUMN_LABELS[column]) for column in COLUMNS],
-                             [disclosure.row(disclosure_kind, clinic_choice) for disclosure in page.disclosures],
+                             [disclosure.row(disclosure_kind, disclosed_section) for disclosure in page.disclosures],
                              f"ke-khai-tiet-lo-{case_id}.xlsx")

@@ -18,7 +18,7 @@ from tests.integration.portal.pages.test_pages import COUNTS, problem
 CASE_DISCLOSURES = "/api/v1/cases/c-7f3a/disclosures"
 CASE_ENTRIES = [
     {"at": "2026-11-20T03:00:00+00:00", "kind": "read", "action": "read_case", "subject": "ca-hung",
-     "roles": ["police_liaison"], "unit": "CAX-22366", "sections": ["contact"], "purpose": None},
+     "roles": ["police_liaison"], "unit": "CAX-22366", "sections": ["identity", "legal"], "purpose": None},
     {"at": "2026-11-20T01:00:00+00:00", "kind": "alert", "action": "raised", "subject": None, "roles": [],
      "unit": "PK-MMT-01", "sections": [], "purpose": "relapse"},
     {"at": "2026-11-21T02:30:00+00:00", "kind": "export", "action": "export", "subject": "=HYPERLINK(\"x\")",
@@ -75,7 +75,7 @@ def test_both_accountings_in_one_list_oldest_first(inspector, services, notifica
     order = ["Đã phát cảnh báo", "relapse-to-police", "pk-mmt-webhook", "Đã xem", "Có trong tệp xuất"]
     assert [text.index(label) for label in order] == sorted(text.index(label) for label in order)
     assert "20/11/2026 10:00" in text and "21/11/2026 09:30" in text, "times in Asia/Ho_Chi_Minh"
-    assert "ca-hung (police_liaison)" in text and "Thông tin liên lạc" in text and "sms" in text
+    assert "ca-hung (police_liaison)" in text and "Nhân thân, Hồ sơ pháp lý" in text and "sms" in text
     assert 'href="/cases/c-7f3a/disclosures.xlsx"' in text
     for request, _response in [*services.log, *notifications.log]:
         assert request.headers["Authorization"].startswith("Bearer ")
@@ -91,7 +91,8 @@ def test_the_workbook_for_the_person_holds_every_entry_with_formulas_as_text(ins
     assert rows[0][:3] == ("Thời điểm", "Loại", "Người thực hiện") and len(rows) == 1 + 5
     assert rows[1][0] == datetime(2026, 11, 20, 8, 0) and rows[1][1] == "Đã phát cảnh báo"
     viewed = next(row for row in rows if row[1] == "Đã xem")
-    assert viewed[2] == "ca-hung (police_liaison)" and viewed[4] == "Thông tin liên lạc" and viewed[6] == "read_case"
+    assert viewed[2] == "ca-hung (police_liaison)" and viewed[4] == "Nhân thân, Hồ sơ pháp lý"
+    assert viewed[6] == "read_case"
     formula_like = next(row for row in sheet.iter_rows(min_row=2) if (row[2].value or "").startswith("=HYPERLINK"))
     assert formula_like[2].data_type == "s"
 
