@@ -4,7 +4,6 @@ version it was rendered from and its own Idempotency-Key. A form comes back with
 refusal, or after a sign-in that had ended while it was being filled in."""
 from __future__ import annotations
 
-
 from flask import request
 from flask_babel import lazy_gettext as _l
 

@@ -3,7 +3,6 @@ the case page, read through the cases API so that the cases service audits every
 the person's role is not on the page."""
 from __future__ import annotations
 
-
 from flask import abort, request
 from flask_babel import format_currency, lazy_gettext as _l
 
