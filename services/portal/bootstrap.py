@@ -23,7 +23,7 @@ from services.portal.service_layer import register_pages
 from services.portal.service_layer import clinic_pages, disclosure_pages
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
-from services.portal.views import AccountDirectory, ClientDirectory
+from services.portal.views import AccountDirectory, ClientDirectory, SignedInAccounts
 
 HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS,
                   admin_pages.HANDLERS, case_actions.HANDLERS, kept_forms.HANDLERS, plan_pages.HANDLERS,
@@ -45,7 +45,7 @@ def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBu
         "accounts": account_repository,
         "signins": EventSourcedRepository("portal", SignInRecord, SignInSnapshot),
         "clients": client_repository, "client_directory": ClientDirectory(client_repository),
-        "directory": AccountDirectory(account_repository),
+        "directory": AccountDirectory(account_repository), "session_accounts": SignedInAccounts(account_repository),
         "sessions": MongoSessions(), "limiter": MongoRateLimiter(), "login_log": MongoLoginLog(),
         "limits": SignInLimits(settings.per_account, settings.per_address),
         "hasher": hasher or Argon2Passwords(), "common_passwords": CommonPasswordList(),

@@ -56,6 +56,8 @@ class HttpServicesApi:
 
     def __init__(self, urls: ServiceUrls, session: requests.Session | None = None):
         self.urls, self.session = urls, session or requests.Session()
+        self._environment = {service: _environment(self.session, urls.base(service)) for service in DEFAULT_URLS}
+        self.session.trust_env = False
         self._shared: dict[tuple, tuple[float, object, dict]] = {}
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -132,7 +134,7 @@ class HttpServicesApi:
         try:
             response = self.session.request(
                 method, f"{self.urls.base(service)}/api/v1{path}", params=params, timeout=self.urls.timeout,
-                json=body, data=data, stream=stream,
+                json=body, data=data, stream=stream, **self._environment[service],
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})})
         except requests.RequestException:
             raise ServiceProblem(service, UNAVAILABLE) from None
@@ -146,6 +148,14 @@ class HttpServicesApi:
         if document is None:
             raise ServiceProblem(service, UNAVAILABLE, response.status_code)
         return document
+
+
+def _environment(session: requests.Session, base_url: str) -> dict:
+    """The proxies and CA bundle the environment gives a service's URL (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE),
+    read once: left to `requests`, every call would read them again and look for a .netrc file (py-spy: 5 % of the
+    portal's time serving case pages)."""
+    settings = session.merge_environment_settings(base_url, {}, None, None, None)
+    return {"proxies": settings["proxies"], "verify": settings["verify"]}
 
 
 def _params_key(params: dict | None) -> tuple:

@@ -184,15 +184,16 @@ def end_session(command: EndSession, principal, sessions) -> None:
         sessions.end(command.session_token)
 
 
-def read_session(query: ReadSession, principal, accounts, sessions, clock) -> SessionView | None:
+def read_session(query: ReadSession, principal, session_accounts, sessions, clock) -> SessionView | None:
     """None unless the session exists; one idle past its timeout or whose account is not active is ended here and
-    answered as ENDED, naming only its account."""
+    answered as ENDED, naming only its account. `session_accounts` (views.SignedInAccounts) may answer an account
+    read a few seconds ago: what must end a session at once ends it in the store."""
     now = clock.now()
     session = sessions.get(query.session_token) if query.session_token else None
     if session is None:
         return None
     idle = IDLE_TIMEOUT if session.stage == SIGNED_IN else SECOND_STEP_TIMEOUT
-    account = accounts.get(session.username)
+    account = session_accounts.read(session.username)
     if now - session.last_seen > idle or account is None or not account.active:
         sessions.end(query.session_token)
         return SessionView(session.username, "", None, (), (), ENDED)
@@ -202,8 +203,9 @@ def read_session(query: ReadSession, principal, accounts, sessions, clock) -> Se
                        session.stage)
 
 
-def refresh_access_token(command: RefreshAccessToken, principal, accounts, sessions, signer, clock) -> dict:
-    view = read_session(ReadSession(command.session_token), None, accounts, sessions, clock)
+def refresh_access_token(command: RefreshAccessToken, principal, session_accounts, sessions, signer,
+                         clock) -> dict:
+    view = read_session(ReadSession(command.session_token), None, session_accounts, sessions, clock)
     if view is None or view.stage != SIGNED_IN:
         raise SignInRefused("session_expired")
     return issue_page_token(IssuePageToken(view.username, view.unit, view.roles, view.areas), None, signer, clock)
