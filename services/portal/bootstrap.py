@@ -21,13 +21,15 @@ from services.portal.service_layer import plan_pages
 from services.portal.service_layer import case_actions, kept_forms
 from services.portal.service_layer import register_pages
 from services.portal.service_layer import clinic_pages, disclosure_pages
+from services.portal.service_layer import security_keys
+from services.portal.adapters.webauthn_keys import MongoChallenges, PyWebAuthnKeys
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
 from services.portal.views import AccountDirectory, ClientDirectory, SignedInAccounts
 
 HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS,
                   admin_pages.HANDLERS, case_actions.HANDLERS, kept_forms.HANDLERS, plan_pages.HANDLERS,
-                  register_pages.HANDLERS, clinic_pages.HANDLERS, disclosure_pages.HANDLERS)
+                  register_pages.HANDLERS, clinic_pages.HANDLERS, disclosure_pages.HANDLERS, security_keys.HANDLERS)
 
 
 ACCOUNTS_CACHED = 1000
@@ -52,4 +54,6 @@ def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBu
         "second_factor": TotpCodes(), "sealer": CipherSealer(FieldCipher(settings.base.data_key)),
         "signer": Ed25519Signer(settings.private_key_file, settings.public_url, settings.base.jwt_audience),
         "services_api": HttpServicesApi(settings.services), "clock": clock or Clock(),
-        "kept_forms": MongoKeptForms(FieldCipher(settings.base.data_key))})
+        "kept_forms": MongoKeptForms(FieldCipher(settings.base.data_key)),
+        "security_keys": PyWebAuthnKeys(settings.webauthn_rp_id, settings.webauthn_origin),
+        "challenges": MongoChallenges()})

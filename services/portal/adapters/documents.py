@@ -2,7 +2,7 @@
 Every hot query filters on `_id` or on top-level string equality (FerretDB answers those from indexes)."""
 from __future__ import annotations
 
-from mongoengine import DateTimeField, Document, StringField
+from mongoengine import DateTimeField, DictField, Document, StringField
 
 from shared.repository import SnapshotDocument
 
@@ -38,6 +38,8 @@ class WebSessionDocument(Document):
     created_at = DateTimeField(required=True)
     last_seen = DateTimeField(required=True)
     pending_secret = StringField()
+    pending_challenge = DictField()
+    """A WebAuthn challenge issued to this session, taken once (adapters/webauthn_keys.py MongoChallenges)."""
     meta = {"collection": "web_sessions", "indexes": ["username"], "auto_create_index": False}
 
 

@@ -230,3 +230,41 @@ class ShareFromCasePage:
     version: int
     posted: tuple[tuple[str, tuple[str, ...]], ...]
     share_id: str = ""
+
+
+@dataclass(frozen=True)
+class BeginKeyRegistration:
+    """The options of `navigator.credentials.create` for the signed-in session's account; their challenge is
+    kept with the session, good once."""
+    session_token: str
+
+
+@dataclass(frozen=True)
+class RegisterSecurityKey:
+    """`credential`: the `PublicKeyCredential` the browser answered, as JSON (base64url fields)."""
+    session_token: str
+    name: str
+    credential: dict
+    address: str
+
+
+@dataclass(frozen=True)
+class RemoveSecurityKey:
+    session_token: str
+    credential_id: str
+    expected_version: int | None
+    address: str
+
+
+@dataclass(frozen=True)
+class BeginKeySignIn:
+    """The options of `navigator.credentials.get` for a session awaiting its second step: the account's keys."""
+    session_token: str
+
+
+@dataclass(frozen=True)
+class ConfirmKey:
+    """The second step with a security key: answers the next step and a new session token, as ConfirmCode."""
+    session_token: str
+    credential: dict
+    address: str

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from shared.aggregate import Aggregate, DomainEvent
+from shared.errors import Conflict, NotFound
 
 ACTIVE, DISABLED = "active", "disabled"
 STATUSES = (ACTIVE, DISABLED)
@@ -52,8 +53,40 @@ class SecondFactorEnrolled(DomainEvent):
 
 @dataclass(frozen=True)
 class SecondFactorReset(DomainEvent):
+    """Ends the TOTP secret and every security key."""
     type: ClassVar[str] = "portal.account.second_factor_reset"
     published: ClassVar[bool] = False
+    at: datetime
+
+
+MAX_SECURITY_KEYS = 10
+
+
+@dataclass(frozen=True)
+class SecurityKey:
+    """A WebAuthn credential (a security key or passkey) as its authenticator registered it: ids and the public
+    key base64url; `sign_count` the counter it registered with (later counts: the sign-in record's)."""
+    credential_id: str
+    public_key: str
+    sign_count: int
+    transports: list[str]
+    name: str
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class SecurityKeyAdded(DomainEvent):
+    type: ClassVar[str] = "portal.account.security_key_added"
+    published: ClassVar[bool] = False
+    key: SecurityKey
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SecurityKeyRemoved(DomainEvent):
+    type: ClassVar[str] = "portal.account.security_key_removed"
+    published: ClassVar[bool] = False
+    credential_id: str
     at: datetime
 
 
@@ -68,6 +101,7 @@ class Account(Aggregate):
     status: str = ACTIVE
     password_hash: str = ""
     sealed_secret: str | None = None
+    security_keys: list[SecurityKey] = field(default_factory=list)
     created_at: datetime | None = None
     changed_at: datetime | None = None
     stream_type: ClassVar[str] = "account"
@@ -96,8 +130,26 @@ class Account(Aggregate):
         self.record(SecondFactorEnrolled(sealed_secret=sealed_secret, at=at))
 
     def reset_second_factor(self, at: datetime) -> None:
-        if self.sealed_secret is not None:
+        if self.sealed_secret is not None or self.security_keys:
             self.record(SecondFactorReset(at=at))
+
+    def security_key(self, credential_id: str) -> SecurityKey | None:
+        return next((k for k in self.security_keys if k.credential_id == credential_id), None)
+
+    def add_security_key(self, key: SecurityKey, at: datetime) -> None:
+        """A credential is registered once (an authenticator asked again answers the same id); at most
+        MAX_SECURITY_KEYS, so the options of a sign-in stay small."""
+        if self.security_key(key.credential_id) is not None:
+            raise Conflict("this security key is already registered", errors={"credential": ["already registered"]})
+        if len(self.security_keys) >= MAX_SECURITY_KEYS:
+            raise Conflict(f"at most {MAX_SECURITY_KEYS} security keys",
+                           errors={"credential": [f"at most {MAX_SECURITY_KEYS} security keys"]})
+        self.record(SecurityKeyAdded(key=key, at=at))
+
+    def remove_security_key(self, credential_id: str, at: datetime) -> None:
+        if self.security_key(credential_id) is None:
+            raise NotFound("no such security key on this account")
+        self.record(SecurityKeyRemoved(credential_id=credential_id, at=at))
 
     def _on_AccountCreated(self, event: AccountCreated) -> None:
         self.full_name, self.unit, self.roles, self.areas = event.full_name, event.unit, event.roles, event.areas
@@ -113,11 +165,19 @@ class Account(Aggregate):
         self.sealed_secret, self.changed_at = event.sealed_secret, event.at
 
     def _on_SecondFactorReset(self, event: SecondFactorReset) -> None:
-        self.sealed_secret, self.changed_at = None, event.at
+        self.sealed_secret, self.security_keys, self.changed_at = None, [], event.at
+
+    def _on_SecurityKeyAdded(self, event: SecurityKeyAdded) -> None:
+        self.security_keys, self.changed_at = [*self.security_keys, event.key], event.at
+
+    def _on_SecurityKeyRemoved(self, event: SecurityKeyRemoved) -> None:
+        self.security_keys = [k for k in self.security_keys if k.credential_id != event.credential_id]
+        self.changed_at = event.at
 
 
 Account.event_types = {e.type: e for e in (AccountCreated, AccountStatusChanged, PasswordReset,
-                                           SecondFactorEnrolled, SecondFactorReset)}
+                                           SecondFactorEnrolled, SecondFactorReset, SecurityKeyAdded,
+                                           SecurityKeyRemoved)}
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,15 @@ class ReadDisclosures:
 class ReadReferralUnits:
     """The plans service's unit directory, for the referral form's list of units."""
     access_token: str
+
+
+@dataclass(frozen=True)
+class ListSecurityKeys:
+    """The signed-in session's account's keys and the account's version (the If-Match of a removal)."""
+    session_token: str
+
+
+@dataclass(frozen=True)
+class ReadSecondFactors:
+    """Which second steps a session awaiting one may take: (a code, a security key)."""
+    session_token: str

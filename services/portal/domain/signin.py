@@ -4,7 +4,7 @@ once cannot both count from the same state: the second append collides and is re
 (compare-and-set on FerretDB's unique key, as shared/eventstore.py does)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -15,7 +15,8 @@ from services.portal.domain.policy import LOCKOUT, MAX_FAILURES
 
 @dataclass(frozen=True)
 class SignInFailed(DomainEvent):
-    """`reason`: wrong_password or wrong_code."""
+    """`reason`: wrong_password, wrong_code (expired_code, replayed_code), or with a security key wrong_key,
+    unknown_key, replayed_key."""
     type: ClassVar[str] = "portal.signin.failed"
     published: ClassVar[bool] = False
     reason: str
@@ -24,11 +25,14 @@ class SignInFailed(DomainEvent):
 
 @dataclass(frozen=True)
 class SignedIn(DomainEvent):
-    """`code_step`: the time step of the one-time code used (None for an account without a second factor)."""
+    """`code_step`: the time step of the one-time code used (None for an account without a second factor, or one
+    signed in with a security key: then `credential_id` and the `sign_count` its authenticator answered)."""
     type: ClassVar[str] = "portal.signin.succeeded"
     published: ClassVar[bool] = False
     code_step: int | None
     at: datetime
+    credential_id: str | None = None
+    sign_count: int | None = None
 
 
 @dataclass(eq=False)
@@ -38,6 +42,8 @@ class SignInRecord(Aggregate):
     locked_until: datetime | None = None
     last_code_step: int = -1
     last_signed_in_at: datetime | None = None
+    key_counts: dict[str, int] = field(default_factory=dict)
+    """The last signature counter each security key answered (by credential id)."""
     stream_type: ClassVar[str] = "signin"
     event_types: ClassVar[dict] = {}
 
@@ -48,6 +54,16 @@ class SignInRecord(Aggregate):
     def code_is_fresh(self, step: int) -> bool:
         """A code is good once: only a time step after the last one used."""
         return step > self.last_code_step
+
+    def key_count_is_fresh(self, credential_id: str, count: int, registered: int) -> bool:
+        """A key's signature counter only goes up: a count not above the last one seen (or, before any sign-in,
+        the one it registered with) is a cloned key or a replayed assertion. An authenticator without a counter
+        answers 0 every time, which proves nothing and is allowed only while no count was ever seen."""
+        known = max(registered, self.key_counts.get(credential_id, 0))
+        return count > known or count == known == 0
+
+    def succeed_with_key(self, credential_id: str, sign_count: int, at: datetime) -> None:
+        self.record(SignedIn(code_step=None, at=at, credential_id=credential_id, sign_count=sign_count))
 
     def fail(self, reason: str, at: datetime) -> None:
         if not self.locked(at):
@@ -67,6 +83,8 @@ class SignInRecord(Aggregate):
         self.failures, self.locked_until, self.last_signed_in_at = 0, None, event.at
         if event.code_step is not None:
             self.last_code_step = max(self.last_code_step, event.code_step)
+        if event.credential_id is not None:
+            self.key_counts = {**self.key_counts, event.credential_id: event.sign_count or 0}
 
 
 SignInRecord.event_types = {e.type: e for e in (SignInFailed, SignedIn)}

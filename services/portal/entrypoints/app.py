@@ -26,6 +26,7 @@ from services.portal.entrypoints.oauth import install_oidc
 from services.portal.entrypoints.pages import PAGE_FILTERS
 from services.portal.entrypoints.plan_pages import PLAN_FILTERS
 from services.portal.entrypoints.register_pages import install_register_pages
+from services.portal.entrypoints.security_keys import install_security_keys
 from services.portal.entrypoints.web import (form_expired, install_form_controls, install_page_gettext, locale,
                                             web)
 from services.portal.settings import PortalSettings
@@ -64,6 +65,7 @@ def create_app(settings: PortalSettings | None = None, *, hasher=None, clock=Non
     install_register_pages(app)
     install_clinic_pages(app)
     install_disclosure_pages(app)
+    install_security_keys(app)
     app.register_blueprint(web)
     app.register_error_handler(CSRFError, form_expired)
     app.register_error_handler(TooManyAttempts, _too_many)

@@ -63,7 +63,8 @@ class SignInOut(Schema):
     address = fields.String(required=True)
     outcome = fields.String(required=True, metadata={
         "description": "signed_in, password_ok, wrong_password, wrong_code, expired_code, replayed_code, locked, "
-                       "disabled, unknown_account or rate_limited"})
+                       "disabled, unknown_account, rate_limited; with a security key wrong_key, unknown_key, "
+                       "replayed_key (its counter did not go up); security_key_added or security_key_removed"})
     at = fields.DateTime(required=True)
 
 

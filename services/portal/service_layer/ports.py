@@ -78,3 +78,43 @@ class TokenSigner(Protocol):
     audience: str
 
     def sign(self, claims: dict) -> str: ...
+
+
+class CredentialRefused(Exception):
+    """A WebAuthn answer that does not verify (garbled, forged, for another challenge, origin or key); the message
+    says why, without anything of the person."""
+
+
+@dataclass(frozen=True)
+class RegisteredKey:
+    credential_id: str
+    public_key: str
+    sign_count: int
+    transports: list[str]
+
+
+class SecurityKeys(Protocol):
+    """WebAuthn for the portal's relying party (adapters/webauthn_keys.py); ids and keys base64url, challenges
+    bytes; the options JSON-ready for the browser's script."""
+
+    def registration_options(self, username: str, exclude: list[str]) -> tuple[dict, bytes]: ...
+    def verify_registration(self, credential: dict, challenge: bytes) -> RegisteredKey: ...
+    def authentication_options(self, keys: list[tuple[str, list[str]]]) -> tuple[dict, bytes]: ...
+    def credential_id(self, credential: dict) -> str: ...
+    def verify_authentication(self, credential: dict, challenge: bytes, public_key: str) -> int:
+        """The signature counter the authenticator answered; the caller judges whether it went up."""
+
+
+@dataclass(frozen=True)
+class PendingChallenge:
+    purpose: str
+    challenge: bytes
+    issued_at: datetime
+
+
+class Challenges(Protocol):
+    """The one pending WebAuthn challenge of a web session, kept in its session document."""
+
+    def keep(self, session_token: str, purpose: str, challenge: bytes, now: datetime) -> None: ...
+    def take(self, session_token: str) -> PendingChallenge | None:
+        """The pending challenge, removed in the same step: a second take answers None."""

@@ -23,7 +23,7 @@ class AccountView:
 
 
 def account_view(account: Account) -> AccountView:
-    second = ("enrolled" if account.sealed_secret else
+    second = ("enrolled" if account.sealed_secret or account.security_keys else
               "required" if needs_second_factor(account.roles) else "not_required")
     return AccountView(account.id, account.full_name, account.unit, tuple(account.roles), tuple(account.areas),
                        account.status, second, account.created_at, account.version)

@@ -87,7 +87,7 @@ def sign_in_with_password(command: SignInWithPassword, principal, accounts, sign
     if not account.active:
         login_log.record(username, command.address, "disabled", now)
         raise SignInRefused("disabled")
-    if account.sealed_secret:
+    if account.sealed_secret or account.security_keys:
         stage = AWAITING_CODE
     elif needs_second_factor(account.roles):
         stage = AWAITING_ENROLMENT
@@ -147,6 +147,8 @@ def confirm_code(command: ConfirmCode, principal, accounts, signins, sessions, s
     session = _pending(sessions, command.session_token, AWAITING_CODE, now)
     _limit(limiter, limits, login_log, session.username, command.address, now)
     account = _active_account(accounts, sessions, command.session_token, session.username)
+    if not account.sealed_secret:
+        raise _refuse_failure(signins, login_log, account.id, command.address, "wrong_code", now, "wrong_code")
     secret = sealer.open(account.sealed_secret, account.id)
     _accept_code(signins, login_log, second_factor, account.id, command.address, secret, command.code, now)
     return _signed_in(sessions, command.session_token, account.id, now)

@@ -1,0 +1,192 @@
+"""Registering, removing and signing in with security keys (WebAuthn), beside the one-time code.
+
+A challenge is kept with the web session, good once and for SECOND_STEP_TIMEOUT; a key's answer is verified by
+the adapter, and its signature counter judged on the sign-in record under the same compare-and-set as a code's
+time step, so a cloned key or a replayed assertion is refused even when two arrive at once. A refused answer at
+sign-in counts towards the lockout like a wrong code and is written to the login log; every refusal names the
+field `credential` (or `name`) and stores nothing else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.envelope import Actor
+from shared.errors import InvalidInput, NotFound, expect_version
+
+from services.portal.domain.errors import SignInRefused
+from services.portal.domain.model import SecurityKey
+from services.portal.domain.policy import SECOND_STEP_TIMEOUT
+from services.portal.domain.commands import (BeginKeyRegistration, BeginKeySignIn, ConfirmKey, RegisterSecurityKey,
+                                             RemoveSecurityKey)
+from services.portal.domain.queries import ListSecurityKeys, ReadSecondFactors
+from services.portal.domain.security_keys import AUTHENTICATE, MAX_CREDENTIAL_BYTES, REGISTER, key_name
+from services.portal.service_layer.ports import AWAITING_CODE, SIGNED_IN, CredentialRefused
+from services.portal.service_layer.presenting import SignInStep
+from services.portal.service_layer.signin import (_active_account, _changed, _limit, _pending, _refuse_failure,
+                                                  _signed_in)
+
+
+@dataclass(frozen=True)
+class KeyView:
+    credential_id: str
+    name: str
+    added_at: datetime
+    transports: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyList:
+    keys: tuple[KeyView, ...]
+    version: int
+
+
+def _view(key: SecurityKey) -> KeyView:
+    return KeyView(key.credential_id, key.name, key.added_at, tuple(key.transports))
+
+
+def _owner(accounts, sessions, token: str, now):
+    """The account of a signed-in session (the web layer has judged its idle time)."""
+    session = sessions.get(token) if token else None
+    if session is None or session.stage != SIGNED_IN:
+        raise SignInRefused("session_expired")
+    return _active_account(accounts, sessions, token, session.username)
+
+
+def _sized(credential) -> dict:
+    if not isinstance(credential, dict):
+        raise InvalidInput.field("credential", "must be the PublicKeyCredential the browser answered, as JSON")
+    if len(repr(credential)) > MAX_CREDENTIAL_BYTES:
+        raise InvalidInput.field("credential", f"must be at most {MAX_CREDENTIAL_BYTES} bytes")
+    return credential
+
+
+def _challenge(challenges, token: str, purpose: str, now) -> bytes | None:
+    """The session's pending challenge for `purpose`, taken (good once); None if there is none, it was issued for
+    something else or it is older than the second step's timeout."""
+    pending = challenges.take(token)
+    if pending is None or pending.purpose != purpose or now - pending.issued_at > SECOND_STEP_TIMEOUT:
+        return None
+    return pending.challenge
+
+
+def begin_key_registration(command: BeginKeyRegistration, principal, accounts, sessions, security_keys, challenges,
+                           clock) -> dict:
+    now = clock.now()
+    account = _owner(accounts, sessions, command.session_token, now)
+    options, challenge = security_keys.registration_options(
+        account.id, [key.credential_id for key in account.security_keys])
+    challenges.keep(command.session_token, REGISTER, challenge, now)
+    return options
+
+
+def register_security_key(command: RegisterSecurityKey, principal, accounts, sessions, security_keys, challenges,
+                          login_log, clock) -> KeyView:
+    now = clock.now()
+    account = _owner(accounts, sessions, command.session_token, now)
+    name = key_name(command.name)
+    if name is None:
+        raise InvalidInput.field("name", "must be 1 to 60 characters")
+    credential = _sized(command.credential)
+    challenge = _challenge(challenges, command.session_token, REGISTER, now)
+    if challenge is None:
+        raise InvalidInput.field("credential", "no registration is pending for this session (or it expired): "
+                                               "ask for new options")
+    try:
+        registered = security_keys.verify_registration(credential, challenge)
+    except CredentialRefused as refused:
+        raise InvalidInput.field("credential", str(refused)) from None
+    key = SecurityKey(registered.credential_id, registered.public_key, registered.sign_count,
+                      list(registered.transports), name, now)
+    account.add_security_key(key, now)
+    accounts.save(account, Actor(id=account.id, role="self"))
+    login_log.record(account.id, command.address, "security_key_added", now)
+    return _view(key)
+
+
+def remove_security_key(command: RemoveSecurityKey, principal, accounts, sessions, login_log, clock) -> KeyList:
+    now = clock.now()
+    account = _owner(accounts, sessions, command.session_token, now)
+    if account.security_key(command.credential_id or "") is None:
+        raise NotFound("no such security key on this account")
+    expect_version(account.version, command.expected_version)
+    account.remove_security_key(command.credential_id, now)
+    accounts.save(account, Actor(id=account.id, role="self"))
+    login_log.record(account.id, command.address, "security_key_removed", now)
+    return KeyList(tuple(_view(k) for k in account.security_keys), account.version)
+
+
+def list_security_keys(query: ListSecurityKeys, principal, accounts, sessions, clock) -> KeyList:
+    account = _owner(accounts, sessions, query.session_token, clock.now())
+    return KeyList(tuple(_view(k) for k in account.security_keys), account.version)
+
+
+def begin_key_sign_in(command: BeginKeySignIn, principal, accounts, sessions, security_keys, challenges,
+                      clock) -> dict:
+    now = clock.now()
+    session = _pending(sessions, command.session_token, AWAITING_CODE, now)
+    account = _active_account(accounts, sessions, command.session_token, session.username)
+    if not account.security_keys:
+        raise InvalidInput.field("credential", "this account has no security key: enter the code")
+    options, challenge = security_keys.authentication_options(
+        [(key.credential_id, list(key.transports)) for key in account.security_keys])
+    challenges.keep(command.session_token, AUTHENTICATE, challenge, now)
+    return options
+
+
+def _refuse_key(signins, login_log, username, address, reason: str, now, why: str):
+    """Counted like a wrong code; the attempt ends if that locked the account."""
+    refusal = _refuse_failure(signins, login_log, username, address, reason, now, reason)
+    if refusal.reason == "locked":
+        return refusal
+    return InvalidInput.field("credential", why)
+
+
+def confirm_key(command: ConfirmKey, principal, accounts, signins, sessions, security_keys, challenges, limiter,
+                limits, login_log, clock) -> SignInStep:
+    now = clock.now()
+    token = command.session_token
+    session = _pending(sessions, token, AWAITING_CODE, now)
+    _limit(limiter, limits, login_log, session.username, command.address, now)
+    account = _active_account(accounts, sessions, token, session.username)
+    credential = _sized(command.credential)
+    challenge = _challenge(challenges, token, AUTHENTICATE, now)
+
+    def refuse(reason: str, why: str):
+        return _refuse_key(signins, login_log, account.id, command.address, reason, now, why)
+    if challenge is None:
+        raise refuse("wrong_key", "no sign-in with a key is pending for this session (or it expired): try again")
+    try:
+        key = account.security_key(security_keys.credential_id(credential))
+        if key is None:
+            raise refuse("unknown_key", "this security key is not registered to this account")
+        count = security_keys.verify_authentication(credential, challenge, key.public_key)
+    except CredentialRefused as refused:
+        raise refuse("wrong_key", str(refused)) from None
+
+    def use(record):
+        if record.locked(now):
+            return "locked"
+        if not record.key_count_is_fresh(key.credential_id, count, key.sign_count):
+            return "replayed"
+        record.succeed_with_key(key.credential_id, count, now)
+        return "good"
+    record, outcome = _changed(signins, account.id, use)
+    if outcome == "locked":
+        login_log.record(account.id, command.address, "locked", now)
+        raise SignInRefused("locked", record.locked(now))
+    if outcome == "replayed":
+        raise refuse("replayed_key", "the key's signature counter did not go up: a copied key or a replayed answer")
+    login_log.record(account.id, command.address, "signed_in", now)
+    return _signed_in(sessions, token, account.id, now)
+
+
+def read_second_factors(query: ReadSecondFactors, principal, accounts, sessions, clock) -> tuple[bool, bool]:
+    session = _pending(sessions, query.session_token, AWAITING_CODE, clock.now())
+    account = _active_account(accounts, sessions, query.session_token, session.username)
+    return bool(account.sealed_secret), bool(account.security_keys)
+
+
+HANDLERS = {BeginKeyRegistration: begin_key_registration, RegisterSecurityKey: register_security_key,
+            RemoveSecurityKey: remove_security_key, ListSecurityKeys: list_security_keys,
+            BeginKeySignIn: begin_key_sign_in, ConfirmKey: confirm_key, ReadSecondFactors: read_second_factors}
