@@ -178,14 +178,29 @@ def report_on(task: dict, unit: str, commune: str, coordinator: str, values: dic
          {"If-Match": submitted.headers.get("ETag", "*")})
 
 
+KHANH_HOA_HOTSPOTS = (
+    ("22333", "Quán cà phê đầu hẻm 12", "point", "medium", (12.2732, 109.1949), ["crackdown", "eliminated"]),
+    ("22333", "Khu nhà trọ ven sông Cái", "cluster", "medium", (12.2668, 109.1863), ["under_surveillance"]),
+    ("22366", "Quán karaoke gần chợ Đầm", "point", "high", (12.2530, 109.1905), []),
+    ("22390", "Bãi đất trống ven đường Vĩnh Ngọc", "point", "low", (12.2552, 109.1502),
+     ["under_surveillance", "eliminated", "re_emerged"]),
+    ("22402", "Dãy phòng trọ khu Phước Long", "cluster", "high", (12.2080, 109.2010), ["crackdown"]),
+    ("22408", "Khu lán trại ven đầm Thủy Triều", "cluster", "low", None, ["under_surveillance"]),
+    ("22420", "Nhà hoang cuối xóm", "point", "medium", None, []))
+"""The demo's hotspots in Khánh Hòa (56), each where it could be in its commune (a place without coordinates
+is only in the portal's list); in another province only the first two, at its first commune, without coordinates.
+"""
+
+
 def hotspots_of(commune: str, task_id: str, year: int) -> None:
-    police = token(f"demo-police-{commune}", "police_liaison", f"CAX-{commune}", [commune])
-    for index, (name, kind, steps) in enumerate((("Quán cà phê đầu hẻm 12", "point", ["crackdown", "eliminated"]),
-                                                 ("Khu nhà trọ ven sông", "cluster", ["under_surveillance"]))):
+    spots = KHANH_HOA_HOTSPOTS if PROVINCE == "56" else tuple(
+        (commune, name, kind, level, None, steps) for _code, name, kind, level, _place, steps in KHANH_HOA_HOTSPOTS[:2])
+    for index, (code, name, kind, level, place, steps) in enumerate(spots):
+        police = token(f"demo-police-{code}", "police_liaison", f"CAX-{code}", [code])
         hotspot = post("plans", "/api/v1/hotspots", {
-            "place_name": name, "commune_code": commune, "kind": kind, "activity": "use_and_dealing",
-            "level": "medium", "found_on": f"{year}-05-10", "task_ids": [task_id],
-            "coordinates": {"latitude": 12.25 + index / 100, "longitude": 109.19}}, police,
+            "place_name": name, "commune_code": code, "kind": kind, "activity": "use_and_dealing",
+            "level": level, "found_on": f"{year}-05-{10 + index:02d}", "task_ids": [task_id] if code == commune else [],
+            **({"coordinates": {"latitude": place[0], "longitude": place[1]}} if place else {})}, police,
             f"demo-hotspot-{year}-{index}")
         for day, step in enumerate(steps if hotspot else []):
             etag = send("plans", f"/api/v1/hotspots/{hotspot['id']}", police).headers["ETag"]

@@ -10,6 +10,7 @@ from flask import abort, redirect, request, url_for
 from flask_babel import format_decimal, lazy_gettext as _l
 
 from services.portal.domain.commands import ReviewReportFromPortal, SubmitReportFromPortal
+from services.portal.domain.hotspot_map import LEVEL_ORDER, SYMBOLS, symbol_path
 from services.portal.domain.pages import CONFLICT, INVALID, STALE, ServiceProblem
 from services.portal.domain.plan_pages import BAR_KINDS, CHART_WIDTH, REVIEW_OUTCOMES
 from services.portal.domain.queries import ListPlanPage, ReadHotspots, ReadPlanPage, ReadReportPage
@@ -30,6 +31,16 @@ REPORT_NOTICES = {"submitted": _l("Report submitted for review."), "approve": _l
                   "return": _l("Report returned to its unit.")}
 CHANGED = _l("This report was changed by someone else since the page was shown. Here it is as it is now: check "
              "it, then try again.")
+HOTSPOT_LABELS = {
+    "level_labels": {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")},
+    "hotspot_status_labels": {"identified": _l("Identified"), "under_surveillance": _l("Under surveillance"),
+                              "crackdown": _l("Crackdown"), "eliminated": _l("Eliminated"),
+                              "re_emerged": _l("Re-emerged")},
+    "hotspot_kind_labels": {"point": _l("Point"), "cluster": _l("Cluster"), "use": _l("Use"),
+                            "dealing": _l("Dealing"), "use_and_dealing": _l("Use and dealing")},
+    "symbols": SYMBOLS, "level_order": LEVEL_ORDER, "symbol_path": symbol_path}
+"""The hotspots page's words for the registry's kinds, activities, levels and statuses, and the map's symbols for
+its legend."""
 INVALID_FIELD = _l("%(field)s: %(why)s")
 NOT_A_NUMBER = _l("must be a number of 0 or more")
 MAX_TEXT = 20_000
@@ -39,7 +50,12 @@ def _number(value) -> str:
     return "—" if value is None else format_decimal(value, "#,##0.##")
 
 
-PLAN_FILTERS = {"number": _number}
+def _degrees(line) -> str:
+    """A grid line's degrees to its step's decimals, as the page's language writes them (12,25 in Vietnamese)."""
+    return format_decimal(line.degrees, "0." + "0" * line.decimals if line.decimals else "0")
+
+
+PLAN_FILTERS = {"number": _number, "degrees": _degrees}
 """Figures as the page's language writes them: 1.234,5 in Vietnamese, 1,234.5 in English."""
 
 
@@ -79,8 +95,9 @@ def hotspots():
         found = _ask(ReadHotspots(_access_token()))
     except ServiceProblem as problem:
         return _page("hotspots.html", PROBLEM_STATUS[problem.kind], account=account, hotspots=None,
-                     error=problem_message(problem))
-    return _page("hotspots.html", account=account, hotspots=found)
+                     hotspot_map=None, error=problem_message(problem), **HOTSPOT_LABELS)
+    return _page("hotspots.html", account=account, hotspots=found.hotspots, hotspot_map=found.map,
+                 **HOTSPOT_LABELS)
 
 
 @web.get("/plans/<plan_id>")

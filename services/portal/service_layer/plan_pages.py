@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from services.portal.domain.commands import ReviewReportFromPortal, SubmitReportFromPortal
+from services.portal.domain.hotspot_map import HotspotMap, hotspot_map
 from services.portal.domain.pages import NOT_FOUND, ServiceProblem
 from services.portal.domain.plan_pages import (APPROVE, HOTSPOTS_SHOWN, PLAN_PAGE_SIZE, REPORTS_SHOWN, TASKS_SHOWN,
                                                BarGroup, chart_groups)
@@ -143,9 +144,17 @@ def review_report(command: ReviewReportFromPortal, principal, services_api: Plan
     return reviewed
 
 
-def read_hotspots(query: ReadHotspots, principal, services_api: PlansApi) -> list[dict]:
+@dataclass(frozen=True)
+class HotspotList:
+    hotspots: list[dict]
+    map: HotspotMap | None
+    """The hotspots that have coordinates, laid out; None when none has."""
+
+
+def read_hotspots(query: ReadHotspots, principal, services_api: PlansApi) -> HotspotList:
     body, _headers = services_api.get("plans", "/hotspots", query.access_token, {"page_size": HOTSPOTS_SHOWN})
-    return list(body)
+    hotspots = list(body)
+    return HotspotList(hotspots, hotspot_map(hotspots))
 
 
 HANDLERS = {ListPlanPage: list_plans, ReadPlanPage: read_plan_page, ReadReportPage: read_report_page,

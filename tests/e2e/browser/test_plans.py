@@ -4,7 +4,9 @@ password and code, finds the plan, opens the report for this month from the task
 the Vietnamese way, 1234,5); the provincial plan coordinator, signed in, opens the same report and approves it.
 The plans API then answers the report approved with the figure as typed. Each page answers 200, the plan page with
 its roll-up (a chart, or the note that there are no figures yet) and the task; each form carries its version and
-Idempotency-Key. The plan page and the report page pass axe-core under the portal's Content-Security-Policy."""
+Idempotency-Key. The plan page and the report page pass axe-core under the portal's Content-Security-Policy.
+The commune police, signed in, see the hotspots recorded by the province's system drawn on a map above their list
+(on a desktop and on a 360-pixel phone), a marker leading to its row, the one without coordinates only listed."""
 from __future__ import annotations
 
 import re
@@ -12,7 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser.support import PORTAL, signed_in_tab
+from tests.e2e.browser.support import PHONE, PORTAL, SCREENSHOTS, signed_in_tab
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +105,42 @@ def test_a_reporter_submits_a_report_and_a_coordinator_approves_it(browser_syste
     report = plans_coordinator("GET", f"/tasks/{task_id}/assignments/UBX-22366/reports/{PERIOD}")
     assert report.status_code == 200 and report.json()["status"] == "approved", report.text
     assert report.json()["values"] == {"outreach_sessions": 1234.5}
+
+
+HOTSPOTS = (("Quán karaoke gần chợ Đầm", "high", {"latitude": 12.2530, "longitude": 109.1905}),
+            ("Khu nhà trọ ven biển", "medium", {"latitude": 12.2447, "longitude": 109.1960}),
+            ("Nhà hoang cuối xóm", "low", None))
+
+
+def test_the_police_see_their_hotspots_on_a_map_above_the_list(browser_system, browser, plans_coordinator):
+    recorded = {}
+    for name, level, coordinates in HOTSPOTS:
+        created = plans_coordinator("POST", "/hotspots", json={
+            "place_name": name, "commune_code": "22366", "kind": "point", "activity": "use_and_dealing",
+            "level": level, "found_on": TODAY.isoformat(), **({"coordinates": coordinates} if coordinates else {})})
+        assert created.status_code == 201, created.text
+        recorded[name] = created.json()["id"]
+    police = signed_in_tab(browser, browser_system, "cax.hung", "police_liaison", "CAX-22366", ["22366"])
+    try:
+        page = police.page
+        assert page.goto(f"{PORTAL}/plans/hotspots").status == 200
+        drawn = page.locator("#hotspot-map")
+        assert drawn.is_visible() and drawn.get_attribute("role") == "img" and drawn.bounding_box()["width"] > 300
+        assert page.locator("#hotspot-map path.marker").count() == 2
+        assert "1 trong 3 điểm nóng chưa có tọa độ nên chỉ có trong danh sách." in page.locator("main").inner_text()
+        police.check("hotspots")
+        marker = page.locator(f"#hotspot-map-links a[href='#hotspot-{recorded['Quán karaoke gần chợ Đầm']}']")
+        marker.click()
+        assert page.url.endswith(f"#hotspot-{recorded['Quán karaoke gần chợ Đầm']}")
+        assert "Quán karaoke gần chợ Đầm" in page.locator("tr:target").inner_text()
+        assert page.locator(f"#hotspot-map-links a[href='#hotspot-{recorded['Nhà hoang cuối xóm']}']").count() == 0
+        page.set_viewport_size(PHONE)
+        try:
+            page.goto(f"{PORTAL}/plans/hotspots")
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+            assert drawn.is_visible() and drawn.bounding_box()["width"] <= PHONE["width"]
+            page.screenshot(path=str(SCREENSHOTS / "hotspots-phone.png"), full_page=True)
+        finally:
+            page.set_viewport_size({"width": 1280, "height": 720})
+    finally:
+        police.close()
