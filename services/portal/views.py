@@ -41,8 +41,8 @@ class SignedInAccounts:
     account and process, so a page's session check is one lookup (its session), not two.
 
     Safe because an account's name, unit, roles and areas never change once created, and every change that must
-    stop its pages (disabling, a password or second-factor reset) also ends its sessions at once; what this read
-    still catches, within those seconds, is a session started in the instant its account was disabled."""
+    stop its pages (disabling, a password or second-factor reset) also ends its sessions at once, and a sign-in that
+    change overtook starts none (service_layer/signin.py `_started`); this read is a second guard behind those."""
 
     def __init__(self, accounts, checked_for: float = ACCOUNT_CHECKED_FOR_SECONDS, monotonic=time.monotonic):
         self._accounts, self._checked_for, self._monotonic = accounts, checked_for, monotonic

@@ -178,7 +178,7 @@ def confirm_key(command: ConfirmKey, principal, accounts, signins, sessions, sec
     if outcome == "replayed":
         raise refuse("replayed_key", "the key's signature counter did not go up: a copied key or a replayed answer")
     login_log.record(account.id, command.address, "signed_in", now)
-    return _signed_in(sessions, token, account.id, now)
+    return _signed_in(sessions, accounts, token, account, now)
 
 
 def read_second_factors(query: ReadSecondFactors, principal, accounts, sessions, clock) -> tuple[bool, bool]:

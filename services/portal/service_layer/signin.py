@@ -94,8 +94,21 @@ def sign_in_with_password(command: SignInWithPassword, principal, accounts, sign
     else:
         _changed(signins, username, lambda r: r.succeed(None, now))
         stage = SIGNED_IN
+    token = _started(sessions, accounts, account, stage, now)
     login_log.record(username, command.address, "signed_in" if stage == SIGNED_IN else "password_ok", now)
-    return SignInStep(stage, sessions.start(username, stage, now))
+    return SignInStep(stage, token)
+
+
+def _started(sessions, accounts, account, stage: str, now) -> str:
+    """A session for `account` as this sign-in checked it. The session is started first and the account read again
+    after: a disable or reset saved before that read is seen here and the session ended; one saved after it ends
+    the session itself (`end_all` follows its save). So no session outlives a change it raced."""
+    token = sessions.start(account.id, stage, now)
+    current = accounts.read(account.id)
+    if current is None or current.version != account.version or not current.active:
+        sessions.end(token)
+        raise SignInRefused("session_expired")
+    return token
 
 
 def _pending(sessions, token: str, stage: str, now):
@@ -135,10 +148,11 @@ def _accept_code(signins, login_log, second_factor, username, address, secret, c
     login_log.record(username, address, "signed_in", now)
 
 
-def _signed_in(sessions, token: str, username: str, now) -> SignInStep:
-    """A new session token once signed in (the one of the first step is dropped: no session fixation)."""
+def _signed_in(sessions, accounts, token: str, account, now) -> SignInStep:
+    """A new session token once signed in (the one of the first step is dropped: no session fixation), for the
+    account as the second step checked it (`_started`)."""
     sessions.end(token)
-    return SignInStep(SIGNED_IN, sessions.start(username, SIGNED_IN, now))
+    return SignInStep(SIGNED_IN, _started(sessions, accounts, account, SIGNED_IN, now))
 
 
 def confirm_code(command: ConfirmCode, principal, accounts, signins, sessions, second_factor, sealer, limiter,
@@ -151,7 +165,7 @@ def confirm_code(command: ConfirmCode, principal, accounts, signins, sessions, s
         raise _refuse_failure(signins, login_log, account.id, command.address, "wrong_code", now, "wrong_code")
     secret = sealer.open(account.sealed_secret, account.id)
     _accept_code(signins, login_log, second_factor, account.id, command.address, secret, command.code, now)
-    return _signed_in(sessions, command.session_token, account.id, now)
+    return _signed_in(sessions, accounts, command.session_token, account, now)
 
 
 def begin_enrolment(command: BeginEnrolment, principal, accounts, sessions, second_factor, sealer,
@@ -178,7 +192,7 @@ def confirm_enrolment(command: ConfirmEnrolment, principal, accounts, signins, s
     _accept_code(signins, login_log, second_factor, account.id, command.address, secret, command.code, now)
     account.enrol_second_factor(session.pending_secret, now)
     accounts.save(account, Actor(id=account.id, role="self"))
-    return _signed_in(sessions, command.session_token, account.id, now)
+    return _signed_in(sessions, accounts, command.session_token, account, now)
 
 
 def end_session(command: EndSession, principal, sessions) -> None:
