@@ -121,3 +121,13 @@ def test_the_relying_party_settings(public, env, party):
 def test_relying_party_settings_that_cannot_work_are_refused_at_start(env):
     with pytest.raises(SettingsError):
         _webauthn_party(env, urlparse("http://127.0.0.1:8104"))
+
+
+@pytest.mark.parametrize("transports", [5, "usb", {"usb": 1}, None, ["usb", 7, ["nfc"], "warp-drive", "nfc"]])
+def test_a_registrations_transports_are_kept_only_as_a_list_of_known_strings(transports):
+    keys, soft = PyWebAuthnKeys(RP_ID, ORIGIN), SoftKey()
+    options, challenge = keys.registration_options("lan", [])
+    answer = soft.create(options)
+    answer["response"]["transports"] = transports
+    kept = keys.verify_registration(answer, challenge).transports
+    assert kept == (["usb", "nfc"] if isinstance(transports, list) else [])

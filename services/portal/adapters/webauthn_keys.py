@@ -34,6 +34,16 @@ def _descriptor(credential_id: str, transports=()) -> PublicKeyCredentialDescrip
                                          transports=[TRANSPORTS[t] for t in transports if t in TRANSPORTS] or None)
 
 
+def _transports(credential: dict) -> list[str]:
+    """The transports a registration names, kept only as a list of the ones WebAuthn knows: they come from outside
+    and are only a hint to the browser at sign-in."""
+    response = credential.get("response")
+    transports = response.get("transports") if isinstance(response, dict) else None
+    if not isinstance(transports, list):
+        return []
+    return [t for t in transports if isinstance(t, str) and t in TRANSPORTS]
+
+
 class PyWebAuthnKeys:
     """The second factor is proved by possession: user verification is not required (the password came first), no
     attestation is asked (no authenticator's make or model is kept) and keys need not be discoverable (the sign-in
@@ -58,10 +68,9 @@ class PyWebAuthnKeys:
                                                     expected_rp_id=self.rp_id, expected_origin=self.origin)
         except Exception as error:
             raise _refused(error) from None
-        transports = (credential.get("response") or {}).get("transports") or []
         return RegisteredKey(bytes_to_base64url(verified.credential_id),
                              bytes_to_base64url(verified.credential_public_key), verified.sign_count,
-                             [t for t in transports if isinstance(t, str) and t in TRANSPORTS])
+                             _transports(credential))
 
     def authentication_options(self, keys: list[tuple[str, list[str]]]) -> tuple[dict, bytes]:
         options = generate_authentication_options(
