@@ -35,10 +35,11 @@ class PortalSettings:
     webauthn_rp_id: str = "localhost"
     webauthn_origin: str = "http://localhost:8104"
     """WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN: the relying party of security keys (a key registered under one RP ID
-    works for no other). The RP ID defaults to PORTAL_PUBLIC_URL's host name, or "localhost" when that is an IP
-    address (WebAuthn takes none); the origin defaults to the public URL when its host is the RP ID or under it,
-    else to http://localhost:<its port>. The origin's host must be the RP ID or under it; https, or http on
-    localhost."""
+    works for no other). The RP ID defaults to PORTAL_PUBLIC_URL's host name, or "localhost" when that is a
+    loopback address (WebAuthn takes no IP address); it must be the public host or a registrable suffix of it, and a
+    public URL on any other IP address needs both set. The origin defaults to the public URL's scheme://host[:port],
+    lowercased, without the scheme's default port (http://localhost:<port> on loopback); it must be on the RP ID,
+    https, or http on localhost."""
 
     @property
     def secure_cookies(self) -> bool:
@@ -65,21 +66,65 @@ class PortalSettings:
                    webauthn_rp_id=rp_id, webauthn_origin=origin)
 
 
+DEFAULT_PORTS = {"https": 443, "http": 80}
+PUBLIC_SECOND_LEVELS = frozenset({"ac", "co", "com", "edu", "gov", "health", "info", "int", "mil", "name", "net",
+                                  "org", "pro"})
+"""Second-level labels under which a two-letter country domain registers names (gov.vn, com.vn, co.uk): an RP ID
+of that shape is a public suffix, which browsers refuse. No public-suffix list is bundled, so this is a check for
+the likely mistakes, not the full rule."""
+
+
+def _origin(scheme: str, host: str, port: int | None) -> str:
+    """scheme://host[:port] as a browser sends it: lowercased, the scheme's default port left out."""
+    scheme, host = scheme.lower(), host.lower()
+    return f"{scheme}://{host}" if port in (None, DEFAULT_PORTS.get(scheme)) else f"{scheme}://{host}:{port}"
+
+
+def _registrable(rp_id: str) -> bool:
+    labels = rp_id.split(".")
+    if rp_id == "localhost":
+        return True
+    if len(labels) < 2 or not all(labels):
+        return False
+    return not (len(labels) == 2 and len(labels[1]) == 2 and labels[0] in PUBLIC_SECOND_LEVELS)
+
+
+def _on(host: str, rp_id: str) -> bool:
+    return host == rp_id or host.endswith("." + rp_id)
+
+
 def _webauthn_party(env, public) -> tuple[str, str]:
-    """WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN, checked (PortalSettings.webauthn_rp_id)."""
-    host = public.hostname or ""
-    named = not _is_address(host)
-    rp_id = (env.get("WEBAUTHN_RP_ID") or (host if named else "localhost")).strip().lower()
-    if _is_address(rp_id) or not rp_id:
-        raise SettingsError(f"WEBAUTHN_RP_ID={rp_id!r} must be a host name, not an IP address")
-    default = (f"{public.scheme}://{public.netloc}" if host == rp_id or host.endswith("." + rp_id) else
-               f"http://localhost{':' + str(public.port) if public.port else ''}")
-    origin = (env.get("WEBAUTHN_ORIGIN") or default).rstrip("/")
+    """WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN, checked (PortalSettings.webauthn_rp_id): a setting under which no key
+    could ever register stops the start rather than hiding a broken page."""
+    host = (public.hostname or "").lower()
+    loopback = host in LOOPBACK
+    if _is_address(host) and not loopback and not env.get("WEBAUTHN_RP_ID"):
+        raise SettingsError(f"PORTAL_PUBLIC_URL's host {host!r} is an IP address, which WebAuthn takes no key for: "
+                            "set WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN to the host name people browse")
+    rp_id = (env.get("WEBAUTHN_RP_ID") or (host if not loopback else "localhost")).strip().lower()
+    if _is_address(rp_id) or not _registrable(rp_id):
+        raise SettingsError(f"WEBAUTHN_RP_ID={rp_id!r} must be a registrable host name, not an IP address or a "
+                            "public suffix")
+    if not _is_address(host) and not _on(host, rp_id) and not (loopback and rp_id == "localhost"):
+        raise SettingsError(f"WEBAUTHN_RP_ID={rp_id!r} must be PORTAL_PUBLIC_URL's host {host!r} or a registrable "
+                            "suffix of it")
+    if env.get("WEBAUTHN_ORIGIN"):
+        given = urlparse(env["WEBAUTHN_ORIGIN"].strip().rstrip("/"))
+        if given.path or given.params or given.query or given.fragment or not given.hostname:
+            raise SettingsError(f"WEBAUTHN_ORIGIN={env['WEBAUTHN_ORIGIN']!r} must be https://<host>[:port]")
+        origin = _origin(given.scheme, given.hostname, given.port)
+    elif _on(host, rp_id):
+        origin = _origin(public.scheme, host, public.port)
+    elif loopback and rp_id == "localhost":
+        origin = _origin(public.scheme, "localhost", public.port)
+    else:
+        raise SettingsError(f"PORTAL_PUBLIC_URL's host {host!r} is not on WEBAUTHN_RP_ID={rp_id!r}: set "
+                            "WEBAUTHN_ORIGIN")
     parsed = urlparse(origin)
     origin_host = parsed.hostname or ""
-    if not (origin_host == rp_id or origin_host.endswith("." + rp_id)):
+    if not _on(origin_host, rp_id):
         raise SettingsError(f"WEBAUTHN_ORIGIN={origin!r} must be on WEBAUTHN_RP_ID={rp_id!r} or under it")
-    if not (parsed.scheme == "https" or (parsed.scheme == "http" and origin_host == "localhost")) or parsed.path:
+    if not (parsed.scheme == "https" or (parsed.scheme == "http" and origin_host == "localhost")):
         raise SettingsError(f"WEBAUTHN_ORIGIN={origin!r} must be https://<host>[:port] (http on localhost only)")
     return rp_id, origin
 

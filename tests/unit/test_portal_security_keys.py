@@ -131,3 +131,33 @@ def test_a_registrations_transports_are_kept_only_as_a_list_of_known_strings(tra
     answer["response"]["transports"] = transports
     kept = keys.verify_registration(answer, challenge).transports
     assert kept == (["usb", "nfc"] if isinstance(transports, list) else [])
+
+
+@pytest.mark.parametrize("public,env,party", [
+    ("https://Portal.DongHanh.gov.vn:443", {}, ("portal.donghanh.gov.vn", "https://portal.donghanh.gov.vn")),
+    ("https://portal.donghanh.gov.vn:8443", {}, ("portal.donghanh.gov.vn", "https://portal.donghanh.gov.vn:8443")),
+    ("http://LOCALHOST:80", {}, ("localhost", "http://localhost")),
+    ("http://127.0.0.1:80", {}, ("localhost", "http://localhost")),
+    ("https://portal.donghanh.gov.vn", {"WEBAUTHN_ORIGIN": "HTTPS://Portal.DongHanh.gov.vn:443/"},
+     ("portal.donghanh.gov.vn", "https://portal.donghanh.gov.vn")),
+    ("https://10.0.0.5", {"WEBAUTHN_RP_ID": "portal.donghanh.gov.vn",
+                          "WEBAUTHN_ORIGIN": "https://portal.donghanh.gov.vn"},
+     ("portal.donghanh.gov.vn", "https://portal.donghanh.gov.vn")),
+])
+def test_the_default_origin_is_the_lowercased_public_origin_without_its_default_port(public, env, party):
+    assert _webauthn_party(env, urlparse(public)) == party
+
+
+@pytest.mark.parametrize("public,env", [
+    ("https://10.0.0.5", {}),
+    ("https://10.0.0.5:8443", {"WEBAUTHN_RP_ID": "portal.donghanh.gov.vn"}),
+    ("https://[2001:db8::5]", {}),
+    ("https://portal.donghanh.gov.vn", {"WEBAUTHN_RP_ID": "other.donghanh.gov.vn"}),
+    ("https://portal.donghanh.gov.vn", {"WEBAUTHN_RP_ID": "anh.gov.vn"}),
+    ("https://portal.donghanh.gov.vn", {"WEBAUTHN_RP_ID": "gov.vn"}),
+    ("https://portal.donghanh.gov.vn", {"WEBAUTHN_RP_ID": "vn"}),
+    ("https://portal.example.co.uk", {"WEBAUTHN_RP_ID": "co.uk"}),
+])
+def test_an_ip_address_without_a_relying_party_or_one_not_on_the_public_host_is_refused_at_start(public, env):
+    with pytest.raises(SettingsError):
+        _webauthn_party(env, urlparse(public))
