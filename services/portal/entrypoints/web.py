@@ -31,6 +31,9 @@ LANGUAGES = ("vi", "en")
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 """connect-src 'self': htmx sends forms to the portal itself (the inbox's acknowledgement without a reload)."""
+REFERRER_POLICY = "same-origin"
+"""The Referer goes to the portal itself and nowhere else: over https flask-wtf refuses a form without a same-origin
+Referer (WTF_CSRF_SSL_STRICT), and no portal URL carries personal data (terms are posted, case ids opaque)."""
 MESSAGES = {
     "wrong_credentials": _l("Wrong user name or password."),
     "locked": _l("Account temporarily locked after too many failed sign-ins. Try again after %(time)s."),
@@ -157,7 +160,7 @@ def protect_forms():
 def security_headers(response):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = REFERRER_POLICY
     response.headers["X-Frame-Options"] = "DENY"
     if not request.path.startswith("/assets/"):
         response.headers["Cache-Control"] = "no-store"

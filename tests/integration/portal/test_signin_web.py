@@ -2,7 +2,13 @@
 CSRF, rate limits, idle timeout; the session's access token."""
 from shared.auth import TokenVerifier
 from services.roles import ROLES
-from tests.integration.portal.conftest import PASSWORD, code_at, csrf_of, enrolled, form
+import pytest
+
+from services.portal.entrypoints.app import create_app
+from services.portal.settings import PortalSettings
+from tests.integration.portal.conftest import CHEAP, PASSWORD, code_at, csrf_of, enrolled, form
+
+PUBLIC_HTTPS = "https://portal.donghanh.example.gov.vn"
 
 
 def test_a_first_sign_in_enrols_the_authenticator_and_shows_the_home_page(client, clock, make_account, portal):
@@ -117,3 +123,33 @@ def test_the_stylesheet_is_served_with_the_pages_headers(client):
     stylesheet = client.get("/assets/portal.css")
     assert 'href="/assets/portal.css"' in page and stylesheet.status_code == 200
     assert "max-width" in stylesheet.get_data(as_text=True) and "Content-Security-Policy" in stylesheet.headers
+
+
+@pytest.mark.parametrize("tls", ["at the portal", "at a proxy"])
+def test_over_https_a_form_is_taken_with_a_same_origin_referer_only(tls, portal_env, clock, make_account, bus):
+    """flask-wtf refuses a secure POST without a same-origin Referer (WTF_CSRF_SSL_STRICT): the pages' policy
+    `same-origin` lets browsers send it to the portal itself, and no further."""
+    make_account()
+    env = {**portal_env, "PORTAL_PUBLIC_URL": PUBLIC_HTTPS, "PORTAL_PROXY_HOPS": "1" if tls == "at a proxy" else "0"}
+    client = create_app(PortalSettings.from_env(env), hasher=CHEAP, clock=clock).test_client()
+    if tls == "at the portal":
+        via = {"base_url": PUBLIC_HTTPS}
+    else:
+        via = {"base_url": PUBLIC_HTTPS.replace("https:", "http:"),
+               "headers": {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}}
+
+    def posted(referer: str | None):
+        headers = {**via.get("headers", {}), **({"Referer": referer} if referer else {})}
+        token = csrf_of(client.get("/login", **via))
+        return client.post("/login", base_url=via["base_url"], headers=headers,
+                           data={"username": "cb-lan", "password": PASSWORD, "csrf_token": token})
+    page = client.get("/login", **via)
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    for foreign in ("https://evil.example/login", f"http://{PUBLIC_HTTPS[8:]}/login", None):
+        refused = posted(foreign)
+        assert refused.status_code == 400 and "Biểu mẫu đã hết hạn" in refused.get_data(as_text=True), foreign
+    assert bus.dependencies["login_log"].recent("cb-lan", 10) == [] and client.get_cookie("dh_session") is None
+    taken = posted(f"{PUBLIC_HTTPS}/login")
+    assert taken.status_code == 302 and taken.headers["Location"].endswith("/enrol"), taken.get_data(as_text=True)
+    cookie = client.get_cookie("dh_session", domain=PUBLIC_HTTPS[8:])
+    assert cookie is not None and cookie.secure
