@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from shared.errors import InvalidInput, NotFound, PreconditionFailed
 from shared.problems import problem
+from shared.request_checks import check_input
 
 from services.portal.domain.errors import SignInRefused, TooManyAttempts
 from services.portal.domain.commands import (BeginKeyRegistration, BeginKeySignIn, ConfirmKey, RegisterSecurityKey,
@@ -28,14 +29,15 @@ keys_api = Blueprint("keys_api", __name__)
 
 
 @keys_api.before_request
-def csrf_in_header():
-    """The page's CSRF token in X-CSRFToken (flask-wtf reads the header): without it, nothing is done."""
+def csrf_in_header_and_a_sound_body():
+    """The page's CSRF token in X-CSRFToken (flask-wtf reads the header): without it, nothing is done. Then the
+    body is checked as every body under /api/ is (too deep to parse, NUL, operator-looking keys)."""
     try:
         current_app.extensions["csrf"].protect()
     except CSRFError as error:
         return problem(400, "Bad request", "the page's CSRF token is missing or wrong: reload the page",
                        errors={"X-CSRFToken": [error.description]})
-    return None
+    return check_input()
 
 
 keys_api.after_request(security_headers)

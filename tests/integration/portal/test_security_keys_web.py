@@ -170,7 +170,7 @@ def test_bad_registrations_store_nothing(client, clock, make_account, bus):
     refused_naming(call(client, "/account/keys", token, {"name": "Khoá", "credential": key.create(options)}),
                    "credential")
     refused_naming(client.post("/account/keys", data="{", content_type="application/json",
-                               headers={"X-CSRFToken": token}), "credential")
+                               headers={"X-CSRFToken": token}), "_body", 400)
     assert bus.dependencies["accounts"].get("cb-lan").security_keys == []
     registered(client, key)
     options = call(client, "/account/keys/options", token).get_json()
@@ -230,3 +230,21 @@ def test_the_key_challenge_expires_with_the_second_step(client, clock, make_acco
     late = call(client, "/login/key", token, {"credential": key.get(options)})
     assert late.status_code == 401 and late.get_json()["next"] == "/login" and late.mimetype == \
         "application/problem+json"
+
+
+def test_bodies_the_apis_refuse_are_refused_here_too(client, clock, make_account, bus):
+    """shared/request_checks.py's checks of every body under /api/: too deep, NUL, operator-looking keys."""
+    make_account()
+    enrolled(client, clock)
+    key = SoftKey()
+    token = csrf_of(client.get("/account/keys"))
+    options = call(client, "/account/keys/options", token).get_json()
+    answer = key.create(options)
+    for path in ("/account/keys/options", "/account/keys", "/login/key/options", "/login/key"):
+        deep = client.post(path, data="[" * 1000 + "]" * 1000, content_type="application/json",
+                           headers={"X-CSRFToken": token})
+        refused_naming(deep, "_body", 400)
+        refused_naming(call(client, path, token, {"name": "Khoá\x00", "credential": answer}), "name", 400)
+        refused_naming(call(client, path, token, {"name": "Khoá", "credential": {**answer, "$where": "1"}}),
+                       "credential.$where", 400)
+    assert bus.dependencies["accounts"].get("cb-lan").security_keys == []
