@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.settings import SettingsError
 from services.portal.adapters.webauthn_keys import PyWebAuthnKeys
 from services.portal.domain.model import MAX_SECURITY_KEYS, Account, SecurityKey
@@ -66,10 +66,17 @@ def test_a_keys_counter_only_goes_up_and_a_counterless_key_stays_at_zero():
     assert again.key_counts == {"id-1": 7} and again.last_code_step == -1
 
 
-@pytest.mark.parametrize("value,name", [("  Khoá   xanh ", "Khoá xanh"), ("", None), (" ", None), ("x" * 61, None),
-                                        (None, None)])
+@pytest.mark.parametrize("value,name", [("  Khoá   xanh ", "Khoá xanh"), ("x" * 60, "x" * 60)])
 def test_a_key_name(value, name):
     assert key_name(value) == name
+
+
+@pytest.mark.parametrize("value", ["", " ", "x" * 61, None, 5, ["Khoá"], {"name": "Khoá"}, "Khoá\x00xanh",
+                                   "Khoá\x07", "Khoá\nxanh", "Khoá\txanh", "Khoá\x7f", "Khoá\x85"])
+def test_a_key_name_that_is_not_text_on_one_line_is_refused_naming_name(value):
+    with pytest.raises(InvalidInput) as refused:
+        key_name(value)
+    assert list(refused.value.errors) == ["name"]
 
 
 def test_the_adapter_verifies_a_registration_and_a_sign_in_and_refuses_the_rest():

@@ -3,6 +3,10 @@ of their names and answers (the commands are in commands.py: BeginKeyRegistratio
 RemoveSecurityKey, BeginKeySignIn, ConfirmKey; the queries in queries.py)."""
 from __future__ import annotations
 
+import unicodedata
+
+from shared.errors import InvalidInput
+
 REGISTER, AUTHENTICATE = "register", "authenticate"
 """What a pending challenge was issued for: one is never accepted for the other."""
 MAX_KEY_NAME = 60
@@ -10,7 +14,14 @@ MAX_CREDENTIAL_BYTES = 16 * 1024
 """A posted credential larger than this is refused before it is parsed."""
 
 
-def key_name(value) -> str | None:
-    """The name a person gives a key, on one line, or None if it is empty or too long."""
-    name = " ".join(str(value or "").split())
-    return name if 0 < len(name) <= MAX_KEY_NAME else None
+def key_name(value) -> str:
+    """The name a person gives a key, its spaces collapsed; refused naming `name` unless it is text (a JSON string)
+    without control characters, 1 to MAX_KEY_NAME characters long."""
+    if not isinstance(value, str):
+        raise InvalidInput.field("name", "must be text")
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise InvalidInput.field("name", "may not contain control characters (line breaks, tabs, NUL)")
+    name = " ".join(value.split())
+    if not 0 < len(name) <= MAX_KEY_NAME:
+        raise InvalidInput.field("name", f"must be 1 to {MAX_KEY_NAME} characters")
+    return name

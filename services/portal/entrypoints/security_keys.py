@@ -87,7 +87,7 @@ def register_key():
         return _not_signed_in()
     body = _body()
     try:
-        key = _ask(RegisterSecurityKey(_token(), body.get("name") or "", body.get("credential"),
+        key = _ask(RegisterSecurityKey(_token(), body.get("name"), body.get("credential"),
                                        request.remote_addr or ""))
     except SignInRefused:
         return _not_signed_in()

@@ -85,8 +85,6 @@ def register_security_key(command: RegisterSecurityKey, principal, accounts, ses
     now = clock.now()
     account = _owner(accounts, sessions, command.session_token, now)
     name = key_name(command.name)
-    if name is None:
-        raise InvalidInput.field("name", "must be 1 to 60 characters")
     credential = _sized(command.credential)
     challenge = _challenge(challenges, command.session_token, REGISTER, now)
     if challenge is None:

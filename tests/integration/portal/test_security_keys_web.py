@@ -157,6 +157,9 @@ def test_bad_registrations_store_nothing(client, clock, make_account, bus):
     refused_naming(call(client, "/account/keys", token, {"name": " ", "credential": key.create(options)}), "name")
     refused_naming(call(client, "/account/keys", token, {"name": "x" * 61, "credential": key.create(options)}),
                    "name")
+    for name in (5, ["Khoá"], "Khoá\x07xanh", "Khoá\nxanh"):
+        refused_naming(call(client, "/account/keys", token, {"name": name, "credential": key.create(options)}),
+                       "name")
     garbled = key.create(options)
     garbled["response"]["attestationObject"] = "AAAA"
     refused_naming(call(client, "/account/keys", token, {"name": "Khoá", "credential": garbled}), "credential")
