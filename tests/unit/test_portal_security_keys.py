@@ -1,5 +1,6 @@
 """Security keys (WebAuthn) without I/O: the account's keys and their reset, the signature counter that only goes
 up, py_webauthn's verification through the adapter (a software authenticator), and the relying-party settings."""
+from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
@@ -8,7 +9,7 @@ import pytest
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.settings import SettingsError
 from services.portal.adapters.webauthn_keys import PyWebAuthnKeys
-from services.portal.domain.model import MAX_SECURITY_KEYS, Account, SecurityKey
+from services.portal.domain.model import MAX_SECURITY_KEYS, Account, AccountCreated, SecurityKey
 from services.portal.domain.security_keys import key_name
 from services.portal.domain.signin import SignInRecord
 from services.portal.service_layer.ports import CredentialRefused
@@ -168,3 +169,22 @@ def test_the_default_origin_is_the_lowercased_public_origin_without_its_default_
 def test_an_ip_address_without_a_relying_party_or_one_not_on_the_public_host_is_refused_at_start(public, env):
     with pytest.raises(SettingsError):
         _webauthn_party(env, urlparse(public))
+
+
+def test_only_the_creation_of_an_account_sets_its_name_unit_roles_and_areas():
+    """views.py SignedInAccounts trusts an account read a few seconds ago because these never change once created:
+    every other event of an account leaves them as they were."""
+    others = [e for e in Account.event_types.values() if e is not AccountCreated]
+    assert others, "the account has events besides its creation"
+    for event_type in others:
+        person = account()
+        before = (person.full_name, person.unit, list(person.roles), list(person.areas))
+        person.apply(_an_event_of(event_type))
+        assert (person.full_name, person.unit, person.roles, person.areas) == before, event_type.type
+
+
+def _an_event_of(event_type):
+    """An event of `event_type` with every field filled, including any named like the fields it must not touch."""
+    values = {"at": T0, "key": key(1), "full_name": "Someone Else", "unit": "UB-OTHER", "roles": ["admin"],
+              "areas": ["01"], "name": "Someone Else"}
+    return event_type(**{f.name: values.get(f.name, "x") for f in fields(event_type)})

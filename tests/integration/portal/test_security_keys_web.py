@@ -251,3 +251,21 @@ def test_bodies_the_apis_refuse_are_refused_here_too(client, clock, make_account
         refused_naming(call(client, path, token, {"name": "Khoá", "credential": {**answer, "$where": "1"}}),
                        "credential.$where", 400)
     assert bus.dependencies["accounts"].get("cb-lan").security_keys == []
+
+
+def test_a_session_past_the_password_only_cannot_add_a_key(client, clock, make_account, bus):
+    make_account()
+    enrolled(client, clock)
+    key = SoftKey()
+    home = client.get("/account/keys")
+    options = call(client, "/account/keys/options", csrf_of(home)).get_json()
+    client.post("/logout", data={"csrf_token": csrf_of(home)})
+    assert form(client, "/login", {"username": "cb-lan", "password": PASSWORD}).headers["Location"].endswith(
+        "/login/code")
+    token = csrf_of(client.get("/login/code"))
+    asked = call(client, "/account/keys/options", token)
+    assert asked.status_code == 401 and asked.mimetype == "application/problem+json", asked.get_data(as_text=True)
+    added = call(client, "/account/keys", token, {"name": "Khoá", "credential": key.create(options)})
+    assert added.status_code == 401 and added.mimetype == "application/problem+json", added.get_data(as_text=True)
+    assert bus.dependencies["accounts"].get("cb-lan").security_keys == []
+    assert client.get("/account/keys").status_code == 302
