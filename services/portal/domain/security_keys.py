@@ -4,12 +4,16 @@ RemoveSecurityKey, BeginKeySignIn, ConfirmKey; the queries in queries.py)."""
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
 
 from shared.errors import InvalidInput
 
 REGISTER, AUTHENTICATE = "register", "authenticate"
 """What a pending challenge was issued for: one is never accepted for the other."""
 MAX_KEY_NAME = 60
+ADD_KEY_WITHIN = timedelta(minutes=5)
+"""A key is added only this soon after the session's second step (or its password, for an account without one):
+a session left open, or its stolen cookie, cannot add a way in."""
 MAX_CREDENTIAL_BYTES = 16 * 1024
 """A posted credential larger than this is refused before it is parsed."""
 

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from shared.errors import InvalidInput, NotFound, PreconditionFailed
+from shared.errors import InvalidInput, NotAuthorised, NotFound, PreconditionFailed
 from shared.problems import problem
 from shared.request_checks import check_input
 
@@ -21,6 +21,7 @@ from services.portal.domain.queries import ListSecurityKeys, ReadSecondFactors
 from services.portal.entrypoints.web import (_ask, _landing, _page, _signed_in, _token, _with_session, message,
                                             security_headers, web)
 
+SIGN_IN_AGAIN = _l("To add a security key, sign in again: a key can be added only within 5 minutes of signing in.")
 NOTICES = {"added": _l("Security key added."), "removed": _l("Security key removed."),
            "stale": _l("Your keys changed on another page: here they are now.")}
 ENDING = ("locked", "session_expired", "disabled")
@@ -71,6 +72,10 @@ def _not_signed_in():
     return problem(401, "Unauthorized", "no signed-in session: sign in again", next=url_for("web.login"))
 
 
+def _sign_in_again(refusal: NotAuthorised):
+    return problem(403, "Forbidden", refusal.detail, errors=refusal.errors, message=str(SIGN_IN_AGAIN))
+
+
 @keys_api.post("/account/keys/options")
 def registration_options():
     if _signed_in() is None:
@@ -79,6 +84,8 @@ def registration_options():
         return jsonify(_ask(BeginKeyRegistration(_token())))
     except SignInRefused:
         return _not_signed_in()
+    except NotAuthorised as refusal:
+        return _sign_in_again(refusal)
 
 
 @keys_api.post("/account/keys")
@@ -91,6 +98,8 @@ def register_key():
                                        request.remote_addr or ""))
     except SignInRefused:
         return _not_signed_in()
+    except NotAuthorised as refusal:
+        return _sign_in_again(refusal)
     response = jsonify({"credential_id": key.credential_id, "name": key.name, "added_at": key.added_at.isoformat(),
                         "next": url_for("web.security_keys", done="added")})
     response.status_code = 201
@@ -130,7 +139,8 @@ def _keys_page(status: int = 200, **context):
     if account is None:
         return redirect(url_for("web.login"))
     listing = _ask(ListSecurityKeys(_token()))
-    return _page("security_keys.html", status, account=account, listing=listing, **context)
+    return _page("security_keys.html", status, account=account, listing=listing, sign_in_again=SIGN_IN_AGAIN,
+                 **context)
 
 
 @web.get("/account/keys")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.envelope import Actor
-from shared.errors import InvalidInput, NotFound, expect_version
+from shared.errors import InvalidInput, NotAuthorised, NotFound, expect_version
 
 from services.portal.domain.errors import SignInRefused
 from services.portal.domain.model import SecurityKey
@@ -20,7 +20,8 @@ from services.portal.domain.policy import SECOND_STEP_TIMEOUT
 from services.portal.domain.commands import (BeginKeyRegistration, BeginKeySignIn, ConfirmKey, RegisterSecurityKey,
                                              RemoveSecurityKey)
 from services.portal.domain.queries import ListSecurityKeys, ReadSecondFactors
-from services.portal.domain.security_keys import AUTHENTICATE, MAX_CREDENTIAL_BYTES, REGISTER, key_name
+from services.portal.domain.security_keys import (ADD_KEY_WITHIN, AUTHENTICATE, MAX_CREDENTIAL_BYTES, REGISTER,
+                                                  key_name)
 from services.portal.service_layer.ports import AWAITING_CODE, SIGNED_IN, CredentialRefused
 from services.portal.service_layer.presenting import SignInStep
 from services.portal.service_layer.signin import (_active_account, _changed, _limit, _pending, _refuse_failure,
@@ -39,6 +40,8 @@ class KeyView:
 class KeyList:
     keys: tuple[KeyView, ...]
     version: int
+    may_add: bool
+    """Whether the session passed its second step recently enough to add a key (ADD_KEY_WITHIN)."""
 
 
 def _view(key: SecurityKey) -> KeyView:
@@ -46,11 +49,30 @@ def _view(key: SecurityKey) -> KeyView:
 
 
 def _owner(accounts, sessions, token: str, now):
-    """The account of a signed-in session (the web layer has judged its idle time)."""
+    """The session and account of a signed-in session (the web layer has judged its idle time)."""
     session = sessions.get(token) if token else None
     if session is None or session.stage != SIGNED_IN:
         raise SignInRefused("session_expired")
-    return _active_account(accounts, sessions, token, session.username)
+    return session, _active_account(accounts, sessions, token, session.username)
+
+
+def _may_add(session, now) -> bool:
+    """A SIGNED_IN session is started when its second step is passed (signin.py `_signed_in`)."""
+    return now - session.created_at <= ADD_KEY_WITHIN
+
+
+def _adding_owner(accounts, sessions, token: str, now):
+    """The account of a signed-in session that may add a key now; refused naming `session` otherwise."""
+    session, account = _owner(accounts, sessions, token, now)
+    if not _may_add(session, now):
+        minutes = int(ADD_KEY_WITHIN.total_seconds() // 60)
+        raise NotAuthorised(f"a key is added only within {minutes} minutes of signing in: sign in again",
+                            errors={"session": [f"signed in more than {minutes} minutes ago: sign in again"]})
+    return account
+
+
+def _listed(account, session, now) -> KeyList:
+    return KeyList(tuple(_view(k) for k in account.security_keys), account.version, _may_add(session, now))
 
 
 def _sized(credential) -> dict:
@@ -73,7 +95,7 @@ def _challenge(challenges, token: str, purpose: str, now) -> bytes | None:
 def begin_key_registration(command: BeginKeyRegistration, principal, accounts, sessions, security_keys, challenges,
                            clock) -> dict:
     now = clock.now()
-    account = _owner(accounts, sessions, command.session_token, now)
+    account = _adding_owner(accounts, sessions, command.session_token, now)
     options, challenge = security_keys.registration_options(
         account.id, [key.credential_id for key in account.security_keys])
     challenges.keep(command.session_token, REGISTER, challenge, now)
@@ -83,7 +105,7 @@ def begin_key_registration(command: BeginKeyRegistration, principal, accounts, s
 def register_security_key(command: RegisterSecurityKey, principal, accounts, sessions, security_keys, challenges,
                           login_log, clock) -> KeyView:
     now = clock.now()
-    account = _owner(accounts, sessions, command.session_token, now)
+    account = _adding_owner(accounts, sessions, command.session_token, now)
     name = key_name(command.name)
     credential = _sized(command.credential)
     challenge = _challenge(challenges, command.session_token, REGISTER, now)
@@ -104,19 +126,20 @@ def register_security_key(command: RegisterSecurityKey, principal, accounts, ses
 
 def remove_security_key(command: RemoveSecurityKey, principal, accounts, sessions, login_log, clock) -> KeyList:
     now = clock.now()
-    account = _owner(accounts, sessions, command.session_token, now)
+    session, account = _owner(accounts, sessions, command.session_token, now)
     if account.security_key(command.credential_id or "") is None:
         raise NotFound("no such security key on this account")
     expect_version(account.version, command.expected_version)
     account.remove_security_key(command.credential_id, now)
     accounts.save(account, Actor(id=account.id, role="self"))
     login_log.record(account.id, command.address, "security_key_removed", now)
-    return KeyList(tuple(_view(k) for k in account.security_keys), account.version)
+    return _listed(account, session, now)
 
 
 def list_security_keys(query: ListSecurityKeys, principal, accounts, sessions, clock) -> KeyList:
-    account = _owner(accounts, sessions, query.session_token, clock.now())
-    return KeyList(tuple(_view(k) for k in account.security_keys), account.version)
+    now = clock.now()
+    session, account = _owner(accounts, sessions, query.session_token, now)
+    return _listed(account, session, now)
 
 
 def begin_key_sign_in(command: BeginKeySignIn, principal, accounts, sessions, security_keys, challenges,

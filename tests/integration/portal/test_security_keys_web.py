@@ -168,10 +168,6 @@ def test_bad_registrations_store_nothing(client, clock, make_account, bus):
     options = call(client, "/account/keys/options", token).get_json()
     refused_naming(call(client, "/account/keys", token, {"name": "Khoá", "credential": key.create(
         options, origin="https://evil.example")}), "credential")
-    options = call(client, "/account/keys/options", token).get_json()
-    clock.advance(minutes=6)
-    refused_naming(call(client, "/account/keys", token, {"name": "Khoá", "credential": key.create(options)}),
-                   "credential")
     refused_naming(client.post("/account/keys", data="{", content_type="application/json",
                                headers={"X-CSRFToken": token}), "_body", 400)
     assert bus.dependencies["accounts"].get("cb-lan").security_keys == []
@@ -180,6 +176,11 @@ def test_bad_registrations_store_nothing(client, clock, make_account, bus):
     assert [c["id"] for c in options["excludeCredentials"]] == [key.credential_id]
     answer = call(client, "/account/keys", token, {"name": "Lần nữa", "credential": key.create(options)})
     assert answer.status_code == 409 and "credential" in answer.get_json()["errors"]
+    assert len(bus.dependencies["accounts"].get("cb-lan").security_keys) == 1
+    options = call(client, "/account/keys/options", token).get_json()
+    clock.advance(minutes=6)
+    late = call(client, "/account/keys", token, {"name": "Khoá", "credential": SoftKey().create(options)})
+    refused_naming(late, "session", 403)
     assert len(bus.dependencies["accounts"].get("cb-lan").security_keys) == 1
     client.post("/logout", data={"csrf_token": token})
     assert call(client, "/account/keys/options", token).status_code in (400, 401)
@@ -269,3 +270,26 @@ def test_a_session_past_the_password_only_cannot_add_a_key(client, clock, make_a
     assert added.status_code == 401 and added.mimetype == "application/problem+json", added.get_data(as_text=True)
     assert bus.dependencies["accounts"].get("cb-lan").security_keys == []
     assert client.get("/account/keys").status_code == 302
+
+
+def test_a_key_is_added_only_within_five_minutes_of_the_second_step(client, clock, make_account, bus):
+    make_account()
+    secret = enrolled(client, clock)
+    key = SoftKey()
+    token = csrf_of(client.get("/account/keys"))
+    options = call(client, "/account/keys/options", token).get_json()
+    clock.advance(minutes=5, seconds=1)
+    page = client.get("/account/keys").get_data(as_text=True)
+    assert "hãy đăng nhập lại" in page and 'id="key-register"' not in page
+    for path, body in (("/account/keys/options", {}), ("/account/keys", {"name": "Khoá",
+                                                                         "credential": key.create(options)})):
+        late = call(client, path, token, body)
+        refused_naming(late, "session", 403)
+        assert "hãy đăng nhập lại" in late.get_json()["message"]
+    assert bus.dependencies["accounts"].get("cb-lan").security_keys == []
+    assert outcomes(bus)["security_key_added"] == 0
+    client.post("/logout", data={"csrf_token": token})
+    form(client, "/login", {"username": "cb-lan", "password": PASSWORD})
+    assert form(client, "/login/code", {"code": code_at(secret, clock)}, page="/login/code").status_code == 302
+    assert 'id="key-register"' in client.get("/account/keys").get_data(as_text=True)
+    registered(client, key)
