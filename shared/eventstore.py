@@ -4,11 +4,16 @@ Correctness rests only on inserts into a unique `_id` never succeeding twice: no
 (FerretDB issue #3040). An event's `_id` is "<stream_id>:<version>", so two writers appending the same version
 collide and the second gets ConcurrencyConflict. The log is the outbox; `pending` lists what the relay still has
 to publish and is written before the event, so an event can never be in the log without being listed.
+
+A worker's relay may also publish the new streams its own process appends straight from memory (`relay_directly`):
+their entries are marked DIRECT, and the relays' scans leave such an entry alone for a few seconds, then treat it as
+any other (the process may have died before publishing it).
 """
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime, timezone
+from typing import Callable
 
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 from mongoengine.errors import NotUniqueError
@@ -58,10 +63,34 @@ class PendingEvent(Document):
     stream_id = StringField(required=True)
     version = IntField(required=True)
     created_at = DateTimeField(required=True)
+    lane = StringField()
+    """DIRECT when the writing process's relay publishes the event itself; absent when the relays' scans do."""
     meta = {"collection": "pending", "auto_create_index": False,
             "indexes": [("created_at", "stream_id", "version")]}
     """The relay reads the oldest first, and the entries of one batch (which share `created_at`) by stream and
     version, so a pass cut by its limit never holds a stream's later event without the earlier one."""
+
+
+DIRECT = "direct"
+_direct_relay: Callable[[list[Envelope]], None] | None = None
+
+
+def relay_directly(hint: Callable[[list[Envelope]], None] | None) -> None:
+    """From now on this process hands every stream it starts (its first event appended here) to `hint` once it is in
+    the log, for its relay to publish from memory: no read of the outbox or the log before the publish. Only new
+    streams: a later event of an existing stream waits behind its earlier ones in the scans, which keeps each
+    stream in order. A worker calls this with its relay's `hint`; the web processes do not."""
+    global _direct_relay
+    _direct_relay = hint
+
+
+def _lane(envelopes: list[Envelope]) -> str | None:
+    return DIRECT if _direct_relay is not None and envelopes and envelopes[0].stream.version == 1 else None
+
+
+def _hint(envelopes: list[Envelope]) -> None:
+    if _direct_relay is not None and envelopes:
+        _direct_relay(envelopes)
 
 
 class EventStore:
@@ -74,13 +103,13 @@ class EventStore:
         """
         if not envelopes:
             return
-        now = datetime.now(timezone.utc)
+        now, lane = datetime.now(timezone.utc), _lane(envelopes)
         for e in envelopes:
             if e.id in unpublished:
                 continue
             try:
                 PendingEvent(event_id=e.id, key=e.stream_key, stream_id=e.stream.id, version=e.stream.version,
-                             created_at=now).save(force_insert=True)
+                             created_at=now, lane=lane).save(force_insert=True)
             except NotUniqueError:
                 pass
         for index, envelope in enumerate(envelopes):
@@ -93,6 +122,8 @@ class EventStore:
                 for abandoned in envelopes[index:]:
                     PendingEvent.objects(event_id=abandoned.id, key=abandoned.stream_key).delete()
                 raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
+        if lane:
+            _hint([e for e in envelopes if e.id not in unpublished])
 
     def append_many(self, streams: list[list[Envelope]], unpublished: set[str] = frozenset()) -> set[int]:
         """`append` for many streams at once, in one write per collection and round rather than one per event:
@@ -101,9 +132,10 @@ class EventStore:
         before it went in. Answers the indexes of the streams that lost a race (another writer appended first):
         their outbox entries are removed and nothing of theirs stays in the log past the collision; the others
         are appended. An event already at its place in the log under the same id counts as appended."""
-        now = datetime.now(timezone.utc)
+        now, lanes = datetime.now(timezone.utc), [_lane(envelopes) for envelopes in streams]
         pending = [{"_id": e.id, "key": e.stream_key, "stream_id": e.stream.id, "version": e.stream.version,
-                    "created_at": now} for envelopes in streams for e in envelopes if e.id not in unpublished]
+                    "created_at": now, **({"lane": lane} if lane else {})}
+                   for envelopes, lane in zip(streams, lanes) for e in envelopes if e.id not in unpublished]
         insert_ignoring_duplicates(PendingEvent._get_collection(), pending)
         conflicts: dict[int, int] = {}
         for round_ in range(max((len(envelopes) for envelopes in streams), default=0)):
@@ -121,6 +153,8 @@ class EventStore:
         if abandoned:
             PendingEvent._get_collection().delete_many({"_id": {"$in": [e.id for e in abandoned]},
                                                         "key": {"$in": [e.stream_key for e in abandoned]}})
+        _hint([e for index, envelopes in enumerate(streams) if lanes[index] and index not in conflicts
+               for e in envelopes if e.id not in unpublished])
         return set(conflicts)
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:

@@ -1,7 +1,9 @@
 """The outbox relay: publishes what `pending` lists, in stream order, with publisher confirms.
 
 Runs in each service's worker. Several relays may run at once; a short lease taken by unique insert lets one of
-them work at a time, and consumers' idempotency absorbs the rare overlap when a lease changes hands.
+them scan the outbox at a time, and consumers' idempotency absorbs the rare overlap when a lease changes hands.
+Each also publishes the new streams its own process appended, from memory, without the lease
+(shared/eventstore.py `relay_directly`): those streams are its process's alone until their first events are out.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import os
 import socket
 import threading
 import time
+from collections import deque
 from datetime import datetime, timedelta, timezone
 from itertools import groupby
 from operator import itemgetter
@@ -23,7 +26,7 @@ from shared.bus import ConfirmingPublisher, Outgoing, events_exchange
 from shared.clock import aware
 from shared.contracts import Contracts, data_schema
 from shared.envelope import Envelope
-from shared.eventstore import EventStore, PendingEvent, StoredEvent, envelope_of
+from shared.eventstore import DIRECT, EventStore, PendingEvent, StoredEvent, envelope_of
 
 log = logging.getLogger(__name__)
 PUBLISHED = Counter("relay_published_total", "Events confirmed by the broker", ["service"])
@@ -31,6 +34,9 @@ UNROUTED = Counter("relay_unrouted_total", "Events no queue subscribes to", ["se
 BROKEN = Counter("relay_contract_breaks_total", "Events held back because they break their contract", ["service"])
 FAILED = Counter("relay_publish_failures_total", "Publish attempts that failed", ["service"])
 LEASE_SECONDS = 5
+DIRECT_SECONDS = 10.0
+"""How long the scans leave an entry its writer's relay publishes from memory: past that, the writer is taken to
+have died (or lost the broker) first, and any relay publishes it from the log."""
 BATCH = 500
 """Events relayed per pass: at most the 500 keys the patched FerretDB looks up from the `_id` index at once."""
 
@@ -88,6 +94,45 @@ class Relay:
         self.grace = timedelta(seconds=grace_seconds)
         self.batch = batch
         self.lease = Lease(f"relay:{service}")
+        self.direct_grace = timedelta(seconds=DIRECT_SECONDS)
+        self._hints: deque[list[Envelope]] = deque()
+        self._hinted = threading.Event()
+
+    def hint(self, envelopes: list[Envelope]) -> None:
+        """New streams this process just appended (shared/eventstore.py `relay_directly`); from any thread."""
+        self._hints.append(envelopes)
+        self._hinted.set()
+
+    def publish_hinted(self) -> int:
+        """Publish the hinted streams from memory, in waves as `run_once` does, and remove their entries; how many
+        were confirmed. An event that breaks its contract stops its stream here (the scans hold it back and say
+        so); a failed publish leaves the rest to the scans once DIRECT_SECONDS have passed."""
+        streams: dict[str, list[Envelope]] = {}
+        while self._hints:
+            for envelope in self._hints.popleft():
+                streams.setdefault(envelope.stream.id, []).append(envelope)
+        going, confirmed = [iter(events) for events in streams.values()], 0
+        while going:
+            wave, going = self._next_hinted_wave(going)
+            if not wave:
+                break
+            self._publish([outgoing for _, outgoing in wave])
+            PendingEvent._get_collection().delete_many({"_id": {"$in": [envelope.id for envelope, _ in wave]}})
+            confirmed += len(wave)
+        return confirmed
+
+    def _next_hinted_wave(self, streams: list) -> tuple[list[tuple[Envelope, Outgoing]], list]:
+        wave, going = [], []
+        for stream in streams:
+            envelope = next(stream, None)
+            if envelope is None:
+                continue
+            try:
+                wave.append((envelope, self._outgoing(envelope)))
+            except ValidationError:
+                continue
+            going.append(stream)
+        return wave, going
 
     def run_once(self) -> int:
         """Publish what is pending now; returns how many events were confirmed.
@@ -103,14 +148,14 @@ class Relay:
         entries = sorted(PendingEvent._get_collection().find(
             {}, sort=[("created_at", 1), ("stream_id", 1), ("version", 1)], limit=self.batch),
             key=itemgetter("stream_id", "version"))
-        stored = self.store.documents([entry["key"] for entry in entries])
+        stored = self.store.documents([entry["key"] for entry in entries if not self._left_to_writer(entry)])
         streams = [iter(list(stream)) for _, stream in groupby(entries, key=itemgetter("stream_id"))]
         confirmed = 0
         while streams and self.lease.held():
             done: list[str] = []
             wave, streams = self._next_wave(streams, stored, done)
             if wave:
-                self._publish(wave)
+                self._publish([outgoing for _, outgoing in wave])
                 done.extend(entry["_id"] for entry, _ in wave)
                 confirmed += len(wave)
             if done:
@@ -133,44 +178,59 @@ class Relay:
                 break
         return wave, going
 
+    def _left_to_writer(self, entry: dict) -> bool:
+        return (entry.get("lane") == DIRECT
+                and datetime.now(timezone.utc) - aware(entry["created_at"]) < self.direct_grace)
+
     def _check(self, entry: dict, stored: dict | None) -> tuple[str, Outgoing | None]:
+        if self._left_to_writer(entry):
+            return "wait", None
         if stored is None or stored["event_id"] != entry["_id"]:
             if stored is not None or datetime.now(timezone.utc) - aware(entry["created_at"]) > self.grace:
                 return "dropped", None
             return "wait", None
-        envelope = envelope_of(stored)
+        try:
+            return "ready", self._outgoing(envelope_of(stored))
+        except ValidationError:
+            return "wait", None
+
+    def _outgoing(self, envelope: Envelope) -> Outgoing:
+        """The message to publish; ValidationError (counted and logged) when the event breaks its contract."""
         try:
             message = public_message(envelope, self.contracts)
         except ValidationError as broken:
             BROKEN.labels(self.service).inc()
             log.error("event %s (%s) breaks its contract and is held back: %s", envelope.id, envelope.type,
                       broken.messages)
-            return "wait", None
-        return "ready", Outgoing(envelope.type, message, envelope.id,
-                                 {"correlation_id": envelope.correlation_id or ""})
+            raise
+        return Outgoing(envelope.type, message, envelope.id, {"correlation_id": envelope.correlation_id or ""})
 
     @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
-    def _publish(self, wave: list[tuple[dict, Outgoing]]) -> None:
+    def _publish(self, outgoing: list[Outgoing]) -> None:
         try:
-            returned = self.publisher.publish_many(self.exchange, [outgoing for _, outgoing in wave])
+            returned = self.publisher.publish_many(self.exchange, outgoing)
         except Exception:
             FAILED.labels(self.service).inc()
             raise
-        PUBLISHED.labels(self.service).inc(len(wave))
+        PUBLISHED.labels(self.service).inc(len(outgoing))
         if returned:
             UNROUTED.labels(self.service).inc(len(returned))
             log.debug("no queue subscribes to %d of them; they stay in the log", len(returned))
 
     def run_forever(self, stop: threading.Event, poll_seconds: float) -> None:
+        """Until `stop`: the hinted streams, then a scan; a pass that published nothing waits for a hint or the
+        poll interval."""
         while not stop.is_set():
+            self._hinted.clear()
             try:
-                published = self.run_once()
+                published = self.publish_hinted()
+                published += self.run_once()
             except Exception:  # noqa: BLE001 - the relay outlives a broker or database outage and retries
                 log.warning("relay pass failed; retrying", exc_info=True)
                 stop.wait(1.0)
                 continue
             if not published:
-                stop.wait(poll_seconds)
+                self._hinted.wait(poll_seconds)
 
 
 def republish(service: str, event_type: str, publisher: ConfirmingPublisher, contracts: Contracts,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared import bus, idempotency, runtime, worker_metrics
+from shared import bus, eventstore, idempotency, runtime, worker_metrics
 from shared.bus import ConfirmingPublisher, Subscription
 from shared.consumer import EventConsumer, Handler
 from shared.contracts import Contracts
@@ -87,6 +87,7 @@ def run(spec: WorkerSpec) -> None:
     publisher = ConfirmingPublisher(runtime.broker_connection(settings),
                                     confirm_timeout=settings.confirm_timeout_seconds)
     relay = Relay(settings.service, publisher, spec.contracts, grace_seconds=settings.relay_grace_seconds)
+    eventstore.relay_directly(relay.hint)
     threads = [threading.Thread(target=relay.run_forever, args=(stop, settings.relay_poll_seconds), name="relay")]
     threads += [threading.Thread(target=_consume, args=(spec, s, h, stop), name=s.queue)
                 for s, h in spec.subscriptions.items()]

@@ -3,10 +3,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared import runtime
+from shared import eventstore, runtime
 from shared.bus import ConfirmingPublisher, Unconfirmed, connect
 from shared.eventstore import EventStore, PendingEvent
-from shared.relay import Lease, Relay
+from shared.relay import DIRECT_SECONDS, Lease, Relay
 from services.cases.adapters.documents import DOCUMENTS
 from services.cases.contracts import CONTRACTS
 from tests.integration.busutil import bind_probe, queue_messages
@@ -86,3 +86,70 @@ def test_only_one_relay_holds_the_lease_at_a_time(store):
     assert first.held(now) and not second.held(now)
     assert first.held(now + 4.5)
     assert first.held(now + 5.1) and not second.held(now + 5.1)
+
+
+@pytest.fixture
+def relaying_directly():
+    """This process's new streams handed to the relay given, as a worker does; undone after the test."""
+    def hand_to(relay):
+        eventstore.relay_directly(relay.hint)
+        return relay
+    yield hand_to
+    eventstore.relay_directly(None)
+
+
+class UnreadableLog(EventStore):
+    def documents(self, keys):
+        raise AssertionError(f"the relay read the log for {keys}")
+
+
+def versions_by_stream(bodies) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for body in bodies:
+        found.setdefault(body["stream"]["id"], []).append(body["stream"]["version"])
+    return found
+
+
+def test_new_streams_a_worker_appends_are_published_from_memory_in_order_then_unlisted(store, amqp_url,
+                                                                                       relaying_directly):
+    probe = bind_probe(amqp_url, "cases")
+    relay = relaying_directly(relay_for(amqp_url, store=UnreadableLog()))
+    store.append([envelope("new-a", 1), envelope("new-a", 2)])
+    assert store.append_many([[envelope("new-b", 1)], [envelope("new-c", 1), envelope("new-c", 2)]]) == set()
+    assert {entry.lane for entry in PendingEvent.objects} == {"direct"}
+    assert relay.publish_hinted() == 5
+    assert PendingEvent.objects.count() == 0
+    assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {
+        "new-a": [1, 2], "new-b": [1], "new-c": [1, 2]}
+
+
+def test_a_later_event_of_a_directly_relayed_stream_waits_behind_it_in_the_scans(store, amqp_url,
+                                                                                 relaying_directly):
+    probe = bind_probe(amqp_url, "cases")
+    writer = relaying_directly(relay_for(amqp_url))
+    store.append([envelope("mine", 1)])
+    eventstore.relay_directly(None)
+    store.append([envelope("mine", 2)])
+    scanning = relay_for(amqp_url)
+    assert scanning.run_once() == 0 and PendingEvent.objects.count() == 2
+    assert writer.publish_hinted() == 1
+    assert scanning.run_once() == 1 and PendingEvent.objects.count() == 0
+    assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {"mine": [1, 2]}
+
+
+def test_a_directly_relayed_entry_its_writer_never_published_is_taken_over_by_the_scans(store, amqp_url,
+                                                                                        relaying_directly):
+    probe = bind_probe(amqp_url, "cases")
+    relaying_directly(relay_for(amqp_url))
+    store.append([envelope("orphan", 1), envelope("orphan", 2)])
+    scanning = relay_for(amqp_url)
+    assert scanning.run_once() == 0 and PendingEvent.objects.count() == 2
+    PendingEvent.objects.update(set__created_at=datetime.now(timezone.utc) - timedelta(seconds=DIRECT_SECONDS + 1))
+    assert scanning.run_once() == 2 and PendingEvent.objects.count() == 0
+    assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {"orphan": [1, 2]}
+
+
+def test_a_process_that_does_not_relay_directly_leaves_its_streams_to_the_scans(store, amqp_url):
+    store.append([envelope("web", 1)])
+    assert [entry.lane for entry in PendingEvent.objects] == [None]
+    assert relay_for(amqp_url).run_once() == 1
