@@ -188,3 +188,16 @@ def _an_event_of(event_type):
     values = {"at": T0, "key": key(1), "full_name": "Someone Else", "unit": "UB-OTHER", "roles": ["admin"],
               "areas": ["01"], "name": "Someone Else"}
     return event_type(**{f.name: values.get(f.name, "x") for f in fields(event_type)})
+
+
+def test_an_answered_challenge_is_good_once_and_remembered_as_long_as_a_challenge_lives():
+    record = SignInRecord("lan")
+    assert record.challenge_is_fresh("c1")
+    record.succeed_with_key("id-1", 0, T0, "c1")
+    assert not record.challenge_is_fresh("c1") and record.challenge_is_fresh("c2")
+    again = SignInRecord.from_snapshot(record.id, record.snapshot(), record.version)
+    assert not again.challenge_is_fresh("c1")
+    again.succeed_with_key("id-1", 0, T0 + timedelta(minutes=5), "c2")
+    assert not again.challenge_is_fresh("c1") and not again.challenge_is_fresh("c2")
+    again.succeed_with_key("id-1", 0, T0 + timedelta(minutes=5, seconds=1), "c3")
+    assert set(again.used_challenges) == {"c2", "c3"}, "older than any challenge can live: forgotten"

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from shared.aggregate import Aggregate, DomainEvent
 
-from services.portal.domain.policy import LOCKOUT, MAX_FAILURES
+from services.portal.domain.policy import LOCKOUT, MAX_FAILURES, SECOND_STEP_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,15 @@ class SignInFailed(DomainEvent):
 @dataclass(frozen=True)
 class SignedIn(DomainEvent):
     """`code_step`: the time step of the one-time code used (None for an account without a second factor, or one
-    signed in with a security key: then `credential_id` and the `sign_count` its authenticator answered)."""
+    signed in with a security key: then `credential_id`, the `sign_count` its authenticator answered and the
+    `challenge_hash`, SHA-256 of the challenge it answered)."""
     type: ClassVar[str] = "portal.signin.succeeded"
     published: ClassVar[bool] = False
     code_step: int | None
     at: datetime
     credential_id: str | None = None
     sign_count: int | None = None
+    challenge_hash: str | None = None
 
 
 @dataclass(eq=False)
@@ -44,6 +46,9 @@ class SignInRecord(Aggregate):
     last_signed_in_at: datetime | None = None
     key_counts: dict[str, int] = field(default_factory=dict)
     """The last signature counter each security key answered (by credential id)."""
+    used_challenges: dict[str, datetime] = field(default_factory=dict)
+    """The hashes of the challenges a key answered at sign-in, with when: kept as long as a challenge lives
+    (SECOND_STEP_TIMEOUT), so an answer is taken once whatever the session's challenge store did."""
     stream_type: ClassVar[str] = "signin"
     event_types: ClassVar[dict] = {}
 
@@ -62,8 +67,15 @@ class SignInRecord(Aggregate):
         known = max(registered, self.key_counts.get(credential_id, 0))
         return count > known or count == known == 0
 
-    def succeed_with_key(self, credential_id: str, sign_count: int, at: datetime) -> None:
-        self.record(SignedIn(code_step=None, at=at, credential_id=credential_id, sign_count=sign_count))
+    def challenge_is_fresh(self, challenge_hash: str) -> bool:
+        """A challenge is answered once, as a code's time step is used once: a counterless key's second answer to
+        the same challenge is otherwise indistinguishable from the first."""
+        return challenge_hash not in self.used_challenges
+
+    def succeed_with_key(self, credential_id: str, sign_count: int, at: datetime,
+                         challenge_hash: str | None = None) -> None:
+        self.record(SignedIn(code_step=None, at=at, credential_id=credential_id, sign_count=sign_count,
+                             challenge_hash=challenge_hash))
 
     def fail(self, reason: str, at: datetime) -> None:
         if not self.locked(at):
@@ -85,6 +97,10 @@ class SignInRecord(Aggregate):
             self.last_code_step = max(self.last_code_step, event.code_step)
         if event.credential_id is not None:
             self.key_counts = {**self.key_counts, event.credential_id: event.sign_count or 0}
+        if event.challenge_hash is not None:
+            since = event.at - SECOND_STEP_TIMEOUT
+            self.used_challenges = {**{h: at for h, at in self.used_challenges.items() if at >= since},
+                                    event.challenge_hash: event.at}
 
 
 SignInRecord.event_types = {e.type: e for e in (SignInFailed, SignedIn)}

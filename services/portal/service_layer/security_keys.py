@@ -1,13 +1,16 @@
 """Registering, removing and signing in with security keys (WebAuthn), beside the one-time code.
 
-A challenge is kept with the web session, good once and for SECOND_STEP_TIMEOUT; a key's answer is verified by
-the adapter, and its signature counter judged on the sign-in record under the same compare-and-set as a code's
-time step, so a cloned key or a replayed assertion is refused even when two arrive at once. A refused answer at
+A challenge is kept with the web session, taken once and good for SECOND_STEP_TIMEOUT; a key's answer is verified
+by the adapter, then the challenge it answered (its hash) and its signature counter are judged on the sign-in record
+under the same compare-and-set as a code's time step, so a replayed assertion (even of a key without a counter) or a
+cloned key is refused even when two arrive at once, whether or not the session store's take was atomic. A
+registration needs no such record: the account refuses a credential id it already has, under its own version. A refused answer at
 sign-in counts towards the lockout like a wrong code and is written to the login log; every refusal names the
 field `credential` (or `name`) and stores nothing else.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -185,17 +188,23 @@ def confirm_key(command: ConfirmKey, principal, accounts, signins, sessions, sec
     except CredentialRefused as refused:
         raise refuse("wrong_key", str(refused)) from None
 
+    answered = hashlib.sha256(challenge).hexdigest()
+
     def use(record):
         if record.locked(now):
             return "locked"
+        if not record.challenge_is_fresh(answered):
+            return "reused"
         if not record.key_count_is_fresh(key.credential_id, count, key.sign_count):
             return "replayed"
-        record.succeed_with_key(key.credential_id, count, now)
+        record.succeed_with_key(key.credential_id, count, now, answered)
         return "good"
     record, outcome = _changed(signins, account.id, use)
     if outcome == "locked":
         login_log.record(account.id, command.address, "locked", now)
         raise SignInRefused("locked", record.locked(now))
+    if outcome == "reused":
+        raise refuse("replayed_key", "this answer to the challenge was already used: a replayed answer")
     if outcome == "replayed":
         raise refuse("replayed_key", "the key's signature counter did not go up: a copied key or a replayed answer")
     login_log.record(account.id, command.address, "signed_in", now)

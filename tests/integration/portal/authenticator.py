@@ -1,5 +1,6 @@
 """A software WebAuthn authenticator for the tests: an EC P-256 key answering `navigator.credentials.create` and
-`.get` as a browser would serialise them (base64url fields, "none" attestation), with a signature counter."""
+`.get` as a browser would serialise them (base64url fields, "none" attestation), with a signature counter (or, as
+many passkeys, without one: `counter=False` answers 0 every time)."""
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,8 @@ def _b64(data: bytes) -> str:
 
 
 class SoftKey:
-    def __init__(self, rp_id: str = RP_ID, origin: str = ORIGIN):
-        self.rp_id, self.origin = rp_id, origin
+    def __init__(self, rp_id: str = RP_ID, origin: str = ORIGIN, counter: bool = True):
+        self.rp_id, self.origin, self.counter = rp_id, origin, counter
         self.private = ec.generate_private_key(ec.SECP256R1())
         self.raw_id = os.urandom(32)
         self.count = 0
@@ -54,7 +55,7 @@ class SoftKey:
                              "transports": ["usb"]}}
 
     def get(self, options: dict, origin: str | None = None) -> dict:
-        self.count += 1
+        self.count += 1 if self.counter else 0
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
         auth_data = hashlib.sha256(self.rp_id.encode()).digest() + bytes([0x01]) + self.count.to_bytes(4, "big")
         signature = self.private.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))

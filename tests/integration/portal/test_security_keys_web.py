@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from zoneinfo import ZoneInfo
 
+from webauthn.helpers import base64url_to_bytes
+
 from tests.integration.portal.authenticator import SoftKey
 from tests.integration.portal.conftest import PASSWORD, code_at, csrf_of, enrolled, form
 
@@ -293,3 +295,27 @@ def test_a_key_is_added_only_within_five_minutes_of_the_second_step(client, cloc
     assert form(client, "/login/code", {"code": code_at(secret, clock)}, page="/login/code").status_code == 302
     assert 'id="key-register"' in client.get("/account/keys").get_data(as_text=True)
     registered(client, key)
+
+
+def test_an_answer_is_taken_once_even_from_a_counterless_key_given_the_same_challenge_twice(client, clock,
+                                                                                             make_account, bus):
+    """The session's challenge store handing the same challenge out again (as a take that is not atomic could, to
+    two requests at once): the sign-in record, under its compare-and-set, takes the answer once."""
+    make_account()
+    enrolled(client, clock)
+    key = SoftKey(counter=False)
+    registered(client, key)
+    token = at_second_step(client)
+    options = key_options(client, token)
+    answer = key.get(options)
+    assert call(client, "/login/key", token, {"credential": answer}).status_code == 200
+    token = at_second_step(client)
+    key_options(client, token)
+    bus.dependencies["challenges"].keep(client.get_cookie("dh_session").value, "authenticate",
+                                        base64url_to_bytes(options["challenge"]), clock.now())
+    replayed = call(client, "/login/key", token, {"credential": answer})
+    refused_naming(replayed, "credential")
+    assert "already used" in replayed.get_json()["errors"]["credential"][0]
+    assert failures(bus) == 1 and outcomes(bus)["replayed_key"] == 1 and client.get("/").status_code == 302
+    fresh = key.get(key_options(client, token))
+    assert call(client, "/login/key", token, {"credential": fresh}).status_code == 200
