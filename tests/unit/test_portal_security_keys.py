@@ -18,6 +18,7 @@ from services.portal.settings import _webauthn_party
 from tests.integration.portal.authenticator import ORIGIN, RP_ID, SoftKey
 
 T0 = datetime(2026, 8, 3, 1, 0, 5, tzinfo=timezone.utc)
+HANDLE = "aGFuZGxlLW9mLWxhbg"
 
 
 def key(n: int = 1, count: int = 0) -> SecurityKey:
@@ -82,8 +83,9 @@ def test_a_key_name_that_is_not_text_on_one_line_is_refused_naming_name(value):
 
 def test_the_adapter_verifies_a_registration_and_a_sign_in_and_refuses_the_rest():
     keys, soft = PyWebAuthnKeys(RP_ID, ORIGIN), SoftKey()
-    options, challenge = keys.registration_options("lan", ["aWQ"])
+    options, challenge = keys.registration_options("lan", ["aWQ"], HANDLE)
     assert options["rp"]["id"] == RP_ID and options["user"]["name"] == "lan" and options["attestation"] == "none"
+    assert options["user"]["id"] == HANDLE
     assert [c["id"] for c in options["excludeCredentials"]] == ["aWQ"] and options["timeout"] == 300_000
     registered = keys.verify_registration(soft.create(options), challenge)
     assert registered.credential_id == soft.credential_id and registered.transports == ["usb"]
@@ -98,7 +100,7 @@ def test_the_adapter_verifies_a_registration_and_a_sign_in_and_refuses_the_rest(
     assert keys.verify_authentication(answer, challenge, registered.public_key) == 1
     with pytest.raises(CredentialRefused):
         keys.verify_authentication(answer, challenge, keys.verify_registration(
-            SoftKey().create(options), keys.registration_options("lan", [])[1]).public_key)
+            SoftKey().create(options), keys.registration_options("lan", [], HANDLE)[1]).public_key)
     for garbled in ({}, {"id": "x"}, {**answer, "response": {"clientDataJSON": "%%%"}}):
         with pytest.raises(CredentialRefused):
             keys.credential_id(garbled) and keys.verify_authentication(garbled, challenge, registered.public_key)
@@ -106,7 +108,7 @@ def test_the_adapter_verifies_a_registration_and_a_sign_in_and_refuses_the_rest(
 
 def test_the_adapter_refuses_a_key_of_another_relying_party():
     keys, soft = PyWebAuthnKeys(RP_ID, ORIGIN), SoftKey(rp_id="evil.example")
-    options, challenge = keys.registration_options("lan", [])
+    options, challenge = keys.registration_options("lan", [], HANDLE)
     with pytest.raises(CredentialRefused):
         keys.verify_registration(soft.create(options), challenge)
 
@@ -134,7 +136,7 @@ def test_relying_party_settings_that_cannot_work_are_refused_at_start(env):
 @pytest.mark.parametrize("transports", [5, "usb", {"usb": 1}, None, ["usb", 7, ["nfc"], "warp-drive", "nfc"]])
 def test_a_registrations_transports_are_kept_only_as_a_list_of_known_strings(transports):
     keys, soft = PyWebAuthnKeys(RP_ID, ORIGIN), SoftKey()
-    options, challenge = keys.registration_options("lan", [])
+    options, challenge = keys.registration_options("lan", [], HANDLE)
     answer = soft.create(options)
     answer["response"]["transports"] = transports
     kept = keys.verify_registration(answer, challenge).transports
@@ -201,3 +203,14 @@ def test_an_answered_challenge_is_good_once_and_remembered_as_long_as_a_challeng
     assert not again.challenge_is_fresh("c1") and not again.challenge_is_fresh("c2")
     again.succeed_with_key("id-1", 0, T0 + timedelta(minutes=5, seconds=1), "c3")
     assert set(again.used_challenges) == {"c2", "c3"}, "older than any challenge can live: forgotten"
+
+
+def test_the_user_handle_of_the_first_key_is_kept_through_later_keys_removals_and_a_reset():
+    person = account()
+    person.add_security_key(key(1), T0, "first")
+    person.add_security_key(key(2), T0, "second")
+    person.remove_security_key("id-1", T0)
+    person.remove_security_key("id-2", T0)
+    person.reset_second_factor(T0)
+    again = Account.from_snapshot(person.id, person.snapshot(), person.version)
+    assert person.user_handle == again.user_handle == "first"

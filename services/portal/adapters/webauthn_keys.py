@@ -52,9 +52,10 @@ class PyWebAuthnKeys:
     def __init__(self, rp_id: str, origin: str, rp_name: str = "Đồng Hành"):
         self.rp_id, self.origin, self.rp_name = rp_id, origin, rp_name
 
-    def registration_options(self, username: str, exclude: list[str]) -> tuple[dict, bytes]:
+    def registration_options(self, username: str, exclude: list[str], user_handle: str) -> tuple[dict, bytes]:
         options = generate_registration_options(
-            rp_id=self.rp_id, rp_name=self.rp_name, user_name=username, user_display_name=username,
+            rp_id=self.rp_id, rp_name=self.rp_name, user_id=base64url_to_bytes(user_handle), user_name=username,
+            user_display_name=username,
             timeout=TIMEOUT_MS, attestation=AttestationConveyancePreference.NONE,
             authenticator_selection=AuthenticatorSelectionCriteria(
                 resident_key=ResidentKeyRequirement.DISCOURAGED,
@@ -100,11 +101,12 @@ class MongoChallenges:
     """In the session's own document (`pending_challenge`), so a challenge is good for its session only, and ends
     with it."""
 
-    def keep(self, session_token: str, purpose: str, challenge: bytes, now: datetime) -> None:
+    def keep(self, session_token: str, purpose: str, challenge: bytes, now: datetime,
+             user_handle: str | None = None) -> None:
         WebSessionDocument._get_collection().update_one(
             {"_id": _key(session_token)},
             {"$set": {"pending_challenge": {"purpose": purpose, "challenge": bytes_to_base64url(challenge),
-                                            "issued_at": now}}})
+                                            "issued_at": now, "user_handle": user_handle}}})
 
     def take(self, session_token: str) -> PendingChallenge | None:
         found = WebSessionDocument._get_collection().find_one_and_update(
@@ -113,4 +115,4 @@ class MongoChallenges:
         if not pending:
             return None
         return PendingChallenge(pending["purpose"], base64url_to_bytes(pending["challenge"]),
-                                aware(pending["issued_at"]))
+                                aware(pending["issued_at"]), pending.get("user_handle"))

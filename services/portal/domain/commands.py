@@ -235,8 +235,9 @@ class ShareFromCasePage:
 @dataclass(frozen=True)
 class BeginKeyRegistration:
     """The options of `navigator.credentials.create` for the signed-in session's account; their challenge is
-    kept with the session, good once."""
+    kept with the session, good once. Limited per session and `address`."""
     session_token: str
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -258,8 +259,10 @@ class RemoveSecurityKey:
 
 @dataclass(frozen=True)
 class BeginKeySignIn:
-    """The options of `navigator.credentials.get` for a session awaiting its second step: the account's keys."""
+    """The options of `navigator.credentials.get` for a session awaiting its second step: the account's keys.
+    Limited per session and `address`."""
     session_token: str
+    address: str = ""
 
 
 @dataclass(frozen=True)

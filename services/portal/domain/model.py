@@ -76,10 +76,13 @@ class SecurityKey:
 
 @dataclass(frozen=True)
 class SecurityKeyAdded(DomainEvent):
+    """`user_handle`: the account's WebAuthn user id (base64url) the key was registered under; the first one kept
+    on the account for all its keys to come."""
     type: ClassVar[str] = "portal.account.security_key_added"
     published: ClassVar[bool] = False
     key: SecurityKey
     at: datetime
+    user_handle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ class Account(Aggregate):
     password_hash: str = ""
     sealed_secret: str | None = None
     security_keys: list[SecurityKey] = field(default_factory=list)
+    user_handle: str | None = None
+    """The WebAuthn user id of the account's keys, random (never the user name), kept once its first key is added
+    and through removals and resets."""
     created_at: datetime | None = None
     changed_at: datetime | None = None
     stream_type: ClassVar[str] = "account"
@@ -136,7 +142,7 @@ class Account(Aggregate):
     def security_key(self, credential_id: str) -> SecurityKey | None:
         return next((k for k in self.security_keys if k.credential_id == credential_id), None)
 
-    def add_security_key(self, key: SecurityKey, at: datetime) -> None:
+    def add_security_key(self, key: SecurityKey, at: datetime, user_handle: str | None = None) -> None:
         """A credential is registered once (an authenticator asked again answers the same id); at most
         MAX_SECURITY_KEYS, so the options of a sign-in stay small."""
         if self.security_key(key.credential_id) is not None:
@@ -144,7 +150,7 @@ class Account(Aggregate):
         if len(self.security_keys) >= MAX_SECURITY_KEYS:
             raise Conflict(f"at most {MAX_SECURITY_KEYS} security keys",
                            errors={"credential": [f"at most {MAX_SECURITY_KEYS} security keys"]})
-        self.record(SecurityKeyAdded(key=key, at=at))
+        self.record(SecurityKeyAdded(key=key, at=at, user_handle=user_handle))
 
     def remove_security_key(self, credential_id: str, at: datetime) -> None:
         if self.security_key(credential_id) is None:
@@ -169,6 +175,7 @@ class Account(Aggregate):
 
     def _on_SecurityKeyAdded(self, event: SecurityKeyAdded) -> None:
         self.security_keys, self.changed_at = [*self.security_keys, event.key], event.at
+        self.user_handle = self.user_handle or event.user_handle
 
     def _on_SecurityKeyRemoved(self, event: SecurityKeyRemoved) -> None:
         self.security_keys = [k for k in self.security_keys if k.credential_id != event.credential_id]

@@ -10,7 +10,8 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from shared.errors import InvalidInput, NotAuthorised, NotFound, PreconditionFailed
+from shared.endpoints import etag
+from shared.errors import ConcurrencyConflict, InvalidInput, NotAuthorised, NotFound, PreconditionFailed
 from shared.problems import problem
 from shared.request_checks import check_input
 
@@ -23,7 +24,9 @@ from services.portal.entrypoints.web import (_ask, _landing, _page, _signed_in, 
 
 SIGN_IN_AGAIN = _l("To add a security key, sign in again: a key can be added only within 5 minutes of signing in.")
 NOTICES = {"added": _l("Security key added."), "removed": _l("Security key removed."),
-           "stale": _l("Your keys changed on another page: here they are now.")}
+           "stale": _l("Your keys changed on another page: here they are now."),
+           "unversioned": _l("This form did not say which version of your keys it was sent from: here they are "
+                             "now, try again.")}
 ENDING = ("locked", "session_expired", "disabled")
 
 keys_api = Blueprint("keys_api", __name__)
@@ -81,11 +84,13 @@ def registration_options():
     if _signed_in() is None:
         return _not_signed_in()
     try:
-        return jsonify(_ask(BeginKeyRegistration(_token())))
+        return jsonify(_ask(BeginKeyRegistration(_token(), request.remote_addr or "")))
     except SignInRefused:
         return _not_signed_in()
     except NotAuthorised as refusal:
         return _sign_in_again(refusal)
+    except TooManyAttempts as error:
+        return _too_many(error)
 
 
 @keys_api.post("/account/keys")
@@ -94,24 +99,28 @@ def register_key():
         return _not_signed_in()
     body = _body()
     try:
-        key = _ask(RegisterSecurityKey(_token(), body.get("name"), body.get("credential"),
+        added = _ask(RegisterSecurityKey(_token(), body.get("name"), body.get("credential"),
                                        request.remote_addr or ""))
     except SignInRefused:
         return _not_signed_in()
     except NotAuthorised as refusal:
         return _sign_in_again(refusal)
+    key = added.key
     response = jsonify({"credential_id": key.credential_id, "name": key.name, "added_at": key.added_at.isoformat(),
                         "next": url_for("web.security_keys", done="added")})
     response.status_code = 201
+    response.headers.update(etag(added.version))
     return response
 
 
 @keys_api.post("/login/key/options")
 def sign_in_options():
     try:
-        return jsonify(_ask(BeginKeySignIn(_token())))
+        return jsonify(_ask(BeginKeySignIn(_token(), request.remote_addr or "")))
     except SignInRefused as refusal:
         return _refusal(refusal)
+    except TooManyAttempts as error:
+        return _too_many(error)
 
 
 @keys_api.post("/login/key")
@@ -156,8 +165,10 @@ def remove_security_key():
     try:
         _ask(RemoveSecurityKey(_token(), request.form.get("credential_id", ""),
                                int(version) if version.isdigit() else None, request.remote_addr or ""))
-    except (PreconditionFailed, NotFound):
+    except (PreconditionFailed, NotFound, ConcurrencyConflict):
         return _keys_page(409, notice=NOTICES["stale"])
+    except InvalidInput:
+        return _keys_page(422, notice=NOTICES["unversioned"])
     return redirect(url_for("web.security_keys", done="removed"))
 
 

@@ -97,7 +97,9 @@ class SecurityKeys(Protocol):
     """WebAuthn for the portal's relying party (adapters/webauthn_keys.py); ids and keys base64url, challenges
     bytes; the options JSON-ready for the browser's script."""
 
-    def registration_options(self, username: str, exclude: list[str]) -> tuple[dict, bytes]: ...
+    def registration_options(self, username: str, exclude: list[str], user_handle: str) -> tuple[dict, bytes]:
+        """`user_handle` (base64url) is the account's WebAuthn user id: the same for every key of the account, so
+        an authenticator registering again replaces its credential rather than adding a second."""
     def verify_registration(self, credential: dict, challenge: bytes) -> RegisteredKey: ...
     def authentication_options(self, keys: list[tuple[str, list[str]]]) -> tuple[dict, bytes]: ...
     def credential_id(self, credential: dict) -> str: ...
@@ -110,11 +112,14 @@ class PendingChallenge:
     purpose: str
     challenge: bytes
     issued_at: datetime
+    user_handle: str | None = None
+    """The WebAuthn user id a registration's options named (base64url)."""
 
 
 class Challenges(Protocol):
     """The one pending WebAuthn challenge of a web session, kept in its session document."""
 
-    def keep(self, session_token: str, purpose: str, challenge: bytes, now: datetime) -> None: ...
+    def keep(self, session_token: str, purpose: str, challenge: bytes, now: datetime,
+             user_handle: str | None = None) -> None: ...
     def take(self, session_token: str) -> PendingChallenge | None:
         """The pending challenge, removed in the same step: a second take answers None."""

@@ -10,14 +10,16 @@ field `credential` (or `name`) and stores nothing else.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from shared.envelope import Actor
 from shared.errors import InvalidInput, NotAuthorised, NotFound, expect_version
 
-from services.portal.domain.errors import SignInRefused
+from services.portal.domain.errors import SignInRefused, TooManyAttempts
 from services.portal.domain.model import SecurityKey
 from services.portal.domain.policy import SECOND_STEP_TIMEOUT
 from services.portal.domain.commands import (BeginKeyRegistration, BeginKeySignIn, ConfirmKey, RegisterSecurityKey,
@@ -25,7 +27,7 @@ from services.portal.domain.commands import (BeginKeyRegistration, BeginKeySignI
 from services.portal.domain.queries import ListSecurityKeys, ReadSecondFactors
 from services.portal.domain.security_keys import (ADD_KEY_WITHIN, AUTHENTICATE, MAX_CREDENTIAL_BYTES, REGISTER,
                                                   key_name)
-from services.portal.service_layer.ports import AWAITING_CODE, SIGNED_IN, CredentialRefused
+from services.portal.service_layer.ports import AWAITING_CODE, SIGNED_IN, CredentialRefused, PendingChallenge
 from services.portal.service_layer.presenting import SignInStep
 from services.portal.service_layer.signin import (_active_account, _changed, _limit, _pending, _refuse_failure,
                                                   _signed_in)
@@ -37,6 +39,13 @@ class KeyView:
     name: str
     added_at: datetime
     transports: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyAdded:
+    key: KeyView
+    version: int
+    """The account's version after the key was added (the ETag of the answer)."""
 
 
 @dataclass(frozen=True)
@@ -86,50 +95,70 @@ def _sized(credential) -> dict:
     return credential
 
 
-def _challenge(challenges, token: str, purpose: str, now) -> bytes | None:
-    """The session's pending challenge for `purpose`, taken (good once); None if there is none, it was issued for
-    something else or it is older than the second step's timeout."""
+def _challenge(challenges, token: str, purpose: str, now) -> PendingChallenge | None:
+    """The session's pending challenge for `purpose`, taken; None if there is none, it was issued for something
+    else or it is older than the second step's timeout."""
     pending = challenges.take(token)
     if pending is None or pending.purpose != purpose or now - pending.issued_at > SECOND_STEP_TIMEOUT:
         return None
-    return pending.challenge
+    return pending
+
+
+def _limit_options(limiter, limits, token: str, address: str, now) -> None:
+    """Options cost a challenge written to the session each: limited per session (as an account's attempts) and
+    per address, in buckets of their own so asking does not spend a person's sign-in attempts."""
+    session = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    waits = [limiter.hit(f"key-options:session:{session}", limits.per_account, now),
+             limiter.hit(f"key-options:address:{address}", limits.per_address, now)]
+    wait = max((w for w in waits if w), default=None)
+    if wait:
+        raise TooManyAttempts(wait)
+
+
+def _new_user_handle() -> str:
+    """64 random bytes, base64url, as WebAuthn asks of a user handle: it names no one."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(64)).rstrip(b"=").decode("ascii")
 
 
 def begin_key_registration(command: BeginKeyRegistration, principal, accounts, sessions, security_keys, challenges,
-                           clock) -> dict:
+                           limiter, limits, clock) -> dict:
     now = clock.now()
     account = _adding_owner(accounts, sessions, command.session_token, now)
+    _limit_options(limiter, limits, command.session_token, command.address, now)
+    handle = account.user_handle or _new_user_handle()
     options, challenge = security_keys.registration_options(
-        account.id, [key.credential_id for key in account.security_keys])
-    challenges.keep(command.session_token, REGISTER, challenge, now)
+        account.id, [key.credential_id for key in account.security_keys], handle)
+    challenges.keep(command.session_token, REGISTER, challenge, now, handle)
     return options
 
 
 def register_security_key(command: RegisterSecurityKey, principal, accounts, sessions, security_keys, challenges,
-                          login_log, clock) -> KeyView:
+                          login_log, clock) -> KeyAdded:
     now = clock.now()
     account = _adding_owner(accounts, sessions, command.session_token, now)
     name = key_name(command.name)
     credential = _sized(command.credential)
-    challenge = _challenge(challenges, command.session_token, REGISTER, now)
-    if challenge is None:
+    pending = _challenge(challenges, command.session_token, REGISTER, now)
+    if pending is None:
         raise InvalidInput.field("credential", "no registration is pending for this session (or it expired): "
                                                "ask for new options")
     try:
-        registered = security_keys.verify_registration(credential, challenge)
+        registered = security_keys.verify_registration(credential, pending.challenge)
     except CredentialRefused as refused:
         raise InvalidInput.field("credential", str(refused)) from None
     key = SecurityKey(registered.credential_id, registered.public_key, registered.sign_count,
                       list(registered.transports), name, now)
-    account.add_security_key(key, now)
+    account.add_security_key(key, now, pending.user_handle)
     accounts.save(account, Actor(id=account.id, role="self"))
     login_log.record(account.id, command.address, "security_key_added", now)
-    return _view(key)
+    return KeyAdded(_view(key), account.version)
 
 
 def remove_security_key(command: RemoveSecurityKey, principal, accounts, sessions, login_log, clock) -> KeyList:
     now = clock.now()
     session, account = _owner(accounts, sessions, command.session_token, now)
+    if command.expected_version is None:
+        raise InvalidInput.field("version", "the version of the keys this removal was read from is required")
     if account.security_key(command.credential_id or "") is None:
         raise NotFound("no such security key on this account")
     expect_version(account.version, command.expected_version)
@@ -145,10 +174,11 @@ def list_security_keys(query: ListSecurityKeys, principal, accounts, sessions, c
     return _listed(account, session, now)
 
 
-def begin_key_sign_in(command: BeginKeySignIn, principal, accounts, sessions, security_keys, challenges,
-                      clock) -> dict:
+def begin_key_sign_in(command: BeginKeySignIn, principal, accounts, sessions, security_keys, challenges, limiter,
+                      limits, clock) -> dict:
     now = clock.now()
     session = _pending(sessions, command.session_token, AWAITING_CODE, now)
+    _limit_options(limiter, limits, command.session_token, command.address, now)
     account = _active_account(accounts, sessions, command.session_token, session.username)
     if not account.security_keys:
         raise InvalidInput.field("credential", "this account has no security key: enter the code")
@@ -174,7 +204,8 @@ def confirm_key(command: ConfirmKey, principal, accounts, signins, sessions, sec
     _limit(limiter, limits, login_log, session.username, command.address, now)
     account = _active_account(accounts, sessions, token, session.username)
     credential = _sized(command.credential)
-    challenge = _challenge(challenges, token, AUTHENTICATE, now)
+    pending = _challenge(challenges, token, AUTHENTICATE, now)
+    challenge = pending.challenge if pending else None
 
     def refuse(reason: str, why: str):
         return _refuse_key(signins, login_log, account.id, command.address, reason, now, why)

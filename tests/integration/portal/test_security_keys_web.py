@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from webauthn.helpers import base64url_to_bytes
 
+from shared.errors import ConcurrencyConflict
+
 from tests.integration.portal.authenticator import SoftKey
 from tests.integration.portal.conftest import PASSWORD, code_at, csrf_of, enrolled, form
 
@@ -319,3 +321,75 @@ def test_an_answer_is_taken_once_even_from_a_counterless_key_given_the_same_chal
     assert failures(bus) == 1 and outcomes(bus)["replayed_key"] == 1 and client.get("/").status_code == 302
     fresh = key.get(key_options(client, token))
     assert call(client, "/login/key", token, {"credential": fresh}).status_code == 200
+
+
+def test_adding_answers_the_accounts_version_and_a_removal_needs_the_version_it_read(client, clock, make_account,
+                                                                                    bus, monkeypatch):
+    make_account()
+    enrolled(client, clock)
+    key = SoftKey()
+    accounts = bus.dependencies["accounts"]
+    token = csrf_of(client.get("/account/keys"))
+    options = call(client, "/account/keys/options", token).get_json()
+    done = call(client, "/account/keys", token, {"name": "Khoá", "credential": key.create(options)})
+    assert done.status_code == 201 and done.headers["ETag"] == f'"{accounts.get("cb-lan").version}"', done.headers
+    page = client.get("/account/keys")
+    for version in ({}, {"version": ""}, {"version": "x1"}):
+        unversioned = client.post("/account/keys/remove", data={"csrf_token": csrf_of(page),
+                                                                "credential_id": key.credential_id, **version})
+        text = unversioned.get_data(as_text=True)
+        assert unversioned.status_code == 422 and unversioned.mimetype == "text/html", text
+        assert "phiên bản" in text and 'name="version"' in text
+    assert len(accounts.get("cb-lan").security_keys) == 1
+
+    def raced(account, actor):
+        raise ConcurrencyConflict(account.id, account.version)
+    monkeypatch.setattr(accounts, "save", raced)
+    version = accounts.get("cb-lan").version
+    stale = client.post("/account/keys/remove", data={"csrf_token": csrf_of(page), "credential_id":
+                                                      key.credential_id, "version": str(version)})
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and stale.mimetype == "text/html" and "Khoá" in text, text
+    assert "ở một trang khác" in text
+
+
+def test_the_options_are_rate_limited_per_session_and_address(client, clock, make_account, bus):
+    make_account()
+    enrolled(client, clock)
+    limit = bus.dependencies["limits"].per_account
+    token = csrf_of(client.get("/account/keys"))
+    for _ in range(limit):
+        assert call(client, "/account/keys/options", token).status_code == 200
+    over = call(client, "/account/keys/options", token)
+    assert over.status_code == 429 and over.mimetype == "application/problem+json", over.get_data(as_text=True)
+    assert int(over.headers["Retry-After"]) > 0 and "thử lại sau" in over.get_json()["message"]
+    registered_key = SoftKey()
+    clock.advance(minutes=1)
+    registered(client, registered_key)
+    token = at_second_step(client)
+    for _ in range(limit):
+        key_options(client, token)
+    over = call(client, "/login/key/options", token)
+    assert over.status_code == 429 and over.mimetype == "application/problem+json" and "Retry-After" in over.headers
+
+
+def test_the_webauthn_user_handle_is_random_and_kept_on_the_account(client, portal, clock, make_account, bus):
+    make_account()
+    make_account(username="cb-hoa", full_name="Trần Thị Hoà")
+    enrolled(client, clock)
+    token = csrf_of(client.get("/account/keys"))
+    options = call(client, "/account/keys/options", token).get_json()
+    handle = options["user"]["id"]
+    key = SoftKey()
+    assert call(client, "/account/keys", token, {"name": "Khoá", "credential": key.create(options)}).status_code \
+        == 201
+    assert bus.dependencies["accounts"].get("cb-lan").user_handle == handle and handle != "Y2ItbGFu"
+    assert call(client, "/account/keys/options", token).get_json()["user"]["id"] == handle
+    page = client.get("/account/keys")
+    client.post("/account/keys/remove", data={"csrf_token": csrf_of(page), "credential_id": key.credential_id,
+                                              "version": str(bus.dependencies["accounts"].get("cb-lan").version)})
+    assert call(client, "/account/keys/options", token).get_json()["user"]["id"] == handle
+    other = portal.test_client()
+    enrolled(other, clock, username="cb-hoa")
+    theirs = call(other, "/account/keys/options", csrf_of(other.get("/account/keys"))).get_json()["user"]["id"]
+    assert theirs != handle and len(theirs) == len(handle)
