@@ -25,7 +25,7 @@ from services.portal.service_layer import security_keys
 from services.portal.adapters.webauthn_keys import MongoChallenges, PyWebAuthnKeys
 from services.portal.service_layer.signin import SignInLimits
 from services.portal.settings import PortalSettings
-from services.portal.views import AccountDirectory, ClientDirectory, SignedInAccounts
+from services.portal.views import AccountDirectory, ClientDirectory, RecentHeaderCounts, SignedInAccounts
 
 HANDLERS = merged(accounts.HANDLERS, clients.HANDLERS, signin.HANDLERS, pages.HANDLERS, case_pages.HANDLERS,
                   admin_pages.HANDLERS, case_actions.HANDLERS, kept_forms.HANDLERS, plan_pages.HANDLERS,
@@ -48,6 +48,7 @@ def bootstrap(settings: PortalSettings, *, hasher=None, clock=None) -> MessageBu
         "signins": EventSourcedRepository("portal", SignInRecord, SignInSnapshot),
         "clients": client_repository, "client_directory": ClientDirectory(client_repository),
         "directory": AccountDirectory(account_repository), "session_accounts": SignedInAccounts(account_repository),
+        "header_counts": RecentHeaderCounts(),
         "sessions": MongoSessions(), "limiter": MongoRateLimiter(), "login_log": MongoLoginLog(),
         "limits": SignInLimits(settings.per_account, settings.per_address),
         "hasher": hasher or Argon2Passwords(), "common_passwords": CommonPasswordList(),

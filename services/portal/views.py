@@ -1,4 +1,5 @@
-"""The read model of the portal: the accounts of a unit, for admins, and the account behind each signed-in page."""
+"""The read model of the portal: the accounts of a unit, for admins; the account behind each signed-in page and
+the inbox counts its header shows."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +11,10 @@ from services.portal.domain.model import Account, ServiceClient
 LIMIT = 500
 ACCOUNT_CHECKED_FOR_SECONDS = 10.0
 """How long a process trusts an account it read for a signed-in page, without asking the log again."""
-ACCOUNTS_CHECKED_KEPT = 5000
+PEOPLE_KEPT = 5000
+"""The most people each of this process's memories below holds (emptied when full)."""
+HEADER_COUNTS_KEPT_SECONDS = 10.0
+"""How long a page's header may show a person's inbox counts read by an earlier page of this process."""
 
 
 class AccountDirectory:
@@ -58,7 +62,29 @@ class SignedInAccounts:
             return checked[1]
         account = self._accounts.read(username)
         with self._lock:
-            if len(self._checked) >= ACCOUNTS_CHECKED_KEPT:
+            if len(self._checked) >= PEOPLE_KEPT:
                 self._checked.clear()
             self._checked[username] = (now, account)
         return account
+
+
+class RecentHeaderCounts:
+    """Each person's inbox counts as the header last showed them in this process, for the next pages within
+    HEADER_COUNTS_KEPT_SECONDS: a page would otherwise ask the notifications service (which counts their alerts
+    in the store) on every view. Pages that list alerts, and acknowledgements, ask afresh and keep what they get."""
+
+    def __init__(self, kept_for: float = HEADER_COUNTS_KEPT_SECONDS, monotonic=time.monotonic):
+        self._kept_for, self._monotonic = kept_for, monotonic
+        self._counts: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def recent(self, username: str) -> dict | None:
+        with self._lock:
+            kept = self._counts.get(username)
+        return kept[1] if kept is not None and self._monotonic() - kept[0] < self._kept_for else None
+
+    def keep(self, username: str, counts: dict) -> None:
+        with self._lock:
+            if len(self._counts) >= PEOPLE_KEPT:
+                self._counts.clear()
+            self._counts[username] = (self._monotonic(), counts)

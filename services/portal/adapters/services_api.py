@@ -153,9 +153,10 @@ class HttpServicesApi:
 def _environment(session: requests.Session, base_url: str) -> dict:
     """The proxies and CA bundle the environment gives a service's URL (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE),
     read once: left to `requests`, every call would read them again and look for a .netrc file (py-spy: 5 % of the
-    portal's time serving case pages)."""
+    portal's time serving case pages). A CA bundle only for https: given for http too, every call would still ask
+    the file system whether it is a directory."""
     settings = session.merge_environment_settings(base_url, {}, None, None, None)
-    return {"proxies": settings["proxies"], "verify": settings["verify"]}
+    return {"proxies": settings["proxies"], "verify": settings["verify"] if base_url.startswith("https") else True}
 
 
 def _params_key(params: dict | None) -> tuple:

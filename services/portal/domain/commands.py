@@ -102,8 +102,11 @@ class RefreshAccessToken:
 
 @dataclass(frozen=True)
 class StartHeader:
-    """Start reading what a signed-in page's header shows (the inbox counts) beside the page's own reads."""
+    """Start reading what a signed-in page's header shows (the inbox counts) beside the page's own reads, unless
+    the person's counts were read a few seconds ago and the page may show those (`fresh` False)."""
     access_token: str
+    username: str | None = None
+    fresh: bool = False
 
 
 @dataclass(frozen=True)

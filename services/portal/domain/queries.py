@@ -42,7 +42,11 @@ class ReadInbox:
 
 @dataclass(frozen=True)
 class ReadInboxCounts:
+    """`fresh`: asked of the notifications service now, for a page that also lists alerts (My work, the inbox) or
+    answers an acknowledgement; otherwise the person's counts read in the last HEADER_COUNTS_KEPT_SECONDS do."""
     access_token: str
+    username: str | None = None
+    fresh: bool = False
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _access_token() -> str:
         except SignInRefused:
             raise SignedOut() from None
         if request.method == "GET" and request.headers.get("HX-Request") != "true":
-            _ask(StartHeader(g.access_token))
+            _ask(StartHeader(g.access_token, view.username if view else None, fresh=_fresh_counts()))
     return g.access_token
 
 
@@ -76,12 +76,20 @@ def header_counts():
     """`inbox_counts()` for the header of a signed-in page; None when the notifications service cannot say."""
     def inbox_counts():
         if "inbox_counts" not in g:
+            view = g.get("session_view")
             try:
-                g.inbox_counts = _ask(ReadInboxCounts(_access_token()))
+                g.inbox_counts = _ask(ReadInboxCounts(_access_token(), view.username if view else None,
+                                                      fresh=_fresh_counts()))
             except (ServiceProblem, SignedOut):
                 g.inbox_counts = None
         return g.inbox_counts
     return {"inbox_counts": inbox_counts, "category_labels": CATEGORY_LABELS}
+
+
+def _fresh_counts() -> bool:
+    """Whether this page's header counts are asked afresh: on the pages that list alerts, whose counts must agree
+    with their lists, and in the answer to an acknowledgement."""
+    return request.endpoint in ("web.home", "web.inbox", "web.acknowledge")
 
 
 def page_number(text: str) -> int:

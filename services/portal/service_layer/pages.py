@@ -136,15 +136,22 @@ def _pagination(headers: dict, count: int) -> tuple[int, int]:
 INBOX_COUNTS = ("notifications", "/inbox/counts", None)
 
 
-def read_inbox_counts(query: ReadInboxCounts, principal, services_api: ServicesApi) -> dict:
+def read_inbox_counts(query: ReadInboxCounts, principal, services_api: ServicesApi, header_counts) -> dict:
+    kept = None if query.fresh or not query.username else header_counts.recent(query.username)
+    if kept is not None:
+        return kept
     service, path, params = INBOX_COUNTS
     body, _headers = services_api.get(service, path, query.access_token, params)
+    if query.username:
+        header_counts.keep(query.username, body)
     return body
 
 
-def start_header(command: StartHeader, principal, services_api: ServicesApi) -> None:
-    """The header's counts, asked as soon as the page has its token, so they come back while it reads its own."""
-    services_api.ahead([INBOX_COUNTS], command.access_token)
+def start_header(command: StartHeader, principal, services_api: ServicesApi, header_counts) -> None:
+    """The header's counts, asked as soon as the page has its token, so they come back while it reads its own;
+    not at all when the person's recent counts will do (`header_counts`: views.RecentHeaderCounts)."""
+    if command.fresh or not command.username or header_counts.recent(command.username) is None:
+        services_api.ahead([INBOX_COUNTS], command.access_token)
 
 
 def read_my_work(query: ReadMyWork, principal, services_api: ServicesApi) -> MyWorkPage:

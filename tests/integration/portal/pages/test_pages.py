@@ -173,3 +173,19 @@ def test_my_work_names_stages_and_due_dates_links_each_case_and_lists_proposals_
     proposals = text[text.index('id="termination-proposals"'):]
     assert 'href="/cases/c3/methadone"' in proposals and "Xét nghiệm dương tính với chất dạng thuốc phiện" in proposals
     assert "25/11/2026" in proposals
+
+
+def test_the_headers_counts_are_asked_afresh_by_pages_listing_alerts_and_kept_briefly_by_the_others(officer,
+                                                                                                     services):
+    inbox(services, [URGENT])
+
+    def counts_asked() -> int:
+        return sum(1 for request, _ in services.log if request.path == "/api/v1/inbox/counts")
+    assert 'id="unacknowledged-count"' in officer.get("/inbox").get_data(as_text=True)
+    assert counts_asked() == 1
+    for _ in range(2):
+        page = officer.get("/cases").get_data(as_text=True)
+        assert 'id="unacknowledged-count" title=' in page and ">1</span>" in page
+    assert counts_asked() == 1
+    officer.get("/inbox")
+    assert counts_asked() == 2
