@@ -88,9 +88,13 @@ def _lane(envelopes: list[Envelope]) -> str | None:
     return DIRECT if _direct_relay is not None and envelopes and envelopes[0].stream.version == 1 else None
 
 
-def _hint(envelopes: list[Envelope]) -> None:
-    if _direct_relay is not None and envelopes:
-        _direct_relay(envelopes)
+def _hint(envelopes: list[Envelope], inserted: int, unpublished) -> None:
+    """The first `inserted` envelopes of a new stream, the ones this call put in the log: an event found there
+    already (an append done again) is left to the scans, which publish what the log holds, and so are those after
+    it, to stay behind it."""
+    going = [e for e in envelopes[:inserted] if e.id not in unpublished]
+    if _direct_relay is not None and going:
+        _direct_relay(going)
 
 
 class EventStore:
@@ -112,18 +116,22 @@ class EventStore:
                              created_at=now, lane=lane).save(force_insert=True)
             except NotUniqueError:
                 pass
+        inserted = None
         for index, envelope in enumerate(envelopes):
             try:
                 StoredEvent.from_envelope(envelope).save(force_insert=True)
             except NotUniqueError:
+                inserted = index if inserted is None else inserted
                 stored = self.get(envelope.stream_key)
                 if stored is not None and stored.event_id == envelope.id:
                     continue
                 for abandoned in envelopes[index:]:
                     PendingEvent.objects(event_id=abandoned.id, key=abandoned.stream_key).delete()
+                if lane:
+                    _hint(envelopes, inserted, unpublished)
                 raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
         if lane:
-            _hint([e for e in envelopes if e.id not in unpublished])
+            _hint(envelopes, len(envelopes) if inserted is None else inserted, unpublished)
 
     def append_many(self, streams: list[list[Envelope]], unpublished: set[str] = frozenset()) -> set[int]:
         """`append` for many streams at once, in one write per collection and round rather than one per event:
@@ -138,14 +146,18 @@ class EventStore:
                    for envelopes, lane in zip(streams, lanes) for e in envelopes if e.id not in unpublished]
         insert_ignoring_duplicates(PendingEvent._get_collection(), pending)
         conflicts: dict[int, int] = {}
+        inserted, found = [0] * len(streams), set()
         for round_ in range(max((len(envelopes) for envelopes in streams), default=0)):
             going = [(index, envelopes[round_]) for index, envelopes in enumerate(streams)
                      if len(envelopes) > round_ and index not in conflicts]
-            duplicates = insert_ignoring_duplicates(
+            duplicates = set(insert_ignoring_duplicates(
                 StoredEvent._get_collection(),
-                [event_document(envelope, now) for _, envelope in going])
-            for position in duplicates:
-                index, envelope = going[position]
+                [event_document(envelope, now) for _, envelope in going]))
+            for position, (index, envelope) in enumerate(going):
+                if position not in duplicates:
+                    inserted[index] += index not in found
+                    continue
+                found.add(index)
                 stored = self.get(envelope.stream_key)
                 if stored is None or stored.event_id != envelope.id:
                     conflicts[index] = round_
@@ -153,8 +165,9 @@ class EventStore:
         if abandoned:
             PendingEvent._get_collection().delete_many({"_id": {"$in": [e.id for e in abandoned]},
                                                         "key": {"$in": [e.stream_key for e in abandoned]}})
-        _hint([e for index, envelopes in enumerate(streams) if lanes[index] and index not in conflicts
-               for e in envelopes if e.id not in unpublished])
+        for index, envelopes in enumerate(streams):
+            if lanes[index]:
+                _hint(envelopes, inserted[index], unpublished)
         return set(conflicts)
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:

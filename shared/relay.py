@@ -36,7 +36,10 @@ FAILED = Counter("relay_publish_failures_total", "Publish attempts that failed",
 LEASE_SECONDS = 5
 DIRECT_SECONDS = 10.0
 """How long the scans leave an entry its writer's relay publishes from memory: past that, the writer is taken to
-have died (or lost the broker) first, and any relay publishes it from the log."""
+have died (or lost the broker) first, and any relay publishes it from the log. The writer tries each wave once and
+starts none after DIRECT_STARTS_WITHIN; with a confirm wait (CONFIRM_TIMEOUT_SECONDS, 5 s by default) of at most
+DIRECT_SECONDS - DIRECT_STARTS_WITHIN it is done before the scans start, and with a longer one it leaves all to them."""
+DIRECT_STARTS_WITHIN = 2.5
 BATCH = 500
 """Events relayed per pass: at most the 500 keys the patched FerretDB looks up from the `_id` index at once."""
 
@@ -95,30 +98,38 @@ class Relay:
         self.batch = batch
         self.lease = Lease(f"relay:{service}")
         self.direct_grace = timedelta(seconds=DIRECT_SECONDS)
-        self._hints: deque[list[Envelope]] = deque()
+        self._hints: deque[tuple[float, list[Envelope]]] = deque()
         self._hinted = threading.Event()
 
     def hint(self, envelopes: list[Envelope]) -> None:
         """New streams this process just appended (shared/eventstore.py `relay_directly`); from any thread."""
-        self._hints.append(envelopes)
+        self._hints.append((time.monotonic(), envelopes))
         self._hinted.set()
 
     def publish_hinted(self) -> int:
-        """Publish the hinted streams from memory, in waves as `run_once` does, and remove their entries; how many
-        were confirmed. An event that breaks its contract stops its stream here (the scans hold it back and say
-        so); a failed publish leaves the rest to the scans once DIRECT_SECONDS have passed."""
+        """Publish the hinted streams from memory, in waves as `run_once` does (of at most `batch` events), and
+        remove their entries; how many were confirmed. One try: what fails, breaks its contract (the scans hold it
+        back and say so) or was hinted too long ago is left to the scans, which take it over after DIRECT_SECONDS;
+        a stream stops at its first event left."""
         streams: dict[str, list[Envelope]] = {}
+        in_time = self.publisher.confirm_timeout <= DIRECT_SECONDS - DIRECT_STARTS_WITHIN
+        oldest = None
         while self._hints:
-            for envelope in self._hints.popleft():
-                streams.setdefault(envelope.stream.id, []).append(envelope)
+            hinted_at, envelopes = self._hints.popleft()
+            if in_time and time.monotonic() - hinted_at < DIRECT_STARTS_WITHIN:
+                oldest = hinted_at if oldest is None else oldest
+                for envelope in envelopes:
+                    streams.setdefault(envelope.stream.id, []).append(envelope)
         going, confirmed = [iter(events) for events in streams.values()], 0
         while going:
             wave, going = self._next_hinted_wave(going)
-            if not wave:
-                break
-            self._publish([outgoing for _, outgoing in wave])
-            PendingEvent._get_collection().delete_many({"_id": {"$in": [envelope.id for envelope, _ in wave]}})
-            confirmed += len(wave)
+            for start in range(0, len(wave), self.batch):
+                if time.monotonic() - oldest >= DIRECT_STARTS_WITHIN:
+                    return confirmed
+                part = wave[start:start + self.batch]
+                self._publish_once([outgoing for _, outgoing in part])
+                PendingEvent._get_collection().delete_many({"_id": {"$in": [envelope.id for envelope, _ in part]}})
+                confirmed += len(part)
         return confirmed
 
     def _next_hinted_wave(self, streams: list) -> tuple[list[tuple[Envelope, Outgoing]], list]:
@@ -148,12 +159,15 @@ class Relay:
         entries = sorted(PendingEvent._get_collection().find(
             {}, sort=[("created_at", 1), ("stream_id", 1), ("version", 1)], limit=self.batch),
             key=itemgetter("stream_id", "version"))
-        stored = self.store.documents([entry["key"] for entry in entries if not self._left_to_writer(entry)])
+        now = datetime.now(timezone.utc)
+        left = {entry["_id"] for entry in entries
+                if entry.get("lane") == DIRECT and now - aware(entry["created_at"]) < self.direct_grace}
+        stored = self.store.documents([entry["key"] for entry in entries if entry["_id"] not in left])
         streams = [iter(list(stream)) for _, stream in groupby(entries, key=itemgetter("stream_id"))]
         confirmed = 0
         while streams and self.lease.held():
             done: list[str] = []
-            wave, streams = self._next_wave(streams, stored, done)
+            wave, streams = self._next_wave(streams, stored, left, done)
             if wave:
                 self._publish([outgoing for _, outgoing in wave])
                 done.extend(entry["_id"] for entry, _ in wave)
@@ -162,12 +176,16 @@ class Relay:
                 PendingEvent._get_collection().delete_many({"_id": {"$in": done}})
         return confirmed
 
-    def _next_wave(self, streams: list, stored: dict[str, dict], done: list[str]) -> tuple[list, list]:
+    def _next_wave(self, streams: list, stored: dict[str, dict], left: set[str],
+                   done: list[str]) -> tuple[list, list]:
         """Each stream's next publishable event, and the streams that go on; entries whose event is not (or no
-        longer) in the log are added to `done`, and a stream whose next event must wait stops here."""
+        longer) in the log are added to `done`, and a stream whose next event must wait (or is `left` to the
+        process that wrote it, decided once a pass) stops here."""
         wave, going = [], []
         for stream in streams:
             for entry in stream:
+                if entry["_id"] in left:
+                    break
                 outcome, outgoing = self._check(entry, stored.get(entry["key"]))
                 if outcome == "dropped":
                     done.append(entry["_id"])
@@ -178,13 +196,7 @@ class Relay:
                 break
         return wave, going
 
-    def _left_to_writer(self, entry: dict) -> bool:
-        return (entry.get("lane") == DIRECT
-                and datetime.now(timezone.utc) - aware(entry["created_at"]) < self.direct_grace)
-
     def _check(self, entry: dict, stored: dict | None) -> tuple[str, Outgoing | None]:
-        if self._left_to_writer(entry):
-            return "wait", None
         if stored is None or stored["event_id"] != entry["_id"]:
             if stored is not None or datetime.now(timezone.utc) - aware(entry["created_at"]) > self.grace:
                 return "dropped", None
@@ -207,6 +219,9 @@ class Relay:
 
     @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
     def _publish(self, outgoing: list[Outgoing]) -> None:
+        self._publish_once(outgoing)
+
+    def _publish_once(self, outgoing: list[Outgoing]) -> None:
         try:
             returned = self.publisher.publish_many(self.exchange, outgoing)
         except Exception:

@@ -78,13 +78,20 @@ class RecentHeaderCounts:
         self._counts: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
 
+    def now(self) -> float:
+        """When counts about to be asked for are asked: `keep` takes it, so a slower answer to an older question
+        never replaces a newer one."""
+        return self._monotonic()
+
     def recent(self, username: str) -> dict | None:
         with self._lock:
             kept = self._counts.get(username)
         return kept[1] if kept is not None and self._monotonic() - kept[0] < self._kept_for else None
 
-    def keep(self, username: str, counts: dict) -> None:
+    def keep(self, username: str, counts: dict, asked_at: float) -> None:
         with self._lock:
             if len(self._counts) >= PEOPLE_KEPT:
                 self._counts.clear()
-            self._counts[username] = (self._monotonic(), counts)
+            kept = self._counts.get(username)
+            if kept is None or kept[0] <= asked_at:
+                self._counts[username] = (asked_at, counts)

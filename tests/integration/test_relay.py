@@ -5,8 +5,9 @@ import pytest
 
 from shared import eventstore, runtime
 from shared.bus import ConfirmingPublisher, Unconfirmed, connect
-from shared.eventstore import EventStore, PendingEvent
-from shared.relay import DIRECT_SECONDS, Lease, Relay
+from shared.eventstore import EventStore, PendingEvent, StoredEvent
+from shared.errors import ConcurrencyConflict
+from shared.relay import DIRECT_SECONDS, DIRECT_STARTS_WITHIN, Lease, Relay
 from services.cases.adapters.documents import DOCUMENTS
 from services.cases.contracts import CONTRACTS
 from tests.integration.busutil import bind_probe, queue_messages
@@ -153,3 +154,34 @@ def test_a_process_that_does_not_relay_directly_leaves_its_streams_to_the_scans(
     store.append([envelope("web", 1)])
     assert [entry.lane for entry in PendingEvent.objects] == [None]
     assert relay_for(amqp_url).run_once() == 1
+
+
+def test_only_what_an_append_itself_put_in_the_log_is_handed_over_and_only_from_the_streams_start(store,
+                                                                                                  relaying_directly):
+    class Recorder:
+        def __init__(self):
+            self.hints = []
+
+        def hint(self, envelopes):
+            self.hints.append([(e.stream.id, e.stream.version) for e in envelopes])
+    recorder = relaying_directly(Recorder())
+    first = envelope("again", 1)
+    store.append([first])
+    store.append([first, envelope("again", 2)])
+    StoredEvent.from_envelope(envelope("raced", 2)).save(force_insert=True)
+    with pytest.raises(ConcurrencyConflict):
+        store.append([envelope("raced", 1), envelope("raced", 2)])
+    assert store.append_many([[envelope("many", 1), envelope("many", 2)], [first, envelope("again", 3)]]) == set()
+    assert recorder.hints == [[("again", 1)], [("raced", 1)], [("many", 1), ("many", 2)]]
+
+
+def test_hints_the_relay_could_not_start_on_in_time_are_left_to_the_scans(store, amqp_url, relaying_directly):
+    relay = relaying_directly(relay_for(amqp_url))
+    store.append([envelope("late", 1)])
+    hinted_at, envelopes = relay._hints.popleft()
+    relay._hints.append((hinted_at - DIRECT_STARTS_WITHIN, envelopes))
+    assert relay.publish_hinted() == 0 and PendingEvent.objects.count() == 1
+    slow = relaying_directly(Relay("cases", ConfirmingPublisher(connect(amqp_url), confirm_timeout=DIRECT_SECONDS),
+                                   CONTRACTS))
+    store.append([envelope("slow-broker", 1)])
+    assert slow.publish_hinted() == 0 and PendingEvent.objects.count() == 2

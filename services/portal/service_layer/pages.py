@@ -141,9 +141,10 @@ def read_inbox_counts(query: ReadInboxCounts, principal, services_api: ServicesA
     if kept is not None:
         return kept
     service, path, params = INBOX_COUNTS
+    asked_at = header_counts.now()
     body, _headers = services_api.get(service, path, query.access_token, params)
     if query.username:
-        header_counts.keep(query.username, body)
+        header_counts.keep(query.username, body, asked_at)
     return body
 
 
