@@ -36,10 +36,9 @@ FAILED = Counter("relay_publish_failures_total", "Publish attempts that failed",
 LEASE_SECONDS = 5
 DIRECT_SECONDS = 10.0
 """How long the scans leave an entry its writer's relay publishes from memory: past that, the writer is taken to
-have died (or lost the broker) first, and any relay publishes it from the log. The writer tries each wave once and
-starts none after DIRECT_STARTS_WITHIN; with a confirm wait (CONFIRM_TIMEOUT_SECONDS, 5 s by default) of at most
-DIRECT_SECONDS - DIRECT_STARTS_WITHIN it is done before the scans start, and with a longer one it leaves all to them."""
-DIRECT_STARTS_WITHIN = 2.5
+have died (or lost the broker) first, and any relay publishes it from the log. A writer still publishing then (a
+slow broker) sends a second copy, after the scans' first: consumers absorb it, and the first copies kept each
+stream's order, since the scans stopped the stream at that entry until they took it over."""
 BATCH = 500
 """Events relayed per pass: at most the 500 keys the patched FerretDB looks up from the `_id` index at once."""
 
@@ -98,34 +97,27 @@ class Relay:
         self.batch = batch
         self.lease = Lease(f"relay:{service}")
         self.direct_grace = timedelta(seconds=DIRECT_SECONDS)
-        self._hints: deque[tuple[float, list[Envelope]]] = deque()
+        self._hints: deque[list[Envelope]] = deque()
         self._hinted = threading.Event()
 
     def hint(self, envelopes: list[Envelope]) -> None:
         """New streams this process just appended (shared/eventstore.py `relay_directly`); from any thread."""
-        self._hints.append((time.monotonic(), envelopes))
+        self._hints.append(envelopes)
         self._hinted.set()
 
     def publish_hinted(self) -> int:
         """Publish the hinted streams from memory, in waves as `run_once` does (of at most `batch` events), and
-        remove their entries; how many were confirmed. One try: what fails, breaks its contract (the scans hold it
-        back and say so) or was hinted too long ago is left to the scans, which take it over after DIRECT_SECONDS;
-        a stream stops at its first event left."""
+        remove their entries; how many were confirmed. One try, so a wave takes at most one confirm wait: what fails
+        (with all drained after it) or breaks its contract (the scans hold it back and say so) is left to the scans,
+        which take it over after DIRECT_SECONDS; a stream stops at its first event left."""
         streams: dict[str, list[Envelope]] = {}
-        in_time = self.publisher.confirm_timeout <= DIRECT_SECONDS - DIRECT_STARTS_WITHIN
-        oldest = None
         while self._hints:
-            hinted_at, envelopes = self._hints.popleft()
-            if in_time and time.monotonic() - hinted_at < DIRECT_STARTS_WITHIN:
-                oldest = hinted_at if oldest is None else oldest
-                for envelope in envelopes:
-                    streams.setdefault(envelope.stream.id, []).append(envelope)
+            for envelope in self._hints.popleft():
+                streams.setdefault(envelope.stream.id, []).append(envelope)
         going, confirmed = [iter(events) for events in streams.values()], 0
         while going:
             wave, going = self._next_hinted_wave(going)
             for start in range(0, len(wave), self.batch):
-                if time.monotonic() - oldest >= DIRECT_STARTS_WITHIN:
-                    return confirmed
                 part = wave[start:start + self.batch]
                 self._publish_once([outgoing for _, outgoing in part])
                 PendingEvent._get_collection().delete_many({"_id": {"$in": [envelope.id for envelope, _ in part]}})

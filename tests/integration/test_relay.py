@@ -7,7 +7,7 @@ from shared import eventstore, runtime
 from shared.bus import ConfirmingPublisher, Unconfirmed, connect
 from shared.eventstore import EventStore, PendingEvent, StoredEvent
 from shared.errors import ConcurrencyConflict
-from shared.relay import DIRECT_SECONDS, DIRECT_STARTS_WITHIN, Lease, Relay
+from shared.relay import DIRECT_SECONDS, Lease, Relay
 from services.cases.adapters.documents import DOCUMENTS
 from services.cases.contracts import CONTRACTS
 from tests.integration.busutil import bind_probe, queue_messages
@@ -175,13 +175,15 @@ def test_only_what_an_append_itself_put_in_the_log_is_handed_over_and_only_from_
     assert recorder.hints == [[("again", 1)], [("raced", 1)], [("many", 1), ("many", 2)]]
 
 
-def test_hints_the_relay_could_not_start_on_in_time_are_left_to_the_scans(store, amqp_url, relaying_directly):
-    relay = relaying_directly(relay_for(amqp_url))
-    store.append([envelope("late", 1)])
-    hinted_at, envelopes = relay._hints.popleft()
-    relay._hints.append((hinted_at - DIRECT_STARTS_WITHIN, envelopes))
-    assert relay.publish_hinted() == 0 and PendingEvent.objects.count() == 1
-    slow = relaying_directly(Relay("cases", ConfirmingPublisher(connect(amqp_url), confirm_timeout=DIRECT_SECONDS),
-                                   CONTRACTS))
-    store.append([envelope("slow-broker", 1)])
-    assert slow.publish_hinted() == 0 and PendingEvent.objects.count() == 2
+
+def test_a_direct_wave_the_broker_does_not_confirm_is_tried_once_and_left_to_the_scans(store, amqp_url,
+                                                                                      relaying_directly):
+    relay = relaying_directly(Relay("cases", ConfirmingPublisher(connect(amqp_url), confirm_timeout=1e-6),
+                                    CONTRACTS))
+    store.append([envelope("unconfirmed", 1)])
+    attempts = []
+    publish_once = relay._publish_once
+    relay._publish_once = lambda outgoing: (attempts.append(len(outgoing)), publish_once(outgoing))
+    with pytest.raises(Unconfirmed):
+        relay.publish_hinted()
+    assert attempts == [1] and PendingEvent.objects.count() == 1 and not relay._hints
