@@ -3,7 +3,7 @@
 Runs in each service's worker. Several relays may run at once; a short lease taken by unique insert lets one of
 them scan the outbox at a time, and consumers' idempotency absorbs the rare overlap when a lease changes hands.
 Each also publishes the new streams its own process appended, from memory, without the lease
-(shared/eventstore.py `relay_directly`): those streams are its process's alone until their first events are out.
+(shared/eventstore.py `relay_directly`): the scans leave those to it for DIRECT_SECONDS.
 """
 from __future__ import annotations
 
