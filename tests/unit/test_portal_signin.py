@@ -16,7 +16,7 @@ from services.cases.domain.access import PROTECTED, SECTIONS_BY_ROLE
 from services.portal.adapters.secrets import CommonPasswordList, TotpCodes
 from services.portal.domain.policy import SECOND_FACTOR_ROLES, needs_second_factor, password_problem
 from services.portal.domain.signin import SignInRecord
-from services.portal.service_layer.signin import _changed
+from services.portal.service_layer.signin import changed_record
 from tests.support import ROOT
 
 T0 = datetime(2026, 8, 3, 1, 0, 5, tzinfo=timezone.utc)
@@ -97,7 +97,7 @@ class FlakyRecords:
 
 def test_a_failure_that_loses_a_race_is_counted_on_the_newer_state():
     records = FlakyRecords()
-    record, _ = _changed(records, "lan", lambda r: r.fail("wrong_password", T0))
+    record, _ = changed_record(records, "lan", lambda r: r.fail("wrong_password", T0))
     assert record.failures == 2 and records.stored.failures == 2
 
 

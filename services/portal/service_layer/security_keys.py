@@ -4,9 +4,9 @@ A challenge is kept with the web session, taken once and good for SECOND_STEP_TI
 by the adapter, then the challenge it answered (its hash) and its signature counter are judged on the sign-in record
 under the same compare-and-set as a code's time step, so a replayed assertion (even of a key without a counter) or a
 cloned key is refused even when two arrive at once, whether or not the session store's take was atomic. A
-registration needs no such record: the account refuses a credential id it already has, under its own version. A refused answer at
-sign-in counts towards the lockout like a wrong code and is written to the login log; every refusal names the
-field `credential` (or `name`) and stores nothing else.
+registration needs no such record: the account refuses a credential id it already has, under its own version. A
+refused answer at sign-in counts towards the lockout like a wrong code and is written to the login log; every
+refusal names the field `credential` (or `name`) and stores nothing else.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ from services.portal.domain.security_keys import (ADD_KEY_WITHIN, AUTHENTICATE, 
                                                   key_name)
 from services.portal.service_layer.ports import AWAITING_CODE, SIGNED_IN, CredentialRefused, PendingChallenge
 from services.portal.service_layer.presenting import SignInStep
-from services.portal.service_layer.signin import (_active_account, _changed, _limit, _pending, _refuse_failure,
-                                                  _signed_in)
+from services.portal.service_layer.signin import (active_account, changed_record, limit_attempts, pending_session,
+                                                  refuse_failure, signed_in_step)
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,11 @@ def _owner(accounts, sessions, token: str, now):
     session = sessions.get(token) if token else None
     if session is None or session.stage != SIGNED_IN:
         raise SignInRefused("session_expired")
-    return session, _active_account(accounts, sessions, token, session.username)
+    return session, active_account(accounts, sessions, token, session.username)
 
 
 def _may_add(session, now) -> bool:
-    """A SIGNED_IN session is started when its second step is passed (signin.py `_signed_in`)."""
+    """A SIGNED_IN session is started when its second step is passed (signin.py `signed_in_step`)."""
     return now - session.created_at <= ADD_KEY_WITHIN
 
 
@@ -177,9 +177,9 @@ def list_security_keys(query: ListSecurityKeys, principal, accounts, sessions, c
 def begin_key_sign_in(command: BeginKeySignIn, principal, accounts, sessions, security_keys, challenges, limiter,
                       limits, clock) -> dict:
     now = clock.now()
-    session = _pending(sessions, command.session_token, AWAITING_CODE, now)
+    session = pending_session(sessions, command.session_token, AWAITING_CODE, now)
     _limit_options(limiter, limits, command.session_token, command.address, now)
-    account = _active_account(accounts, sessions, command.session_token, session.username)
+    account = active_account(accounts, sessions, command.session_token, session.username)
     if not account.security_keys:
         raise InvalidInput.field("credential", "this account has no security key: enter the code")
     options, challenge = security_keys.authentication_options(
@@ -190,7 +190,7 @@ def begin_key_sign_in(command: BeginKeySignIn, principal, accounts, sessions, se
 
 def _refuse_key(signins, login_log, username, address, reason: str, now, why: str):
     """Counted like a wrong code; the attempt ends if that locked the account."""
-    refusal = _refuse_failure(signins, login_log, username, address, reason, now, reason)
+    refusal = refuse_failure(signins, login_log, username, address, reason, now, reason)
     if refusal.reason == "locked":
         return refusal
     return InvalidInput.field("credential", why)
@@ -200,9 +200,9 @@ def confirm_key(command: ConfirmKey, principal, accounts, signins, sessions, sec
                 limits, login_log, clock) -> SignInStep:
     now = clock.now()
     token = command.session_token
-    session = _pending(sessions, token, AWAITING_CODE, now)
-    _limit(limiter, limits, login_log, session.username, command.address, now)
-    account = _active_account(accounts, sessions, token, session.username)
+    session = pending_session(sessions, token, AWAITING_CODE, now)
+    limit_attempts(limiter, limits, login_log, session.username, command.address, now)
+    account = active_account(accounts, sessions, token, session.username)
     credential = _sized(command.credential)
     pending = _challenge(challenges, token, AUTHENTICATE, now)
     challenge = pending.challenge if pending else None
@@ -230,7 +230,7 @@ def confirm_key(command: ConfirmKey, principal, accounts, signins, sessions, sec
             return "replayed"
         record.succeed_with_key(key.credential_id, count, now, answered)
         return "good"
-    record, outcome = _changed(signins, account.id, use)
+    record, outcome = changed_record(signins, account.id, use)
     if outcome == "locked":
         login_log.record(account.id, command.address, "locked", now)
         raise SignInRefused("locked", record.locked(now))
@@ -239,12 +239,12 @@ def confirm_key(command: ConfirmKey, principal, accounts, signins, sessions, sec
     if outcome == "replayed":
         raise refuse("replayed_key", "the key's signature counter did not go up: a copied key or a replayed answer")
     login_log.record(account.id, command.address, "signed_in", now)
-    return _signed_in(sessions, accounts, token, account, now)
+    return signed_in_step(sessions, accounts, token, account, now)
 
 
 def read_second_factors(query: ReadSecondFactors, principal, accounts, sessions, clock) -> tuple[bool, bool]:
-    session = _pending(sessions, query.session_token, AWAITING_CODE, clock.now())
-    account = _active_account(accounts, sessions, query.session_token, session.username)
+    session = pending_session(sessions, query.session_token, AWAITING_CODE, clock.now())
+    account = active_account(accounts, sessions, query.session_token, session.username)
     return bool(account.sealed_secret), bool(account.security_keys)
 
 

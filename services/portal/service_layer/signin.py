@@ -35,7 +35,7 @@ class SignInLimits:
     per_address: int = 30
 
 
-def _limit(limiter, limits: SignInLimits, login_log, username: str, address: str, now) -> None:
+def limit_attempts(limiter, limits: SignInLimits, login_log, username: str, address: str, now) -> None:
     waits = [limiter.hit(f"address:{address}", limits.per_address, now),
              limiter.hit(f"account:{username}", limits.per_account, now)]
     wait = max((w for w in waits if w), default=None)
@@ -44,7 +44,7 @@ def _limit(limiter, limits: SignInLimits, login_log, username: str, address: str
         raise TooManyAttempts(wait)
 
 
-def _changed(signins, username: str, change):
+def changed_record(signins, username: str, change):
     """Apply `change` to the account's sign-in record and append what it recorded, again on the newer state if
     another attempt appended first. Answers the record and what `change` returned."""
     for _ in range(ATTEMPTS):
@@ -60,8 +60,8 @@ def _changed(signins, username: str, change):
     raise Conflict("too many sign-in attempts at once for this account; try again")
 
 
-def _refuse_failure(signins, login_log, username, address, reason: str, now, refusal: str):
-    record, _ = _changed(signins, username, lambda r: r.fail(reason, now))
+def refuse_failure(signins, login_log, username, address, reason: str, now, refusal: str):
+    record, _ = changed_record(signins, username, lambda r: r.fail(reason, now))
     login_log.record(username, address, reason, now)
     until = record.locked(now)
     return SignInRefused("locked", until) if until else SignInRefused(refusal)
@@ -71,7 +71,7 @@ def sign_in_with_password(command: SignInWithPassword, principal, accounts, sign
                           limits, login_log, clock) -> SignInStep:
     now = clock.now()
     username = (command.username or "").strip().lower()[:64]
-    _limit(limiter, limits, login_log, username, command.address, now)
+    limit_attempts(limiter, limits, login_log, username, command.address, now)
     account = accounts.get(username) if USERNAME.match(username) else None
     if account is None or len(command.password) > MAX_PASSWORD_LENGTH:
         hasher.verify_nothing(command.password[:MAX_PASSWORD_LENGTH])
@@ -82,7 +82,7 @@ def sign_in_with_password(command: SignInWithPassword, principal, accounts, sign
         login_log.record(username, command.address, "locked", now)
         raise SignInRefused("locked", until)
     if not hasher.verify(account.password_hash, command.password):
-        raise _refuse_failure(signins, login_log, username, command.address, "wrong_password", now,
+        raise refuse_failure(signins, login_log, username, command.address, "wrong_password", now,
                               "wrong_credentials")
     if not account.active:
         login_log.record(username, command.address, "disabled", now)
@@ -92,7 +92,7 @@ def sign_in_with_password(command: SignInWithPassword, principal, accounts, sign
     elif needs_second_factor(account.roles):
         stage = AWAITING_ENROLMENT
     else:
-        _changed(signins, username, lambda r: r.succeed(None, now))
+        changed_record(signins, username, lambda r: r.succeed(None, now))
         stage = SIGNED_IN
     token = _started(sessions, accounts, account, stage, now)
     login_log.record(username, command.address, "signed_in" if stage == SIGNED_IN else "password_ok", now)
@@ -111,14 +111,14 @@ def _started(sessions, accounts, account, stage: str, now) -> str:
     return token
 
 
-def _pending(sessions, token: str, stage: str, now):
+def pending_session(sessions, token: str, stage: str, now):
     session = sessions.get(token) if token else None
     if session is None or session.stage != stage or now - session.created_at > SECOND_STEP_TIMEOUT:
         raise SignInRefused("session_expired")
     return session
 
 
-def _active_account(accounts, sessions, token: str, username: str):
+def active_account(accounts, sessions, token: str, username: str):
     account = accounts.get(username)
     if account is None or not account.active:
         sessions.end(token)
@@ -129,7 +129,7 @@ def _active_account(accounts, sessions, token: str, username: str):
 def _accept_code(signins, login_log, second_factor, username, address, secret, code, now) -> None:
     match = second_factor.match(secret, code, now)
     if match.outcome != "good":
-        raise _refuse_failure(signins, login_log, username, address, f"{match.outcome}_code", now,
+        raise refuse_failure(signins, login_log, username, address, f"{match.outcome}_code", now,
                               f"{match.outcome}_code")
 
     def use(record):
@@ -139,16 +139,16 @@ def _accept_code(signins, login_log, second_factor, username, address, secret, c
             return "replayed"
         record.succeed(match.step, now)
         return "good"
-    record, outcome = _changed(signins, username, use)
+    record, outcome = changed_record(signins, username, use)
     if outcome == "locked":
         login_log.record(username, address, "locked", now)
         raise SignInRefused("locked", record.locked(now))
     if outcome == "replayed":
-        raise _refuse_failure(signins, login_log, username, address, "replayed_code", now, "replayed_code")
+        raise refuse_failure(signins, login_log, username, address, "replayed_code", now, "replayed_code")
     login_log.record(username, address, "signed_in", now)
 
 
-def _signed_in(sessions, accounts, token: str, account, now) -> SignInStep:
+def signed_in_step(sessions, accounts, token: str, account, now) -> SignInStep:
     """A new session token once signed in (the one of the first step is dropped: no session fixation), for the
     account as the second step checked it (`_started`)."""
     sessions.end(token)
@@ -158,19 +158,19 @@ def _signed_in(sessions, accounts, token: str, account, now) -> SignInStep:
 def confirm_code(command: ConfirmCode, principal, accounts, signins, sessions, second_factor, sealer, limiter,
                  limits, login_log, clock) -> SignInStep:
     now = clock.now()
-    session = _pending(sessions, command.session_token, AWAITING_CODE, now)
-    _limit(limiter, limits, login_log, session.username, command.address, now)
-    account = _active_account(accounts, sessions, command.session_token, session.username)
+    session = pending_session(sessions, command.session_token, AWAITING_CODE, now)
+    limit_attempts(limiter, limits, login_log, session.username, command.address, now)
+    account = active_account(accounts, sessions, command.session_token, session.username)
     if not account.sealed_secret:
-        raise _refuse_failure(signins, login_log, account.id, command.address, "wrong_code", now, "wrong_code")
+        raise refuse_failure(signins, login_log, account.id, command.address, "wrong_code", now, "wrong_code")
     secret = sealer.open(account.sealed_secret, account.id)
     _accept_code(signins, login_log, second_factor, account.id, command.address, secret, command.code, now)
-    return _signed_in(sessions, accounts, command.session_token, account, now)
+    return signed_in_step(sessions, accounts, command.session_token, account, now)
 
 
 def begin_enrolment(command: BeginEnrolment, principal, accounts, sessions, second_factor, sealer,
                     clock) -> Enrolment:
-    session = _pending(sessions, command.session_token, AWAITING_ENROLMENT, clock.now())
+    session = pending_session(sessions, command.session_token, AWAITING_ENROLMENT, clock.now())
     if session.pending_secret:
         secret = sealer.open(session.pending_secret, session.username)
     else:
@@ -183,16 +183,16 @@ def begin_enrolment(command: BeginEnrolment, principal, accounts, sessions, seco
 def confirm_enrolment(command: ConfirmEnrolment, principal, accounts, signins, sessions, second_factor, sealer,
                       limiter, limits, login_log, clock) -> SignInStep:
     now = clock.now()
-    session = _pending(sessions, command.session_token, AWAITING_ENROLMENT, now)
+    session = pending_session(sessions, command.session_token, AWAITING_ENROLMENT, now)
     if not session.pending_secret:
         raise SignInRefused("session_expired")
-    _limit(limiter, limits, login_log, session.username, command.address, now)
-    account = _active_account(accounts, sessions, command.session_token, session.username)
+    limit_attempts(limiter, limits, login_log, session.username, command.address, now)
+    account = active_account(accounts, sessions, command.session_token, session.username)
     secret = sealer.open(session.pending_secret, account.id)
     _accept_code(signins, login_log, second_factor, account.id, command.address, secret, command.code, now)
     account.enrol_second_factor(session.pending_secret, now)
     accounts.save(account, Actor(id=account.id, role="self"))
-    return _signed_in(sessions, accounts, command.session_token, account, now)
+    return signed_in_step(sessions, accounts, command.session_token, account, now)
 
 
 def end_session(command: EndSession, principal, sessions) -> None:
