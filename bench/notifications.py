@@ -54,7 +54,7 @@ from shared.bus import events_exchange
 from shared.envelope import Actor, StreamRef, new_envelope
 from shared.repository import KEYS_AT_ONCE
 from tests.notification_servers import SmtpCatcher, free_port
-from tests.support import PRIVATE_KEY, ROOT, System, fresh_vhost, wait_for
+from tests.support import PRIVATE_KEY, ROOT, System, fresh_vhost, rabbitmqctl, wait_for
 
 PROVINCE = "56"
 ROUTED, DELIVERED, ESCALATING = "22366", "22333", "22390"
@@ -246,6 +246,22 @@ def route_opened_cases_to(system: System, unit_kinds: list[str], endpoints: list
 
 
 # (a) events to in-app alerts
+
+def backlog(vhost: str) -> int:
+    """Messages waiting or unacknowledged in the vhost's queues, dead letters aside."""
+    total = 0
+    for line in rabbitmqctl("list_queues", "-p", vhost, "name", "messages").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and not parts[0].endswith(".dead"):
+            total += int(parts[1])
+    return total
+
+
+def drained(vhost: str) -> None:
+    """Every consumer has caught up: no side of a comparison is measured while another's backlog is still being
+    worked off on the same cores and store (the cases and plans workers restarted after (a) alone, for one)."""
+    wait_for(lambda: backlog(vhost) == 0, 600, 1.0, "every queue to drain")
+
 
 def alerts_throughput(publisher: Publisher, db, count: int) -> dict:
     warm = [case_opened(ROUTED, i) for i in range(20)]
@@ -660,12 +676,16 @@ def main() -> None:
         publisher = Publisher(amqp_url)
         register_units(system, db)
         if "a" in args.parts:
+            vhost = amqp_url.rsplit("/", 1)[1]
+            drained(vhost)
             ours = alerts_throughput(publisher, db, args.events)
+            drained(vhost)
             for service in ("cases", "plans"):
                 system.kill_worker(service, signal.SIGTERM)
             alone = alerts_throughput(publisher, db, args.events)
             for service in ("cases", "plans"):
                 system.start_worker(service)
+            drained(vhost)
             floor = raw_throughput(amqp_url, ferretdb.uri, publisher, args.events)
             report["a"] = {"ours": ours, "alone": alone, "raw": floor,
                            "ratio": ours["events_per_second"] / floor["events_per_second"],

@@ -3,10 +3,15 @@
 A handler must make its effect keyed by the event id (an insert under a unique `_id`), so a redelivery after a
 crash between the effect and the ack finds the effect already there. The consumer also records handled ids and
 skips those it has seen.
+
+Messages that arrive together are taken together: a `BatchedHandlers` consumer stores their effects in one call;
+any other still handles one event at a time, but looks up and records the handled marks of the lot in one round
+trip each (two per message before, one of them a commit).
 """
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -74,17 +79,34 @@ class EventConsumer(ConsumerMixin):
         self.buffered: list[tuple[Envelope, object]] = []
         self.last_received = 0.0
 
-    def run(self, _tokens=1, **kwargs):
-        """A batching consumer wakes every BATCH_WAIT_SECONDS, so a batch waits no longer than that once the
-        messages stop coming."""
-        if self.batch is not None:
-            kwargs.setdefault("safety_interval", BATCH_WAIT_SECONDS)
-        return super().run(_tokens, **kwargs)
+    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+        """ConsumerMixin's loop, waiting for the broker at most BATCH_WAIT_SECONDS while messages are held (so
+        they wait no longer than that once the messages stop coming) and `safety_interval` otherwise."""
+        with self.consumer_context(**kwargs) as (connection, _, _):
+            while not self.should_stop:
+                self.on_iteration()
+                try:
+                    connection.drain_events(timeout=BATCH_WAIT_SECONDS if self.buffered else safety_interval)
+                except socket.timeout:
+                    connection.heartbeat_check()
+                except OSError:
+                    if not self.should_stop:
+                        raise
+                else:
+                    yield
 
     def on_iteration(self):
-        if self.buffered and (len(self.buffered) >= self.batch_size
+        if self.buffered and (len(self.buffered) >= self.flush_size
                               or time.monotonic() - self.last_received >= BATCH_WAIT_SECONDS):
-            self._flush()
+            if self.batch is not None:
+                self._flush()
+            else:
+                self._flush_each()
+
+    @property
+    def flush_size(self) -> int:
+        """Half the window, so the next messages are on their way while these are handled."""
+        return max(1, min(self.batch_size, self.window // 2))
 
     def on_consume_end(self, connection, channel):
         """The channel is gone: what it delivered and nobody acknowledged is delivered again on the next one."""
@@ -128,12 +150,8 @@ class EventConsumer(ConsumerMixin):
             return
         if not self.from_its_producer(envelope, message):
             return
-        if self.batch is not None:
-            self.buffered.append((envelope, message))
-            self.last_received = time.monotonic()
-            return
-        with correlated(envelope.correlation_id):
-            self._handle(envelope, message)
+        self.buffered.append((envelope, message))
+        self.last_received = time.monotonic()
 
     def from_its_producer(self, envelope: Envelope, message) -> bool:
         """An envelope may name any producer; only the exchange it came through says who published it, since each
@@ -177,10 +195,48 @@ class EventConsumer(ConsumerMixin):
             HANDLED.labels(self.subscription.queue, envelope.type).inc()
             message.ack()
 
-    def _handle(self, envelope: Envelope, message) -> None:
+    def _flush_each(self) -> None:
+        """Handle the buffered messages one at a time, in order; the handled marks of the lot are looked up before
+        and recorded after, and the handled messages then acknowledged. A message seen twice in the lot is
+        handled once."""
+        buffered, self.buffered = self.buffered, []
+        keys = [self.handled_key(envelope.id) for envelope, _ in buffered]
+        try:
+            seen = once.claimed_among(keys)
+        except ConnectionFailure:
+            log.warning("database unreachable before handling %d messages; waiting for it", len(buffered))
+            _wait_for_database()
+            for _, message in buffered:
+                message.requeue()
+            return
+        handled: list[tuple[Envelope, object]] = []
+        for key, (envelope, message) in zip(keys, buffered):
+            self.connection.heartbeat_check()
+            with correlated(envelope.correlation_id):
+                self._handle(envelope, message, claimed=key in seen, handled=handled)
+            seen.add(key)
+        self._record_handled(handled)
+
+    def _record_handled(self, handled: list[tuple[Envelope, object]]) -> None:
+        """The effects are stored: a mark that cannot be written now only costs a repeated, idempotent effect if
+        the message comes again, so the messages are acknowledged either way."""
+        try:
+            once.claim_all([self.handled_key(envelope.id) for envelope, _ in handled])
+        except ConnectionFailure:
+            log.warning("the handled marks of %d messages on %s were not recorded", len(handled),
+                        self.subscription.queue)
+        for envelope, message in handled:
+            HANDLED.labels(self.subscription.queue, envelope.type).inc()
+            log.info("handled %s %s", envelope.type, envelope.id)
+            message.ack()
+
+    def _handle(self, envelope: Envelope, message, claimed: bool | None = None,
+                handled: list | None = None) -> None:
+        """One message: its effect, then its mark and acknowledgement, or with `handled` given, the message added
+        to it for `_record_handled`. `claimed` is what a lookup of its mark said already."""
         queue = self.subscription.queue
         try:
-            if once.is_claimed(self.handled_key(envelope.id)):
+            if once.is_claimed(self.handled_key(envelope.id)) if claimed is None else claimed:
                 DUPLICATES.labels(queue).inc()
                 message.ack()
                 return
@@ -189,6 +245,9 @@ class EventConsumer(ConsumerMixin):
                 handler(envelope)
             if self.fault_delay:
                 time.sleep(self.fault_delay)
+            if handled is not None:
+                handled.append((envelope, message))
+                return
             once.claim(self.handled_key(envelope.id))
         except ConnectionFailure:
             log.warning("database unreachable while handling %s; waiting for it before retrying", envelope.id)

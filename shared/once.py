@@ -6,6 +6,9 @@ from datetime import datetime, timezone
 
 from mongoengine import DateTimeField, Document, StringField
 from mongoengine.errors import NotUniqueError
+from pymongo.errors import BulkWriteError
+
+DUPLICATE_KEY = 11000
 
 
 class OnceMark(Document):
@@ -23,6 +26,25 @@ def claim(key: str, holder: str | None = None) -> bool:
         return True
     except NotUniqueError:
         return False
+
+
+def claim_all(keys: list[str]) -> None:
+    """Claim every key in one round trip; a key claimed before stays its first claimer's."""
+    if not keys:
+        return
+    now = datetime.now(timezone.utc)
+    try:
+        OnceMark._get_collection().insert_many([{"_id": key, "created_at": now} for key in keys], ordered=False)
+    except BulkWriteError as error:
+        if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", ())):
+            raise
+
+
+def claimed_among(keys: list[str]) -> set[str]:
+    """Those of `keys` claimed already, in one `_id $in` lookup."""
+    if not keys:
+        return set()
+    return {mark["_id"] for mark in OnceMark._get_collection().find({"_id": {"$in": list(keys)}}, {"_id": 1})}
 
 
 def holder_of(key: str) -> str | None:

@@ -123,3 +123,42 @@ def test_a_batch_that_fails_is_handled_one_by_one_so_only_the_poison_message_is_
         dead = collect(amqp_url, subscription.dead_letter_name, 1)
     assert sorted(set(good)) == sorted(m["id"] for m in fine)
     assert [json.loads(body) for body in dead] == [poison]
+
+
+def test_a_plain_consumer_records_the_marks_of_what_came_together_at_once_and_handles_a_repeat_in_it_once(
+        subscription, amqp_url):
+    calls = []
+    fine = [envelope(f"lot{i}", 1).to_message() for i in range(8)]
+    running = RunningConsumer(amqp_url, subscription, {"cases.case.worker_assigned": lambda e: calls.append(e.id)},
+                              prefetch=20)
+    for message in [*fine[:4], fine[1], *fine[4:]]:
+        publish(amqp_url, message)
+    with running:
+        wait_for(lambda: effects(f"handled:{subscription.queue}:") == 8, 10, message="every mark")
+        wait_for(lambda: queue_messages(amqp_url, subscription.queue) == [], 10, message="every message acknowledged")
+    assert sorted(calls) == sorted(m["id"] for m in fine)
+    stamps = {mark.created_at for mark in with_prefix(f"handled:{subscription.queue}:")}
+    assert len(stamps) <= 2, "the marks of a lot are written together (the window of 20 takes the lot in 1 or 2)"
+
+
+def test_in_a_lot_a_failing_message_is_retried_alone_and_the_others_are_handled_once(subscription, amqp_url):
+    calls, attempts = [], []
+
+    def handle(event):
+        if event.data["worker_id"] == "poison":
+            attempts.append(1)
+            raise RuntimeError("always fails")
+        calls.append(event.id)
+
+    poison = envelope("lp", 1).to_message()
+    poison["data"]["worker_id"] = "poison"
+    fine = [envelope(f"lf{i}", 1).to_message() for i in range(5)]
+    running = RunningConsumer(amqp_url, subscription, {"cases.case.worker_assigned": handle})
+    for message in [fine[0], poison, *fine[1:]]:
+        publish(amqp_url, message)
+    with running:
+        dead = collect(amqp_url, subscription.dead_letter_name, 1)
+    assert sorted(calls) == sorted(m["id"] for m in fine)
+    assert [json.loads(body) for body in dead] == [poison]
+    assert len(attempts) == subscription.delivery_limit + 1
+    assert effects(f"handled:{subscription.queue}:") == 5
