@@ -7,6 +7,8 @@ import pymongo
 from bson import json_util
 from flask import Flask
 
+from shared.packed import unpacked
+
 
 def create_app():
     app = Flask("bare")
@@ -25,7 +27,7 @@ def create_app():
         event and an audit insert; none of the rest of its work (token, access rules, decryption, schema, HMAC)."""
         snapshot = known.get(case_id) or known.setdefault(case_id, snapshots.find_one({"_id": case_id}))
         database["events"].find_one({"_id": f"case-{case_id}:{snapshot['version'] + 1:010d}"})
-        person = database["people"].find_one({"_id": snapshot["state"]["person_code"]})
+        person = database["people"].find_one({"_id": unpacked(snapshot["state"])["person_code"]})
         grants = list(database["grant_snapshots"].find({"case_id": case_id}))
         database["events"].find_one({"_id": f"case_alerts-{case_id}:{1:010d}"})
         database["bare_audit"].insert_one({"resource_id": case_id, "at": datetime.now(timezone.utc)})

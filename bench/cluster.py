@@ -36,6 +36,7 @@ import requests
 
 from bench.common import fresh_ferretdb
 from shared.auth import mint
+from shared.packed import unpacked
 from tests.support import PRIVATE_KEY, ROOT, SERVICES, VAR, wait_for
 
 CLUSTER_SH = str(ROOT / "deploy" / "cluster.sh")
@@ -265,8 +266,9 @@ def reconnections(log_dir) -> dict[str, int]:
 
 def opened_events(db) -> list[tuple[str, str, str]]:
     """(event id, case id, commune) of every case opened, from the cases service's log."""
-    return [(e["event_id"], e["data"]["case_id"], e["data"]["commune_code"]) for e in db["events"].find(
-        {"type": "cases.case.opened"}, {"event_id": 1, "data.case_id": 1, "data.commune_code": 1})]
+    opened = [(e["event_id"], unpacked(e["data"])) for e in db["events"].find({"type": "cases.case.opened"},
+                                                                              {"event_id": 1, "data": 1})]
+    return [(event_id, data["case_id"], data["commune_code"]) for event_id, data in opened]
 
 
 def ledger_rows(db, plan_id: str) -> Counter:

@@ -40,6 +40,8 @@ from shared.areas import communes_of
 from shared.auth import Principal, mint
 from shared.envelope import Actor, StreamRef, new_envelope
 from shared.eventstore import StoredEvent
+from shared.packed import packed, unpacked
+from shared.repository import from_snapshot
 from shared.settings import Settings
 from shared.working_days import VietnameseWorkingDays
 from services.plans.adapters.documents import ReportSnapshot, report_list_fields
@@ -81,7 +83,11 @@ def _events(aggregate, producer: str = "plans") -> list[dict]:
 
 
 def _snapshot(aggregate, **fields) -> dict:
-    return {"_id": aggregate.id, "version": aggregate.version, "state": aggregate.snapshot(), **fields}
+    return {"_id": aggregate.id, "version": aggregate.version, "state": packed(aggregate.snapshot()), **fields}
+
+
+def state_unpacked(snapshot: dict) -> dict:
+    return {**snapshot, "state": unpacked(snapshot["state"])}
 
 
 def seed(db, communes: list[str], tasks_count: int, contributions: int, spare: int, rng: random.Random,
@@ -156,10 +162,8 @@ def seed(db, communes: list[str], tasks_count: int, contributions: int, spare: i
 
 def raw_rollup(db, plan_id: str):
     """The same figures recomputed per request from the raw documents: pymongo finds, folded in Python."""
-    snapshot = db.plan_snapshots.find_one({"_id": plan_id})
-    plan = Plan.from_snapshot(snapshot["_id"], snapshot["state"], snapshot["version"])
-    tasks = [Task.from_snapshot(s["_id"], s["state"], s["version"])
-             for s in db.task_snapshots.find({"plan_id": plan_id})]
+    plan = from_snapshot(Plan, db.plan_snapshots.find_one({"_id": plan_id}))
+    tasks = [from_snapshot(Task, s) for s in db.task_snapshots.find({"plan_id": plan_id})]
     reports = [ReportRow(id=s["_id"], version=s["version"], plan_id=s["plan_id"], task_id=s["task_id"],
                          unit_code=s["unit_code"], area_code=s["area_code"], period=s["period"], status=s["status"],
                          revision=s["state"]["revision"], late=s["state"]["late"],
@@ -168,7 +172,7 @@ def raw_rollup(db, plan_id: str):
                          if s["state"].get("submitted_on") else None, values=s["state"]["values"],
                          approved_values=s["state"].get("approved_values"), crackdown=None,
                          lead_unit=s.get("lead_unit"))
-               for s in db.report_snapshots.find({"plan_id": plan_id})]
+               for s in map(state_unpacked, db.report_snapshots.find({"plan_id": plan_id}))]
     figures = [ComputedFigure(r["indicator_code"], r.get("area_code"), date.fromisoformat(r["counted_on"]), r["amount"])
                for r in db.indicator_contributions.find({"plan_id": plan_id})]
     periods = reporting_periods(plan.kind, plan.starts_on, plan.ends_on, plan.summary_report_due_on,

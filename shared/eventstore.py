@@ -22,6 +22,7 @@ from pymongo.errors import BulkWriteError
 from shared.clock import aware
 from shared.envelope import Actor, Envelope, StreamRef, event_key
 from shared.errors import ConcurrencyConflict
+from shared.packed import PackedField, packed, unpacked
 
 
 class StoredEvent(Document):
@@ -38,7 +39,7 @@ class StoredEvent(Document):
     actor = DictField()
     correlation_id = StringField()
     causation_id = StringField()
-    data = DictField()
+    data = PackedField()
     recorded_at = DateTimeField(required=True)
     meta = {"collection": "events", "auto_create_index": False,
             "indexes": [{"fields": ["stream_id", "version"], "unique": True}]}
@@ -214,7 +215,7 @@ class EventStore:
     def replace_data(self, key: str, data: dict) -> None:
         """A migration's rewrite of a stored event's data (values sealed the old way sealed again): the log is
         otherwise never changed."""
-        StoredEvent._get_collection().update_one({"_id": key}, {"$set": {"data": data}})
+        StoredEvent._get_collection().update_one({"_id": key}, {"$set": {"data": packed(data)}})
 
 
 def envelope_of(document) -> Envelope:
@@ -225,7 +226,7 @@ def envelope_of(document) -> Envelope:
                                      version=document["version"]),
                     area_code=document.get("area_code"), actor=Actor(**document["actor"]),
                     correlation_id=document.get("correlation_id"), causation_id=document.get("causation_id"),
-                    data=dict(document.get("data") or {}))
+                    data=unpacked(document.get("data")))
 
 
 def event_document(envelope: Envelope, recorded_at: datetime) -> dict:
@@ -236,7 +237,7 @@ def event_document(envelope: Envelope, recorded_at: datetime) -> dict:
                 "producer": envelope.producer, "stream_type": envelope.stream.type, "stream_id": envelope.stream.id,
                 "version": envelope.stream.version, "area_code": envelope.area_code, "actor": asdict(envelope.actor),
                 "correlation_id": envelope.correlation_id, "causation_id": envelope.causation_id,
-                "data": envelope.data, "recorded_at": recorded_at}
+                "data": packed(envelope.data), "recorded_at": recorded_at}
     return {name: value for name, value in document.items() if value is not None}
 
 

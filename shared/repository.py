@@ -7,7 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 
-from mongoengine import DictField, Document, IntField, StringField
+from mongoengine import Document, IntField, StringField
 from pymongo.errors import DuplicateKeyError
 
 from shared.aggregate import Aggregate, DomainEvent
@@ -15,18 +15,19 @@ from shared.documents import as_mongo
 from shared.envelope import Actor, Envelope, StreamRef, event_key, new_envelope
 from shared.errors import Erased
 from shared.eventstore import EventStore, envelope_of, insert_ignoring_duplicates
+from shared.packed import PackedField, packed, unpacked
 
 
 class SnapshotDocument(Document):
     """Base of every snapshot collection: the aggregate's id, the version it reflects and its state."""
     id = StringField(primary_key=True)
     version = IntField(required=True)
-    state = DictField(required=True)
+    state = PackedField(required=True)
     meta = {"abstract": True, "auto_create_index": False}
 
 
 SNAPSHOT_STATE = frozenset({"state"})
-"""A snapshot's state is plain data already (Aggregate.snapshot), stored as it is."""
+"""A snapshot's state is packed already (shared/packed.py), stored as it is."""
 KEYS_AT_ONCE = 500
 """Events fetched by one `_id $in` query: the most the patched FerretDB looks up from the index at once."""
 
@@ -74,8 +75,7 @@ class EventSourcedRepository:
         aggregate = self._cached(aggregate_id)
         if aggregate is None:
             snapshot = self.snapshot_document._get_collection().find_one({"_id": aggregate_id})
-            aggregate = (self.aggregate_cls.from_snapshot(snapshot["_id"], snapshot["state"], snapshot["version"])
-                         if snapshot else self.aggregate_cls(aggregate_id))
+            aggregate = self._from_snapshot(snapshot) if snapshot else self.aggregate_cls(aggregate_id)
         newer = self.store.load(self.stream_id(aggregate_id), after_version=aggregate.version)
         if newer:
             aggregate = copy.deepcopy(aggregate) if self.cache_size else aggregate
@@ -163,8 +163,7 @@ class EventSourcedRepository:
         found = {}
         for the_id in ids:
             snapshot = snapshots.get(the_id) or collection.find_one({"_id": the_id})
-            found[the_id] = (self.aggregate_cls.from_snapshot(snapshot["_id"], snapshot["state"], snapshot["version"])
-                             if snapshot else None)
+            found[the_id] = self._from_snapshot(snapshot) if snapshot else None
         streams = {self.stream_id(the_id): the_id for the_id in ids}
         for stream_id in self.store.moved_past({stream_id: found[the_id].version if found[the_id] else 0
                                                 for stream_id, the_id in streams.items()}):
@@ -232,8 +231,12 @@ class EventSourcedRepository:
 
     def _snapshot_document(self, aggregate: Aggregate) -> dict:
         return as_mongo(self.snapshot_document, {"id": aggregate.id, "version": aggregate.version,
-                                                 "state": aggregate.snapshot(), **self.list_fields(aggregate)},
+                                                 "state": packed(aggregate.snapshot()),
+                                                 **self.list_fields(aggregate)},
                         as_is=SNAPSHOT_STATE)
+
+    def _from_snapshot(self, snapshot: dict) -> Aggregate:
+        return from_snapshot(self.aggregate_cls, snapshot)
 
     def _write_snapshots(self, aggregates: list[Aggregate], new: set[str] = frozenset()) -> None:
         """The snapshots of `new` aggregates inserted together in one round trip (one whose `_id` a racing
@@ -315,6 +318,11 @@ class EventSourcedRepository:
                 upsert=True)
         except DuplicateKeyError:
             pass
+
+
+def from_snapshot(aggregate_cls: type[Aggregate], snapshot: dict) -> Aggregate:
+    """The aggregate a raw snapshot document holds (with `_id`, `state` and `version`)."""
+    return aggregate_cls.from_snapshot(snapshot["_id"], unpacked(snapshot["state"]), snapshot["version"])
 
 
 def _context(stream_id: str, version: int, name: str) -> str:

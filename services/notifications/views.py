@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.clock import aware
+from shared.repository import from_snapshot
 
 from services.notifications.adapters.documents import AlertSnapshot
 from services.notifications.domain.inbox import InboxFilter, InboxScope
@@ -22,7 +23,7 @@ class AlertViews:
             query["_id"] = {"$nin": without}
         collection = AlertSnapshot._get_collection()
         page = collection.find(query, {"state": 1, "version": 1}).sort([("raised_at", -1), ("_id", 1)])
-        return ([Alert.from_snapshot(s["_id"], s["state"], s["version"]) for s in page.skip(first).limit(limit)],
+        return ([from_snapshot(Alert, s) for s in page.skip(first).limit(limit)],
                 collection.count_documents(query))
 
     def inbox_count(self, scope: InboxScope, narrowed: InboxFilter) -> int:
@@ -42,7 +43,7 @@ class AlertViews:
         """An agency's open alerts, newest first (its feed): led by the unit, an indexed string equality."""
         page = AlertSnapshot._get_collection().find({"recipient_unit": unit_code, "open": "yes"},
                                                     {"state": 1, "version": 1})
-        return [Alert.from_snapshot(s["_id"], s["state"], s["version"])
+        return [from_snapshot(Alert, s)
                 for s in page.sort([("raised_at", -1), ("_id", 1)]).limit(limit)]
 
     def awaiting_escalation(self) -> list[tuple[str, datetime]]:

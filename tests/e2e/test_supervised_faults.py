@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 import requests
+from shared.packed import unpacked
 from tests import alert_rules
 from tests.e2e.conftest import COMMUNE, inbox_for, newly_managed, open_case
 from tests.e2e.supervised import APIS, WORKERS, SupervisedSystem
@@ -95,7 +96,7 @@ class Traffic:
 
 
 def alerts_of(databases, case_id: str) -> int:
-    return databases["notifications"]["alert_snapshots"].count_documents({"state.raised.subject_id": case_id})
+    return databases["notifications"]["alert_snapshots"].count_documents({"subject_id": case_id})
 
 
 def counted_cases(databases) -> int:
@@ -104,8 +105,8 @@ def counted_cases(databases) -> int:
 
 
 def opened_in_log(databases) -> list[str]:
-    return [e["data"]["case_id"] for e in databases["cases"]["events"].find({"type": "cases.case.opened"},
-                                                                             {"data.case_id": 1})]
+    return [unpacked(e["data"])["case_id"] for e in databases["cases"]["events"].find({"type": "cases.case.opened"},
+                                                                                        {"data": 1})]
 
 
 def test_each_process_killed_is_restarted_and_every_write_reaches_its_consumers_once(

@@ -14,6 +14,7 @@ from shared.keys import DataKey, KeyRing
 from shared.audit import AuditEntry
 from shared.auth import Principal
 from shared.eventstore import StoredEvent
+from shared.packed import unpacked
 from services.cases.adapters.documents import CaseSnapshot, Erasure, GrantSnapshot, Person
 from services.cases.bootstrap import bootstrap
 from services.cases.domain.commands import ErasePerson, PurgeExpired, RecordUnit
@@ -180,7 +181,7 @@ def _make_legacy(app, case: dict) -> None:
         for field in ("national_id_enc", "phone_enc", "address_enc") if person.get(field)}})
     events = StoredEvent._get_collection()
     for event in [*events.find({"stream_id": f"case-{case_id}"}), *_grant_events(case_id)]:
-        data = event["data"]
+        data = unpacked(event["data"])
         if event["type"] == "cases.case.visit_recorded":
             data["notes_sealed"] = _legacy(app, data["notes_sealed"], f"case:{case_id}:visit:{data['visit_id']}")
         elif event["type"] == "cases.case.drug_test_recorded":
@@ -200,9 +201,10 @@ def _make_legacy(app, case: dict) -> None:
     DataKey._get_collection().delete_one({"_id": person_code})
     grants = GrantSnapshot._get_collection()
     for grant in grants.find({"case_id": case_id}):
-        escalated = grant["state"]["escalated"]
+        state = unpacked(grant["state"])
+        escalated = state["escalated"]
         assert escalated.pop("reason_sealed")
-        grants.replace_one({"_id": grant["_id"]}, {**grant, "state": {**grant["state"], "escalated": {
+        grants.replace_one({"_id": grant["_id"]}, {**grant, "state": {**state, "escalated": {
             **escalated, "reason": LEGACY_REASON}}})
 
 
@@ -210,12 +212,14 @@ def _grant_reason(app, case: dict) -> str | None:
     """The written reason of the case's break-the-glass opening, opened as the code that sealed it would."""
     [event] = _grant_events(case["id"])
     owner = SimpleNamespace(id=case["id"], person_code=case["person_code"])
-    return app.extensions["service_layer"].dependencies["seal"].open(owner, "grant", event["data"]["grant_id"],
-                                                                     event["data"]["reason_sealed"])
+    data = unpacked(event["data"])
+    return app.extensions["service_layer"].dependencies["seal"].open(owner, "grant", data["grant_id"],
+                                                                     data["reason_sealed"])
 
 
 def _grant_events(case_id: str) -> list[dict]:
-    return list(StoredEvent._get_collection().find({"type": "cases.access.escalated", "data.case_id": case_id}))
+    return [event for event in StoredEvent._get_collection().find({"type": "cases.access.escalated"})
+            if unpacked(event["data"])["case_id"] == case_id]
 
 
 def _stored_text(case: dict) -> str:

@@ -10,6 +10,9 @@ from shared.eventstore import PendingEvent
 from services.plans.entrypoints.app import create_app
 from tests.support import System, wait_for
 
+IN_TWO_DAYS = (date.today() + timedelta(days=2)).isoformat()
+"""A day in the future when the parameters are made and still when the test runs, past a midnight between."""
+
 COMMUNE, OTHER_COMMUNE = "22366", "22333"
 HOTSPOT = {"place_name": "Bãi đất trống sau chợ Xóm Mới", "address": "Tổ 5, phường Nha Trang",
            "commune_code": COMMUNE, "kind": "cluster", "activity": "use_and_dealing", "level": "high",
@@ -97,7 +100,7 @@ def test_a_hotspot_goes_through_its_lifecycle_with_if_match_and_shows_its_histor
     ({"coordinates": {"latitude": 12.24, "longitude": 2.3522}}, "coordinates.longitude"),
     ({"coordinates": {"latitude": 12.24}}, "coordinates.longitude"),
     ({"commune_code": "00004"}, "commune_code"), ({"commune_code": "56"}, "commune_code"),
-    ({"found_on": (date.today() + timedelta(days=1)).isoformat()}, "found_on"),
+    ({"found_on": IN_TWO_DAYS}, "found_on"),
     ({"task_ids": ["no-such-task"]}, "task_ids.0"), ({"place_name": "   "}, "place_name")])
 def test_a_hotspot_that_breaks_a_rule_is_refused_naming_the_field_and_nothing_is_stored(client, police, overrides,
                                                                                        field):

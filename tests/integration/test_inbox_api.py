@@ -321,17 +321,17 @@ def test_the_accounting_of_disclosures_is_for_auditors_and_admins_and_reading_it
                                                                                              raise_alert):
     raise_alert(category="relapse_suspected", subject="c-1")
     log = DisclosureLog()
-    for number, (to, channel) in enumerate([("unit:CAX-22366", "in_app"), ("member:ca-1", "sms"),
-                                            ("endpoint:clinic", "webhook")]):
-        log.record("c-1", to, channel, "relapse_suspected", f"a{number}", None, START + timedelta(minutes=number))
-    log.record("c-2", "unit:CAX-22366", "in_app", "case_opened", "a9", None, START)
+    for number, (to, channel) in enumerate([("member:ca-1", "sms"), ("endpoint:clinic", "webhook")]):
+        log.record("c-1", to, channel, "relapse_suspected", f"a{number}", None, START + timedelta(minutes=2 + number))
+    log.record("c-2", "member:ca-1", "sms", "case_opened", "a9", None, START)
 
     refused = client.get("/api/v1/cases/c-1/disclosures", headers=people["worker"])
     check_problem(refused.status_code, refused.content_type, refused.data, 403)
     answer = client.get("/api/v1/cases/c-1/disclosures?page_size=2", headers=people["auditor"])
     assert answer.status_code == 200, answer.get_json()
     assert [(d["to"], d["channel"], d["rule_id"]) for d in answer.get_json()] == [
-        ("unit:CAX-22366", "in_app", "relapse_suspected"), ("member:ca-1", "sms", "relapse_suspected")]
+        (f"unit:{UNIT}", "in_app", "relapse_suspected"), ("member:ca-1", "sms", "relapse_suspected")], \
+        "the alert raised about the case is its in-app disclosure"
     assert '"total": 3' in answer.headers["X-Pagination"]
     audited = {(e.subject, e.outcome) for e in AuditEntry.objects(resource_id="c-1")}
     assert audited == {("cb-1", "denied"), ("tt-1", "allowed")}

@@ -75,9 +75,7 @@ def test_the_link_page_shows_what_an_email_may_name_and_never_the_in_app_title(a
 
 def test_a_cases_disclosures_are_read_only_by_auditors_and_admins_whose_areas_cover_its_alerts(client, auth):
     raised_about("c-51")
-    log = DisclosureLog()
-    for case_id in ("c-51", "c-52"):
-        log.record(case_id, f"unit:{UNIT}", "in_app", "relapse_suspected", f"a-{case_id}", None, START)
+    DisclosureLog().record("c-52", "member:ca-1", "sms", "relapse_suspected", "a-c-52", None, START)
     provincial = auth(subject="tt-1", roles=["auditor"], unit="TTR-56", areas=[PROVINCE])
     elsewhere = auth(subject="tt-9", roles=["auditor"], unit="TTR-01", areas=["01"])
     far_admin = auth(subject="admin-9", roles=["admin"], unit="UBND-T01", areas=["01"])

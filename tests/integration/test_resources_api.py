@@ -1,12 +1,12 @@
 """A plan's budget lines through the plans API in-process against the real FerretDB: planned per plan and task,
 spending with If-Match, totals by source and task, overspending flagged, who may see and manage, bad input."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from services.plans.entrypoints.app import create_app
 from services.plans.views import PlanViews
-from tests.integration.test_hotspots_api import plan_with_task
+from tests.integration.test_hotspots_api import IN_TWO_DAYS, plan_with_task
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_a_budget_line_that_breaks_a_rule_is_refused_naming_the_field_and_nothin
 
 @pytest.mark.parametrize("amount, spent_on, field", [
     (-100, "2026-06-15", "amount_vnd"), (0, "2026-06-15", "amount_vnd"), (2.5, "2026-06-15", "amount_vnd"),
-    (100, "2025-12-31", "spent_on"), (100, (date.today() + timedelta(days=1)).isoformat(), "spent_on")])
+    (100, "2025-12-31", "spent_on"), (100, IN_TWO_DAYS, "spent_on")])
 def test_spending_that_breaks_a_rule_is_refused_naming_the_field_and_nothing_is_stored(client, coordinator, amount,
                                                                                      spent_on, field):
     plan_id, _ = plan_with_task(client, coordinator)

@@ -10,6 +10,7 @@ import pytest
 from shared.envelope import Actor, StreamRef, new_envelope
 
 from services.notifications.adapters.config import NotifySettings
+from services.notifications.adapters.deliveries import DisclosureLog
 from services.notifications.adapters.documents import AlertSnapshot
 from services.notifications.bootstrap import bootstrap
 from services.notifications.domain.commands import RouteEvents
@@ -52,3 +53,25 @@ def test_a_batch_raises_each_events_alerts_once_and_resolves_only_what_was_raise
     assert len(still_open) == 2, "the second transfer's alerts stay open: they came after the revocation"
     assert {s.recipient_unit for s in snapshots if s.id in still_open} == set(RECEIVERS)
     assert {s.state["raised"]["facts"]["share_id"] for s in snapshots if s.id in still_open} == {"s2"}
+
+
+def test_each_alert_raised_about_a_case_is_its_in_app_disclosure_to_the_unit_listed_once(bus):
+    case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc)
+    requested = _transfer_step("cases.case.transfer_requested", case_id, "s1", at)
+    assert bus.handle(RouteEvents([requested])) == 2
+    snapshots = {s.recipient_unit: s for s in AlertSnapshot.objects(subject_id=case_id)}
+    log = DisclosureLog()
+    earlier = snapshots[RECEIVERS[0]]
+    log.record(case_id, f"unit:{RECEIVERS[0]}", "in_app", "transfer_requested", earlier.id, None, earlier.raised_at)
+    log.record(case_id, "member:cb@ubnd.vn", "email", "transfer_requested", earlier.id, "d-1",
+               earlier.raised_at + timedelta(minutes=5))
+    listed, total = log.for_case(case_id, 0, 10)
+    assert total == 3, "an in-app disclosure recorded before is the same entry as its alert's, not a second"
+    assert {(d["to"], d["channel"], d["alert_id"], d["at"]) for d in listed[:2]} == {
+        (f"unit:{unit}", "in_app", snapshots[unit].id, snapshots[unit].raised_at.replace(tzinfo=timezone.utc))
+        for unit in RECEIVERS}
+    assert {d["rule_id"] for d in listed} == {"transfer_requested"}
+    assert (listed[2]["to"], listed[2]["channel"]) == ("member:cb@ubnd.vn", "email")
+    page, total = log.for_case(case_id, 1, 1)
+    assert total == 3 and [d["channel"] for d in page] == ["in_app"]
+    assert log.for_case(uuid.uuid4().hex, 0, 10) == ([], 0)

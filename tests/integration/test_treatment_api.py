@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from shared.eventstore import PendingEvent, StoredEvent
+from shared.packed import unpacked
 from services.cases.adapters.documents import CaseSnapshot
 from services.cases.entrypoints.app import create_app
 from services.cases.domain.commands import NoticeDueDates, RecordUnit
@@ -152,7 +153,7 @@ def test_an_opioid_positive_test_on_maintenance_counts_toward_termination(client
     assert response.get_json()["drug_tests"][-1]["findings"] == ["opioid"]
     stored = [str(e.data) for e in StoredEvent.objects(stream_id=f"case-{case_id}",
                                                         type="cases.case.drug_test_recorded")]
-    snapshot = str(CaseSnapshot._get_collection().find_one({"_id": case_id})["state"]["drug_tests"])
+    snapshot = str(unpacked(CaseSnapshot._get_collection().find_one({"_id": case_id})["state"])["drug_tests"])
     assert len(stored) == 2 and not any("opioid" in text or "heroin" in text for text in [*stored, snapshot])
     unknown = client.post(f"/api/v1/cases/{case_id}/drug-tests", headers=doctor, json={
         "tested_on": "2026-10-11", "result": "positive", "substances": ["sugar"]})

@@ -54,11 +54,6 @@ class Queue:
         return 0
 
 
-class Disclosures:
-    def record_many(self, disclosures):
-        pass
-
-
 class Clock:
     @staticmethod
     def now():
@@ -81,7 +76,7 @@ def _raised(rule, subject_field="case_id", subject="c-1") -> Alert:
 
 def _reached(rule, alert=None) -> set[tuple[str, str]]:
     queue = Queue()
-    AlertDelivery(_committee(), queue, Disclosures(), Clock()).deliver(alert or _raised(rule), rule, [])
+    AlertDelivery(_committee(), queue, Clock()).deliver(alert or _raised(rule), rule, [])
     return {(d.channel, d.target) for d in queue.added}
 
 
@@ -107,6 +102,6 @@ def test_an_alert_about_anything_else_still_reaches_every_member_the_rule_names(
 
 def test_an_escalation_of_a_case_alert_reaches_only_the_heads_who_work_cases():
     queue = Queue()
-    AlertDelivery(_committee(), queue, Disclosures(), Clock()).to_heads(_raised(RULES["relapse_suspected"]), 1)
+    AlertDelivery(_committee(), queue, Clock()).to_heads(_raised(RULES["relapse_suspected"]), 1)
     assert {(d.channel, d.target) for d in queue.added} == {("email", member_target("police-head")),
                                                             ("sms", member_target("police-head"))}

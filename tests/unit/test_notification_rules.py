@@ -176,35 +176,23 @@ class FakeQueue:
         return 0
 
 
-class FakeDisclosures:
-    def __init__(self):
-        self.recorded = []
-
-    def record(self, case_id, to, channel, rule_id, alert_id, delivery_id, at):
-        self.recorded.append((case_id, to, channel))
-
-    def record_many(self, disclosures):
-        self.recorded += [(d.case_id, d.to, d.channel) for d in disclosures]
-
-
 class FixedClock:
     @staticmethod
     def now():
         return AT
 
 
-def test_an_alert_is_planned_once_per_addressee_and_channel_and_its_in_app_disclosure_recorded():
+def test_an_alert_is_planned_once_per_addressee_and_channel():
     audience = FakeAudience({"email": [Reach("member:u1", "u1@x.vn"), Reach("member:u2", "u2@x.vn", digest=True)],
                              "sms": [Reach("member:head", "+84912345678", send_at=AT + timedelta(hours=6))]})
-    queue, disclosures = FakeQueue(), FakeDisclosures()
+    queue = FakeQueue()
     alert = _transfer()
-    AlertDelivery(audience, queue, disclosures, FixedClock()).deliver(alert, RULES["transfer_requested"], [])
+    AlertDelivery(audience, queue, FixedClock()).deliver(alert, RULES["transfer_requested"], [])
     assert sorted((d.channel, d.target) for d in queue.added) == [("email", "member:u1"), ("email", "member:u2"),
                                                                    ("sms", "member:head")]
     assert queue.digested == [], "an urgent alert is never held for a digest"
-    assert disclosures.recorded == [("c1", "unit:CAX-22366", "in_app")]
     again = FakeQueue()
-    AlertDelivery(audience, again, disclosures, FixedClock()).deliver(alert, RULES["transfer_requested"], [])
+    AlertDelivery(audience, again, FixedClock()).deliver(alert, RULES["transfer_requested"], [])
     assert [d.id for d in again.added] == [d.id for d in queue.added], "the same alert plans the same deliveries"
 
 
@@ -217,7 +205,7 @@ def test_non_urgent_alerts_go_to_digests_and_are_grouped_by_subject_within_the_w
                             AT + timedelta(minutes=1))
     second = Alert.raise_for("o2", "UBX-22366", rule, rule.event_type, {"case_id": "c1"}, "22366", ("t", "t"),
                              AT + timedelta(minutes=4))
-    delivery = AlertDelivery(audience, queue, FakeDisclosures(), FixedClock())
+    delivery = AlertDelivery(audience, queue, FixedClock())
     delivery.deliver(first, rule, [])
     delivery.deliver(second, rule, [])
     assert queue.digested == [("member:u2", "o1"), ("member:u2", "o2")]
@@ -229,7 +217,7 @@ def test_escalation_to_unit_heads_reaches_only_heads_by_email_and_sms_now():
     audience = FakeAudience({"email": [Reach("member:u1", "u1@x.vn"), Reach("member:head", "h@x.vn")],
                              "sms": [Reach("member:head", "+84912345678")]})
     queue = FakeQueue()
-    AlertDelivery(audience, queue, FakeDisclosures(), FixedClock()).to_heads(_transfer(), 1)
+    AlertDelivery(audience, queue, FixedClock()).to_heads(_transfer(), 1)
     assert sorted((d.channel, d.target, d.purpose) for d in queue.added) == [
         ("email", "member:head", "escalation"), ("sms", "member:head", "escalation")]
     assert all(asked[1] and asked[3] for asked in audience.asked)

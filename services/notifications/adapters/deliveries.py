@@ -14,7 +14,9 @@ from shared.clock import aware
 from shared.documents import as_mongo
 from shared.crypto import FieldCipher
 from shared.eventstore import insert_ignoring_duplicates
+from shared.packed import unpacked
 
+from services.notifications.adapters.documents import AlertSnapshot
 from services.notifications.domain.deliveries import CANCELLED, FINISHED, QUEUED, SENT, VERIFICATION, Delivery
 from services.notifications.service_layer.ports import Disclosure
 
@@ -261,7 +263,25 @@ class DisclosureLog:
                                           "delivery_id": d.delivery_id, "at": d.at}) for d in disclosures])
 
     def for_case(self, case_id: str, first: int, limit: int) -> tuple[list[dict], int]:
-        query = DisclosureDocument.objects(case_id=case_id).order_by("at", "id")
-        return [{"case_id": d.case_id, "to": d.to, "channel": d.channel, "rule_id": d.rule_id,
-                 "alert_id": d.alert_id, "delivery_id": d.delivery_id, "at": aware(d.at)}
-                for d in query.skip(first).limit(limit)], query.count()
+        """Oldest first. The in-app disclosures are the alerts raised about the case themselves, each shown in its
+        unit's inbox from the moment it was raised (`in_app_disclosures`); the log holds the others, and the in-app
+        ones recorded before that, under the same ids."""
+        listed = {d.id: {"case_id": d.case_id, "to": d.to, "channel": d.channel, "rule_id": d.rule_id,
+                         "alert_id": d.alert_id, "delivery_id": d.delivery_id, "at": aware(d.at)}
+                  for d in DisclosureDocument.objects(case_id=case_id)}
+        for entry_id, entry in in_app_disclosures(case_id):
+            listed.setdefault(entry_id, entry)
+        ordered = [entry for _, entry in sorted(listed.items(), key=lambda item: (item[1]["at"], item[0]))]
+        return ordered[first:first + limit], len(ordered)
+
+
+def in_app_disclosures(case_id: str) -> list[tuple[str, dict]]:
+    """The alerts about the case, as the disclosures to their units' inboxes (by `subject_id`, indexed)."""
+    return [(f"{s['_id']}:in_app:unit:{s['recipient_unit']}",
+             {"case_id": case_id, "to": f"unit:{s['recipient_unit']}", "channel": "in_app",
+              "rule_id": unpacked(s["state"])["raised"].get("rule_id"), "alert_id": s["_id"], "delivery_id": None,
+              "at": aware(s["raised_at"])})
+            for s in AlertSnapshot._get_collection().find({"subject_id": case_id},
+                                                          {"recipient_unit": 1, "subject_type": 1, "raised_at": 1,
+                                                           "state": 1})
+            if s.get("subject_type") == "case"]

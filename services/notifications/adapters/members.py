@@ -12,7 +12,7 @@ from shared import once as once_marks
 from shared.clock import aware
 from shared.crypto import FieldCipher
 from shared.envelope import Actor
-from shared.repository import EventSourcedRepository, SnapshotDocument
+from shared.repository import EventSourcedRepository, SnapshotDocument, from_snapshot
 
 from services.notifications.domain.members import LOCAL_TIME, Addressee, ContactPoint
 
@@ -60,7 +60,7 @@ class MemberRecords:
         self.repository.save(addressee, actor)
 
     def of_unit(self, unit: str) -> list[Addressee]:
-        return [Addressee.from_snapshot(s["_id"], s["state"], s["version"])
+        return [from_snapshot(Addressee, s)
                 for s in MemberSnapshot._get_collection().find({"unit": unit})]
 
 

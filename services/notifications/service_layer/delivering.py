@@ -10,7 +10,7 @@ from services.notifications.domain.access import CASE_READERS, CASE_SUBJECTS
 from services.notifications.domain.deliveries import ALERT, ESCALATION, Delivery, Reach, delivery_id
 from services.notifications.domain.model import Alert
 from services.notifications.domain.rules import Rule
-from services.notifications.service_layer.ports import Audience, DeliveryQueue, Disclosure, Disclosures, Endpoint
+from services.notifications.service_layer.ports import Audience, DeliveryQueue, Endpoint
 
 OUTWARD = ("email", "sms")
 NO_MEMBER = ("",)
@@ -27,22 +27,21 @@ def reachable_roles(subject_type: str, roles: tuple[str, ...]) -> tuple[str, ...
 
 
 class AlertDelivery:
-    def __init__(self, audience: Audience, queue: DeliveryQueue, disclosures: Disclosures, clock: Clock):
-        self.audience, self.queue, self.disclosures, self.clock = audience, queue, disclosures, clock
+    def __init__(self, audience: Audience, queue: DeliveryQueue, clock: Clock):
+        self.audience, self.queue, self.clock = audience, queue, clock
 
     def deliver(self, alert: Alert, rule: Rule, hooks: list[Endpoint], urgent: bool | None = None) -> None:
         self.deliver_many([(alert, rule, hooks)], urgent)
 
     def deliver_many(self, raised: list[tuple[Alert, Rule, list[Endpoint]]], urgent: bool | None = None) -> None:
-        """The deliveries and disclosures of several alerts, stored together; who of a unit is reached is asked
-        once per unit, channel and kind of alert."""
-        now, batch, disclosed, reached = self.clock.now(), [], [], {}
+        """The deliveries of several alerts, stored together; who of a unit is reached is asked once per unit,
+        channel and kind of alert. The alert in its unit's inbox is itself the in-app disclosure, listed with the
+        others (adapters/deliveries.py `DisclosureLog.for_case`); the deliveries' disclosures are recorded as they
+        are sent."""
+        now, batch, reached = self.clock.now(), [], {}
         for alert, rule, hooks in raised:
             event = alert.raised
             alert_urgent = event.urgent if urgent is None else urgent
-            if event.subject_type == "case":
-                disclosed.append(Disclosure(event.subject_id, f"unit:{event.recipient_unit}", "in_app",
-                                            event.rule_id, alert.id, None, event.raised_at))
             roles = reachable_roles(event.subject_type, rule.roles)
             for channel in (c for c in OUTWARD if c in event.channels):
                 asked = (event.recipient_unit, roles, event.category, channel, alert_urgent)
@@ -56,7 +55,6 @@ class AlertDelivery:
                         batch.append(self._delivery(alert, channel, reach, ALERT, rule, now, alert_urgent))
             batch += [self._delivery(alert, "webhook", Reach(f"endpoint:{hook.id}", hook.url), ALERT, rule, now,
                                      True) for hook in hooks if "webhook" in event.channels]
-        self.disclosures.record_many(disclosed)
         self.queue.add(batch)
 
     def to_heads(self, alert: Alert, step: int) -> None:

@@ -16,6 +16,7 @@ from mongoengine import DateTimeField, Document, StringField
 from pymongo.errors import DuplicateKeyError
 
 from shared.clock import aware
+from shared.packed import unpacked
 from shared.repository import EventSourcedRepository
 
 from services.plans.adapters.documents import TaskSnapshot, UnitSnapshot
@@ -105,7 +106,8 @@ class PlanState:
     def units(self, codes: list[str]) -> dict[str, tuple[str, str]]:
         """(name, area code) of each registered unit of these codes."""
         found = UnitSnapshot._get_collection().find({"_id": {"$in": sorted(set(codes))}}, {"state": 1})
-        return {d["_id"]: (d["state"]["name"], d["state"]["area_code"]) for d in found}
+        states = {d["_id"]: unpacked(d["state"]) for d in found}
+        return {code: (state["name"], state["area_code"]) for code, state in states.items()}
 
 
 DOCUMENTS = (RollupDocument,)
