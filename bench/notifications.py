@@ -52,6 +52,7 @@ from bench.common import fresh_ferretdb
 from shared.auth import mint
 from shared.bus import events_exchange
 from shared.envelope import Actor, StreamRef, new_envelope
+from shared.packed import unpacked
 from shared.repository import KEYS_AT_ONCE
 from tests.notification_servers import SmtpCatcher, free_port
 from tests.support import PRIVATE_KEY, ROOT, System, fresh_vhost, rabbitmqctl, wait_for
@@ -576,7 +577,8 @@ def escalation_trials(system: System, publisher: Publisher, db, count: int, spre
     def steps() -> list[dict]:
         found = events.find({"stream_id": {"$in": [f"alert-{a}" for a in (*alerts, *children)]}},
                             {"stream_id": 1, "type": 1, "data": 1, "recorded_at": 1})
-        return [{**e, "stream_id": e["stream_id"].removeprefix("alert-")} for e in found]
+        return [{**e, "stream_id": e["stream_id"].removeprefix("alert-"), "data": unpacked(e["data"])}
+                for e in found]
 
     def escalated_all() -> bool:
         found = steps()

@@ -78,11 +78,15 @@ class EventConsumer(ConsumerMixin):
         self.batch_size = batch_size
         self.buffered: list[tuple[Envelope, object]] = []
         self.last_received = 0.0
+        self.consuming: Connection | None = None
+        """The connection `consume` reads from (ConsumerMixin's clone of `connection`), whose heartbeats a long
+        batch keeps going."""
 
     def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
         """ConsumerMixin's loop, waiting for the broker at most BATCH_WAIT_SECONDS while messages are held (so
         they wait no longer than that once the messages stop coming) and `safety_interval` otherwise."""
         with self.consumer_context(**kwargs) as (connection, _, _):
+            self.consuming = connection
             while not self.should_stop:
                 self.on_iteration()
                 try:
@@ -187,7 +191,7 @@ class EventConsumer(ConsumerMixin):
             log.warning("a batch of %d on %s failed; handling each alone", len(buffered), self.subscription.queue,
                         exc_info=True)
             for envelope, message in buffered:
-                self.connection.heartbeat_check()
+                self.consuming.heartbeat_check()
                 with correlated(envelope.correlation_id):
                     self._handle(envelope, message)
             return
@@ -211,20 +215,25 @@ class EventConsumer(ConsumerMixin):
             return
         handled: list[tuple[Envelope, object]] = []
         for key, (envelope, message) in zip(keys, buffered):
-            self.connection.heartbeat_check()
+            self.consuming.heartbeat_check()
             with correlated(envelope.correlation_id):
                 self._handle(envelope, message, claimed=key in seen, handled=handled)
             seen.add(key)
+        if handled and self.fault_delay:
+            time.sleep(self.fault_delay)
         self._record_handled(handled)
 
     def _record_handled(self, handled: list[tuple[Envelope, object]]) -> None:
-        """The effects are stored: a mark that cannot be written now only costs a repeated, idempotent effect if
-        the message comes again, so the messages are acknowledged either way."""
+        """The marks, then the acknowledgements. A database gone meanwhile is waited for once; if the marks still
+        cannot be written, the error ends this connection and the broker delivers the lot again (each effect is
+        keyed by its event, so handling it again adds nothing)."""
+        keys = [self.handled_key(envelope.id) for envelope, _ in handled]
         try:
-            once.claim_all([self.handled_key(envelope.id) for envelope, _ in handled])
+            once.claim_all(keys)
         except ConnectionFailure:
-            log.warning("the handled marks of %d messages on %s were not recorded", len(handled),
-                        self.subscription.queue)
+            log.warning("database unreachable while marking %d messages handled; waiting for it", len(keys))
+            _wait_for_database()
+            once.claim_all(keys)
         for envelope, message in handled:
             HANDLED.labels(self.subscription.queue, envelope.type).inc()
             log.info("handled %s %s", envelope.type, envelope.id)
@@ -243,11 +252,11 @@ class EventConsumer(ConsumerMixin):
             handler = self.handlers.get(envelope.type)
             if handler is not None:
                 handler(envelope)
-            if self.fault_delay:
-                time.sleep(self.fault_delay)
             if handled is not None:
                 handled.append((envelope, message))
                 return
+            if self.fault_delay:
+                time.sleep(self.fault_delay)
             once.claim(self.handled_key(envelope.id))
         except ConnectionFailure:
             log.warning("database unreachable while handling %s; waiting for it before retrying", envelope.id)

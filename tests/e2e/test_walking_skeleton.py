@@ -2,6 +2,7 @@
 import pytest
 
 from tests.e2e.conftest import inbox_for, newly_managed, open_case
+from tests.e2e.test_faults import queue_depth, vhost_of
 from tests.support import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -43,9 +44,10 @@ def test_an_opened_case_counts_toward_the_plan_covering_its_area_and_period(poli
     wait_for(lambda: newly_managed(coordinator, yearly_plan) == before + 2, 30, message="only in-period cases")
 
 
-def test_the_cases_worker_counts_each_opened_case_once_by_commune_and_stage(police):
+def test_the_cases_worker_counts_each_opened_case_once_by_commune_and_stage(police, system):
     """Through the `cases.counts` queue (one active consumer): the count every province-wide list's total uses."""
     counted = lambda: police("GET", "cases", "/cases/counts").json()["stages"].get("user_management", 0)  # noqa: E731
+    wait_for(lambda: queue_depth(vhost_of(system), "cases.counts") == 0, 30, 0.2, "the cases opened before counted")
     before = counted()
     for _ in range(3):
         open_case(police)

@@ -43,8 +43,8 @@ def bind_probe(amqp_url: str, service: str, routing_key: str = "#") -> str:
 
 
 class RunningConsumer:
-    def __init__(self, amqp_url, subscription, handlers, **kwargs):
-        self.connection = Connection(amqp_url, heartbeat=10)
+    def __init__(self, amqp_url, subscription, handlers, heartbeat=10, **kwargs):
+        self.connection = Connection(amqp_url, heartbeat=heartbeat)
         with Connection(amqp_url) as declaring:
             bus.declare(declaring, [], [subscription])
         self.consumer = EventConsumer(self.connection, subscription, handlers, **kwargs)

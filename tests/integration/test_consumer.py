@@ -1,4 +1,5 @@
 import json
+import time
 import uuid
 
 import pytest
@@ -162,3 +163,17 @@ def test_in_a_lot_a_failing_message_is_retried_alone_and_the_others_are_handled_
     assert [json.loads(body) for body in dead] == [poison]
     assert len(attempts) == subscription.delivery_limit + 1
     assert effects(f"handled:{subscription.queue}:") == 5
+
+
+def test_a_plain_consumer_keeps_its_connection_through_quiet_heartbeat_intervals(subscription, amqp_url):
+    calls, starts = [], []
+    running = RunningConsumer(amqp_url, subscription, {"cases.case.worker_assigned": lambda e: calls.append(e.id)},
+                              heartbeat=2)
+    running.consumer.on_consume_ready = lambda *args, **kwargs: starts.append(time.monotonic())
+    with running:
+        publish(amqp_url, envelope("hb", 1).to_message())
+        wait_for(lambda: len(calls) == 1, 10, message="the first lot")
+        time.sleep(7)
+        publish(amqp_url, envelope("hb", 2).to_message())
+        wait_for(lambda: len(calls) == 2, 20, message="a lot after three heartbeat intervals (2 s) of quiet")
+    assert len(starts) == 1, "the lots' heartbeats go on the connection consumed from, which is never lost"

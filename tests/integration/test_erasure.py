@@ -223,10 +223,19 @@ def _grant_events(case_id: str) -> list[dict]:
 
 
 def _stored_text(case: dict) -> str:
-    return str([*StoredEvent._get_collection().find({"stream_id": f"case-{case['id']}"}), *_grant_events(case["id"]),
-                *GrantSnapshot._get_collection().find({"case_id": case["id"]}),
-                CaseSnapshot._get_collection().find_one({"_id": case["id"]}),
-                Person._get_collection().find_one({"_id": case["person_code"]})])
+    """What the database holds about the case, with events' data and snapshots' state unpacked (packed, their text
+    would show only as escaped bytes)."""
+    return str([_opened(document) for document in (
+        *StoredEvent._get_collection().find({"stream_id": f"case-{case['id']}"}), *_grant_events(case["id"]),
+        *GrantSnapshot._get_collection().find({"case_id": case["id"]}),
+        CaseSnapshot._get_collection().find_one({"_id": case["id"]}),
+        Person._get_collection().find_one({"_id": case["person_code"]}))])
+
+
+def _opened(document: dict | None) -> dict | None:
+    if document is None:
+        return None
+    return {**document, **{name: unpacked(document[name]) for name in ("data", "state") if name in document}}
 
 
 def test_reseal_legacy_puts_what_an_older_release_sealed_with_the_service_key_under_the_persons_key(
