@@ -5,7 +5,9 @@ local SMTP server (tests/notification_servers.SmtpCatcher) and real HTTP receive
 (a) events to in-app alerts: `cases.case.opened` events published straight to `cases.events` (as the cases relay
     would) turned into alerts by the notifications worker, events/s from the first publish to the last alert
     snapshot stored; versus a raw kombu consumer (the same broker window: 2 x CONSUMER_BATCH) that acks each message after one pymongo insert,
-    on the same broker and FerretDB, fed by the same publisher.
+    on the same broker and FerretDB, fed by the same publisher. The raw consumer runs before and after, each time
+    with every queue drained, and the faster of its two runs is the baseline: one commit a message makes it the
+    side that a busy disk slows most.
 (b) delivery reliability: alerts each sent by e-mail (a unit's duty address, verified through the API with the code
     it received) and by webhook to two agency endpoints: one answering 503 to 30 % of requests (seeded
     pseudo-random), one down (port closed) for the first `--outage` seconds. Counted at the receivers by delivery id
@@ -680,6 +682,7 @@ def main() -> None:
         if "a" in args.parts:
             vhost = amqp_url.rsplit("/", 1)[1]
             drained(vhost)
+            floor_before = raw_throughput(amqp_url, ferretdb.uri, publisher, args.events)
             ours = alerts_throughput(publisher, db, args.events)
             drained(vhost)
             for service in ("cases", "plans"):
@@ -688,8 +691,9 @@ def main() -> None:
             for service in ("cases", "plans"):
                 system.start_worker(service)
             drained(vhost)
-            floor = raw_throughput(amqp_url, ferretdb.uri, publisher, args.events)
-            report["a"] = {"ours": ours, "alone": alone, "raw": floor,
+            floor_after = raw_throughput(amqp_url, ferretdb.uri, publisher, args.events)
+            floor = max(floor_before, floor_after, key=lambda run: run["events_per_second"])
+            report["a"] = {"ours": ours, "alone": alone, "raw": floor, "raw_runs": [floor_before, floor_after],
                            "ratio": ours["events_per_second"] / floor["events_per_second"],
                            "ratio_alone": alone["events_per_second"] / floor["events_per_second"]}
             if args.profile:
@@ -740,6 +744,8 @@ def print_table(report: dict) -> None:
               f"({a['ours']['alerts_per_second']:.1f} alerts/s, {a['ours']['events']} events in "
               f"{a['ours']['seconds']:.1f} s)   raw consume+insert {a['raw']['events_per_second']:8.1f} /s   "
               f"ratio {a['ratio']:.3f}  (target >= 0.5)")
+        print("    raw, before and after (the faster is the baseline): "
+              + " and ".join(f"{run['events_per_second']:.1f} /s" for run in a["raw_runs"]))
         if a.get("alone"):
             print(f"    the notifications worker alone (the cases and plans workers stopped, as the raw baseline "
                   f"runs alone): {a['alone']['events_per_second']:.1f} events/s, ratio {a['ratio_alone']:.3f}")
