@@ -178,8 +178,8 @@ class EventConsumer(ConsumerMixin):
     def _flush(self) -> None:
         """Handle the buffered messages in one batch and acknowledge them; on a failure, each one alone (`_handle`,
         with its retries and dead letters), keeping the connection's heartbeats going between them (nothing else
-        reads from the broker meanwhile, and a hundred retries with their backoff outlast a heartbeat). Batched effects are keyed by their events' ids, so no handled marks are
-        kept for them (a lookup of many marks by `_id` is a scan on FerretDB v1)."""
+        reads from the broker meanwhile, and a hundred retries with their backoff outlast a heartbeat). Batched
+        effects are keyed by their events' ids, so no handled marks are kept for them."""
         buffered, self.buffered = self.buffered, []
         try:
             fresh = [envelope for envelope, _ in buffered if envelope.type in self.handlers]

@@ -75,7 +75,7 @@ class EventSourcedRepository:
         aggregate = self._cached(aggregate_id)
         if aggregate is None:
             snapshot = self.snapshot_document._get_collection().find_one({"_id": aggregate_id})
-            aggregate = self._from_snapshot(snapshot) if snapshot else self.aggregate_cls(aggregate_id)
+            aggregate = from_snapshot(self.aggregate_cls, snapshot) if snapshot else self.aggregate_cls(aggregate_id)
         newer = self.store.load(self.stream_id(aggregate_id), after_version=aggregate.version)
         if newer:
             aggregate = copy.deepcopy(aggregate) if self.cache_size else aggregate
@@ -163,7 +163,7 @@ class EventSourcedRepository:
         found = {}
         for the_id in ids:
             snapshot = snapshots.get(the_id) or collection.find_one({"_id": the_id})
-            found[the_id] = self._from_snapshot(snapshot) if snapshot else None
+            found[the_id] = from_snapshot(self.aggregate_cls, snapshot) if snapshot else None
         streams = {self.stream_id(the_id): the_id for the_id in ids}
         for stream_id in self.store.moved_past({stream_id: found[the_id].version if found[the_id] else 0
                                                 for stream_id, the_id in streams.items()}):
@@ -234,9 +234,6 @@ class EventSourcedRepository:
                                                  "state": packed(aggregate.snapshot()),
                                                  **self.list_fields(aggregate)},
                         as_is=SNAPSHOT_STATE)
-
-    def _from_snapshot(self, snapshot: dict) -> Aggregate:
-        return from_snapshot(self.aggregate_cls, snapshot)
 
     def _write_snapshots(self, aggregates: list[Aggregate], new: set[str] = frozenset()) -> None:
         """The snapshots of `new` aggregates inserted together in one round trip (one whose `_id` a racing

@@ -58,19 +58,26 @@ def test_the_same_event_delivered_twice_has_one_effect(subscription, amqp_url):
     assert calls.count(message["id"]) == 1
 
 
-def test_poison_and_undecodable_messages_are_dead_lettered_and_consumption_goes_on(subscription, amqp_url):
-    good = []
-    attempts = []
-
+def failing_on_poison(good: list, attempts: list):
+    """A handler that fails every time on the message whose worker is "poison", and keeps the others' ids."""
     def handle(event):
         if event.data["worker_id"] == "poison":
             attempts.append(1)
             raise RuntimeError("always fails")
         good.append(event.id)
+    return handle
 
-    poison = envelope("p", 1).to_message()
-    poison["data"]["worker_id"] = "poison"
-    with RunningConsumer(amqp_url, subscription, {"cases.case.worker_assigned": handle}):
+
+def poison_message(stream: str) -> dict:
+    message = envelope(stream, 1).to_message()
+    message["data"]["worker_id"] = "poison"
+    return message
+
+
+def test_poison_and_undecodable_messages_are_dead_lettered_and_consumption_goes_on(subscription, amqp_url):
+    good, attempts = [], []
+    poison = poison_message("p")
+    with RunningConsumer(amqp_url, subscription, {"cases.case.worker_assigned": failing_on_poison(good, attempts)}):
         publish(amqp_url, poison)
         publish(amqp_url, b"{not json", raw=True)
         publish(amqp_url, b"plain text", content_type="text/plain", raw=True)
@@ -144,17 +151,10 @@ def test_a_plain_consumer_records_the_marks_of_what_came_together_at_once_and_ha
 
 def test_in_a_lot_a_failing_message_is_retried_alone_and_the_others_are_handled_once(subscription, amqp_url):
     calls, attempts = [], []
-
-    def handle(event):
-        if event.data["worker_id"] == "poison":
-            attempts.append(1)
-            raise RuntimeError("always fails")
-        calls.append(event.id)
-
-    poison = envelope("lp", 1).to_message()
-    poison["data"]["worker_id"] = "poison"
+    poison = poison_message("lp")
     fine = [envelope(f"lf{i}", 1).to_message() for i in range(5)]
-    running = RunningConsumer(amqp_url, subscription, {"cases.case.worker_assigned": handle})
+    running = RunningConsumer(amqp_url, subscription,
+                              {"cases.case.worker_assigned": failing_on_poison(calls, attempts)})
     for message in [fine[0], poison, *fine[1:]]:
         publish(amqp_url, message)
     with running:
