@@ -73,6 +73,8 @@ class PendingEvent(Document):
 
 
 DIRECT = "direct"
+KEYS_AT_ONCE = 500
+"""Documents fetched by one `_id $in` query: the most the patched FerretDB looks up from the index at once."""
 _direct_relay: Callable[[list[Envelope]], None] | None = None
 
 
@@ -187,14 +189,15 @@ class EventStore:
         return StoredEvent._get_collection().find_one({"_id": event_key(stream_id, version)}, {"_id": 1}) is not None
 
     def moved_past(self, versions: dict[str, int]) -> set[str]:
-        """Which of these streams hold an event past the version given for each, in one query on the
-        `stream_id` index (FerretDB v1 answers `$in` there from the index, but scans for `_id: {$in: ...}`): for
-        streams of a few events each, such as reports; a stream of hundreds is better asked by `has_version`."""
-        if not versions:
-            return set()
-        found = StoredEvent._get_collection().find({"stream_id": {"$in": list(versions)}},
-                                                   {"_id": 0, "stream_id": 1, "version": 1})
-        return {e["stream_id"] for e in found if e["version"] > versions[e["stream_id"]]}
+        """Which of these streams hold an event past the version given for each: those where the next version's
+        key exists (a stream's versions have no gaps), asked by `_id: {$in: ...}` in a query per 500 streams,
+        answered from the primary key however long the streams are."""
+        following = {event_key(stream_id, version + 1): stream_id for stream_id, version in versions.items()}
+        keys, moved = list(following), set()
+        for start in range(0, len(keys), KEYS_AT_ONCE):
+            found = StoredEvent._get_collection().find({"_id": {"$in": keys[start:start + KEYS_AT_ONCE]}}, {"_id": 1})
+            moved |= {following[document["_id"]] for document in found}
+        return moved
 
     def get(self, key: str) -> StoredEvent | None:
         return StoredEvent.objects(key=key).first()

@@ -14,7 +14,7 @@ from shared.aggregate import Aggregate, DomainEvent
 from shared.documents import as_mongo
 from shared.envelope import Actor, Envelope, StreamRef, event_key, new_envelope
 from shared.errors import Erased
-from shared.eventstore import EventStore, envelope_of, insert_ignoring_duplicates
+from shared.eventstore import KEYS_AT_ONCE, EventStore, envelope_of, insert_ignoring_duplicates
 from shared.packed import PackedField, packed, unpacked
 
 
@@ -28,8 +28,6 @@ class SnapshotDocument(Document):
 
 SNAPSHOT_STATE = frozenset({"state"})
 """A snapshot's state is packed already (shared/packed.py), stored as it is."""
-KEYS_AT_ONCE = 500
-"""Events fetched by one `_id $in` query: the most the patched FerretDB looks up from the index at once."""
 
 
 class EventSourcedRepository:
@@ -140,10 +138,10 @@ class EventSourcedRepository:
         """The aggregates of these ids that exist, by id, each the caller's own.
 
         Their snapshots are read by the queries `where` on top-level list fields (FerretDB filters string
-        equality in SQLite: a unit's 50 reports of a period in 35 ms), any they miss by a point lookup each (0.6 ms;
-        FerretDB v1 answers `_id: {$in: ...}` by scanning the collection: 2 s for 50 of 50,000 documents). Whether
-        any has events newer than its snapshot is one query on the log's `stream_id` index, where `get` makes a
-        lookup an aggregate; those few are replayed as `get` does."""
+        equality in SQLite: a unit's 50 reports of a period in 35 ms), any they miss by one `_id: {$in: ...}` (our
+        patched FerretDB answers it from the primary key). Whether any has events newer than its snapshot is one
+        query on the log's `stream_id` index, where `get` makes a lookup an aggregate; those few are replayed as
+        `get` does."""
         ids = list(dict.fromkeys(aggregate_ids))
         collection = self.snapshot_document._get_collection()
         snapshots = {}
@@ -160,10 +158,12 @@ class EventSourcedRepository:
 
     def _judged(self, ids: list[str], snapshots: dict[str, dict]) -> dict[str, Aggregate]:
         collection = self.snapshot_document._get_collection()
-        found = {}
-        for the_id in ids:
-            snapshot = snapshots.get(the_id) or collection.find_one({"_id": the_id})
-            found[the_id] = from_snapshot(self.aggregate_cls, snapshot) if snapshot else None
+        missing = [the_id for the_id in ids if the_id not in snapshots]
+        for start in range(0, len(missing), KEYS_AT_ONCE):
+            snapshots = {**snapshots, **{s["_id"]: s for s in collection.find(
+                {"_id": {"$in": missing[start:start + KEYS_AT_ONCE]}})}}
+        found = {the_id: from_snapshot(self.aggregate_cls, snapshots[the_id]) if the_id in snapshots else None
+                 for the_id in ids}
         streams = {self.stream_id(the_id): the_id for the_id in ids}
         for stream_id in self.store.moved_past({stream_id: found[the_id].version if found[the_id] else 0
                                                 for stream_id, the_id in streams.items()}):
@@ -178,8 +178,8 @@ class EventSourcedRepository:
         causation_ids, event_ids = causation_ids or {}, event_ids or {}
         streams = [self._envelopes(aggregate, actor, causation_ids.get(aggregate.id), event_ids.get(aggregate.id))
                    for aggregate in aggregates]
-        unpublished = {e.id for aggregate, envelopes in zip(aggregates, streams)
-                       for e in _unpublished(aggregate, envelopes)}
+        unpublished = set().union(*(_unpublished(aggregate, envelopes)
+                                    for aggregate, envelopes in zip(aggregates, streams)))
         conflicts = self.store.append_many(streams, unpublished)
         saved = [aggregate for index, aggregate in enumerate(aggregates) if index not in conflicts]
         new = {aggregate.id for aggregate in saved if aggregate.version == len(aggregate.pending)}

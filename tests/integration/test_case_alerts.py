@@ -13,10 +13,9 @@ from kombu import Connection
 from shared.bus import events_exchange
 from shared.envelope import Actor, StreamRef, envelope_from_message, new_envelope
 from shared.eventstore import PendingEvent, StoredEvent
-from shared.once import is_claimed
 from services.cases.adapters.documents import CaseAlertLogSnapshot
 from services.cases.domain.alerts import NOTED_TYPES
-from services.cases.domain.commands import NoteAlertStep, RecordUnit
+from services.cases.domain.commands import NoteAlertStep, NoteAlertSteps, RecordUnit
 from services.cases.entrypoints.app import create_app
 from services.cases.entrypoints.consumers import ALERTS, handlers
 from tests.integration.busutil import RunningConsumer, queue_messages
@@ -39,10 +38,10 @@ def users(auth):
             "clinic": auth(subject="bs-here", roles=["health_worker"], unit="PKMT-NT", areas=[HERE])}
 
 
-def transferred_case(client, headers) -> tuple[dict, str, str]:
+def transferred_case(client, headers, full_name: str = "Đặng Văn Tín") -> tuple[dict, str, str]:
     """A case under Law 120/2025 whose person moves to THERE: the transfer, with its police notice deadline."""
     opened = client.post("/api/v1/cases", headers=headers, json={
-        "person": {"full_name": "Đặng Văn Tín", "birth_date": "1984-03-03", "sex": "male"},
+        "person": {"full_name": full_name, "birth_date": "1984-03-03", "sex": "male"},
         "commune_code": HERE, "opened_on": "2026-08-03"})
     assert opened.status_code == 201, opened.get_json()
     case = opened.get_json()
@@ -90,6 +89,12 @@ def alert_entries(client, headers, case_id) -> list[dict]:
     return [entry for entry in answer.get_json() if "alert" in entry]
 
 
+def noted_in_log(case_id: str) -> int:
+    """The steps noted in the case's alert log: what the consumer did (the lots it takes together keep no
+    handled marks; the log's own ids make each step count once)."""
+    return StoredEvent.objects(stream_id=f"case_alerts-{case_id}").count()
+
+
 def test_each_step_is_noted_once_and_the_police_notification_goes_pending_overdue_acknowledged_late(
         app, users, amqp_url):
     client, bus = app.test_client(), app.extensions["service_layer"]
@@ -112,12 +117,11 @@ def test_each_step_is_noted_once_and_the_police_notification_goes_pending_overdu
     acknowledged = alert_message("acknowledged", 3, {**about, "acknowledged_by": "ca-there", "via": "in_app",
                                                      "acknowledged_at": now(), "late": True}, actor=officer)
     subscription = dataclasses.replace(ALERTS, queue=f"test.cases-alerts.{uuid.uuid4().hex[:8]}")
-    handled = lambda *messages: all(is_claimed(f"handled:{subscription.queue}:{m['id']}")  # noqa: E731
-                                    for m in messages)
+    noted = lambda count: noted_in_log(case["id"]) == count  # noqa: E731
     version = read_with_etag(client, users["here"], case["id"])[1]
     with RunningConsumer(amqp_url, subscription, handlers(bus)[ALERTS]):
         publish(amqp_url, raised, raised, committee, not_a_case)
-        wait_for(lambda: handled(raised, committee, not_a_case), 20, message="the raised alerts handled")
+        wait_for(lambda: noted(2), 20, message="the raised alerts noted")
         pending = read(client, users["here"], case["id"])["police_notification"]
         assert (pending["alert_id"], pending["recipient_unit"], pending["share_id"]) == ("a1", POLICE_THERE, share_id)
         assert datetime.fromisoformat(pending["due_at"]) == datetime.fromisoformat(notify_police_by)
@@ -125,12 +129,12 @@ def test_each_step_is_noted_once_and_the_police_notification_goes_pending_overdu
         assert [a["alert_id"] for a in read(client, users["here"], case["id"])["alerts"]] == ["a1"]
 
         publish(amqp_url, escalated, escalated)
-        wait_for(lambda: handled(escalated), 20, message="the escalation handled")
+        wait_for(lambda: noted(3), 20, message="the escalation noted")
         overdue = read(client, users["here"], case["id"])["police_notification"]
         assert overdue["overdue"] and overdue["escalation_level"] == 1 and overdue["acknowledged_at"] is None
 
         publish(amqp_url, acknowledged, acknowledged)
-        wait_for(lambda: handled(acknowledged), 20, message="the acknowledgement handled")
+        wait_for(lambda: noted(4), 20, message="the acknowledgement noted")
     assert bus.handle(NoteAlertStep(_envelope(escalated))) == 0, "a step handled again adds nothing"
     done = read(client, users["here"], case["id"])
     late = done["police_notification"]
@@ -205,8 +209,7 @@ def test_a_write_from_the_version_read_succeeds_though_alert_steps_were_noted_in
     subscription = dataclasses.replace(ALERTS, queue=f"test.cases-alerts.{uuid.uuid4().hex[:8]}")
     with RunningConsumer(amqp_url, subscription, handlers(bus)[ALERTS]):
         publish(amqp_url, raised, escalated)
-        wait_for(lambda: all(is_claimed(f"handled:{subscription.queue}:{m['id']}") for m in (raised, escalated)),
-                 20, message="the alert steps handled")
+        wait_for(lambda: noted_in_log(case["id"]) == 2, 20, message="the alert steps noted")
     between, etag_between = read_with_etag(client, users["caseworker"], case["id"])
     assert etag_between == etag, "an alert step does not move the case's version"
     assert between["police_notification"]["alert_id"] == "r1" and between["police_notification"]["overdue"]
@@ -228,3 +231,71 @@ def test_a_write_from_the_version_read_succeeds_though_alert_steps_were_noted_in
         "cases.case.voluntary_rehab_started"], "the alert steps merged into the case's timeline by time"
     assert [e["version"] for e in history] == [1, 2, None, None, 3]
     assert [e["occurred_at"] for e in history] == sorted(e["occurred_at"] for e in history)
+
+
+def test_steps_taken_together_are_noted_as_one_at_a_time_would_and_once(app, users):
+    """The consumer's lot in one `NoteAlertSteps`: each case's steps in order, a step repeated in the lot or
+    handled before adds nothing, steps about no case or a case not kept are left alone."""
+    client, bus = app.test_client(), app.extensions["service_layer"]
+    first, _, due = transferred_case(client, users["here"])
+    second, _, _ = transferred_case(client, users["here"], full_name="Lê Thị Hoa")
+    about = lambda case, alert_id: {"alert_id": alert_id, "recipient_unit": POLICE_THERE,  # noqa: E731
+                                    "category": "transfer_requested", "subject_type": "case", "subject_id": case}
+    raised = lambda case, alert_id: alert_message("raised", 1, {  # noqa: E731
+        **about(case, alert_id), "urgent": True, "title_vi": "t", "title_en": "t", "raised_at": now(),
+        "ack_required": True, "ack_due_at": due}, alert_id=alert_id)
+    escalated = alert_message("escalated", 2, {**about(first["id"], "b1"), "level": 1, "round": 1,
+                                               "to_units": ["CA-T56"], "to_unit_heads": False,
+                                               "deadline_missed": True, "escalated_at": now()}, alert_id="b1")
+    officer = Actor("ca-there", "police_liaison", POLICE_THERE)
+    acknowledged = alert_message("acknowledged", 3, {**about(first["id"], "b1"), "acknowledged_by": "ca-there",
+                                                     "via": "in_app", "acknowledged_at": now(), "late": True},
+                                 actor=officer, alert_id="b1")
+    raised_first = raised(first["id"], "b1")
+    lot = [raised_first, raised_first, raised(second["id"], "b2"), escalated,
+           raised("no-such-case", "b3"), acknowledged]
+    assert bus.handle(NoteAlertSteps([_envelope(m) for m in lot])) == 4
+    assert [(e["alert"]["alert_id"], e["alert"]["step"], e["actor"]["id"])
+            for e in alert_entries(client, users["caseworker"], first["id"])] == [
+        ("b1", "raised", NOTIFIER.id), ("b1", "escalated", NOTIFIER.id), ("b1", "acknowledged", "ca-there")]
+    causes = [e.causation_id for e in StoredEvent.objects(stream_id=f"case_alerts-{first['id']}").order_by("version")]
+    assert causes == [lot[0]["id"], escalated["id"], acknowledged["id"]], "each noted step names its own cause"
+    noted = StoredEvent.objects(stream_id__in=[f"case_alerts-{first['id']}", f"case_alerts-{second['id']}"])
+    assert PendingEvent.objects(event_id__in=[e.event_id for e in noted]).count() == 0, "never published"
+    assert [e["alert"]["alert_id"] for e in alert_entries(client, users["caseworker"], second["id"])] == ["b2"]
+    assert read(client, users["here"], first["id"])["police_notification"]["acknowledged_late"]
+    assert StoredEvent.objects(stream_id="case_alerts-no-such-case").count() == 0
+
+    assert bus.handle(NoteAlertSteps([_envelope(m) for m in lot])) == 0, "the lot delivered again adds nothing"
+    assert bus.handle(NoteAlertStep(_envelope(escalated))) == 0
+    assert (noted_in_log(first["id"]), noted_in_log(second["id"])) == (3, 1)
+
+
+def test_a_log_another_worker_wrote_meanwhile_has_its_steps_noted_one_at_a_time(app, users, monkeypatch):
+    """Two workers note steps of one case at once: the lot's save of that log meets the other's append, and its
+    steps are then noted on the log as it is, none lost, none twice."""
+    client, bus = app.test_client(), app.extensions["service_layer"]
+    case, _, due = transferred_case(client, users["here"])
+    about = {"alert_id": "c1", "recipient_unit": POLICE_THERE, "category": "transfer_requested",
+             "subject_type": "case", "subject_id": case["id"]}
+    raised = alert_message("raised", 1, {**about, "urgent": True, "title_vi": "t", "title_en": "t",
+                                         "raised_at": now(), "ack_required": True, "ack_due_at": due}, alert_id="c1")
+    escalated = alert_message("escalated", 2, {**about, "level": 1, "round": 1, "to_units": ["CA-T56"],
+                                               "to_unit_heads": False, "deadline_missed": True,
+                                               "escalated_at": now()}, alert_id="c1")
+    resolved = alert_message("resolved", 3, {**about, "reason": "cases.case.transfer_accepted",
+                                             "resolved_at": now()}, alert_id="c1")
+    alert_logs = bus.dependencies["alert_logs"]
+    save_many, other_worker = alert_logs.save_many, []
+
+    def after_the_other_worker(aggregates, *args, **kwargs):
+        if not other_worker:
+            other_worker.append(bus.handle(NoteAlertStep(_envelope(escalated))))
+        return save_many(aggregates, *args, **kwargs)
+
+    monkeypatch.setattr(alert_logs, "save_many", after_the_other_worker)
+    assert bus.handle(NoteAlertSteps([_envelope(m) for m in (raised, escalated, resolved)])) == 2
+    assert other_worker == [1]
+    steps = [e["alert"]["step"] for e in alert_entries(client, users["caseworker"], case["id"])]
+    assert sorted(steps) == ["escalated", "raised", "resolved"], steps
+    assert read(client, users["here"], case["id"])["police_notification"]["resolved"]

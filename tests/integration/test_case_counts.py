@@ -1,5 +1,5 @@
 """The case counts projection and the province-wide list read back by opening day, against the real FerretDB. The
-consumer's part (the `cases.counts` queue) is played by handling CountCase as it does."""
+consumer's part (the `cases.counts` queue) is played by handling CountCase, or CountEachCase for a lot, as it does."""
 import json
 import threading
 
@@ -8,7 +8,7 @@ import pytest
 from shared.audit import AuditEntry
 from services.cases.adapters.counts import CaseCounts
 from services.cases.adapters.documents import CaseCountMember, CaseCountRow
-from services.cases.domain.commands import CountCase, RebuildCaseCounts
+from services.cases.domain.commands import CountCase, CountEachCase, RebuildCaseCounts
 from services.cases.domain.counts import Placement
 from services.cases.entrypoints.app import create_app
 
@@ -64,7 +64,7 @@ def test_counts_by_commune_and_stage_follow_the_cases(opened, province, auth):
     moved = client.post(f"/api/v1/cases/{cases[0]['id']}/transitions", headers=officer, json={
         "transition": "register_community_rehab", "effective_on": "2026-11-21", "decision": DECISION})
     assert moved.status_code == 200, moved.get_json()
-    app.extensions["service_layer"].handle(CountCase(cases[0]["id"]))
+    app.extensions["service_layer"].handle(CountEachCase([cases[0]["id"], cases[1]["id"], "no-such-case"]))
     mine = client.get("/api/v1/cases/counts", headers=officer).get_json()
     assert mine["total"] == 5 and mine["stages"] == {"community_rehab": 1, "user_management": 4}
     assert [c["commune_code"] for c in mine["communes"]] == ["22366"], "only the caller's areas"

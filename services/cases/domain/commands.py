@@ -254,9 +254,21 @@ class NoteAlertStep:
 
 
 @dataclass(frozen=True)
+class NoteAlertSteps:
+    """Several such steps at once, as the worker's consumer takes them from the queue."""
+    events: list[Envelope]
+
+
+@dataclass(frozen=True)
 class CountCase:
     """Count the case where it is now (its commune and stage), after an event that may have moved it."""
     case_id: str
+
+
+@dataclass(frozen=True)
+class CountEachCase:
+    """`CountCase` for several cases at once, as the worker's consumer takes their events from the queue."""
+    case_ids: list[str]
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ service registers, which referrals and consents name."""
 from __future__ import annotations
 
 from shared.bus import Subscription
+from shared.consumer import BatchedHandlers
 
 from services.cases.domain.alerts import STEPS
 from services.cases import contracts as cases_contracts
-from services.cases.domain.commands import CountCase, NoteAlertStep, RecordUnit
+from services.cases.domain.commands import CountCase, CountEachCase, NoteAlertStep, NoteAlertSteps, RecordUnit
 from services.cases.domain.sharing import ACCEPTED, STEP_TYPES, TRANSFER
 from services.notifications import contracts as notifications_contracts
 from services.plans import contracts as plans_contracts
@@ -29,6 +30,8 @@ def handlers(bus) -> dict:
     unit = lambda event: bus.handle(RecordUnit(event.data["unit_code"], event.data["kind"],  # noqa: E731
                                                event.stream.version))
     count = lambda event: bus.handle(CountCase(event.data["case_id"]))  # noqa: E731
-    return {ALERTS: {event_type: note for event_type in ALERT_STEP_TYPES},
+    note_all = lambda events: bus.handle(NoteAlertSteps(events))  # noqa: E731
+    count_all = lambda events: bus.handle(CountEachCase([event.data["case_id"] for event in events]))  # noqa: E731
+    return {ALERTS: BatchedHandlers({event_type: note for event_type in ALERT_STEP_TYPES}, batch=note_all),
             DIRECTORY: {"plans.unit.registered": unit},
-            COUNTS: {event_type: count for event_type in COUNTED_TYPES}}
+            COUNTS: BatchedHandlers({event_type: count for event_type in COUNTED_TYPES}, batch=count_all)}

@@ -18,7 +18,7 @@ from shared.errors import ConcurrencyConflict
 from shared.ports import Repository
 
 from services.cases.domain.alerts import STEPS, AlertStep, CaseAlertLog
-from services.cases.domain.commands import NoteAlertStep
+from services.cases.domain.commands import NoteAlertStep, NoteAlertSteps
 from services.cases.service_layer.unit_of_work import CaseUnitOfWork
 
 NOTED_IDS = uuid.UUID("5b0e8f4e-2f6d-4c1a-9a57-61d1c0a4e7b3")
@@ -46,12 +46,51 @@ def note_alert_step(command: NoteAlertStep, principal: Principal | None, uow: Ca
             return 0
         try:
             alert_logs.save(log, event.actor, causation_id=event.id,
-                            event_ids=[str(uuid.uuid5(NOTED_IDS, f"{case_id}:{event.id}"))])
+                            event_ids=[_noted_id(case_id, event)])
             return 1
         except ConcurrencyConflict:
             if attempt == ATTEMPTS - 1:
                 raise
     return 0
+
+
+def note_alert_steps(command: NoteAlertSteps, principal: Principal | None, uow: CaseUnitOfWork,
+                     alert_logs: Repository) -> int:
+    """`note_alert_step` for steps that arrived together: their cases and alert logs read in a few queries, and
+    the logs saved together, a round for each step of a case after its first (each event names one cause). A
+    log another worker changed meanwhile has its remaining steps noted one at a time, as `note_alert_step` does."""
+    steps: dict[str, list[tuple[Envelope, AlertStep]]] = {}
+    for event in command.events:
+        step = alert_step(event)
+        if step is not None:
+            steps.setdefault(event.data["subject_id"], []).append((event, step))
+    cases = uow.cases.get_many(list(steps))
+    waiting = {case_id: steps[case_id] for case_id in steps if case_id in cases}
+    logs = alert_logs.get_many(list(waiting))
+    noted = 0
+    while waiting:
+        by_actor: dict = {}
+        for case_id, ((event, step), *_) in waiting.items():
+            log = logs.setdefault(case_id, CaseAlertLog(case_id))
+            log.note(step, cases[case_id].shares)
+            if log.pending:
+                by_actor.setdefault(event.actor, []).append((log, event))
+        conflicts = set()
+        for actor, entries in by_actor.items():
+            refused = alert_logs.save_many(
+                [log for log, _ in entries], actor, causation_ids={log.id: event.id for log, event in entries},
+                event_ids={log.id: [_noted_id(log.id, event)] for log, event in entries})
+            noted += len(entries) - len(refused)
+            conflicts |= refused
+        for case_id in conflicts:
+            noted += sum(note_alert_step(NoteAlertStep(event), principal, uow, alert_logs)
+                         for event, _ in waiting[case_id])
+        waiting = {case_id: rest for case_id, (_, *rest) in waiting.items() if rest and case_id not in conflicts}
+    return noted
+
+
+def _noted_id(case_id: str, event: Envelope) -> str:
+    return str(uuid.uuid5(NOTED_IDS, f"{case_id}:{event.id}"))
 
 
 def alert_step(event: Envelope) -> AlertStep | None:
@@ -75,4 +114,4 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-HANDLERS = {NoteAlertStep: note_alert_step}
+HANDLERS = {NoteAlertStep: note_alert_step, NoteAlertSteps: note_alert_steps}

@@ -7,7 +7,7 @@ from shared.errors import NotAuthorised, Unavailable
 from shared.ports import AuditTrail
 
 from services.cases.domain.access import CASE_READERS, LEGAL
-from services.cases.domain.commands import CountCase, RebuildCaseCounts
+from services.cases.domain.commands import CountCase, CountEachCase, RebuildCaseCounts
 from services.cases.domain.counts import Placement
 from services.cases.domain.queries import CountCases
 from services.cases.service_layer.people import communes_in
@@ -21,6 +21,14 @@ def count_case(command: CountCase, principal: Principal | None, uow: CaseUnitOfW
     case = uow.cases.read(command.case_id)
     if case is not None and case.commune_code is not None:
         counts.place(case.id, Placement(case.commune_code, case.stage, case.opened_on.isoformat()))
+
+
+def count_each_case(command: CountEachCase, principal: Principal | None, uow: CaseUnitOfWork,
+                    counts: CaseCounter) -> None:
+    """`count_case` for the cases of events that arrived together, read in a few queries."""
+    for case in uow.cases.get_many(command.case_ids).values():
+        if case.commune_code is not None:
+            counts.place(case.id, Placement(case.commune_code, case.stage, case.opened_on.isoformat()))
 
 
 def rebuild_case_counts(command: RebuildCaseCounts, principal: Principal | None, counts: CaseCounter,
@@ -50,4 +58,4 @@ def count_cases(query: CountCases, principal: Principal, counts: CaseCounter, au
             "stages": dict(sorted(by_stage.items())), "total": sum(by_stage.values())}
 
 
-HANDLERS = {CountCase: count_case, RebuildCaseCounts: rebuild_case_counts, CountCases: count_cases}
+HANDLERS = {CountCase: count_case, CountEachCase: count_each_case, RebuildCaseCounts: rebuild_case_counts, CountCases: count_cases}

@@ -37,7 +37,7 @@ class AlertContent:
 
     def _title(self, template, language: str, context: dict) -> str:
         context = {**context, "category_label": event_label(template.id, CAP_LANGUAGE[language])}
-        return self.renderer.render(template, "in_app", language, context).subject or template.id
+        return self.renderer.subject(template, "in_app", language, context) or template.id
 
     def message(self, deliveries: list[Delivery]) -> Message | None:
         first = deliveries[0]

@@ -136,21 +136,30 @@ class TemplateRenderer:
     def render(self, template: Template, channel: str, language: str, context: dict) -> Variant:
         """The variant for `channel` in `language` (else Vietnamese), given only the context its channel may name;
         an SMS is one trimmed line, a subject never spans lines."""
-        variant = template.variant(channel, language)
-        used = language if (channel, language) in template.variants else FALLBACK_LANGUAGE
-        allowed = allowed_fields(channel, set(context))
-        shown = {name: value for name, value in context.items() if name in allowed}
-        rendered = {}
-        for part in PARTS:
-            source = getattr(variant, part)
-            try:
-                rendered[part] = None if source is None else _compiled(source, used, part == "html").render(shown)
-            except Exception as error:
-                raise RenderFailed(f"template {template.id} v{template.version}, {channel} in {used}, {part}: "
-                                   f"{type(error).__name__}: {error}") from error
+        rendered = {part: self._part(template, channel, language, context, part) for part in PARTS}
         subject, text, html = rendered["subject"], rendered["text"].strip(), rendered["html"]
         return Variant(subject=None if subject is None else _one_line(subject),
                        text=_one_line(text) if channel == "sms" else text, html=html)
+
+    def subject(self, template: Template, channel: str, language: str, context: dict) -> str | None:
+        """The subject alone of what `render` answers (an alert's title: its text is rendered when delivered)."""
+        subject = self._part(template, channel, language, context, "subject")
+        return None if subject is None else _one_line(subject)
+
+    @staticmethod
+    def _part(template: Template, channel: str, language: str, context: dict, part: str) -> str | None:
+        variant = template.variant(channel, language)
+        used = language if (channel, language) in template.variants else FALLBACK_LANGUAGE
+        source = getattr(variant, part)
+        if source is None:
+            return None
+        allowed = allowed_fields(channel, set(context))
+        shown = {name: value for name, value in context.items() if name in allowed}
+        try:
+            return _compiled(source, used, part == "html").render(shown)
+        except Exception as error:
+            raise RenderFailed(f"template {template.id} v{template.version}, {channel} in {used}, {part}: "
+                               f"{type(error).__name__}: {error}") from error
 
 
 def _one_line(text: str) -> str:
