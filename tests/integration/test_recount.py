@@ -10,17 +10,20 @@ import pytest
 from shared.envelope import envelope_from_message
 from services.cases.contracts import CONTRACTS
 from services.plans.adapters.documents import IndicatorContribution
-from services.plans.domain.commands import CountCaseEvent, RefreshRollup
+from services.plans.domain.commands import CountCaseEvent, CountCaseEvents, RefreshRollup
 from services.plans.entrypoints.app import create_app
 from tests.integration.case_paths import compulsory, methadone, store, voluntary_then_aftercare_and_a_positive_test
 from tests.support import ROOT
 
 COUNTED = ["people_newly_managed", "compulsory_dossiers", "methadone_patients", "people_in_aftercare"]
+LOT = 3
+"""The live consumer takes the events that arrive together as one lot."""
 
 
 @pytest.fixture
 def counted(settings, auth):
-    """A plan of the province for 2026, and the ledger as the live consumer left it after every case event."""
+    """A plan of the province for 2026, and the ledger as the live consumer left it after every case event (taken
+    in lots, the first event also alone before: delivered twice, counted once)."""
     messages = store(settings, voluntary_then_aftercare_and_a_positive_test(), compulsory(), methadone())
     app = create_app(settings("plans"))
     coordinator = auth(subject="pc", roles=["plan_coordinator"], unit="UBND-T56", areas=["56"])
@@ -30,8 +33,10 @@ def counted(settings, auth):
         "indicators": [{"code": code, "target": 10} for code in [*COUNTED, "hotspots_eliminated"]]})
     assert created.status_code == 201, created.get_json()
     bus = app.extensions["service_layer"]
-    for message in messages:
-        bus.handle(CountCaseEvent(envelope_from_message(message, CONTRACTS)))
+    envelopes = [envelope_from_message(message, CONTRACTS) for message in messages]
+    bus.handle(CountCaseEvent(envelopes[0]))
+    for start in range(0, len(envelopes), LOT):
+        bus.handle(CountCaseEvents(envelopes[start:start + LOT]))
     return created.get_json()["id"], bus
 
 

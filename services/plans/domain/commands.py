@@ -144,6 +144,12 @@ class CountCaseEvent:
 
 
 @dataclass(frozen=True)
+class CountCaseEvents:
+    """Several such events at once, as the worker's consumer takes them from the queue."""
+    events: list[Envelope]
+
+
+@dataclass(frozen=True)
 class RecordDirectionEvent:
     """A case event the direction measures count (domain/direction.py), as the cases service published it."""
     event: Envelope

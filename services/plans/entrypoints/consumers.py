@@ -3,10 +3,11 @@ hotspot eliminations, which the indicator "hotspots eliminated" counts."""
 from __future__ import annotations
 
 from shared.bus import Subscription
+from shared.consumer import BatchedHandlers
 
 from services.cases import contracts as cases_contracts
 from services.plans import contracts as plans_contracts
-from services.plans.domain.commands import AnnounceTasks, CountCaseEvent, RecordDirectionEvent
+from services.plans.domain.commands import AnnounceTasks, CountCaseEvent, CountCaseEvents, RecordDirectionEvent
 from services.plans.domain.direction import DIRECTION_EVENT_TYPES
 from services.plans.domain.model import COUNTED_EVENT_TYPES
 from services.plans.entrypoints import rollup_consumer
@@ -31,7 +32,8 @@ ISSUED = Subscription(queue="plans.issued", bindings=(("plans", "plans.plan.issu
 def handlers(bus) -> dict:
     count = lambda event: bus.handle(CountCaseEvent(event))  # noqa: E731
     measure = lambda event: bus.handle(RecordDirectionEvent(event))  # noqa: E731
-    return {INDICATORS: {event_type: count for event_type in CASE_COUNTED},
+    count_all = lambda events: bus.handle(CountCaseEvents(events))  # noqa: E731
+    return {INDICATORS: BatchedHandlers({event_type: count for event_type in CASE_COUNTED}, batch=count_all),
             OWN_INDICATORS: {event_type: count for event_type in OWN_COUNTED},
             DIRECTION: {event_type: measure for event_type in DIRECTION_EVENT_TYPES},
             ISSUED: {"plans.plan.issued": lambda event: bus.handle(AnnounceTasks(event.data["plan_id"]))},
