@@ -77,7 +77,7 @@ def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
          f"demo-training-{index}")
     post("cases", f"{path}/support", {"kind": "loan", "provided_on": day, "amount_vnd": 20_000_000,
                                       "funding_source": "social_policy_bank"}, worker, f"demo-loan-{index}")
-    if index:
+    if index or _referred_before(path, worker, clinic):
         return
     referral = {"to_unit": clinic, "reason": "Đăng ký điều trị methadone", "consent": {
         "sections": ["clinical"], "purpose": "treatment", "reference": f"PĐY-{index + 1:04d}/{opened_on.year}",
@@ -96,6 +96,16 @@ def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
         "decision_number": "12/QĐ-TTYT", "decision_date": day, "issuing_authority": "Trung tâm Y tế"}}, doctor,
         "demo-admission")
     post("cases", f"{path}/methadone/doses", {"given_on": day, "dose_mg": 30}, doctor, "demo-dose")
+
+
+def _referred_before(path: str, worker: str, clinic: str) -> bool:
+    """A re-run on a kept database: the clinic already took the case (the referral's Idempotency-Key is not
+    enough, as a new referral to a clinic that treats the person is refused)."""
+    case = send("cases", path, worker)
+    if case.status_code != 200:
+        sys.exit(f"GET {path} answered {case.status_code}: {case.text}")
+    return any(share["to_unit"] == clinic and share["status"] == "accepted"
+               for share in case.json().get("shares", {}).values())
 
 
 def send(service, path, bearer, method="GET", body=None, headers=None):

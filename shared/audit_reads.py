@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from shared.clock import province_today
 from shared.errors import InvalidInput, NotAuthorised
 
 READERS = ("auditor",)
@@ -30,7 +31,7 @@ def list_audit_entries(query: ListAuditEntries, principal, audit) -> tuple[list[
     if query.since and query.until and query.since > query.until:
         raise InvalidInput.field("to", "is before from")
     if not (query.resource_id or query.subject) and query.since and \
-            ((query.until or date.today()) - query.since).days >= LONGEST_RANGE_DAYS:
+            ((query.until or province_today()) - query.since).days >= LONGEST_RANGE_DAYS:
         raise InvalidInput.field("to", f"at most {LONGEST_RANGE_DAYS} days after from without resource_id or subject")
     return audit.entries(resource_id=query.resource_id, subject=query.subject, action=query.action,
                          since=query.since, until=query.until, after=query.after, limit=query.limit)

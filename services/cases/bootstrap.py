@@ -1,11 +1,10 @@
 """The one place that wires the cases service: adapters, the read model and the handlers, into a message bus."""
 from __future__ import annotations
 
-from datetime import date
 
 from shared import audit_reads, runtime
 from shared.audit import AuditLog
-from shared.clock import Clock
+from shared.clock import Clock, province_today
 from shared.crypto import FieldCipher
 from shared.keys import DataKeys, KeyRing, OwnerCipher
 from shared.messagebus import MessageBus, merged
@@ -39,7 +38,7 @@ HANDLERS = merged(cases.HANDLERS, sharing.HANDLERS, care.HANDLERS, treatment.HAN
                   disclosure.HANDLERS, retention.HANDLERS, counting.HANDLERS, imports.HANDLERS)
 
 
-def bootstrap(settings: Settings, today=date.today) -> MessageBus:
+def bootstrap(settings: Settings, today=province_today) -> MessageBus:
     workflows = load_workflows()
     runtime.connect_database(settings, DOCUMENTS)
     cipher, clock = FieldCipher(settings.data_key, settings.lookup_key), Clock(today)

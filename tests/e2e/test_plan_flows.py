@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from shared.clock import province_today
 
 from tests.e2e.conftest import COMMUNE, PROVINCE, inbox_for, open_case
 from tests.support import SLOT, System, wait_for
 
-TODAY = date.today()
+TODAY = province_today()
 
 
 @pytest.fixture(scope="module")

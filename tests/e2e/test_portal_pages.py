@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import uuid
-from datetime import date
 
 import pyotp
 import pytest
@@ -18,6 +17,7 @@ from kombu import Connection
 
 from shared.bus import events_exchange
 from shared.envelope import Actor, StreamRef, new_envelope
+from shared.clock import province_today
 from tests.support import ROOT, SLOT, System, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -120,7 +120,7 @@ def test_an_opened_case_reaches_the_officers_inbox_page_and_is_acknowledged_ther
     opened = requests.post(f"{system.urls['cases']}/api/v1/cases", timeout=15,
                            headers={"Authorization": f"Bearer {caseworker_token(system.env)}"},
                            json={"person": {"full_name": "Lê Văn Hùng", "birth_date": "1990-04-02", "sex": "male"},
-                                 "commune_code": "22366", "opened_on": date.today().isoformat()})
+                                 "commune_code": "22366", "opened_on": province_today().isoformat()})
     assert opened.status_code == 201, opened.text
     number = opened.json()["case_number"]
     inbox = wait_for(lambda: _page_with(officer, number), 30, 0.3, "the alert on the officer's inbox page")
@@ -159,7 +159,7 @@ def test_the_officer_finds_the_case_by_name_without_diacritics_and_opens_its_pag
     opened = requests.post(f"{system.urls['cases']}/api/v1/cases", timeout=15,
                            headers={"Authorization": f"Bearer {caseworker_token(system.env, 'ubx-22366-search')}"},
                            json={"person": {"full_name": "Đỗ Thị Hoà", "birth_date": "1992-07-09", "sex": "female"},
-                                 "commune_code": "22366", "opened_on": date.today().isoformat()})
+                                 "commune_code": "22366", "opened_on": province_today().isoformat()})
     assert opened.status_code == 201, opened.text
     case = opened.json()
     form = officer.get(f"{PORTAL}/cases", timeout=10)
@@ -175,4 +175,4 @@ def test_the_officer_finds_the_case_by_name_without_diacritics_and_opens_its_pag
     shown = re.sub(r"<form.*?</form>", "", page.text, flags=re.S)
     assert 'id="therapy"' not in page.text and "methadone" not in shown.lower(), \
         "no clinical fact on the page (a drug-test form may list methadone among the substances to tick)"
-    assert date.today().strftime("%d/%m/%Y") in page.text
+    assert province_today().strftime("%d/%m/%Y") in page.text

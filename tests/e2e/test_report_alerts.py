@@ -1,9 +1,10 @@
 """Progress reports alert across the real services (the plans API, its relay, RabbitMQ, the notifications
 worker): a submitted report reaches the plan's coordinators and the task's lead unit, a returned or approved one
 the reporting unit."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from shared.clock import province_today
 
 from tests.e2e.conftest import COMMUNE, PROVINCE, inbox_for
 from tests.support import wait_for
@@ -31,7 +32,7 @@ def checked(response, status=200):
 @pytest.fixture(scope="module")
 def assignment(coordinator, standing_office):
     """A plan in force around today: a task led by the provincial drug police, assigned to a commune's police."""
-    starts_on = date.today() - timedelta(days=10)
+    starts_on = province_today() - timedelta(days=10)
     indicators = [{"code": "drug_cases", "target": 20}, {"code": "suspects", "target": 30}]
     plan = checked(coordinator("POST", "plans", "/plans", json={
         "title": "Kế hoạch đấu tranh tội phạm ma túy", "kind": "thematic", "area_code": PROVINCE,

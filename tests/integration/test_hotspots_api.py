@@ -2,15 +2,16 @@
 If-Match, history, task links, who may see what, bad input, GeoJSON; and, through the real broker and plans worker,
 an elimination counted once toward the plan's "hotspots eliminated"."""
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from shared.eventstore import PendingEvent
+from shared.clock import province_today
 from services.plans.entrypoints.app import create_app
 from tests.support import System, wait_for
 
-IN_TWO_DAYS = (date.today() + timedelta(days=2)).isoformat()
+IN_TWO_DAYS = (province_today() + timedelta(days=2)).isoformat()
 """A day in the future when the parameters are made and still when the test runs, past a midnight between."""
 
 COMMUNE, OTHER_COMMUNE = "22366", "22333"
@@ -112,7 +113,7 @@ def test_a_hotspot_that_breaks_a_rule_is_refused_naming_the_field_and_nothing_is
 
 def test_a_step_dated_before_the_hotspot_was_found_or_in_the_future_is_refused(client, police):
     hotspot = record(client, police).get_json()
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (province_today() + timedelta(days=1)).isoformat()
     for effective_on in ("2026-06-01", tomorrow):
         refused = step(client, police, hotspot["id"], "crackdown", effective_on)
         assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["effective_on"]

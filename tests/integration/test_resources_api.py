@@ -1,8 +1,8 @@
 """A plan's budget lines through the plans API in-process against the real FerretDB: planned per plan and task,
 spending with If-Match, totals by source and task, overspending flagged, who may see and manage, bad input."""
-from datetime import date
 
 import pytest
+from shared.clock import province_today
 
 from services.plans.entrypoints.app import create_app
 from services.plans.views import PlanViews
@@ -45,7 +45,7 @@ def test_budget_lines_per_plan_and_task_with_spending_and_totals(client, coordin
     spent = spend(client, coordinator, task_line["id"], 15_000_000, version=1, document_ref="PC-12/2026")
     assert spent.status_code == 201 and spent.headers["ETag"] == '"2"', spent.get_json()
     assert spent.get_json()["spent_vnd"] == 15_000_000 and spent.get_json()["overspent"] is False
-    over = spend(client, coordinator, task_line["id"], 8_000_000, spent_on=date.today().isoformat(),
+    over = spend(client, coordinator, task_line["id"], 8_000_000, spent_on=province_today().isoformat(),
                  note="Thanh toán bổ sung")
     assert over.status_code == 201 and over.get_json()["overspent"] is True and over.get_json()["spent_vnd"] == 23_000_000
     assert [e["amount_vnd"] for e in over.get_json()["spending"]] == [15_000_000, 8_000_000]

@@ -1,10 +1,11 @@
 """Methadone treatment, follow-up visits and support through the API, against the real FerretDB."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from shared.eventstore import PendingEvent, StoredEvent
 from shared.packed import unpacked
+from shared.clock import province_today
 from services.cases.adapters.documents import CaseSnapshot
 from services.cases.entrypoints.app import create_app
 from services.cases.domain.commands import NoticeDueDates, RecordUnit
@@ -166,7 +167,7 @@ def test_overdue_check_ins_are_listed_and_noticed_once(app, client, officer):
     version = client.get(f"/api/v1/cases/{case_id}", headers=officer).headers["ETag"]
     client.put(f"/api/v1/cases/{case_id}/assigned-worker", headers={**officer, "If-Match": version},
                json={"worker_id": "officer"})
-    first_on = date.today() - timedelta(days=3)
+    first_on = province_today() - timedelta(days=3)
     planned = client.put(f"/api/v1/cases/{case_id}/follow-up", headers=officer,
                          json={"every_days": 30, "first_on": first_on.isoformat()})
     assert planned.status_code == 200 and planned.get_json()["due"]["check_in_on"] == first_on.isoformat()
@@ -176,7 +177,7 @@ def test_overdue_check_ins_are_listed_and_noticed_once(app, client, officer):
     assert bus.handle(NoticeDueDates()) == 1 and bus.handle(NoticeDueDates()) == 0
     [notice] = events(case_id, "cases.case.overdue")
     assert notice.data["due_name"] == "check_in_on"
-    visited_on = date.today() - timedelta(days=1)
+    visited_on = province_today() - timedelta(days=1)
     not_home = client.post(f"/api/v1/cases/{case_id}/visits", headers=officer, json={
         "visited_on": visited_on.isoformat(), "kind": "home_visit", "outcome": "not_home"})
     assert not_home.get_json()["due"]["check_in_on"] == first_on.isoformat()

@@ -1,8 +1,8 @@
 """What the cases service keeps in its database besides the event log."""
-from datetime import date
 
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 
+from shared.clock import province_today
 from shared.repository import SnapshotDocument
 
 
@@ -127,7 +127,7 @@ def case_list_fields(case) -> dict:
             "opened_on": case.opened_on.isoformat(), "assigned_worker": case.assigned_worker,
             "person_code": case.person_code,
             "next_due_on": min(case.due.values()).isoformat() if case.due else None,
-            "next_notice_on": max(notice_on, date.today()).isoformat() if notice_on else None,
+            "next_notice_on": max(notice_on, province_today()).isoformat() if notice_on else None,
             "proposals_for": case.therapy.clinic_unit if case.therapy and case.therapy.open_grounds() else None}
 
 

@@ -8,15 +8,15 @@ API then answers the case in community rehabilitation with the visit. The case p
 under the portal's Content-Security-Policy."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
+from shared.clock import province_today
 
 from tests.e2e.browser.support import signed_in_tab
 
 pytestmark = pytest.mark.e2e
 
-TODAY = date.today()
+TODAY = province_today()
 
 
 @pytest.fixture(scope="module")

@@ -7,16 +7,16 @@ dose in its log; the cases API's dose log then holds it. The methadone page pass
 Content-Security-Policy."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
+from shared.clock import province_today
 
 from tests.e2e.browser.support import agency, signed_in_tab
 from tests.support import wait_for
 
 pytestmark = pytest.mark.e2e
 
-TODAY = date.today()
+TODAY = province_today()
 CLINIC = ("PKMT-NT", "Phòng khám Methadone Nha Trang", "health_facility", "22366")
 
 

@@ -10,15 +10,16 @@ The commune police, signed in, see the hotspots recorded by the province's syste
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from shared.clock import province_today
 
 from tests.e2e.browser.support import PHONE, PORTAL, SCREENSHOTS, signed_in_tab
 
 pytestmark = pytest.mark.e2e
 
-TODAY = date.today()
+TODAY = province_today()
 PERIOD = TODAY.strftime("%Y-%m")
 
 

@@ -12,10 +12,10 @@ Screenshots of each main page go to var/artifacts/screenshots/<name>.png (git-ig
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pyotp
 import pytest
+from shared.clock import province_today
 
 from tests.e2e.browser.support import PHONE, PORTAL, SCREENSHOTS, Tab, sign_in
 from tests.e2e.test_portal_pages import PASSWORD, cli
@@ -78,7 +78,7 @@ def opened_case(browser_system, officer, cases_committee):
     """A case opened through the cases API by the commune committee's agency system (client credentials)."""
     opened = cases_committee("POST", "/cases", json={
         "person": {"full_name": "Nguyễn Thị Hoà", "birth_date": "1991-03-05", "sex": "female"},
-        "commune_code": "22366", "opened_on": date.today().isoformat()})
+        "commune_code": "22366", "opened_on": province_today().isoformat()})
     assert opened.status_code == 201, opened.text
     return opened.json()
 
