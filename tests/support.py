@@ -18,9 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 FERRETDB = ROOT / ".local" / "bin" / "ferretdb"
 PRIVATE_KEY = str(VAR / "keys" / "jwt-private.pem")
-SLOT = int(os.environ.get("DH_TEST_SLOT", "0"))
+
+
+def _slot() -> int:
+    """DH_TEST_SLOT plus this pytest-xdist worker's number: each slot has its own FerretDB, vhost and ports, so
+    runs side by side (deploy/test.sh runs two workers) never share them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(os.environ.get("DH_TEST_SLOT", "0")) + (int(worker[2:]) if worker.startswith("gw") else 0)
+
+
+SLOT = _slot()
 """Several test runs on one machine (a developer's and a helper's) each take a slot of their own: FerretDB port,
-vhost and e2e ports are offset by it. The fault tests stop the shared broker, so run them in one slot at a time."""
+vhost and e2e ports are offset by it. A test that stops the shared broker (marked `broker_outage`) runs alone."""
 STORE = os.environ.get("DH_STORE", "sqlite")
 """What FerretDB stores into: `sqlite` files, or `postgresql`, a PostgreSQL cluster of the slot's own
 (deploy/postgresql.py), so the suite shows that nothing relies on one backend's quirks."""

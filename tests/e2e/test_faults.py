@@ -35,6 +35,7 @@ def publish_raw(amqp_url: str, routing_key: str, body, **kwargs):
                                       routing_key=routing_key, delivery_mode=2, **kwargs)
 
 
+@pytest.mark.broker_outage
 def test_writes_succeed_while_the_broker_is_stopped_and_are_delivered_after(system, police, coordinator,
                                                                            yearly_plan):
     before = newly_managed(coordinator, yearly_plan)
