@@ -84,13 +84,18 @@ class EventConsumer(ConsumerMixin):
 
     def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
         """ConsumerMixin's loop, waiting for the broker at most BATCH_WAIT_SECONDS while messages are held (so
-        they wait no longer than that once the messages stop coming) and `safety_interval` otherwise."""
+        they wait no longer than that once the messages stop coming), and otherwise `safety_interval` or, with
+        short heartbeats, a quarter of the heartbeat: each frame read, the broker's own heartbeats included (sent
+        every half heartbeat), starts the wait again, so a longer wait would never time out, ours would never be
+        sent, and the broker would close the connection."""
         with self.consumer_context(**kwargs) as (connection, _, _):
             self.consuming = connection
+            heartbeat = connection.get_heartbeat_interval() or 0
+            quiet_wait = min(safety_interval, heartbeat / 4) if heartbeat else safety_interval
             while not self.should_stop:
                 self.on_iteration()
                 try:
-                    connection.drain_events(timeout=BATCH_WAIT_SECONDS if self.buffered else safety_interval)
+                    connection.drain_events(timeout=BATCH_WAIT_SECONDS if self.buffered else quiet_wait)
                 except socket.timeout:
                     connection.heartbeat_check()
                 except OSError:

@@ -11,7 +11,7 @@ from kombu import Connection
 from shared.bus import events_exchange
 from shared.envelope import Actor, StreamRef, new_envelope
 from tests.e2e.conftest import COMMUNE, inbox_for, newly_managed, open_case
-from tests.integration.busutil import collect
+from tests.integration.busutil import collect, purge
 from tests.support import broker_start, broker_stop, rabbitmqctl, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
@@ -90,6 +90,7 @@ def test_the_same_event_delivered_twice_has_one_effect(system, police, coordinat
 
 def test_invalid_messages_are_dead_lettered_and_the_rest_still_flows(system, police):
     url = system.env["AMQP_URL"]
+    purge(url, "notifications.alerts.dead", "plans.indicators.dead")
     publish_raw(url, "cases.case.opened", b"{oops", content_type="application/json", content_encoding="utf-8")
     publish_raw(url, "cases.case.opened", {"type": "cases.case.opened", "data": {}}, serializer="json")
     case = open_case(police)

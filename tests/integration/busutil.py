@@ -21,6 +21,14 @@ def queue_messages(amqp_url: str, queue: str, limit: int = 1000) -> list[bytes]:
     return bodies
 
 
+def purge(amqp_url: str, *queues: str) -> None:
+    """Empty queues of the slot's vhost that earlier tests in it may have left messages in (the tests run in
+    several orders: each pytest-xdist worker takes its own share of the modules)."""
+    with Connection(amqp_url) as connection:
+        for queue in queues:
+            connection.default_channel.queue_purge(queue)
+
+
 def collect(amqp_url: str, queue: str, count: int, timeout: float = 30.0) -> list[bytes]:
     """Wait until `count` messages have been taken from `queue`."""
     deadline = time.monotonic() + timeout

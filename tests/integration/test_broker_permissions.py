@@ -23,7 +23,7 @@ from shared.settings import SERVICES
 from services import permissions
 from services.topology import SUBSCRIPTIONS, SUBSCRIPTIONS_OF
 from tests.conftest import TEST_VHOST
-from tests.integration.busutil import bind_probe, queue_messages
+from tests.integration.busutil import bind_probe, purge, queue_messages
 from tests.integration.test_eventstore import envelope
 from tests.support import rabbitmqctl, wait_for
 
@@ -73,6 +73,7 @@ def forged_escalation() -> dict:
 
 def test_the_notifications_user_cannot_publish_to_cases_events(service_urls, amqp_url):
     probe = bind_probe(amqp_url, "cases")
+    purge(amqp_url, "plans.indicators", "notifications.alerts")
     with pytest.raises(AccessRefused) as refused:
         publish_confirmed(service_urls["notifications"], "cases.events", "cases.access.escalated",
                           forged_escalation())
