@@ -77,35 +77,37 @@ def care_for(case: dict, index: int, clinic: str, doctor: str) -> None:
          f"demo-training-{index}")
     post("cases", f"{path}/support", {"kind": "loan", "provided_on": day, "amount_vnd": 20_000_000,
                                       "funding_source": "social_policy_bank"}, worker, f"demo-loan-{index}")
-    if index or _referred_before(path, worker, clinic):
+    if index:
         return
-    referral = {"to_unit": clinic, "reason": "Đăng ký điều trị methadone", "consent": {
-        "sections": ["clinical"], "purpose": "treatment", "reference": f"PĐY-{index + 1:04d}/{opened_on.year}",
-        "valid_from": day}}
-    deadline = time.time() + 30
-    while (answer := send("cases", f"{path}/referrals", worker, "POST", referral)).status_code == 422 \
-            and "to_unit" in answer.json().get("errors", {}) and time.time() < deadline:
-        time.sleep(0.5)  # the cases worker has not copied the clinic from the plans directory yet
-    if answer.status_code not in (201, 409):
-        sys.exit(f"POST {path}/referrals answered {answer.status_code}: {answer.text}")
-    shares = requests.get(f"{URLS['cases']}{path}", headers={"Authorization": f"Bearer {doctor}"}, timeout=10)
-    share_id = next(k for k, v in shares.json()["shares"].items() if v["to_unit"] == clinic)
-    post("cases", f"{path}/shares/{share_id}/decision", {"decision": "accepted", "reason": "Tiếp nhận điều trị"},
-         doctor, "-", method="PUT")
+    share_id, status = _clinic_share(path, worker, clinic)
+    if share_id is None:
+        referral = {"to_unit": clinic, "reason": "Đăng ký điều trị methadone", "consent": {
+            "sections": ["clinical"], "purpose": "treatment",
+            "reference": f"PĐY-{index + 1:04d}/{opened_on.year}", "valid_from": day}}
+        deadline = time.time() + 30
+        while (answer := send("cases", f"{path}/referrals", worker, "POST", referral)).status_code == 422 \
+                and "to_unit" in answer.json().get("errors", {}) and time.time() < deadline:
+            time.sleep(0.5)  # the cases worker has not copied the clinic from the plans directory yet
+        if answer.status_code not in (201, 409):
+            sys.exit(f"POST {path}/referrals answered {answer.status_code}: {answer.text}")
+        share_id, status = _clinic_share(path, worker, clinic)
+    if status != "accepted":
+        decision = {"decision": "accepted", "reason": "Tiếp nhận điều trị"}
+        post("cases", f"{path}/shares/{share_id}/decision", decision, doctor, "-", method="PUT")
     post("cases", f"{path}/transitions", {"transition": "admit_to_methadone", "effective_on": day, "decision": {
         "decision_number": "12/QĐ-TTYT", "decision_date": day, "issuing_authority": "Trung tâm Y tế"}}, doctor,
         "demo-admission")
     post("cases", f"{path}/methadone/doses", {"given_on": day, "dose_mg": 30}, doctor, "demo-dose")
 
 
-def _referred_before(path: str, worker: str, clinic: str) -> bool:
-    """A re-run on a kept database: the clinic already took the case (the referral's Idempotency-Key is not
-    enough, as a new referral to a clinic that treats the person is refused)."""
+def _clinic_share(path: str, worker: str, clinic: str) -> tuple[str | None, str | None]:
+    """The case's share with the clinic and its status, if it was referred there: on a re-run on a kept database
+    it was, and a new referral to a clinic that treats the person is refused (its Idempotency-Key does not help)."""
     case = send("cases", path, worker)
     if case.status_code != 200:
         sys.exit(f"GET {path} answered {case.status_code}: {case.text}")
-    return any(share["to_unit"] == clinic and share["status"] == "accepted"
-               for share in case.json().get("shares", {}).values())
+    return next(((share_id, share["status"]) for share_id, share in case.json().get("shares", {}).items()
+                 if share["to_unit"] == clinic), (None, None))
 
 
 def send(service, path, bearer, method="GET", body=None, headers=None):

@@ -190,8 +190,8 @@ class EventStore:
 
     def moved_past(self, versions: dict[str, int]) -> set[str]:
         """Which of these streams hold an event past the version given for each: those where the next version's
-        key exists (a stream's versions have no gaps), asked by `_id: {$in: ...}` in a query per 500 streams,
-        answered from the primary key however long the streams are."""
+        key exists (a stream's versions have no gaps), asked by `_id: {$in: ...}` in a query per 500 streams, which
+        our patched FerretDB (SQLite) answers from the primary key however long the streams are."""
         following = {event_key(stream_id, version + 1): stream_id for stream_id, version in versions.items()}
         keys, moved = list(following), set()
         for start in range(0, len(keys), KEYS_AT_ONCE):

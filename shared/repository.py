@@ -140,8 +140,8 @@ class EventSourcedRepository:
         Their snapshots are read by the queries `where` on top-level list fields (FerretDB filters string
         equality in SQLite: a unit's 50 reports of a period in 35 ms), any they miss by one `_id: {$in: ...}` (our
         patched FerretDB answers it from the primary key). Whether any has events newer than its snapshot is one
-        query on the log's `stream_id` index, where `get` makes a lookup an aggregate; those few are replayed as
-        `get` does."""
+        more `_id $in`, for each stream's next key (`EventStore.moved_past`), where `get` makes a lookup an
+        aggregate; those few are replayed as `get` does."""
         ids = list(dict.fromkeys(aggregate_ids))
         collection = self.snapshot_document._get_collection()
         snapshots = {}

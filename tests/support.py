@@ -28,8 +28,10 @@ def _slot() -> int:
 
 
 SLOT = _slot()
-"""Several test runs on one machine (a developer's and a helper's) each take a slot of their own: FerretDB port,
-vhost and e2e ports are offset by it. A test that stops the shared broker (marked `broker_outage`) runs alone."""
+"""Several test runs on one machine (a developer's and a helper's) each take slots of their own: FerretDB port,
+vhost and e2e ports are offset by the slot. A run of W workers takes the W slots from its DH_TEST_SLOT, so runs
+side by side need DH_TEST_SLOT values at least W apart (0 and 2 with deploy/test.sh's two). A whole run also
+stops the broker all runs share, once (the test marked `broker_outage`): another run meanwhile may fail."""
 STORE = os.environ.get("DH_STORE", "sqlite")
 """What FerretDB stores into: `sqlite` files, or `postgresql`, a PostgreSQL cluster of the slot's own
 (deploy/postgresql.py), so the suite shows that nothing relies on one backend's quirks."""
@@ -142,6 +144,26 @@ def fresh_vhost(vhost: str) -> str:
     return f"amqp://{TEST_USER}:{amqp_password()}@127.0.0.1:5672/{vhost}"
 
 
+def purge_service_queues(amqp_url: str) -> None:
+    """Empty the services' queues and dead letters in the slot's vhost before a system starts on it. A queue an
+    earlier system declared stays bound, and the slot's other tests publish to the services' exchanges: without
+    this a new system's workers would first work through those tests' events (thousands, under pytest-xdist, where
+    integration modules run between the e2e ones)."""
+    from amqp.exceptions import NotFound
+    from kombu import Connection
+
+    from services.topology import SUBSCRIPTIONS
+
+    with Connection(amqp_url) as connection:
+        for queue in [name for s in SUBSCRIPTIONS for name in (s.queue, s.dead_letter_name)]:
+            channel = connection.channel()
+            try:
+                channel.queue_purge(queue)
+            except NotFound:
+                continue
+            channel.close()
+
+
 def broker_stop():
     rabbitmqctl("stop_app")
 
@@ -194,6 +216,7 @@ class System:
         """Every API and worker, ready; if one never gets ready, all are stopped again (a fixture that fails here
         never reaches its teardown, and processes left running would hold the next modules' ports)."""
         try:
+            purge_service_queues(self.env["AMQP_URL"])
             for service in SERVICES:
                 self.start_api(service)
                 self.start_worker(service)

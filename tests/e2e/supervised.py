@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 from supervisor.xmlrpc import SupervisorTransport
 
-from tests.support import ROOT, SERVICES, SLOT, VAR, wait_for
+from tests.support import ROOT, SERVICES, SLOT, VAR, purge_service_queues, wait_for
 
 APIS = tuple(f"{s}-api" for s in SERVICES)
 WORKERS = tuple(f"{s}-worker" for s in SERVICES)
@@ -41,6 +41,7 @@ class SupervisedSystem:
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
 
     def start(self) -> "SupervisedSystem":
+        purge_service_queues(self.env["AMQP_URL"])
         shutil.rmtree(self.home, ignore_errors=True)
         for service in SERVICES:
             (self.home / "metrics" / service).mkdir(parents=True)

@@ -164,6 +164,18 @@ def test_an_sms_is_one_trimmed_line_and_subjects_never_span_lines():
     assert email.subject == "A HS-1 Bcc: x@example.org" and email.text == "a\nb"
 
 
+def test_a_subject_alone_is_the_render_s_subject_without_rendering_the_text():
+    """An alert's title: the text, which may fail on a value the title does not use, is not rendered."""
+    template = Template("t", 1, {("in_app", "vi"): Variant("Hồ sơ\n{{ case_number }} {{ person_code }}",
+                                                           "{{ due_on | date }}"),
+                                 ("email", "vi"): Variant("{{ case_number }} {{ person_code }}", "x")})
+    context = {"case_number": "HS-1", "person_code": "P-7731", "due_on": "not a date"}
+    assert renderer.subject(template, "in_app", "en", context) == "Hồ sơ HS-1 P-7731"
+    assert renderer.subject(template, "email", "vi", context) == "HS-1", "only what the channel may name"
+    with pytest.raises(RenderFailed, match="in_app in vi, text"):
+        renderer.render(template, "in_app", "vi", context)
+
+
 def test_a_missing_language_falls_back_to_vietnamese_formatted_as_vietnamese():
     template = one(text="{{ due_on | date('long') }}")
     assert template.variant("in_app", "en") is template.variant("in_app", "vi")

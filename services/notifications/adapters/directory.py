@@ -23,8 +23,8 @@ class UnitDirectory:
         return [UnitEntry(u.unit_code, u.kind, tuple(u.covers)) for u in UnitCopy.objects]
 
     def named(self, unit_codes) -> list[UnitEntry]:
-        """These units only, each by its `_id` (FerretDB v1 answers `_id` equality from the index, `_id: {$in}` by
-        reading the whole collection)."""
+        """These units only, each by its `_id` (stock FerretDB v1 answers `_id` equality from the index, `_id: {$in}`
+        only with our SQLite patch)."""
         found = (UnitCopy.objects(unit_code=code).first() for code in dict.fromkeys(unit_codes))
         return [UnitEntry(u.unit_code, u.kind, tuple(u.covers)) for u in found if u is not None]
 

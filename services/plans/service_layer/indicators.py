@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared import areas
+from shared.clock import province_today
 from shared.envelope import Envelope
 
 from services.plans.domain.commands import CountCaseEvent, CountCaseEvents
@@ -16,9 +17,9 @@ EVENT_DAY_FIELDS = ("opened_on", "effective_on", "provided_on")
 
 
 def _day_of(event: Envelope) -> date:
-    """The day the fact happened: the event's own date field, or when it was recorded."""
+    """The day the fact happened: the event's own date field, or the province's date when it was recorded."""
     return next((date.fromisoformat(event.data[name]) for name in EVENT_DAY_FIELDS if event.data.get(name)),
-                event.occurred_at.date())
+                province_today(event.occurred_at))
 
 
 def contributions_of(event: Envelope, plans: list[PlanRow]) -> list[Contribution]:
