@@ -147,8 +147,8 @@ def fresh_vhost(vhost: str) -> str:
 def purge_service_queues(amqp_url: str) -> None:
     """Empty the services' queues and dead letters in the slot's vhost before a system starts on it. A queue an
     earlier system declared stays bound, and the slot's other tests publish to the services' exchanges: without
-    this a new system's workers would first work through those tests' events (thousands, under pytest-xdist, where
-    integration modules run between the e2e ones)."""
+    this a new system's workers would first work through those tests' events (under pytest-xdist, integration
+    modules run between the e2e ones)."""
     from amqp.exceptions import NotFound
     from kombu import Connection
 
