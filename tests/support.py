@@ -21,8 +21,8 @@ PRIVATE_KEY = str(VAR / "keys" / "jwt-private.pem")
 
 
 def _slot() -> int:
-    """DH_TEST_SLOT plus this pytest-xdist worker's number: each slot has its own FerretDB, vhost and ports, so
-    runs side by side (deploy/test.sh runs two workers) never share them."""
+    """DH_TEST_SLOT plus this pytest-xdist worker's number (deploy/test.sh runs two workers): each worker has a slot,
+    and each slot its own FerretDB, vhost and ports."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     return int(os.environ.get("DH_TEST_SLOT", "0")) + (int(worker[2:]) if worker.startswith("gw") else 0)
 

@@ -1,7 +1,6 @@
 """The one place that wires the cases service: adapters, the read model and the handlers, into a message bus."""
 from __future__ import annotations
 
-
 from shared import audit_reads, runtime
 from shared.audit import AuditLog
 from shared.clock import Clock, province_today

@@ -58,4 +58,5 @@ def count_cases(query: CountCases, principal: Principal, counts: CaseCounter, au
             "stages": dict(sorted(by_stage.items())), "total": sum(by_stage.values())}
 
 
-HANDLERS = {CountCase: count_case, CountEachCase: count_each_case, RebuildCaseCounts: rebuild_case_counts, CountCases: count_cases}
+HANDLERS = {CountCase: count_case, CountEachCase: count_each_case, RebuildCaseCounts: rebuild_case_counts,
+            CountCases: count_cases}
