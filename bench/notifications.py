@@ -342,14 +342,19 @@ def raw_throughput(amqp_url: str, mongodb_uri: str, publisher: Publisher, count:
 
 
 class CommandTally(monitoring.CommandListener):
-    """pymongo command monitoring: how many round trips of which kind, and their time, while `on`."""
+    """pymongo command monitoring: how many round trips of which kind on which collection, and their time, while
+    `on`."""
 
     def __init__(self):
         self.on, self.counts, self.seconds = False, Counter(), Counter()
+        self.targets: dict[int, str] = {}
         self.lock = threading.Lock()
 
     def started(self, event):
-        pass
+        if self.on:
+            with self.lock:
+                name = "collection" if event.command_name == "getMore" else event.command_name
+                self.targets[event.request_id] = str(event.command.get(name, ""))
 
     def succeeded(self, event):
         self._count(event)
@@ -358,10 +363,11 @@ class CommandTally(monitoring.CommandListener):
         self._count(event)
 
     def _count(self, event):
-        if not self.on:
-            return
-        key = event.command_name
         with self.lock:
+            target = self.targets.pop(event.request_id, None)
+            if not self.on or target is None:
+                return
+            key = f"{event.command_name} {target}"
             self.counts[key] += 1
             self.seconds[key] += event.duration_micros / 1e6
 
