@@ -64,6 +64,12 @@ def event_key(stream_id: str, version: int) -> str:
     return f"{stream_id}:{version:010d}"
 
 
+def stream_of_key(key: str) -> tuple[str, int]:
+    """The stream id and version an `event_key` names."""
+    stream_id, version = key.rsplit(":", 1)
+    return stream_id, int(version)
+
+
 def new_envelope(*, event_type: str, schema_version: int, producer: str, stream: StreamRef, area_code: str | None,
                  actor: Actor, data: dict, causation_id: str | None = None, event_id: str | None = None,
                  occurred_at: datetime | None = None) -> Envelope:

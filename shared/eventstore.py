@@ -7,11 +7,13 @@ to publish and is written before the event, so an event can never be in the log 
 
 A worker's relay may also publish the new streams its own process appends straight from memory (`relay_directly`):
 their entries are marked DIRECT, and the relays' scans leave such an entry alone for a few seconds, then treat it as
-any other (the process may have died before publishing it).
+any other (the process may have died before publishing it). The new streams of one `append_many` share one such
+entry, a `Lot`.
 """
 from __future__ import annotations
 
-from dataclasses import asdict
+import uuid
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -20,7 +22,7 @@ from mongoengine.errors import NotUniqueError
 from pymongo.errors import BulkWriteError
 
 from shared.clock import aware
-from shared.envelope import Actor, Envelope, StreamRef, event_key
+from shared.envelope import Actor, Envelope, StreamRef, event_key, stream_of_key
 from shared.errors import ConcurrencyConflict
 from shared.packed import PackedField, packed, unpacked
 
@@ -72,17 +74,83 @@ class PendingEvent(Document):
     version, so a pass cut by its limit never holds a stream's later event without the earlier one."""
 
 
+class PendingLot(Document):
+    """A `Lot`, kept apart from `pending` so the scans' frequent read of it stays small: a lot is read only when a
+    scan found entries (to stop the streams it holds) or once a `LOT_CHECK_SECONDS` (to break up an old one)."""
+    id = StringField(primary_key=True)
+    created_at = DateTimeField(required=True)
+    events = PackedField(required=True)
+    meta = {"collection": "pending_lots", "auto_create_index": False}
+
+
 DIRECT = "direct"
 KEYS_AT_ONCE = 500
 """Documents fetched by one `_id $in` query: the most the patched FerretDB looks up from the index at once."""
-_direct_relay: Callable[[list[Envelope]], None] | None = None
 
 
-def relay_directly(hint: Callable[[list[Envelope]], None] | None) -> None:
+@dataclass(frozen=True)
+class Lot:
+    """One outbox entry, DIRECT, for the events of the new streams one `append_many` of a worker starts (at most
+    KEYS_AT_ONCE), in place of an entry each (stored as a `PendingLot`). Its writer's relay removes it once every
+    event it lists is confirmed, and breaks up what is left into entries of their own; the scans break up a lot past
+    DIRECT_SECONDS and stop its streams until then. Why: an entry's insert and its removal cost FerretDB about 85
+    and 135 µs, which for the two alerts of a routed event was a third of the store's work (docs/benchmarks.md,
+    issue 9)."""
+    id: str
+    created_at: datetime
+    events: tuple[tuple[str, str], ...]
+    """(event id, key) pairs."""
+
+    @classmethod
+    def of(cls, document: dict) -> "Lot":
+        return cls(document["_id"], document["created_at"], tuple(unpacked(document["events"]).items()))
+
+    def document(self) -> dict:
+        """Its events packed as one value, a mapping of id to key: FerretDB takes no arrays of arrays, and encodes
+        a packed value in one piece."""
+        return {"_id": self.id, "created_at": self.created_at, "events": packed(dict(self.events))}
+
+    def entries(self, event_ids: set[str] | None = None) -> list[dict]:
+        """The entries of its events (of those among `event_ids`, if given) as `append` would have written them."""
+        return [{"_id": event_id, "key": key, "stream_id": stream_of_key(key)[0], "version": stream_of_key(key)[1],
+                 "created_at": self.created_at, "lane": DIRECT}
+                for event_id, key in self.events if event_ids is None or event_id in event_ids]
+
+    @property
+    def stream_ids(self) -> set[str]:
+        return {stream_of_key(key)[0] for _, key in self.events}
+
+
+def pending_lots() -> list[Lot]:
+    return [Lot.of(document) for document in PendingLot._get_collection().find()]
+
+
+def break_up(lot: Lot, event_ids: set[str] | None = None) -> None:
+    """Replace a lot by entries of its own for its events (those among `event_ids`, if given), with its lane and
+    time: inserted first, so no event is ever unlisted. Done twice, or by two relays, it lists each event once."""
+    insert_ignoring_duplicates(PendingEvent._get_collection(), lot.entries(event_ids))
+    PendingLot._get_collection().delete_one({"_id": lot.id})
+
+
+def remove_lots(lot_ids: list[str]) -> None:
+    if lot_ids:
+        PendingLot._get_collection().delete_many({"_id": {"$in": lot_ids}})
+
+
+def _lots(events: list[Envelope], now: datetime) -> list[Lot]:
+    return [Lot(f"lot-{uuid.uuid4().hex}", now, tuple((e.id, e.stream_key) for e in part))
+            for part in (events[start:start + KEYS_AT_ONCE] for start in range(0, len(events), KEYS_AT_ONCE))]
+
+
+_direct_relay: Callable[[list[Envelope], tuple[Lot, ...]], None] | None = None
+
+
+def relay_directly(hint: Callable[[list[Envelope], tuple[Lot, ...]], None] | None) -> None:
     """From now on this process hands every stream it starts (its first event appended here) to `hint` once it is in
     the log, for its relay to publish from memory: no read of the outbox or the log before the publish. Only new
     streams: a later event of an existing stream waits behind its earlier ones in the scans, which keeps each
-    stream in order. A worker calls this with its relay's `hint`; the web processes do not."""
+    stream in order. `hint` also gets the lots `append_many` listed the events in (none from `append`). A worker
+    calls this with its relay's `hint`; the web processes do not."""
     global _direct_relay
     _direct_relay = hint
 
@@ -91,13 +159,16 @@ def _lane(envelopes: list[Envelope]) -> str | None:
     return DIRECT if _direct_relay is not None and envelopes and envelopes[0].stream.version == 1 else None
 
 
-def _hint(envelopes: list[Envelope], inserted: int, unpublished) -> None:
+def _going(envelopes: list[Envelope], inserted: int, unpublished) -> list[Envelope]:
     """The first `inserted` envelopes of a new stream, the ones this call put in the log: an event found there
     already (an append done again) is left to the scans, which publish what the log holds, and so are those after
     it, to stay behind it."""
-    going = [e for e in envelopes[:inserted] if e.id not in unpublished]
-    if _direct_relay is not None and going:
-        _direct_relay(going)
+    return [e for e in envelopes[:inserted] if e.id not in unpublished]
+
+
+def _hint(going: list[Envelope], lots: tuple[Lot, ...] = ()) -> None:
+    if _direct_relay is not None and (going or lots):
+        _direct_relay(going, lots)
 
 
 class EventStore:
@@ -131,22 +202,26 @@ class EventStore:
                 for abandoned in envelopes[index:]:
                     PendingEvent.objects(event_id=abandoned.id, key=abandoned.stream_key).delete()
                 if lane:
-                    _hint(envelopes, inserted, unpublished)
+                    _hint(_going(envelopes, inserted, unpublished))
                 raise ConcurrencyConflict(envelope.stream.id, envelope.stream.version - 1) from None
         if lane:
-            _hint(envelopes, len(envelopes) if inserted is None else inserted, unpublished)
+            _hint(_going(envelopes, len(envelopes) if inserted is None else inserted, unpublished))
 
     def append_many(self, streams: list[list[Envelope]], unpublished: set[str] = frozenset()) -> set[int]:
         """`append` for many streams at once, in one write per collection and round rather than one per event:
-        the outbox entries of every stream first (as `append`, so no event is ever in the log unlisted), then the
-        streams' first events together, then their second events... each stream's next round only once the one
-        before it went in. Answers the indexes of the streams that lost a race (another writer appended first):
-        their outbox entries are removed and nothing of theirs stays in the log past the collision; the others
-        are appended. An event already at its place in the log under the same id counts as appended."""
+        the outbox entries of every stream first (as `append`, so no event is ever in the log unlisted; the new
+        streams a worker starts get lots instead), then the streams' first events together, then their second
+        events... each stream's next round only once the one before it went in. Answers the indexes of the
+        streams that lost a race (another writer appended first): their outbox entries are removed (their events
+        stay in a lot, and its writer's relay leaves them out) and nothing of theirs stays in the log past the
+        collision; the others are appended. An event already at its place in the log under the same id counts as
+        appended."""
         now, lanes = datetime.now(timezone.utc), [_lane(envelopes) for envelopes in streams]
+        listed = [(e, lane) for envelopes, lane in zip(streams, lanes) for e in envelopes if e.id not in unpublished]
         pending = [{"_id": e.id, "key": e.stream_key, "stream_id": e.stream.id, "version": e.stream.version,
-                    "created_at": now, **({"lane": lane} if lane else {})}
-                   for envelopes, lane in zip(streams, lanes) for e in envelopes if e.id not in unpublished]
+                    "created_at": now} for e, lane in listed if not lane]
+        lots = _lots([e for e, lane in listed if lane], now)
+        insert_ignoring_duplicates(PendingLot._get_collection(), [lot.document() for lot in lots])
         insert_ignoring_duplicates(PendingEvent._get_collection(), pending)
         conflicts: dict[int, int] = {}
         inserted, found = [0] * len(streams), set()
@@ -168,9 +243,10 @@ class EventStore:
         if abandoned:
             PendingEvent._get_collection().delete_many({"_id": {"$in": [e.id for e in abandoned]},
                                                         "key": {"$in": [e.stream_key for e in abandoned]}})
-        for index, envelopes in enumerate(streams):
-            if lanes[index]:
-                _hint(envelopes, inserted[index], unpublished)
+        lost = {e.id for e in abandoned}
+        _hint([e for index, envelopes in enumerate(streams) if lanes[index]
+               for e in _going(envelopes, inserted[index], unpublished)],
+              tuple(replace(lot, events=tuple(pair for pair in lot.events if pair[0] not in lost)) for lot in lots))
         return set(conflicts)
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
@@ -258,4 +334,4 @@ def insert_ignoring_duplicates(collection, documents: list[dict]) -> list[int]:
     return []
 
 
-DOCUMENTS = (StoredEvent, PendingEvent)
+DOCUMENTS = (StoredEvent, PendingEvent, PendingLot)

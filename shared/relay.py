@@ -26,7 +26,8 @@ from shared.bus import ConfirmingPublisher, Outgoing, events_exchange
 from shared.clock import aware
 from shared.contracts import Contracts, data_schema
 from shared.envelope import Envelope
-from shared.eventstore import DIRECT, EventStore, PendingEvent, StoredEvent, envelope_of
+from shared.eventstore import (DIRECT, EventStore, Lot, PendingEvent, StoredEvent, break_up, envelope_of,
+                               pending_lots, remove_lots)
 
 log = logging.getLogger(__name__)
 PUBLISHED = Counter("relay_published_total", "Events confirmed by the broker", ["service"])
@@ -39,6 +40,8 @@ DIRECT_SECONDS = 10.0
 have died (or lost the broker) first, and any relay publishes it from the log. A writer still publishing then (a
 slow broker) sends a second copy, after the scans' first: consumers absorb it, and the first copies kept each
 stream's order, since the scans stopped the stream at that entry until they took it over."""
+LOT_CHECK_SECONDS = 1.0
+"""How often a scan that found no entries still reads the lots, to break up those past DIRECT_SECONDS."""
 BATCH = 500
 """Events relayed per pass: at most the 500 keys the patched FerretDB looks up from the `_id` index at once."""
 
@@ -97,32 +100,52 @@ class Relay:
         self.batch = batch
         self.lease = Lease(f"relay:{service}")
         self.direct_grace = timedelta(seconds=DIRECT_SECONDS)
-        self._hints: deque[list[Envelope]] = deque()
+        self._hints: deque[tuple[list[Envelope], tuple[Lot, ...]]] = deque()
         self._hinted = threading.Event()
+        self._lots_checked = 0.0
 
-    def hint(self, envelopes: list[Envelope]) -> None:
-        """New streams this process just appended (shared/eventstore.py `relay_directly`); from any thread."""
-        self._hints.append(envelopes)
+    def hint(self, envelopes: list[Envelope], lots: tuple[Lot, ...] = ()) -> None:
+        """New streams this process just appended, and the lots that list them (shared/eventstore.py
+        `relay_directly`); from any thread."""
+        self._hints.append((envelopes, lots))
         self._hinted.set()
 
     def publish_hinted(self) -> int:
         """Publish the hinted streams from memory, in waves as `run_once` does (of at most `batch` events), and
         remove their entries; how many were confirmed. One try, so a wave takes at most one confirm wait: what fails
         (with all drained after it) or breaks its contract (the scans hold it back and say so) is left to the scans,
-        which take it over after DIRECT_SECONDS; a stream stops at its first event left."""
+        which take it over after DIRECT_SECONDS; a stream stops at its first event left. A lot goes once all it
+        lists is confirmed; what it lists that was not (nor handed over: an event the append found in the log
+        already) is given entries of its own, DIRECT and as old as the lot, and left to the scans the same way."""
         streams: dict[str, list[Envelope]] = {}
+        lots: list[Lot] = []
         while self._hints:
-            for envelope in self._hints.popleft():
+            envelopes, hinted_lots = self._hints.popleft()
+            lots.extend(hinted_lots)
+            for envelope in envelopes:
                 streams.setdefault(envelope.stream.id, []).append(envelope)
-        going, confirmed = [iter(events) for events in streams.values()], 0
+        in_lots = {event_id for lot in lots for event_id, _ in lot.events}
+        going, confirmed = [iter(events) for events in streams.values()], set()
         while going:
             wave, going = self._next_hinted_wave(going)
             for start in range(0, len(wave), self.batch):
                 part = wave[start:start + self.batch]
                 self._publish_once([outgoing for _, outgoing in part])
-                PendingEvent._get_collection().delete_many({"_id": {"$in": [envelope.id for envelope, _ in part]}})
-                confirmed += len(part)
-        return confirmed
+                if own := [envelope.id for envelope, _ in part if envelope.id not in in_lots]:
+                    PendingEvent._get_collection().delete_many({"_id": {"$in": own}})
+                confirmed.update(envelope.id for envelope, _ in part)
+        self._settle(lots, confirmed)
+        return len(confirmed)
+
+    @staticmethod
+    def _settle(lots: list[Lot], confirmed: set[str]) -> None:
+        done = []
+        for lot in lots:
+            if left := {event_id for event_id, _ in lot.events} - confirmed:
+                break_up(lot, left)
+            else:
+                done.append(lot.id)
+        remove_lots(done)
 
     def _next_hinted_wave(self, streams: list) -> tuple[list[tuple[Envelope, Outgoing]], list]:
         wave, going = [], []
@@ -148,12 +171,11 @@ class Relay:
         (another has taken over) rather than publishing the rest of its pass again."""
         if not self.lease.held():
             return 0
-        entries = sorted(PendingEvent._get_collection().find(
-            {}, sort=[("created_at", 1), ("stream_id", 1), ("version", 1)], limit=self.batch),
-            key=itemgetter("stream_id", "version"))
+        entries, held = self._entries()
         now = datetime.now(timezone.utc)
         left = {entry["_id"] for entry in entries
-                if entry.get("lane") == DIRECT and now - aware(entry["created_at"]) < self.direct_grace}
+                if entry["stream_id"] in held
+                or entry.get("lane") == DIRECT and now - aware(entry["created_at"]) < self.direct_grace}
         stored = self.store.documents([entry["key"] for entry in entries if entry["_id"] not in left])
         streams = [iter(list(stream)) for _, stream in groupby(entries, key=itemgetter("stream_id"))]
         confirmed = 0
@@ -167,6 +189,28 @@ class Relay:
             if done:
                 PendingEvent._get_collection().delete_many({"_id": {"$in": done}})
         return confirmed
+
+    def _entries(self) -> tuple[list[dict], set[str]]:
+        """The oldest entries (up to `batch`) by stream and version, and the streams held by lots still left to
+        their writers. Lots are read when there are entries, or once a LOT_CHECK_SECONDS; one past DIRECT_SECONDS
+        is broken up, and its events read as entries."""
+        entries = self._oldest()
+        if not entries and time.monotonic() - self._lots_checked < LOT_CHECK_SECONDS:
+            return [], set()
+        self._lots_checked = time.monotonic()
+        now, held = datetime.now(timezone.utc), set()
+        for lot in pending_lots():
+            if now - aware(lot.created_at) >= self.direct_grace:
+                break_up(lot)
+                entries = None
+            else:
+                held |= lot.stream_ids
+        return (self._oldest() if entries is None else entries), held
+
+    def _oldest(self) -> list[dict]:
+        return sorted(PendingEvent._get_collection().find(
+            {}, sort=[("created_at", 1), ("stream_id", 1), ("version", 1)], limit=self.batch),
+            key=itemgetter("stream_id", "version"))
 
     def _next_wave(self, streams: list, stored: dict[str, dict], left: set[str],
                    done: list[str]) -> tuple[list, list]:

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, multiprocess, s
 
 from shared.bus import Subscription
 from shared.clock import aware
-from shared.eventstore import PendingEvent
+from shared.eventstore import PendingEvent, pending_lots
 
 log = logging.getLogger(__name__)
 SAMPLE_SECONDS = 5.0
@@ -42,12 +42,14 @@ def count_timer_run(timer: str, ok: bool) -> None:
 
 
 def sample_outbox(service: str, now: datetime | None = None) -> None:
+    """Outbox depth and age, counting each event a lot lists."""
     now = now or datetime.now(timezone.utc)
-    pending = PendingEvent.objects.count()
-    oldest = PendingEvent.objects.order_by("created_at").only("created_at").first() if pending else None
-    OUTBOX_PENDING.labels(service).set(pending)
-    OUTBOX_OLDEST_AGE.labels(service).set(
-        max(0.0, (now - aware(oldest.created_at)).total_seconds()) if oldest else 0.0)
+    lots = pending_lots()
+    entries = PendingEvent.objects.count()
+    oldest = PendingEvent.objects.order_by("created_at").only("created_at").first() if entries else None
+    since = [aware(t) for t in (*(lot.created_at for lot in lots), *([oldest.created_at] if oldest else []))]
+    OUTBOX_PENDING.labels(service).set(entries + sum(len(lot.events) for lot in lots))
+    OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, (now - min(since)).total_seconds()) if since else 0.0)
 
 
 def sample_queues(channel, subscriptions: list[Subscription]) -> None:

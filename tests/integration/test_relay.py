@@ -1,13 +1,14 @@
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from shared import eventstore, runtime
 from shared.bus import ConfirmingPublisher, Unconfirmed, connect
-from shared.eventstore import EventStore, PendingEvent, StoredEvent
+from shared.eventstore import EventStore, PendingEvent, PendingLot, StoredEvent, pending_lots
 from shared.errors import ConcurrencyConflict
-from shared.relay import DIRECT_SECONDS, Lease, Relay
+from shared.relay import DIRECT_SECONDS, LOT_CHECK_SECONDS, Lease, Relay
 from services.cases.adapters.documents import DOCUMENTS
 from services.cases.contracts import CONTRACTS
 from tests.integration.busutil import bind_probe, queue_messages
@@ -99,6 +100,15 @@ def relaying_directly():
     eventstore.relay_directly(None)
 
 
+lots = pending_lots
+
+
+def age_outbox(seconds: float) -> None:
+    for document in (PendingEvent, PendingLot):
+        document._get_collection().update_many({}, {"$set": {
+            "created_at": datetime.now(timezone.utc) - timedelta(seconds=seconds)}})
+
+
 class UnreadableLog(EventStore):
     def documents(self, keys):
         raise AssertionError(f"the relay read the log for {keys}")
@@ -116,10 +126,14 @@ def test_new_streams_a_worker_appends_are_published_from_memory_in_order_then_un
     probe = bind_probe(amqp_url, "cases")
     relay = relaying_directly(relay_for(amqp_url, store=UnreadableLog()))
     store.append([envelope("new-a", 1), envelope("new-a", 2)])
-    assert store.append_many([[envelope("new-b", 1)], [envelope("new-c", 1), envelope("new-c", 2)]]) == set()
+    many = [[envelope("new-b", 1)], [envelope("new-c", 1), envelope("new-c", 2)]]
+    assert store.append_many(many) == set()
     assert {entry.lane for entry in PendingEvent.objects} == {"direct"}
+    [lot] = lots()
+    assert lot.events == tuple((e.id, e.stream_key) for stream in many for e in stream), "one entry for all three"
+    assert PendingEvent.objects.count() == 2
     assert relay.publish_hinted() == 5
-    assert PendingEvent.objects.count() == 0
+    assert PendingEvent.objects.count() == 0 and lots() == []
     assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {
         "new-a": [1, 2], "new-b": [1], "new-c": [1, 2]}
 
@@ -162,7 +176,7 @@ def test_only_what_an_append_itself_put_in_the_log_is_handed_over_and_only_from_
         def __init__(self):
             self.hints = []
 
-        def hint(self, envelopes):
+        def hint(self, envelopes, lots=()):
             self.hints.append([(e.stream.id, e.stream.version) for e in envelopes])
     recorder = relaying_directly(Recorder())
     first = envelope("again", 1)
@@ -187,3 +201,59 @@ def test_a_direct_wave_the_broker_does_not_confirm_is_tried_once_and_left_to_the
     with pytest.raises(Unconfirmed):
         relay.publish_hinted()
     assert attempts == [1] and PendingEvent.objects.count() == 1 and not relay._hints
+
+
+def test_a_lot_its_writer_never_published_holds_its_streams_then_the_scans_publish_it_in_order(store, amqp_url,
+                                                                                            relaying_directly):
+    probe = bind_probe(amqp_url, "cases")
+    relaying_directly(relay_for(amqp_url))
+    assert store.append_many([[envelope("lot-a", 1), envelope("lot-a", 2)], [envelope("lot-b", 1)]]) == set()
+    eventstore.relay_directly(None)
+    store.append([envelope("lot-a", 3)])
+    store.append([envelope("elsewhere", 1)])
+    scanning = relay_for(amqp_url)
+    assert scanning.run_once() == 1, "only the stream no lot holds"
+    assert len(lots()) == 1 and PendingEvent.objects(stream_id="lot-a").count() == 1
+    age_outbox(DIRECT_SECONDS + 1)
+    assert scanning.run_once() == 4
+    assert PendingEvent.objects.count() == 0 and lots() == []
+    assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {
+        "elsewhere": [1], "lot-a": [1, 2, 3], "lot-b": [1]}
+
+
+def test_what_a_lot_lists_and_its_writer_did_not_publish_gets_entries_of_its_own(store, amqp_url,
+                                                                                relaying_directly):
+    """An event the append found in the log already is not handed over; one that lost a race is not listed
+    again; the lot itself goes."""
+    relay = relaying_directly(relay_for(amqp_url))
+    first = envelope("kept", 1)
+    store.append_many([[first]])
+    assert relay.publish_hinted() == 1 and PendingEvent.objects.count() == 0
+    StoredEvent.from_envelope(envelope("taken", 1)).save(force_insert=True)
+    again, later, fresh = envelope("kept", 1, event_id=first.id), envelope("kept", 2), envelope("fresh", 1)
+    assert store.append_many([[again, later], [envelope("taken", 1)], [fresh]]) == {1}
+    assert relay.publish_hinted() == 1
+    assert lots() == []
+    assert sorted((p.event_id, p.lane) for p in PendingEvent.objects) == sorted(
+        [(again.id, "direct"), (later.id, "direct")])
+
+
+def test_the_outbox_gauge_counts_each_event_a_lot_lists(store, relaying_directly):
+    from shared.worker_metrics import OUTBOX_PENDING, sample_outbox
+    relaying_directly(relay_for("amqp://donghanh:x@127.0.0.1:5999/none"))
+    store.append_many([[envelope("counted-a", 1), envelope("counted-a", 2)], [envelope("counted-b", 1)]])
+    store.append([envelope("counted-c", 1)])
+    sample_outbox("cases")
+    assert OUTBOX_PENDING.labels("cases")._value.get() == 4
+
+
+def test_an_old_lot_is_broken_up_and_published_by_a_scan_that_finds_no_entries(store, amqp_url, relaying_directly):
+    probe = bind_probe(amqp_url, "cases")
+    relaying_directly(relay_for(amqp_url))
+    store.append_many([[envelope("lone-lot", 1)]])
+    scanning = relay_for(amqp_url)
+    assert scanning.run_once() == 0 and len(lots()) == 1
+    age_outbox(DIRECT_SECONDS + 1)
+    time.sleep(LOT_CHECK_SECONDS)
+    assert scanning.run_once() == 1 and lots() == [] and PendingEvent.objects.count() == 0
+    assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {"lone-lot": [1]}
