@@ -75,8 +75,9 @@ class PendingEvent(Document):
 
 
 class PendingLot(Document):
-    """A `Lot`, kept apart from `pending` so the scans' frequent read of it stays small: a lot is read only when a
-    scan found entries (to stop the streams it holds) or once a `LOT_CHECK_SECONDS` (to break up an old one)."""
+    """A `Lot`, kept apart from `pending` so the scans' read of it on every pass stays small: the scans read the
+    lots only on a pass that found entries (to hold the streams a lot lists) or once a `LOT_CHECK_SECONDS` (to break
+    up an old one), and the outbox gauges once a sample."""
     id = StringField(primary_key=True)
     created_at = DateTimeField(required=True)
     events = PackedField(required=True)
@@ -112,9 +113,10 @@ class Lot:
 
     def entries(self, event_ids: set[str] | None = None) -> list[dict]:
         """The entries of its events (of those among `event_ids`, if given) as `append` would have written them."""
-        return [{"_id": event_id, "key": key, "stream_id": stream_of_key(key)[0], "version": stream_of_key(key)[1],
+        return [{"_id": event_id, "key": key, "stream_id": stream_id, "version": version,
                  "created_at": self.created_at, "lane": DIRECT}
-                for event_id, key in self.events if event_ids is None or event_id in event_ids]
+                for event_id, key in self.events if event_ids is None or event_id in event_ids
+                for stream_id, version in [stream_of_key(key)]]
 
     @property
     def stream_ids(self) -> set[str]:
@@ -212,9 +214,9 @@ class EventStore:
         the outbox entries of every stream first (as `append`, so no event is ever in the log unlisted; the new
         streams a worker starts get lots instead), then the streams' first events together, then their second
         events... each stream's next round only once the one before it went in. Answers the indexes of the
-        streams that lost a race (another writer appended first): their outbox entries are removed (their events
-        stay in a lot, and its writer's relay leaves them out) and nothing of theirs stays in the log past the
-        collision; the others are appended. An event already at its place in the log under the same id counts as
+        streams that lost a race (another writer appended first): their outbox entries are removed (in a lot they
+        stay listed: its writer's relay leaves them out, and the scans drop them if they break it up) and nothing of
+        theirs stays in the log past the collision; the others are appended. An event already at its place in the log under the same id counts as
         appended."""
         now, lanes = datetime.now(timezone.utc), [_lane(envelopes) for envelopes in streams]
         listed = [(e, lane) for envelopes, lane in zip(streams, lanes) for e in envelopes if e.id not in unpublished]

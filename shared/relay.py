@@ -116,7 +116,8 @@ class Relay:
         (with all drained after it) or breaks its contract (the scans hold it back and say so) is left to the scans,
         which take it over after DIRECT_SECONDS; a stream stops at its first event left. A lot goes once all it
         lists is confirmed; what it lists that was not (nor handed over: an event the append found in the log
-        already) is given entries of its own, DIRECT and as old as the lot, and left to the scans the same way."""
+        already; or after a failed wave) is given entries of its own, DIRECT and as old as the lot, and left to the
+        scans the same way."""
         streams: dict[str, list[Envelope]] = {}
         lots: list[Lot] = []
         while self._hints:
@@ -126,15 +127,17 @@ class Relay:
                 streams.setdefault(envelope.stream.id, []).append(envelope)
         in_lots = {event_id for lot in lots for event_id, _ in lot.events}
         going, confirmed = [iter(events) for events in streams.values()], set()
-        while going:
-            wave, going = self._next_hinted_wave(going)
-            for start in range(0, len(wave), self.batch):
-                part = wave[start:start + self.batch]
-                self._publish_once([outgoing for _, outgoing in part])
-                if own := [envelope.id for envelope, _ in part if envelope.id not in in_lots]:
-                    PendingEvent._get_collection().delete_many({"_id": {"$in": own}})
-                confirmed.update(envelope.id for envelope, _ in part)
-        self._settle(lots, confirmed)
+        try:
+            while going:
+                wave, going = self._next_hinted_wave(going)
+                for start in range(0, len(wave), self.batch):
+                    part = wave[start:start + self.batch]
+                    self._publish_once([outgoing for _, outgoing in part])
+                    if own := [envelope.id for envelope, _ in part if envelope.id not in in_lots]:
+                        PendingEvent._get_collection().delete_many({"_id": {"$in": own}})
+                    confirmed.update(envelope.id for envelope, _ in part)
+        finally:
+            self._settle(lots, confirmed)
         return len(confirmed)
 
     @staticmethod
@@ -193,19 +196,18 @@ class Relay:
     def _entries(self) -> tuple[list[dict], set[str]]:
         """The oldest entries (up to `batch`) by stream and version, and the streams held by lots still left to
         their writers. Lots are read when there are entries, or once a LOT_CHECK_SECONDS; one past DIRECT_SECONDS
-        is broken up, and its events read as entries."""
-        entries = self._oldest()
-        if not entries and time.monotonic() - self._lots_checked < LOT_CHECK_SECONDS:
+        is broken up. The entries are then read again, after the lots: a writer that broke up its lot in between
+        had put the lot's entries in first, so a stream it held is never read without its earlier events."""
+        if not self._oldest() and time.monotonic() - self._lots_checked < LOT_CHECK_SECONDS:
             return [], set()
         self._lots_checked = time.monotonic()
         now, held = datetime.now(timezone.utc), set()
         for lot in pending_lots():
             if now - aware(lot.created_at) >= self.direct_grace:
                 break_up(lot)
-                entries = None
             else:
                 held |= lot.stream_ids
-        return (self._oldest() if entries is None else entries), held
+        return self._oldest(), held
 
     def _oldest(self) -> list[dict]:
         return sorted(PendingEvent._get_collection().find(

@@ -60,8 +60,8 @@ def test_a_worker_killed_mid_message_leaves_the_effect_exactly_once(system, poli
         return queue_depth(vhost_of(system), "notifications.alerts")
 
     wait_for(lambda: depth() == 0, 60, 0.2, "the events of the fixtures to be handled")
-    system.kill_worker("notifications", sig=15)
     try:
+        system.kill_worker("notifications", sig=15)
         system.start_worker("notifications", {"FAULT_DELAY_AFTER_EFFECT_MS": "60000"})
         before = databases["notifications"]["alert_snapshots"].count_documents({})
         case = open_case(police)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared import eventstore, runtime
+from shared import eventstore, relay as relay_module, runtime
 from shared.bus import ConfirmingPublisher, Unconfirmed, connect
 from shared.eventstore import EventStore, PendingEvent, PendingLot, StoredEvent, pending_lots
 from shared.errors import ConcurrencyConflict
@@ -100,9 +100,6 @@ def relaying_directly():
     eventstore.relay_directly(None)
 
 
-lots = pending_lots
-
-
 def age_outbox(seconds: float) -> None:
     for document in (PendingEvent, PendingLot):
         document._get_collection().update_many({}, {"$set": {
@@ -129,11 +126,11 @@ def test_new_streams_a_worker_appends_are_published_from_memory_in_order_then_un
     many = [[envelope("new-b", 1)], [envelope("new-c", 1), envelope("new-c", 2)]]
     assert store.append_many(many) == set()
     assert {entry.lane for entry in PendingEvent.objects} == {"direct"}
-    [lot] = lots()
+    [lot] = pending_lots()
     assert lot.events == tuple((e.id, e.stream_key) for stream in many for e in stream), "one entry for all three"
     assert PendingEvent.objects.count() == 2
     assert relay.publish_hinted() == 5
-    assert PendingEvent.objects.count() == 0 and lots() == []
+    assert PendingEvent.objects.count() == 0 and pending_lots() == []
     assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {
         "new-a": [1, 2], "new-b": [1], "new-c": [1, 2]}
 
@@ -213,10 +210,10 @@ def test_a_lot_its_writer_never_published_holds_its_streams_then_the_scans_publi
     store.append([envelope("elsewhere", 1)])
     scanning = relay_for(amqp_url)
     assert scanning.run_once() == 1, "only the stream no lot holds"
-    assert len(lots()) == 1 and PendingEvent.objects(stream_id="lot-a").count() == 1
+    assert len(pending_lots()) == 1 and PendingEvent.objects(stream_id="lot-a").count() == 1
     age_outbox(DIRECT_SECONDS + 1)
     assert scanning.run_once() == 4
-    assert PendingEvent.objects.count() == 0 and lots() == []
+    assert PendingEvent.objects.count() == 0 and pending_lots() == []
     assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {
         "elsewhere": [1], "lot-a": [1, 2, 3], "lot-b": [1]}
 
@@ -233,7 +230,7 @@ def test_what_a_lot_lists_and_its_writer_did_not_publish_gets_entries_of_its_own
     again, later, fresh = envelope("kept", 1, event_id=first.id), envelope("kept", 2), envelope("fresh", 1)
     assert store.append_many([[again, later], [envelope("taken", 1)], [fresh]]) == {1}
     assert relay.publish_hinted() == 1
-    assert lots() == []
+    assert pending_lots() == []
     assert sorted((p.event_id, p.lane) for p in PendingEvent.objects) == sorted(
         [(again.id, "direct"), (later.id, "direct")])
 
@@ -252,8 +249,41 @@ def test_an_old_lot_is_broken_up_and_published_by_a_scan_that_finds_no_entries(s
     relaying_directly(relay_for(amqp_url))
     store.append_many([[envelope("lone-lot", 1)]])
     scanning = relay_for(amqp_url)
-    assert scanning.run_once() == 0 and len(lots()) == 1
+    assert scanning.run_once() == 0 and len(pending_lots()) == 1
     age_outbox(DIRECT_SECONDS + 1)
     time.sleep(LOT_CHECK_SECONDS)
-    assert scanning.run_once() == 1 and lots() == [] and PendingEvent.objects.count() == 0
+    assert scanning.run_once() == 1 and pending_lots() == [] and PendingEvent.objects.count() == 0
     assert versions_by_stream(json.loads(b) for b in queue_messages(amqp_url, probe)) == {"lone-lot": [1]}
+
+
+def test_a_lot_its_writer_breaks_up_while_a_scan_looks_still_holds_its_stream(store, amqp_url, relaying_directly,
+                                                                              monkeypatch):
+    """The writer's relay breaks up its lot (the first event broke its contract, say) just as a scan reads the
+    lots: the scan must still not publish the stream's later event before the first."""
+    writer = relaying_directly(relay_for(amqp_url))
+    store.append_many([[envelope("raced-lot", 1)]])
+    writer._hints.clear()
+    eventstore.relay_directly(None)
+    store.append([envelope("raced-lot", 2)])
+
+    def settled_as_looked():
+        for lot in pending_lots():
+            eventstore.break_up(lot)
+        return []
+    monkeypatch.setattr(relay_module, "pending_lots", settled_as_looked)
+    assert relay_for(amqp_url).run_once() == 0
+    assert sorted((p.version, p.lane) for p in PendingEvent.objects(stream_id="raced-lot")) == [
+        (1, "direct"), (2, None)]
+
+
+def test_a_lot_whose_wave_the_broker_does_not_confirm_is_left_to_the_scans_as_entries(store, amqp_url,
+                                                                                      relaying_directly):
+    relay = relaying_directly(Relay("cases", ConfirmingPublisher(connect(amqp_url), confirm_timeout=1e-6),
+                                    CONTRACTS))
+    many = [[envelope("unconfirmed-lot", 1), envelope("unconfirmed-lot", 2)], [envelope("unconfirmed-too", 1)]]
+    store.append_many(many)
+    with pytest.raises(Unconfirmed):
+        relay.publish_hinted()
+    assert pending_lots() == []
+    assert sorted((p.stream_id, p.version, p.lane) for p in PendingEvent.objects) == [
+        ("unconfirmed-lot", 1, "direct"), ("unconfirmed-lot", 2, "direct"), ("unconfirmed-too", 1, "direct")]
