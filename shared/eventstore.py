@@ -216,8 +216,8 @@ class EventStore:
         events... each stream's next round only once the one before it went in. Answers the indexes of the
         streams that lost a race (another writer appended first): their outbox entries are removed (in a lot they
         stay listed: its writer's relay leaves them out, and the scans drop them if they break it up) and nothing of
-        theirs stays in the log past the collision; the others are appended. An event already at its place in the log under the same id counts as
-        appended."""
+        theirs stays in the log past the collision; the others are appended. An event already at its place in the
+        log under the same id counts as appended."""
         now, lanes = datetime.now(timezone.utc), [_lane(envelopes) for envelopes in streams]
         listed = [(e, lane) for envelopes, lane in zip(streams, lanes) for e in envelopes if e.id not in unpublished]
         pending = [{"_id": e.id, "key": e.stream_key, "stream_id": e.stream.id, "version": e.stream.version,

@@ -47,7 +47,7 @@ def sample_outbox(service: str, now: datetime | None = None) -> None:
     lots = pending_lots()
     entries = PendingEvent.objects.count()
     oldest = PendingEvent.objects.order_by("created_at").only("created_at").first() if entries else None
-    since = [aware(t) for t in (*(lot.created_at for lot in lots), *([oldest.created_at] if oldest else []))]
+    since = [aware(lot.created_at) for lot in lots] + ([aware(oldest.created_at)] if oldest else [])
     OUTBOX_PENDING.labels(service).set(entries + sum(len(lot.events) for lot in lots))
     OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, (now - min(since)).total_seconds()) if since else 0.0)
 

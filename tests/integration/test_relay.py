@@ -235,13 +235,16 @@ def test_what_a_lot_lists_and_its_writer_did_not_publish_gets_entries_of_its_own
         [(again.id, "direct"), (later.id, "direct")])
 
 
-def test_the_outbox_gauge_counts_each_event_a_lot_lists(store, relaying_directly):
-    from shared.worker_metrics import OUTBOX_PENDING, sample_outbox
+def test_the_outbox_gauges_count_each_event_a_lot_lists_and_its_age(store, relaying_directly):
+    from shared.worker_metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING, sample_outbox
     relaying_directly(relay_for("amqp://donghanh:x@127.0.0.1:5999/none"))
     store.append_many([[envelope("counted-a", 1), envelope("counted-a", 2)], [envelope("counted-b", 1)]])
+    PendingLot._get_collection().update_many({}, {"$set": {"created_at": datetime.now(timezone.utc)
+                                                                         - timedelta(seconds=90)}})
     store.append([envelope("counted-c", 1)])
     sample_outbox("cases")
     assert OUTBOX_PENDING.labels("cases")._value.get() == 4
+    assert OUTBOX_OLDEST_AGE.labels("cases")._value.get() >= 90
 
 
 def test_an_old_lot_is_broken_up_and_published_by_a_scan_that_finds_no_entries(store, amqp_url, relaying_directly):
