@@ -149,19 +149,10 @@ def purge_service_queues(amqp_url: str) -> None:
     earlier system declared stays bound, and the slot's other tests publish to the services' exchanges: without
     this a new system's workers would first work through those tests' events (under pytest-xdist, integration
     modules run between the e2e ones)."""
-    from amqp.exceptions import NotFound
-    from kombu import Connection
-
     from services.topology import SUBSCRIPTIONS
+    from tests.integration.busutil import purge
 
-    with Connection(amqp_url) as connection:
-        for queue in [name for s in SUBSCRIPTIONS for name in (s.queue, s.dead_letter_name)]:
-            channel = connection.channel()
-            try:
-                channel.queue_purge(queue)
-            except NotFound:
-                continue
-            channel.close()
+    purge(amqp_url, *(name for s in SUBSCRIPTIONS for name in (s.queue, s.dead_letter_name)))
 
 
 def broker_stop():

@@ -5,6 +5,7 @@ import threading
 import time
 import uuid
 
+from amqp.exceptions import NotFound
 from kombu import Connection, Queue
 
 from shared import bus
@@ -23,10 +24,16 @@ def queue_messages(amqp_url: str, queue: str, limit: int = 1000) -> list[bytes]:
 
 def purge(amqp_url: str, *queues: str) -> None:
     """Empty queues of the slot's vhost that earlier tests in it may have left messages in (the tests run in
-    several orders: each pytest-xdist worker takes its own share of the modules)."""
+    several orders: each pytest-xdist worker takes its own share of the modules); a queue not declared yet is
+    skipped."""
     with Connection(amqp_url) as connection:
         for queue in queues:
-            connection.default_channel.queue_purge(queue)
+            channel = connection.channel()
+            try:
+                channel.queue_purge(queue)
+            except NotFound:
+                continue
+            channel.close()
 
 
 def collect(amqp_url: str, queue: str, count: int, timeout: float = 30.0) -> list[bytes]:
