@@ -37,6 +37,13 @@ class Subscription:
     single_active_consumer: bool = False
     """One consumer at a time of all the workers': for a projection whose writes must not race (the broker hands
     the queue to another worker when that one goes)."""
+    consumers: int = 1
+    """How many consumers each worker runs on the queue, each on its thread with its own batches: more than one
+    only where the handlers give the same result whatever order the messages are taken in."""
+
+    def __post_init__(self):
+        if self.consumers < 1 or (self.single_active_consumer and self.consumers != 1):
+            raise ValueError(f"{self.queue}: {self.consumers} consumers")
 
     @property
     def dead_letter_name(self) -> str:

@@ -89,8 +89,8 @@ def run(spec: WorkerSpec) -> None:
     relay = Relay(settings.service, publisher, spec.contracts, grace_seconds=settings.relay_grace_seconds)
     eventstore.relay_directly(relay.hint)
     threads = [threading.Thread(target=relay.run_forever, args=(stop, settings.relay_poll_seconds), name="relay")]
-    threads += [threading.Thread(target=_consume, args=(spec, s, h, stop), name=s.queue)
-                for s, h in spec.subscriptions.items()]
+    threads += [threading.Thread(target=_consume, args=(spec, s, h, stop), name=f"{s.queue}-{number}")
+                for s, h in spec.subscriptions.items() for number in range(1, s.consumers + 1)]
     threads += [threading.Thread(target=_tick, args=(t, stop), name=t.name) for t in spec.timers]
     sampler = worker_metrics.Sampler(settings.service, list(spec.subscriptions),
                                      lambda: bus.connect(settings.amqp_url, heartbeat=0, ca_file=settings.amqp_ca_file))
@@ -98,7 +98,8 @@ def run(spec: WorkerSpec) -> None:
     worker_metrics.serve_if_asked()
     for thread in threads:
         thread.start()
-    log.info("worker running: relay, %d consumers, %d timers", len(spec.subscriptions), len(spec.timers))
+    log.info("worker running: relay, %d consumers, %d timers", sum(s.consumers for s in spec.subscriptions),
+             len(spec.timers))
     while not stop.wait(0.5):
         pass
     for thread in threads:

@@ -29,6 +29,7 @@ from services.notifications.adapters.inbox import DOCUMENTS as INBOX_DOCUMENTS, 
 from services.notifications.adapters.members import (MEMBER_DOCUMENTS, MemberRecords, OnceMarks, SealedContactPoints,
                                                      TemplateDigest)
 from services.notifications.adapters.rendering import TemplateRenderer
+from services.notifications.adapters.resolutions import RESOLUTION_DOCUMENTS, MongoResolutions
 from services.notifications.adapters.rules import RULE_DOCUMENTS, EventCatalog, MongoRuleStore, MongoTemplateStore
 from services.notifications.domain.deliveries import RetryPolicy
 from services.notifications.domain.model import Alert
@@ -50,7 +51,8 @@ HANDLERS = merged(alerts.HANDLERS, dispatch.HANDLERS, directory.HANDLERS, rules.
 def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> MessageBus:
     notify = notify or NotifySettings.from_env()
     runtime.connect_database(settings, (*DOCUMENTS, *RULE_DOCUMENTS, *MEMBER_DOCUMENTS, *INBOX_DOCUMENTS,
-                                        *DELIVERY_DOCUMENTS, *ENDPOINT_DOCUMENTS, *FEED_TOKEN_DOCUMENTS))
+                                        *DELIVERY_DOCUMENTS, *ENDPOINT_DOCUMENTS, *FEED_TOKEN_DOCUMENTS,
+                                        *RESOLUTION_DOCUMENTS))
     rule_store, template_store = MongoRuleStore(notify.rules_cache_seconds), MongoTemplateStore(
         cache_seconds=notify.rules_cache_seconds)
     template_store.seed()
@@ -71,6 +73,7 @@ def bootstrap(settings: Settings, notify: NotifySettings | None = None) -> Messa
                             worker=f"{socket.gethostname()}:{os.getpid()}", parallel=notify.delivery_parallel)
     return MessageBus(HANDLERS, dependencies={"alerts": repository, "uow": AlertsUnitOfWork(repository),
                                               "views": AlertViews(), "directory": UnitDirectory(),
+                                              "resolutions": MongoResolutions(),
                                               "rules": rule_store, "templates": template_store,
                                               "renderer": renderer, "catalog": EventCatalog(endpoints),
                                               "clock": clock, "inbox_states": InboxStates(),

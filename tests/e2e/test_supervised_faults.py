@@ -177,7 +177,7 @@ def test_the_workers_metrics_appear_after_real_work(system, police, yearly_plan)
             and (sample(cases, "worker_timer_runs_total", timer="due-dates", outcome="ok") or 0) >= 1 \
             and (sample(notifications, "consumer_handled_total", queue="notifications.alerts",
                         type="cases.case.opened") or 0) >= 1 \
-            and sample(notifications, "queue_consumers", queue="notifications.alerts") == 1 \
+            and sample(notifications, "queue_consumers", queue="notifications.alerts") == 2 \
             and sample(notifications, "dead_letter_messages", queue="notifications.alerts") == 0 \
             and time.time() - (sample(cases, "worker_heartbeat_timestamp_seconds", service="cases") or 0) < 15 \
             and sample(cases, "outbox_pending", service="cases") is not None \

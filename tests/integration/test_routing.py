@@ -1,19 +1,26 @@
 """Routing a batch of events on the real FerretDB, as the worker's consumer hands them over: the alerts of each
-event, once however often the batch comes, and a resolving event ends only the alerts raised before it."""
+event, once however often the batch comes, and a resolving event ends only the alerts raised before it, whatever
+order the events are taken in (a redelivery, two consumers at once)."""
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from shared.envelope import Actor, StreamRef, new_envelope
+from shared.messagebus import MessageBus
 
 from services.notifications.adapters.config import NotifySettings
 from services.notifications.adapters.deliveries import DisclosureLog
 from services.notifications.adapters.documents import AlertSnapshot
 from services.notifications.bootstrap import bootstrap
-from services.notifications.domain.commands import RouteEvents
+from services.notifications.adapters.resolutions import ResolutionDocument
+from services.notifications.domain.commands import ForgetResolutions, RouteEvents
+from services.notifications.service_layer import alerts as alert_routing
+from services.notifications.service_layer.alerts import SYSTEM
+from services.notifications.service_layer.retention import RESOLUTIONS_KEPT
 
 THERE = "22333"
 RECEIVERS = (f"CAX-{THERE}", f"UBX-{THERE}")
@@ -28,12 +35,12 @@ def bus(settings):
     return bus
 
 
-def _transfer_step(event_type: str, case_id: str, share_id: str, at: datetime):
+def _transfer_step(event_type: str, case_id: str, share_id: str, at: datetime, version: int = 1):
     data = {"case_id": case_id, "case_number": "HS-22366-000001", "commune_code": "22366", "share_id": share_id,
             "kind": "transfer", "to_commune": THERE, "to_unit": None, "status": event_type.rsplit("_", 1)[-1],
             "reason_code": None, "notify_police_by": (at + timedelta(hours=24)).isoformat()}
     return new_envelope(event_type=event_type, schema_version=1, producer="cases", stream=StreamRef(
-        "case", f"case-{case_id}", 1), area_code="22366", actor=Actor("cb", "caseworker", "UBX-22366"), data=data)
+        "case", f"case-{case_id}", version), occurred_at=at, area_code="22366", actor=Actor("cb", "caseworker", "UBX-22366"), data=data)
 
 
 def _open_alerts(case_id: str) -> dict[str, str]:
@@ -42,9 +49,9 @@ def _open_alerts(case_id: str) -> dict[str, str]:
 
 def test_a_batch_raises_each_events_alerts_once_and_resolves_only_what_was_raised_before_the_resolving_event(bus):
     case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc)
-    first = _transfer_step("cases.case.transfer_requested", case_id, "s1", at)
-    revoked = _transfer_step("cases.case.transfer_revoked", case_id, "s1", at + timedelta(minutes=1))
-    again = _transfer_step("cases.case.transfer_requested", case_id, "s2", at + timedelta(minutes=2))
+    first = _transfer_step("cases.case.transfer_requested", case_id, "s1", at, 1)
+    revoked = _transfer_step("cases.case.transfer_revoked", case_id, "s1", at + timedelta(minutes=1), 2)
+    again = _transfer_step("cases.case.transfer_requested", case_id, "s2", at + timedelta(minutes=2), 3)
     assert bus.handle(RouteEvents([first, revoked, again])) == 4
     assert bus.handle(RouteEvents([first, revoked, again])) == 4, "a redelivered batch raises the same alerts"
     snapshots = list(AlertSnapshot.objects(subject_id=case_id))
@@ -53,6 +60,98 @@ def test_a_batch_raises_each_events_alerts_once_and_resolves_only_what_was_raise
     assert len(still_open) == 2, "the second transfer's alerts stay open: they came after the revocation"
     assert {s.recipient_unit for s in snapshots if s.id in still_open} == set(RECEIVERS)
     assert {s.state["raised"]["facts"]["share_id"] for s in snapshots if s.id in still_open} == {"s2"}
+
+
+def test_an_alert_whose_raising_event_comes_after_the_event_that_ends_it_is_resolved_and_a_later_one_stays(bus):
+    case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc)
+    first = _transfer_step("cases.case.transfer_requested", case_id, "s1", at, 1)
+    revoked = _transfer_step("cases.case.transfer_revoked", case_id, "s1", at + timedelta(minutes=1), 2)
+    again = _transfer_step("cases.case.transfer_requested", case_id, "s2", at + timedelta(minutes=2), 3)
+    assert bus.handle(RouteEvents([revoked])) == 0
+    assert bus.handle(RouteEvents([again])) == 2
+    assert bus.handle(RouteEvents([first])) == 2
+    still_open = _open_alerts(case_id)
+    assert len(still_open) == 2, "the first request's alerts are resolved by the revocation taken before them"
+    snapshots = {s.id: s for s in AlertSnapshot.objects(subject_id=case_id)}
+    assert {snapshots[i].state["raised"]["facts"]["share_id"] for i in still_open} == {"s2"}
+    resolved = [s for s in snapshots.values() if s.id not in still_open]
+    assert {s.state["resolved_reason"] for s in resolved} == {"cases.case.transfer_revoked"}
+    assert bus.handle(RouteEvents([revoked])) == 0, "the revocation redelivered after the new request"
+    assert _open_alerts(case_id) == still_open, "it ends only what was raised before it"
+
+
+def test_raising_and_resolving_events_taken_at_once_by_two_consumers_leave_no_ended_alert_open(bus, settings):
+    """Each subject's request and its acceptance, handled at the same moment by two threads with their own bus: the
+    request's alerts end resolved whichever thread gets to the store first."""
+    other = bootstrap(settings("notifications"), NotifySettings.from_env({}))
+    at = datetime.now(timezone.utc)
+    cases = [uuid.uuid4().hex for _ in range(40)]
+    requests = [_transfer_step("cases.case.transfer_requested", c, "s1", at, 1) for c in cases]
+    accepted = [_transfer_step("cases.case.transferred", c, "s1", at + timedelta(seconds=1), 2) for c in cases]
+    start, failures = threading.Barrier(2), []
+
+    def handle(handler, events):
+        start.wait()
+        try:
+            for event in events:
+                handler.handle(RouteEvents([event]))
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=handle, args=(bus, requests)),
+               threading.Thread(target=handle, args=(other, accepted))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures
+    snapshots = list(AlertSnapshot.objects(subject_id__in=cases))
+    assert len(snapshots) == 2 * len(cases)
+    assert [s.subject_id for s in snapshots if s.open == "yes"] == []
+
+
+class AcknowledgedMeanwhile:
+    """The alerts repository, with a person acknowledging the alert between the routing's read and its save."""
+
+    def __init__(self, repository):
+        self.repository, self.interfered = repository, 0
+
+    def __getattr__(self, name):
+        return getattr(self.repository, name)
+
+    def save(self, alert, *args, **kwargs):
+        if not self.interfered:
+            self.interfered += 1
+            meanwhile = self.repository.get(alert.id)
+            meanwhile.acknowledge("cb-22333", "inbox", datetime.now(timezone.utc))
+            self.repository.save(meanwhile, SYSTEM)
+        return self.repository.save(alert, *args, **kwargs)
+
+
+def test_an_alert_acknowledged_while_it_is_being_resolved_is_read_again_and_resolved(bus):
+    case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc)
+    requested = _transfer_step("cases.case.transfer_requested", case_id, "s1", at, 1)
+    assert bus.handle(RouteEvents([requested])) == 2
+    repository = AcknowledgedMeanwhile(bus.dependencies["alerts"])
+    routing = MessageBus(alert_routing.HANDLERS, {**bus.dependencies, "alerts": repository})
+    routing.handle(RouteEvents([_transfer_step("cases.case.transferred", case_id, "s1", at, 2)]))
+    assert repository.interfered == 1
+    snapshots = list(AlertSnapshot.objects(subject_id=case_id))
+    assert [s.open for s in snapshots] == ["no", "no"]
+    assert sorted(s.acknowledged for s in snapshots) == [False, True], "the acknowledgement stays too"
+
+
+def test_a_resolving_event_is_kept_once_however_often_it_comes_and_forgotten_after_the_retention(bus):
+    case_id, now = uuid.uuid4().hex, datetime.now(timezone.utc)
+    old = _transfer_step("cases.case.transfer_revoked", case_id, "s0", now - RESOLUTIONS_KEPT - timedelta(hours=1), 2)
+    recent = _transfer_step("cases.case.transferred", case_id, "s1", now - timedelta(days=1), 4)
+    for _ in range(2):
+        bus.handle(RouteEvents([old, recent]))
+    kept = {d.event_id: d for d in ResolutionDocument.objects(subject_id=case_id)}
+    assert sorted(kept) == sorted([old.id, recent.id]), "one each, the redelivery adds nothing"
+    assert kept[recent.id].rule_id == "transfer_requested" and kept[recent.id].stream_version == 4
+    assert bus.handle(ForgetResolutions()) >= 1
+    assert [d.event_id for d in ResolutionDocument.objects(subject_id=case_id)] == [recent.id]
 
 
 def test_each_alert_raised_about_a_case_is_its_in_app_disclosure_to_the_unit_listed_once(bus):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared import areas
+from shared.envelope import Actor, StreamRef, new_envelope
 from shared.refusals import DecisionInvalid
 
 from services.notifications.adapters.catalog import event_fields, event_types
@@ -16,6 +17,7 @@ from services.notifications.domain.deliveries import PARKED, QUEUED, SENT, Deliv
     after_attempt, due, without_address
 from services.notifications.domain.messages import Outcome
 from services.notifications.domain.model import Alert, AlreadyAcknowledged, AlreadyResolved, UnitEntry
+from services.notifications.domain.resolutions import Cause, Resolution
 from services.notifications.domain.rules import Condition, EscalationLevel, EscalationPolicy, RuleCatalog, \
     check_rule
 from services.notifications.domain.seed import SEED_RULES
@@ -125,6 +127,41 @@ def test_a_snapshot_keeps_the_escalation_policy():
     alert = _transfer()
     copy = Alert.from_snapshot(alert.id, alert.snapshot(), alert.version)
     assert copy.raised.escalation == alert.raised.escalation and copy.next_escalation_at == alert.next_escalation_at
+
+
+def test_a_resolving_event_ends_only_alerts_raised_before_it_by_stream_version_or_else_by_time():
+    rule, facts = RULES["task_overdue"], {"task_id": "t1", "unit_code": "UBX-22366", "period": "2026-06"}
+    in_stream = Cause("e2", "report-r1", 2, AT)
+    ending = Resolution("task_overdue", "t1", "plans.report.submitted", dict(facts), in_stream)
+    assert ending.ends(rule, Cause("e1", "report-r1", 1, AT + timedelta(hours=1)), facts), "the stream's order wins"
+    assert not ending.ends(rule, Cause("e3", "report-r1", 3, AT - timedelta(hours=1)), facts)
+    assert ending.ends(rule, Cause("e4", "task-t1", 7, AT - timedelta(seconds=1)), facts)
+    assert not ending.ends(rule, Cause("e5", "task-t1", 7, AT), facts), "at the same instant: left open"
+    assert ending.ends(rule, None, facts), "an alert stored before causes were kept"
+    assert not ending.ends(rule, None, {**facts, "period": "2026-07"}), "another period's alert"
+    assert not ending.ends(RULES["report_overdue"], None, facts), "another rule's alert"
+
+
+def test_a_resolution_is_kept_only_of_an_event_that_resolves_the_rule_and_names_its_subject():
+    rule = RULES["transfer_requested"]
+
+    def event(event_type, data):
+        return new_envelope(event_type=event_type, schema_version=1, producer="cases",
+                            stream=StreamRef("case", "case-c1", 5), area_code="22366",
+                            actor=Actor("cb", "caseworker", "UBX-22366"), data=data)
+
+    kept = Resolution.of(rule, event("cases.case.transferred", {"case_id": "c1", "to_commune": "22333"}))
+    assert (kept.subject_id, kept.fields, kept.cause.stream_version) == ("c1", {"case_id": "c1"}, 5)
+    assert Resolution.of(rule, event("cases.case.transferred", {"to_commune": "22333"})) is None
+    assert Resolution.of(rule, event("cases.case.opened", {"case_id": "c1"})) is None
+
+
+def test_an_alerts_cause_is_kept_in_its_snapshot():
+    cause = Cause("e1", "case-c1", 3, AT)
+    parent = Alert.raise_for("a1", "CAX-22366", RULES["transfer_requested"], "cases.case.transfer_requested",
+                             {"case_id": "c1", "to_commune": "22366"}, "22366", ("t", "t"), AT, cause=cause)
+    copy = Alert.from_snapshot(parent.id, parent.snapshot(), parent.version)
+    assert copy.raised.cause == cause
 
 
 def _delivery(**fields) -> Delivery:

@@ -54,6 +54,11 @@ class EscalateDueAlerts:
 
 
 @dataclass(frozen=True)
+class ForgetResolutions:
+    """Run by the worker's timer: drop the resolving events kept longer than any event waits in the queue."""
+
+
+@dataclass(frozen=True)
 class PurgeDeliveryLog:
     """Run by the worker's timer: remove the finished deliveries older than the delivery log's retention."""
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from shared.aggregate import Aggregate, DomainEvent
 
+from services.notifications.domain.resolutions import Cause
 from services.notifications.domain.rules import UNIT_HEAD, EscalationLevel, EscalationPolicy, Rule
 
 
@@ -19,7 +20,8 @@ class UnitEntry:
 @dataclass(frozen=True)
 class AlertRaised(DomainEvent):
     """`facts` are the event's published data, kept to render the alert for each channel and to match the event
-    that resolves it; `escalation` is the rule's policy as it was when the alert was raised."""
+    that resolves it; `cause` places that event in time (an escalated alert keeps its parent's), so that only an
+    event after it resolves the alert; `escalation` is the rule's policy as it was when the alert was raised."""
     type = "notifications.alert.raised"
     alert_id: str
     recipient_unit: str
@@ -42,6 +44,7 @@ class AlertRaised(DomainEvent):
     escalated_from: str | None = None
     legal_deadline: bool = False
     facts: dict = field(default_factory=dict)
+    cause: Cause | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ class Alert(Aggregate):
     @classmethod
     def raise_for(cls, alert_id: str, recipient_unit: str, rule: Rule, event_type: str, facts: dict,
                   area_code: str | None, titles: tuple[str, str], raised_at: datetime,
-                  escalated_from: str | None = None) -> "Alert":
+                  escalated_from: str | None = None, cause: Cause | None = None) -> "Alert":
         alert = cls(alert_id)
         alert.record(AlertRaised(
             alert_id=alert_id, recipient_unit=recipient_unit, category=rule.category,
@@ -132,7 +135,7 @@ class Alert(Aggregate):
             rule_version=rule.version, event_type=event_type, channels=list(rule.channels), template=rule.template,
             ack_required=rule.ack_required, ack_due_at=rule.ack_due_at(facts, raised_at),
             escalation=rule.escalation if escalated_from is None else None, escalated_from=escalated_from,
-            legal_deadline=bool(rule.ack_due_field and facts.get(rule.ack_due_field)), facts=facts))
+            legal_deadline=bool(rule.ack_due_field and facts.get(rule.ack_due_field)), facts=facts, cause=cause))
         return alert
 
     def acknowledge(self, by: str, via: str, at: datetime) -> None:

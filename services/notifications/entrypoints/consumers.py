@@ -1,5 +1,7 @@
 """What the notifications service consumes: every event a rule may route or resolve by (rules are data, so the
-queue takes every published event of cases and plans), and the unit directory."""
+queue takes every published event of cases and plans), and the unit directory. Routing gives the same alerts
+whatever order the events are taken in (service_layer/alerts.py `route_events`), so two consumers share its queue:
+one works on its batch while the other waits on the store."""
 from __future__ import annotations
 
 from shared.bus import Subscription
@@ -14,7 +16,7 @@ from services.plans import contracts as plans_contracts
 ROUTABLE = event_types()
 ALERTS = Subscription(queue="notifications.alerts",
                       bindings=tuple((event_type.split(".")[0], event_type) for event_type in ROUTABLE),
-                      contracts=combined(cases_contracts.CONTRACTS, plans_contracts.CONTRACTS))
+                      contracts=combined(cases_contracts.CONTRACTS, plans_contracts.CONTRACTS), consumers=2)
 DIRECTORY = Subscription(queue="notifications.directory", bindings=(("plans", "plans.unit.registered"),),
                          contracts=plans_contracts.CONTRACTS)
 

@@ -14,10 +14,12 @@ from shared.errors import ConcurrencyConflict
 from shared.ports import Repository
 
 from services.notifications.domain.commands import EscalateDueAlerts, RouteEvent, RouteEvents
-from services.notifications.domain.model import Alert, AlreadyResolved
+from services.notifications.domain.model import Alert
+from services.notifications.domain.resolutions import Cause, Resolution
 from services.notifications.domain.rules import UNIT_HEAD, UNIT_KIND, Rule, units_of_kinds
 from services.notifications.service_layer.delivering import AlertDelivery
-from services.notifications.service_layer.ports import AlertViews, Endpoints, RuleStore, Titles, UnitDirectory
+from services.notifications.service_layer.ports import (AlertViews, Endpoints, Resolutions, RuleStore, Titles,
+                                                       UnitDirectory)
 
 ALERT_IDS = uuid.UUID("6f1c3a52-52f4-4d47-9a55-6b8e1c0d2a10")
 SYSTEM = Actor.system("notifications")
@@ -28,35 +30,56 @@ def step_id(*parts) -> str:
 
 
 def route_event(command: RouteEvent, principal, alerts: Repository, rules: RuleStore, directory: UnitDirectory,
-                endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews) -> int:
+                endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews,
+                resolutions: Resolutions) -> int:
     return route_events(RouteEvents([command.event]), principal, alerts, rules, directory, endpoints, titles,
-                        delivery, views)
+                        delivery, views, resolutions)
 
 
 def route_events(command: RouteEvents, principal, alerts: Repository, rules: RuleStore, directory: UnitDirectory,
-                 endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews) -> int:
+                 endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews,
+                 resolutions: Resolutions) -> int:
     """Raise the alerts of every rule that applies to each event, stored and delivered together (a few round
-    trips for a batch of events), then resolve those the events end; answers how many alerts were raised. An
-    alert a redelivered event raised before is found at its place under the same ids, and its deliveries too."""
-    raised, causes = [], {}
+    trips for a batch of events), then resolve what the events end; answers how many alerts were raised. An
+    alert a redelivered event raised before is found at its place under the same ids, and its deliveries too.
+
+    Resolving works whatever order the events come in (domain/resolutions.py): the resolving events are kept
+    before the stored alerts are looked at, and the alerts just stored are then checked against those kept."""
+    raised = []
     for event in command.events:
+        cause = Cause.of_event(event)
         for rule in rules.active_for(event.type):
             if rule.applies_to(event.data, event.area_code, areas.covers):
-                for alert, hooks in _alerts_of(rule, event, directory, endpoints, titles):
-                    raised.append((alert, rule, hooks))
-                    causes[alert.id] = event.id
-    alerts.save_many([alert for alert, _, _ in raised], SYSTEM, causation_ids=causes,
-                     event_ids={alert_id: [step_id(alert_id, "raised")] for alert_id in causes})
+                raised += [(alert, rule, hooks) for alert, hooks in _alerts_of(rule, event, cause, directory,
+                                                                                endpoints, titles)]
+    alerts.save_many([alert for alert, _, _ in raised], SYSTEM,
+                     causation_ids={alert.id: alert.raised.cause.event_id for alert, _, _ in raised},
+                     event_ids={alert.id: [step_id(alert.id, "raised")] for alert, _, _ in raised})
     delivery.deliver_many(raised)
-    position = {event.id: index for index, event in enumerate(command.events)}
-    for index, event in enumerate(command.events):
-        raised_after = {alert_id for alert_id, cause in causes.items() if position[cause] > index}
-        for rule in rules.resolving(event.type):
-            _resolve(rule, event, alerts, views, delivery, raised_after)
+    ending = [(resolution, rule) for event in command.events for rule in rules.resolving(event.type)
+              if (resolution := Resolution.of(rule, event)) is not None]
+    resolutions.remember([resolution for resolution, _ in ending])
+    for resolution, rule in ending:
+        for alert_id in views.open_about(resolution.subject_id):
+            _end(alert_id, rule, resolution, alerts, delivery)
+    _end_raised_after_their_end(raised, resolutions, alerts, delivery)
     return len(raised)
 
 
-def _alerts_of(rule: Rule, event: Envelope, directory, endpoints, titles) -> list[tuple[Alert, list]]:
+def _end_raised_after_their_end(raised: list, resolutions: Resolutions, alerts: Repository, delivery) -> None:
+    """The alerts just raised that an event handled earlier ends (it came after theirs, but was taken first)."""
+    resolvable = [(alert, rule) for alert, rule, _ in raised if rule.resolved_by]
+    kept = resolutions.about({alert.raised.subject_id for alert, _ in resolvable})
+    for alert, rule in resolvable:
+        for resolution in kept:
+            if resolution.subject_id == alert.raised.subject_id and resolution.ends(rule, alert.raised.cause,
+                                                                                    alert.raised.facts):
+                _end(alert.id, rule, resolution, alerts, delivery)
+                break
+
+
+def _alerts_of(rule: Rule, event: Envelope, cause: Cause, directory, endpoints,
+               titles) -> list[tuple[Alert, list]]:
     area = rule.area_of(event.data, event.area_code)
     units = set(rule.recipient_units(event.data, event.area_code, directory.for_routing(), areas.covers))
     hooks = [endpoint for endpoint in endpoints.named(rule.endpoints) if endpoint.active]
@@ -64,7 +87,7 @@ def _alerts_of(rule: Rule, event: Envelope, directory, endpoints, titles) -> lis
     area_name = areas.name_of(area) if area else None
     title = titles.of(rule.template, _context(event.data, area, area_name)) if units else None
     return [(Alert.raise_for(uuid.uuid5(ALERT_IDS, f"{event.id}:{rule.id}:{unit}").hex, unit, rule, event.type,
-                             event.data, area, title, raised_at=event.occurred_at),
+                             event.data, area, title, raised_at=event.occurred_at, cause=cause),
              [e for e in hooks if e.unit_code == unit]) for unit in sorted(units)]
 
 
@@ -72,24 +95,26 @@ def _context(data: dict, area: str | None, area_name: str | None) -> dict:
     return {**data, "area_code": area, "area_name": area_name or area or ""}
 
 
-def _resolve(rule: Rule, event: Envelope, alerts: Repository, views: AlertViews, delivery,
-             raised_after: set[str] = frozenset()) -> None:
-    """End the open alerts of `rule` about the event's subject, except those `raised_after` it (by an event later
-    in the same batch: a transfer requested again after one was revoked keeps its alert)."""
-    subject = event.data.get(rule.subject_field)
-    for alert_id in views.open_about(str(subject)) if subject is not None else ():
-        if alert_id in raised_after:
-            continue
+def _end(alert_id: str, rule: Rule, resolution: Resolution, alerts: Repository, delivery,
+         attempts: int = 5) -> None:
+    """Resolve the alert if it is still open and `resolution` ends it: once, whoever else tries. A step saved
+    meanwhile (an escalation, an acknowledgement, another consumer's resolving) makes it read the alert again; one
+    that keeps changing fails the batch, which the broker then delivers again."""
+    for attempt in range(1, attempts + 1):
         alert = alerts.get(alert_id)
         if (alert is None or not alert.open or alert.raised.rule_id != rule.id
-                or not rule.resolved_by_event(event.type, event.data, alert.raised.facts)):
-            continue
+                or not resolution.ends(rule, alert.raised.cause, alert.raised.facts)):
+            return
         try:
-            alert.resolve(event.type, event.occurred_at)
-            alerts.save(alert, SYSTEM, causation_id=event.id, event_ids=[step_id(alert_id, "resolved")])
-        except (AlreadyResolved, ConcurrencyConflict):
+            alert.resolve(resolution.event_type, resolution.cause.occurred_at)
+            alerts.save(alert, SYSTEM, causation_id=resolution.cause.event_id,
+                        event_ids=[step_id(alert_id, "resolved")])
+        except ConcurrencyConflict:
+            if attempt == attempts:
+                raise
             continue
         delivery.withdraw(alert)
+        return
 
 
 def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repository, views: AlertViews,
@@ -140,7 +165,7 @@ def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: R
     child = Alert.raise_for(alert_id, unit, rule, parent.raised.event_type, facts, area,
                             titles.escalated(rule.template,
                                              _context(facts, area, areas.name_of(area) if area else None)),
-                            raised_at=now, escalated_from=parent.id)
+                            raised_at=now, escalated_from=parent.id, cause=parent.raised.cause)
     alerts.save(child, SYSTEM, causation_id=parent.id, event_ids=[step_id(alert_id, "raised")])
     delivery.deliver(child, rule, [], urgent=True)
 

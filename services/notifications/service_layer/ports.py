@@ -8,6 +8,7 @@ from typing import Protocol
 
 from services.notifications.domain.deliveries import Delivery, Reach
 from services.notifications.domain.model import Alert, UnitEntry
+from services.notifications.domain.resolutions import Resolution
 from services.notifications.domain.rules import Rule
 
 
@@ -22,6 +23,18 @@ class AlertViews(Protocol):
 
     def awaiting_escalation(self) -> list[tuple[str, datetime]]:
         """(alert id, when its next escalation is due) of every alert that may still escalate."""
+
+
+class Resolutions(Protocol):
+    """The resolving events kept for alerts raised after them (domain/resolutions.py)."""
+
+    def remember(self, resolutions: list[Resolution]) -> None:
+        """Keep them; one kept before (a redelivered event) stays as it is."""
+
+    def about(self, subject_ids: set[str]) -> list[Resolution]: ...
+
+    def forget_before(self, occurred_before: datetime) -> int:
+        """Drop those of events older than then; how many."""
 
 
 class UnitDirectory(Protocol):
