@@ -39,8 +39,9 @@ def _transfer_step(event_type: str, case_id: str, share_id: str, at: datetime, v
     data = {"case_id": case_id, "case_number": "HS-22366-000001", "commune_code": "22366", "share_id": share_id,
             "kind": "transfer", "to_commune": THERE, "to_unit": None, "status": event_type.rsplit("_", 1)[-1],
             "reason_code": None, "notify_police_by": (at + timedelta(hours=24)).isoformat()}
-    return new_envelope(event_type=event_type, schema_version=1, producer="cases", stream=StreamRef(
-        "case", f"case-{case_id}", version), occurred_at=at, area_code="22366", actor=Actor("cb", "caseworker", "UBX-22366"), data=data)
+    return new_envelope(event_type=event_type, schema_version=1, producer="cases",
+                        stream=StreamRef("case", f"case-{case_id}", version), occurred_at=at, area_code="22366",
+                        actor=Actor("cb", "caseworker", "UBX-22366"), data=data)
 
 
 def _open_alerts(case_id: str) -> dict[str, str]:
