@@ -33,15 +33,8 @@ def claim_all(keys: list[str]) -> None:
     if not keys:
         return
     now = datetime.now(timezone.utc)
-    insert_new(OnceMark._get_collection(), [{"_id": key, "created_at": now} for key in keys])
-
-
-def insert_new(collection, documents: list[dict]) -> None:
-    """Insert in one round trip those whose `_id` is not stored yet; the others stay as they are."""
-    if not documents:
-        return
     try:
-        collection.insert_many(documents, ordered=False)
+        OnceMark._get_collection().insert_many([{"_id": key, "created_at": now} for key in keys], ordered=False)
     except BulkWriteError as error:
         if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", ())):
             raise

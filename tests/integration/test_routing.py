@@ -17,7 +17,7 @@ from services.notifications.adapters.deliveries import DisclosureLog
 from services.notifications.adapters.documents import AlertSnapshot
 from services.notifications.bootstrap import bootstrap
 from services.notifications.adapters.resolutions import ResolutionDocument
-from services.notifications.domain.commands import ForgetResolutions, RouteEvents
+from services.notifications.domain.commands import EscalateDueAlerts, ForgetResolutions, RouteEvents
 from services.notifications.service_layer import alerts as alert_routing
 from services.notifications.service_layer.alerts import SYSTEM
 from services.notifications.service_layer.retention import RESOLUTIONS_KEPT
@@ -81,6 +81,67 @@ def test_an_alert_whose_raising_event_comes_after_the_event_that_ends_it_is_reso
     assert _open_alerts(case_id) == still_open, "it ends only what was raised before it"
 
 
+class Interleaved:
+    """A port of the routing that runs `then` (the other consumer's whole routing) right after its first call of
+    `method`: each point where one consumer could be overtaken by the other."""
+
+    def __init__(self, port, method: str, then):
+        self.port, self.method, self.then, self.ran = port, method, then, 0
+
+    def __getattr__(self, name):
+        attribute = getattr(self.port, name)
+        if name != self.method:
+            return attribute
+
+        def called(*args, **kwargs):
+            answer = attribute(*args, **kwargs)
+            if not self.ran:
+                self.ran += 1
+                self.then()
+            return answer
+        return called
+
+
+@pytest.mark.parametrize("port, method, first", [("alerts", "save_many", "requested"),
+                                                 ("resolutions", "about", "requested"),
+                                                 ("resolutions", "remember", "transferred"),
+                                                 ("views", "open_about", "transferred")])
+def test_whichever_consumer_reaches_the_store_second_sees_the_other(bus, port, method, first):
+    """The request's routing overtaken by the acceptance's right after it stored its alerts, or right after it
+    looked for kept resolving events; the acceptance's overtaken right after it kept itself, or right after it
+    looked for stored alerts: in each the request's alerts end resolved."""
+    case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc)
+    events = {"requested": _transfer_step("cases.case.transfer_requested", case_id, "s1", at, 1),
+              "transferred": _transfer_step("cases.case.transferred", case_id, "s1", at + timedelta(seconds=1), 2)}
+    other = events["transferred" if first == "requested" else "requested"]
+    interleaved = Interleaved(bus.dependencies[port], method, lambda: bus.handle(RouteEvents([other])))
+    routing = MessageBus(alert_routing.HANDLERS, {**bus.dependencies, port: interleaved})
+    routing.handle(RouteEvents([events[first]]))
+    assert interleaved.ran == 1
+    snapshots = list(AlertSnapshot.objects(subject_id=case_id))
+    assert len(snapshots) == 2 and {s.open for s in snapshots} == {"no"}
+    assert {s.state["resolved_reason"] for s in snapshots} == {"cases.case.transferred"}
+
+
+def test_an_escalation_overtaken_by_the_event_that_ends_its_alert_leaves_no_next_level_alert_open(bus):
+    """The timer has found a transfer alert past its legal deadline with nothing kept that ends it; the transfer
+    is then routed (it resolves the alerts stored, the next level's is not yet); the timer raises the provincial
+    police's alert: checked once stored, it ends resolved too."""
+    bus.dependencies["directory"].keep("CA-T56-PC04", "provincial_police", ["56"], 1)
+    case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc) - timedelta(hours=25)
+    assert bus.handle(RouteEvents([_transfer_step("cases.case.transfer_requested", case_id, "s1", at, 1)])) == 2
+    transferred = _transfer_step("cases.case.transferred", case_id, "s1", at + timedelta(hours=1), 2)
+    interleaved = Interleaved(bus.dependencies["resolutions"], "about",
+                              lambda: bus.handle(RouteEvents([transferred])))
+    timer = MessageBus(alert_routing.HANDLERS, {**bus.dependencies, "resolutions": interleaved})
+    timer.handle(EscalateDueAlerts())
+    assert interleaved.ran == 1
+    snapshots = list(AlertSnapshot.objects(subject_id=case_id))
+    next_level = [s for s in snapshots if s.state["raised"]["escalated_from"]]
+    assert [s.recipient_unit for s in next_level] == ["CA-T56-PC04"]
+    assert {s.open for s in snapshots} == {"no"}
+
+
 def test_raising_and_resolving_events_taken_at_once_by_two_consumers_leave_no_ended_alert_open(bus, settings):
     """Each subject's request and its acceptance, handled at the same moment by two threads with their own bus: the
     request's alerts end resolved whichever thread gets to the store first."""
@@ -142,7 +203,7 @@ def test_an_alert_acknowledged_while_it_is_being_resolved_is_read_again_and_reso
     assert sorted(s.acknowledged for s in snapshots) == [False, True], "the acknowledgement stays too"
 
 
-def test_a_resolving_event_is_kept_once_however_often_it_comes_and_forgotten_after_the_retention(bus):
+def test_a_resolving_event_is_kept_once_however_often_it_comes_and_forgotten_once_kept_past_the_retention(bus):
     case_id, now = uuid.uuid4().hex, datetime.now(timezone.utc)
     old = _transfer_step("cases.case.transfer_revoked", case_id, "s0", now - RESOLUTIONS_KEPT - timedelta(hours=1), 2)
     recent = _transfer_step("cases.case.transferred", case_id, "s1", now - timedelta(days=1), 4)
@@ -151,6 +212,8 @@ def test_a_resolving_event_is_kept_once_however_often_it_comes_and_forgotten_aft
     kept = {d.event_id: d for d in ResolutionDocument.objects(subject_id=case_id)}
     assert sorted(kept) == sorted([old.id, recent.id]), "one each, the redelivery adds nothing"
     assert kept[recent.id].rule_id == "transfer_requested" and kept[recent.id].stream_version == 4
+    assert kept[recent.id].occurred_at == recent.occurred_at.isoformat(), "to the microsecond"
+    ResolutionDocument.objects(event_id=old.id).update(set__kept_at=now - RESOLUTIONS_KEPT - timedelta(hours=1))
     assert bus.handle(ForgetResolutions()) >= 1
     assert [d.event_id for d in ResolutionDocument.objects(subject_id=case_id)] == [recent.id]
 

@@ -135,8 +135,11 @@ def test_a_resolving_event_ends_only_alerts_raised_before_it_by_stream_version_o
     ending = Resolution("task_overdue", "t1", "plans.report.submitted", dict(facts), in_stream)
     assert ending.ends(rule, Cause("e1", "report-r1", 1, AT + timedelta(hours=1)), facts), "the stream's order wins"
     assert not ending.ends(rule, Cause("e3", "report-r1", 3, AT - timedelta(hours=1)), facts)
-    assert ending.ends(rule, Cause("e4", "task-t1", 7, AT - timedelta(seconds=1)), facts)
-    assert not ending.ends(rule, Cause("e5", "task-t1", 7, AT), facts), "at the same instant: left open"
+    assert not ending.ends(rule, Cause("e3", "report-r1", 2, AT - timedelta(hours=1)), facts), "not itself"
+    assert ending.ends(rule, Cause("e4", "task-t1", 7, AT - timedelta(days=3)), facts)
+    assert ending.ends(rule, Cause("e5", "task-t1", 7, AT + timedelta(seconds=59)), facts), \
+        "stamped just after the submission by a timer that read the reports before it"
+    assert not ending.ends(rule, Cause("e6", "task-t1", 8, AT + timedelta(seconds=61)), facts)
     assert ending.ends(rule, None, facts), "an alert stored before causes were kept"
     assert not ending.ends(rule, None, {**facts, "period": "2026-07"}), "another period's alert"
     assert not ending.ends(RULES["report_overdue"], None, facts), "another rule's alert"
@@ -151,7 +154,7 @@ def test_a_resolution_is_kept_only_of_an_event_that_resolves_the_rule_and_names_
                             actor=Actor("cb", "caseworker", "UBX-22366"), data=data)
 
     kept = Resolution.of(rule, event("cases.case.transferred", {"case_id": "c1", "to_commune": "22333"}))
-    assert (kept.subject_id, kept.fields, kept.cause.stream_version) == ("c1", {"case_id": "c1"}, 5)
+    assert (kept.subject_id, kept.compared_fields, kept.cause.stream_version) == ("c1", {"case_id": "c1"}, 5)
     assert Resolution.of(rule, event("cases.case.transferred", {"to_commune": "22333"})) is None
     assert Resolution.of(rule, event("cases.case.opened", {"case_id": "c1"})) is None
 

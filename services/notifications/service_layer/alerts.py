@@ -39,9 +39,10 @@ def route_event(command: RouteEvent, principal, alerts: Repository, rules: RuleS
 def route_events(command: RouteEvents, principal, alerts: Repository, rules: RuleStore, directory: UnitDirectory,
                  endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews,
                  resolutions: Resolutions) -> int:
-    """Raise the alerts of every rule that applies to each event, stored and delivered together (a few round
-    trips for a batch of events), then resolve what the events end; answers how many alerts were raised. An
-    alert a redelivered event raised before is found at its place under the same ids, and its deliveries too.
+    """Raise the alerts of every rule that applies to each event, stored together (a few round trips for a batch
+    of events), resolve what the events end, then deliver the alerts still open; answers how many alerts were
+    raised. An alert a redelivered event raised before is found at its place under the same ids, and its deliveries
+    too.
 
     Resolving works whatever order the events come in (domain/resolutions.py): the resolving events are kept
     before the stored alerts are looked at, and the alerts just stored are then checked against those kept."""
@@ -55,27 +56,27 @@ def route_events(command: RouteEvents, principal, alerts: Repository, rules: Rul
     alerts.save_many([alert for alert, _, _ in raised], SYSTEM,
                      causation_ids={alert.id: alert.raised.cause.event_id for alert, _, _ in raised},
                      event_ids={alert.id: [step_id(alert.id, "raised")] for alert, _, _ in raised})
-    delivery.deliver_many(raised)
     ending = [(resolution, rule) for event in command.events for rule in rules.resolving(event.type)
               if (resolution := Resolution.of(rule, event)) is not None]
     resolutions.remember([resolution for resolution, _ in ending])
-    for resolution, rule in ending:
-        for alert_id in views.open_about(resolution.subject_id):
-            _end(alert_id, rule, resolution, alerts, delivery)
-    _end_raised_after_their_end(raised, resolutions, alerts, delivery)
+    closed = {alert_id for resolution, rule in ending for alert_id in views.open_about(resolution.subject_id)
+              if _end(alert_id, rule, resolution, alerts, delivery)}
+    closed |= _end_those_ended_earlier([(alert, rule) for alert, rule, _ in raised if alert.id not in closed],
+                                       resolutions, alerts, delivery)
+    delivery.deliver_many([(alert, rule, hooks) for alert, rule, hooks in raised if alert.id not in closed])
     return len(raised)
 
 
-def _end_raised_after_their_end(raised: list, resolutions: Resolutions, alerts: Repository, delivery) -> None:
-    """The alerts just raised that an event handled earlier ends (it came after theirs, but was taken first)."""
-    resolvable = [(alert, rule) for alert, rule, _ in raised if rule.resolved_by]
+def _end_those_ended_earlier(stored: list[tuple[Alert, Rule]], resolutions: Resolutions, alerts: Repository,
+                             delivery) -> set[str]:
+    """Of the alerts just stored, the ids of those closed now: those a kept resolving event ends (it came after
+    their raising event, but was taken first)."""
+    resolvable = [(alert, rule) for alert, rule in stored if rule.resolved_by]
     kept = resolutions.about({alert.raised.subject_id for alert, _ in resolvable})
-    for alert, rule in resolvable:
-        for resolution in kept:
-            if resolution.subject_id == alert.raised.subject_id and resolution.ends(rule, alert.raised.cause,
-                                                                                    alert.raised.facts):
-                _end(alert.id, rule, resolution, alerts, delivery)
-                break
+    return {alert.id for alert, rule in resolvable
+            if any(resolution.subject_id == alert.raised.subject_id
+                   and resolution.ends(rule, alert.raised.cause, alert.raised.facts)
+                   and _end(alert.id, rule, resolution, alerts, delivery) for resolution in kept)}
 
 
 def _alerts_of(rule: Rule, event: Envelope, cause: Cause, directory, endpoints,
@@ -96,15 +97,18 @@ def _context(data: dict, area: str | None, area_name: str | None) -> dict:
 
 
 def _end(alert_id: str, rule: Rule, resolution: Resolution, alerts: Repository, delivery,
-         attempts: int = 5) -> None:
-    """Resolve the alert if it is still open and `resolution` ends it: once, whoever else tries. A step saved
-    meanwhile (an escalation, an acknowledgement, another consumer's resolving) makes it read the alert again; one
-    that keeps changing fails the batch, which the broker then delivers again."""
+         attempts: int = 5) -> bool:
+    """Resolve the alert if it is still open and `resolution` ends it (once, whoever else tries); whether it is
+    closed now. A step saved meanwhile (an escalation, an acknowledgement, another consumer's resolving) makes it
+    read the alert again; one that keeps changing fails the batch, which the broker then delivers again."""
     for attempt in range(1, attempts + 1):
         alert = alerts.get(alert_id)
-        if (alert is None or not alert.open or alert.raised.rule_id != rule.id
-                or not resolution.ends(rule, alert.raised.cause, alert.raised.facts)):
-            return
+        if alert is None or alert.raised.rule_id != rule.id:
+            return False
+        if not alert.open:
+            return True
+        if not resolution.ends(rule, alert.raised.cause, alert.raised.facts):
+            return False
         try:
             alert.resolve(resolution.event_type, resolution.cause.occurred_at)
             alerts.save(alert, SYSTEM, causation_id=resolution.cause.event_id,
@@ -114,12 +118,13 @@ def _end(alert_id: str, rule: Rule, resolution: Resolution, alerts: Repository, 
                 raise
             continue
         delivery.withdraw(alert)
-        return
+        return True
+    return False
 
 
 def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repository, views: AlertViews,
                         rules: RuleStore, directory: UnitDirectory, titles: Titles, delivery: AlertDelivery,
-                        clock: Clock) -> int:
+                        resolutions: Resolutions, clock: Clock) -> int:
     """Tell the next level of every alert whose acknowledgement is overdue. Everything a step does has an id
     derived from the alert and the step (the next level's alerts, the heads' deliveries, the step's event), so two
     workers doing the same step do it once; each takes the due alerts in its own random order, so two share the
@@ -131,23 +136,26 @@ def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repositor
         alert = alerts.get(alert_id)
         if alert is None or not alert.escalation_due(now):
             continue
-        escalated += _escalate(alert, now, alerts, rules, directory, titles, delivery)
+        escalated += _escalate(alert, now, alerts, rules, directory, titles, delivery, resolutions)
     return escalated
 
 
 def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore, directory, titles,
-              delivery) -> int:
+              delivery, resolutions: Resolutions) -> int:
     """The next level is told before the step is recorded: a crash in between repeats the telling (under the same
-    ids: nothing twice) instead of recording a step nobody was told of."""
+    ids: nothing twice) instead of recording a step nobody was told of. An alert a kept resolving event ends is
+    resolved instead (its raising event came late)."""
+    rule = rules.get(alert.raised.rule_id, alert.raised.rule_version)
+    if rule is not None and _end_those_ended_earlier([(alert, rule)], resolutions, alerts, delivery):
+        return 0
     level, step = alert.next_level(), alert.escalations + 1
     kinds = (level.to[len(UNIT_KIND):],) if level.to.startswith(UNIT_KIND) else ()
     to_units = units_of_kinds(kinds, alert.area_code, directory.for_routing(), areas.covers)
     alert.escalate(to_units, now)
-    rule = rules.get(alert.raised.rule_id, alert.raised.rule_version)
     if level.to == UNIT_HEAD:
         delivery.to_heads(alert, step)
     for unit in to_units:
-        _raise_escalated(alert, unit, step, now, rule, alerts, titles, delivery)
+        _raise_escalated(alert, unit, step, now, rule, alerts, titles, delivery, resolutions)
     try:
         alerts.save(alert, SYSTEM, event_ids=[step_id(alert.id, "escalated", step)])
     except ConcurrencyConflict:
@@ -156,8 +164,10 @@ def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore,
 
 
 def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: Rule | None, alerts: Repository,
-                     titles, delivery) -> None:
-    """The next level's own alert, acknowledged in its inbox; acknowledging either ends the escalation."""
+                     titles, delivery, resolutions: Resolutions) -> None:
+    """The next level's own alert, acknowledged in its inbox; acknowledging either ends the escalation. Checked
+    against the kept resolving events once stored, as a routed alert is: one that ended its parent meanwhile
+    looked only for the alerts stored before it."""
     if rule is None:
         return
     alert_id = uuid.uuid5(ALERT_IDS, f"{parent.id}:{step}:{unit}").hex
@@ -167,7 +177,8 @@ def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: R
                                              _context(facts, area, areas.name_of(area) if area else None)),
                             raised_at=now, escalated_from=parent.id, cause=parent.raised.cause)
     alerts.save(child, SYSTEM, causation_id=parent.id, event_ids=[step_id(alert_id, "raised")])
-    delivery.deliver(child, rule, [], urgent=True)
+    if not _end_those_ended_earlier([(child, rule)], resolutions, alerts, delivery):
+        delivery.deliver(child, rule, [], urgent=True)
 
 
 HANDLERS = {RouteEvent: route_event, RouteEvents: route_events, EscalateDueAlerts: escalate_due_alerts}

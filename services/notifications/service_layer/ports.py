@@ -33,8 +33,8 @@ class Resolutions(Protocol):
 
     def about(self, subject_ids: set[str]) -> list[Resolution]: ...
 
-    def forget_before(self, occurred_before: datetime) -> int:
-        """Drop those of events older than then; how many."""
+    def forget_before(self, kept_before: datetime) -> int:
+        """Drop those kept before then; how many."""
 
 
 class UnitDirectory(Protocol):

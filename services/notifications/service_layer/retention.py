@@ -1,7 +1,7 @@
 """Retention. The delivery log: a finished delivery keeps its sealed address, rendered content and attempts for
 `delivery_log_days`, then goes; the accounting of disclosures (which alert reached whom, by which channel) stays.
-The resolving events kept for alerts raised after them (domain/resolutions.py): RESOLUTIONS_KEPT, far longer than
-a redelivered or parked event waits."""
+The resolving events kept for alerts raised after them (domain/resolutions.py): RESOLUTIONS_KEPT after they were
+kept, far longer than a redelivered or parked event waits."""
 from __future__ import annotations
 
 from datetime import timedelta
