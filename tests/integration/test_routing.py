@@ -18,6 +18,8 @@ from services.notifications.adapters.documents import AlertSnapshot
 from services.notifications.bootstrap import bootstrap
 from services.notifications.adapters.resolutions import ResolutionDocument
 from services.notifications.domain.commands import EscalateDueAlerts, ForgetResolutions, RouteEvents
+from services.notifications.domain.model import Alert
+from services.notifications.domain.resolutions import Cause, Resolution
 from services.notifications.service_layer import alerts as alert_routing
 from services.notifications.service_layer.alerts import SYSTEM
 from services.notifications.service_layer.retention import RESOLUTIONS_KEPT
@@ -140,6 +142,49 @@ def test_an_escalation_overtaken_by_the_event_that_ends_its_alert_leaves_no_next
     next_level = [s for s in snapshots if s.state["raised"]["escalated_from"]]
     assert [s.recipient_unit for s in next_level] == ["CA-T56-PC04"]
     assert {s.open for s in snapshots} == {"no"}
+
+
+class DeliveriesAsked:
+    """The routing's delivery port, recording which alerts it was asked to deliver."""
+
+    def __init__(self, delivery):
+        self.delivery, self.asked = delivery, []
+
+    def __getattr__(self, name):
+        return getattr(self.delivery, name)
+
+    def deliver_many(self, raised, urgent=None):
+        self.asked += [alert.raised.facts["share_id"] for alert, _, _ in raised]
+        return self.delivery.deliver_many(raised, urgent)
+
+
+def test_only_the_alerts_still_open_once_resolved_are_delivered(bus):
+    case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc)
+    delivery = DeliveriesAsked(bus.dependencies["delivery"])
+    routing = MessageBus(alert_routing.HANDLERS, {**bus.dependencies, "delivery": delivery})
+    routing.handle(RouteEvents([_transfer_step("cases.case.transfer_revoked", case_id, "s1", at, 2)]))
+    routing.handle(RouteEvents([_transfer_step("cases.case.transfer_requested", case_id, "s1", at, 1),
+                                _transfer_step("cases.case.transfer_requested", case_id, "s2", at, 3)]))
+    assert delivery.asked == ["s2", "s2"], "the first request's alerts were ended by the revocation taken before"
+    assert len(_open_alerts(case_id)) == 2
+
+
+def test_an_alert_due_to_escalate_that_a_kept_resolving_event_ends_is_resolved_instead(bus):
+    """Stored (as a worker that stopped before its check would leave it) past its legal deadline, with the transfer
+    that ends it kept: the timer resolves it and tells no next level."""
+    bus.dependencies["directory"].keep("CA-T56-PC04", "provincial_police", ["56"], 1)
+    case_id, at = uuid.uuid4().hex, datetime.now(timezone.utc) - timedelta(hours=25)
+    requested = _transfer_step("cases.case.transfer_requested", case_id, "s1", at, 1)
+    transferred = _transfer_step("cases.case.transferred", case_id, "s1", at + timedelta(hours=1), 2)
+    rule = bus.dependencies["rules"].get("transfer_requested")
+    bus.dependencies["resolutions"].remember([Resolution.of(rule, transferred)])
+    alert = Alert.raise_for(uuid.uuid4().hex, RECEIVERS[0], rule, requested.type, requested.data, THERE,
+                            ("t", "t"), raised_at=at, cause=Cause.of_event(requested))
+    bus.dependencies["alerts"].save(alert, SYSTEM)
+    assert bus.handle(EscalateDueAlerts()) == 0
+    snapshots = list(AlertSnapshot.objects(subject_id=case_id))
+    assert [(s.id, s.open, s.state["resolved_reason"]) for s in snapshots] == [
+        (alert.id, "no", "cases.case.transferred")]
 
 
 def test_raising_and_resolving_events_taken_at_once_by_two_consumers_leave_no_ended_alert_open(bus, settings):

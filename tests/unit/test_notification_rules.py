@@ -123,6 +123,15 @@ def test_a_resolved_alert_neither_escalates_nor_is_acknowledged():
     assert not rule.resolved_by_event("plans.report.approved", facts, facts)
 
 
+def test_an_overdue_task_is_ended_by_any_report_its_lead_unit_submits_on_it():
+    rule = RULES["task_overdue"]
+    noticed = {"task_id": "t1", "unit_code": "CAX-22366", "due_on": "2026-06-30", "period": None}
+    submitted = {"task_id": "t1", "unit_code": "CAX-22366", "period": "2026-Q2", "report_id": "r"}
+    assert rule.resolved_by_event("plans.report.submitted", submitted, noticed)
+    assert not rule.resolved_by_event("plans.report.submitted", {**submitted, "unit_code": "UBX-22366"}, noticed)
+    assert not rule.resolved_by_event("plans.report.submitted", {**submitted, "task_id": "t2"}, noticed)
+
+
 def test_a_snapshot_keeps_the_escalation_policy():
     alert = _transfer()
     copy = Alert.from_snapshot(alert.id, alert.snapshot(), alert.version)
@@ -130,9 +139,9 @@ def test_a_snapshot_keeps_the_escalation_policy():
 
 
 def test_a_resolving_event_ends_only_alerts_raised_before_it_by_stream_version_or_else_by_time():
-    rule, facts = RULES["task_overdue"], {"task_id": "t1", "unit_code": "UBX-22366", "period": "2026-06"}
+    rule, facts = RULES["report_overdue"], {"task_id": "t1", "unit_code": "UBX-22366", "period": "2026-06"}
     in_stream = Cause("e2", "report-r1", 2, AT)
-    ending = Resolution("task_overdue", "t1", "plans.report.submitted", dict(facts), in_stream)
+    ending = Resolution("report_overdue", "t1", "plans.report.submitted", dict(facts), in_stream)
     assert ending.ends(rule, Cause("e1", "report-r1", 1, AT + timedelta(hours=1)), facts), "the stream's order wins"
     assert not ending.ends(rule, Cause("e3", "report-r1", 3, AT - timedelta(hours=1)), facts)
     assert not ending.ends(rule, Cause("e3", "report-r1", 2, AT - timedelta(hours=1)), facts), "not itself"
@@ -142,7 +151,7 @@ def test_a_resolving_event_ends_only_alerts_raised_before_it_by_stream_version_o
     assert not ending.ends(rule, Cause("e6", "task-t1", 8, AT + timedelta(seconds=61)), facts)
     assert ending.ends(rule, None, facts), "an alert stored before causes were kept"
     assert not ending.ends(rule, None, {**facts, "period": "2026-07"}), "another period's alert"
-    assert not ending.ends(RULES["report_overdue"], None, facts), "another rule's alert"
+    assert not ending.ends(RULES["report_due_soon"], None, facts), "another rule's alert"
 
 
 def test_a_resolution_is_kept_only_of_an_event_that_resolves_the_rule_and_names_its_subject():

@@ -27,6 +27,8 @@ def _plans(event_type, category, subject_type="task", subject_field="task_id", *
 
 
 UNIT_PERIOD = ("unit_code", "period")
+"""A report notice names its period; a task's overdue notice names none, and any report its lead unit submits on
+the task ends it."""
 
 SEED_RULES = (
     _case("cases.case.opened", "case_opened", unit_kinds=COMMUNE, channels=("in_app", "email")),
@@ -58,7 +60,7 @@ SEED_RULES = (
     _plans("plans.task.due_soon", "task_due_soon", unit_fields=("unit_code",), channels=("in_app", "email")),
     _plans("plans.task.overdue", "task_overdue", unit_fields=("unit_code",), urgent=True, ack_required=True,
            escalation=HEAD_NEXT_DAY, channels=("in_app", "email"), resolved_by=("plans.report.submitted",),
-           resolve_fields=UNIT_PERIOD),
+           resolve_fields=("unit_code",)),
     _plans("plans.report.due_soon", "report_due_soon", unit_fields=("unit_code",), channels=("in_app", "email"),
            resolved_by=("plans.report.submitted",), resolve_fields=UNIT_PERIOD),
     _plans("plans.report.overdue", "report_overdue", unit_fields=("unit_code",), channels=("in_app", "email"),

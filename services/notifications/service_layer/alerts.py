@@ -40,9 +40,10 @@ def route_events(command: RouteEvents, principal, alerts: Repository, rules: Rul
                  endpoints: Endpoints, titles: Titles, delivery: AlertDelivery, views: AlertViews,
                  resolutions: Resolutions) -> int:
     """Raise the alerts of every rule that applies to each event, stored together (a few round trips for a batch
-    of events), resolve what the events end, then deliver the alerts still open; answers how many alerts were
-    raised. An alert a redelivered event raised before is found at its place under the same ids, and its deliveries
-    too.
+    of events), resolve what the events end, then deliver the alerts still open (also when resolving failed: the
+    batch then comes again); answers how many alerts were raised. An alert a redelivered event raised before is
+    found at its place under the same ids, and its deliveries too. What is sent is checked again when it is sent
+    (adapters/content.py): an alert closed in between is not.
 
     Resolving works whatever order the events come in (domain/resolutions.py): the resolving events are kept
     before the stored alerts are looked at, and the alerts just stored are then checked against those kept."""
@@ -58,12 +59,15 @@ def route_events(command: RouteEvents, principal, alerts: Repository, rules: Rul
                      event_ids={alert.id: [step_id(alert.id, "raised")] for alert, _, _ in raised})
     ending = [(resolution, rule) for event in command.events for rule in rules.resolving(event.type)
               if (resolution := Resolution.of(rule, event)) is not None]
-    resolutions.remember([resolution for resolution, _ in ending])
-    closed = {alert_id for resolution, rule in ending for alert_id in views.open_about(resolution.subject_id)
-              if _end(alert_id, rule, resolution, alerts, delivery)}
-    closed |= _end_those_ended_earlier([(alert, rule) for alert, rule, _ in raised if alert.id not in closed],
-                                       resolutions, alerts, delivery)
-    delivery.deliver_many([(alert, rule, hooks) for alert, rule, hooks in raised if alert.id not in closed])
+    closed: set[str] = set()
+    try:
+        resolutions.remember([resolution for resolution, _ in ending])
+        closed |= {alert_id for resolution, rule in ending for alert_id in views.open_about(resolution.subject_id)
+                   if _end(alert_id, rule, resolution, alerts, delivery)}
+        closed |= _end_those_ended_earlier([(alert, rule) for alert, rule, _ in raised if alert.id not in closed],
+                                           resolutions, alerts, delivery)
+    finally:
+        delivery.deliver_many([(alert, rule, hooks) for alert, rule, hooks in raised if alert.id not in closed])
     return len(raised)
 
 
@@ -136,7 +140,10 @@ def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repositor
         alert = alerts.get(alert_id)
         if alert is None or not alert.escalation_due(now):
             continue
-        escalated += _escalate(alert, now, alerts, rules, directory, titles, delivery, resolutions)
+        try:
+            escalated += _escalate(alert, now, alerts, rules, directory, titles, delivery, resolutions)
+        except ConcurrencyConflict:
+            continue
     return escalated
 
 
@@ -144,7 +151,8 @@ def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore,
               delivery, resolutions: Resolutions) -> int:
     """The next level is told before the step is recorded: a crash in between repeats the telling (under the same
     ids: nothing twice) instead of recording a step nobody was told of. An alert a kept resolving event ends is
-    resolved instead (its raising event came late)."""
+    resolved instead (its raising event came late), checked with the rule's version that raised it. A step another
+    worker or a resolving event saved meanwhile is a ConcurrencyConflict: the alert is left to the next tick."""
     rule = rules.get(alert.raised.rule_id, alert.raised.rule_version)
     if rule is not None and _end_those_ended_earlier([(alert, rule)], resolutions, alerts, delivery):
         return 0
@@ -156,10 +164,7 @@ def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore,
         delivery.to_heads(alert, step)
     for unit in to_units:
         _raise_escalated(alert, unit, step, now, rule, alerts, titles, delivery, resolutions)
-    try:
-        alerts.save(alert, SYSTEM, event_ids=[step_id(alert.id, "escalated", step)])
-    except ConcurrencyConflict:
-        return 0
+    alerts.save(alert, SYSTEM, event_ids=[step_id(alert.id, "escalated", step)])
     return 1
 
 
