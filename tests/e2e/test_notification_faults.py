@@ -156,8 +156,9 @@ def test_a_webhook_failing_with_503_is_retried_until_sent_and_one_answering_410_
 
     tries = wait_for(lambda: len(got := receiver.received("/flaky")) >= 3 and got, 30, 0.1, "three tries")
     assert len({r.headers["webhook-id"] for r in tries}) == 1 and tries[2].at - tries[1].at >= 1.0
-    sent = wait_for(lambda: (d := delivery(admin, tries[0].headers["webhook-id"]))["status"] == "sent" and d, 30,
-                    0.2, "the delivery to be sent")
+    sent = wait_for(lambda: (d := delivery(admin, tries[0].headers["webhook-id"]))["status"] == "sent"
+                    and all(a["outcome"] for a in d["attempt_log"]) and d, 30, 0.2,
+                    "the delivery to be sent and its last attempt's outcome recorded (written after the delivery's)")
     assert sent["attempts"] == 3 and [a["outcome"] for a in sent["attempt_log"]] == ["failed", "failed", "sent"]
     assert sent["attempt_log"][0]["answer"].startswith("HTTP 503")
 
