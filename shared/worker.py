@@ -20,10 +20,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Timer:
-    """A periodic job; it must be safe to run from several workers at once (see shared.once)."""
+    """A periodic job; it must be safe to run from several workers at once (see shared.once). `next_due_in`, when
+    given, answers the seconds until the earliest thing the job knows falls due (None: nothing known): the job then
+    also runs at that moment, not only at its rate."""
     name: str
     every_seconds: float
     run: Callable[[], int]
+    next_due_in: Callable[[], float | None] | None = None
+
+
+WAKE_AFTER_DUE_SECONDS = 0.005
+"""A wake for a due time comes this much after it: a run that starts just before the moment finds nothing due."""
 
 
 @dataclass
@@ -50,10 +57,13 @@ def _consume(spec: WorkerSpec, subscription: Subscription, handlers, stop: threa
 
 def _tick(timer: Timer, stop: threading.Event) -> None:
     """At a fixed rate: a run starts every `every_seconds` (at once after one that took longer), so what falls due
-    is acted on within one interval however long the runs before took."""
-    next_run = time.monotonic() + timer.every_seconds
-    while not stop.wait(max(0.0, next_run - time.monotonic())):
-        next_run = max(next_run + timer.every_seconds, time.monotonic())
+    is acted on within one interval however long the runs before took; and at the due time `next_due_in` names,
+    if that comes first."""
+    scheduled = time.monotonic() + timer.every_seconds
+    wake = scheduled
+    while not stop.wait(max(0.0, wake - time.monotonic())):
+        if time.monotonic() >= scheduled:
+            scheduled = max(scheduled + timer.every_seconds, time.monotonic())
         try:
             timer.run()
         except Exception:  # noqa: BLE001 - a timer failure is retried on the next tick
@@ -61,6 +71,22 @@ def _tick(timer: Timer, stop: threading.Event) -> None:
             log.warning("timer %s failed", timer.name, exc_info=True)
         else:
             worker_metrics.count_timer_run(timer.name, ok=True)
+        wake = min(scheduled, _next_due(timer))
+
+
+def _next_due(timer: Timer) -> float:
+    """The monotonic time of the job's next known due moment, or infinity (also for one already past: the run just
+    made was for it, and the fixed rate retries what it could not do)."""
+    if timer.next_due_in is None:
+        return float("inf")
+    try:
+        seconds = timer.next_due_in()
+    except Exception:  # noqa: BLE001 - the fixed rate still runs the job
+        log.warning("timer %s could not tell its next due time", timer.name, exc_info=True)
+        return float("inf")
+    if seconds is None or seconds <= 0:
+        return float("inf")
+    return time.monotonic() + seconds + WAKE_AFTER_DUE_SECONDS
 
 
 def _declare(spec: WorkerSpec, stop: threading.Event) -> None:

@@ -17,7 +17,8 @@ from services.notifications.adapters.deliveries import DisclosureLog
 from services.notifications.adapters.documents import AlertSnapshot
 from services.notifications.bootstrap import bootstrap
 from services.notifications.adapters.resolutions import ResolutionDocument
-from services.notifications.domain.commands import EscalateDueAlerts, ForgetResolutions, RouteEvents
+from services.notifications.domain.commands import (EscalateDueAlerts, ForgetResolutions, NextEscalationDue,
+                                                   RouteEvents)
 from services.notifications.domain.model import Alert
 from services.notifications.domain.resolutions import Cause, Resolution
 from services.notifications.service_layer import alerts as alert_routing
@@ -185,6 +186,14 @@ def test_an_alert_due_to_escalate_that_a_kept_resolving_event_ends_is_resolved_i
     snapshots = list(AlertSnapshot.objects(subject_id=case_id))
     assert [(s.id, s.open, s.state["resolved_reason"]) for s in snapshots] == [
         (alert.id, "no", "cases.case.transferred")]
+
+
+def test_the_escalation_timer_is_told_when_the_next_escalation_falls_due(bus):
+    case_id, now = uuid.uuid4().hex, datetime.now(timezone.utc)
+    requested = _transfer_step("cases.case.transfer_requested", case_id, "s1", now - timedelta(hours=24), 1)
+    requested.data["notify_police_by"] = (now + timedelta(minutes=10)).isoformat()
+    assert bus.handle(RouteEvents([requested])) == 2
+    assert 590 < bus.handle(NextEscalationDue()) <= 600, "its legal deadline, the earliest of the module's"
 
 
 def test_raising_and_resolving_events_taken_at_once_by_two_consumers_leave_no_ended_alert_open(bus, settings):

@@ -54,6 +54,11 @@ class EscalateDueAlerts:
 
 
 @dataclass(frozen=True)
+class NextEscalationDue:
+    """Asked by the worker's timer after each run: how soon the next escalation falls due, to run at that moment."""
+
+
+@dataclass(frozen=True)
 class ForgetResolutions:
     """Run by the worker's timer: drop the resolving events kept longer than any event waits in the queue."""
 

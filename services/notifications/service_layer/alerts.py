@@ -13,7 +13,7 @@ from shared.envelope import Actor, Envelope
 from shared.errors import ConcurrencyConflict
 from shared.ports import Repository
 
-from services.notifications.domain.commands import EscalateDueAlerts, RouteEvent, RouteEvents
+from services.notifications.domain.commands import EscalateDueAlerts, NextEscalationDue, RouteEvent, RouteEvents
 from services.notifications.domain.model import Alert
 from services.notifications.domain.resolutions import Cause, Resolution
 from services.notifications.domain.rules import UNIT_HEAD, UNIT_KIND, Rule, units_of_kinds
@@ -147,6 +147,13 @@ def escalate_due_alerts(command: EscalateDueAlerts, principal, alerts: Repositor
     return escalated
 
 
+def next_escalation_due(command: NextEscalationDue, principal, views: AlertViews, clock: Clock) -> float | None:
+    """Seconds until the earliest escalation due after now; None when no alert awaits one."""
+    now = clock.now()
+    later = [due_at for _, due_at in views.awaiting_escalation() if due_at > now]
+    return (min(later) - now).total_seconds() if later else None
+
+
 def _escalate(alert: Alert, now: datetime, alerts: Repository, rules: RuleStore, directory, titles,
               delivery, resolutions: Resolutions) -> int:
     """The next level is told before the step is recorded: a crash in between repeats the telling (under the same
@@ -186,4 +193,5 @@ def _raise_escalated(parent: Alert, unit: str, step: int, now: datetime, rule: R
         delivery.deliver(child, rule, [], urgent=True)
 
 
-HANDLERS = {RouteEvent: route_event, RouteEvents: route_events, EscalateDueAlerts: escalate_due_alerts}
+HANDLERS = {RouteEvent: route_event, RouteEvents: route_events, EscalateDueAlerts: escalate_due_alerts,
+            NextEscalationDue: next_escalation_due}
