@@ -15,8 +15,8 @@ from shared.messagebus import MessageBus
 from services.notifications.adapters.config import NotifySettings
 from services.notifications.adapters.deliveries import DisclosureLog
 from services.notifications.adapters.documents import AlertSnapshot
-from services.notifications.bootstrap import bootstrap
 from services.notifications.adapters.resolutions import ResolutionDocument
+from services.notifications.bootstrap import bootstrap
 from services.notifications.domain.commands import (EscalateDueAlerts, ForgetResolutions, NextEscalationDue,
                                                    RouteEvents)
 from services.notifications.domain.model import Alert
